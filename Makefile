@@ -1,0 +1,39 @@
+# hccdash: `make run` starts the app on the sample cohort; `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST := 127.0.0.1
+PORT ?= 8501
+
+.PHONY: install run test bench sample browser clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP) browser
+
+# Debian's chromium for the headless-browser test (Playwright cannot download one here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+sample: $(STAMP)
+	$(PY) -m hccdash.sample --if-missing
+
+run: $(STAMP) sample
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+test: install
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/extract.py
+	$(PY) bench/model.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,59 @@
+"""``python -m hccdash COMMAND``: one face of the library, beside the pages.
+
+Each command lives in the module of the step it belongs to, which exposes
+``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``. This module
+only routes; it holds no statistics, SQL or data wrangling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# command name -> module implementing it
+COMMANDS: dict[str, str] = {
+    "import": "hccdash.cohort.cli_import",
+    "cohorts": "hccdash.cohort.cli_cohorts",
+    "extract": "hccdash.extraction.cli",
+    "fit": "hccdash.modeling.cli",
+    "predict": "hccdash.registry.cli_predict",
+    "models": "hccdash.registry.cli_models",
+    "export": "hccdash.registry.cli_export",
+    "import-model": "hccdash.registry.cli_import_model",
+    "run-job": "hccdash.jobs",
+}
+
+
+def _available() -> dict[str, object]:
+    modules = {}
+    for name, module_name in COMMANDS.items():
+        try:
+            modules[name] = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # command not built yet
+            raise
+    return modules
+
+
+def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per available command module."""
+    parser = argparse.ArgumentParser(prog="python -m hccdash", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, module in modules.items():
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; returns the exit code."""
+    parser = build_parser(_available())
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,150 @@
+"""One source of defaults: every parameter of METHODS.md with its default value.
+
+Each step of the method has a frozen dataclass; :class:`Settings` bundles them. Pages,
+CLI and library read their defaults from here, never from literals of their own.
+``Settings.from_dict`` validates a (YAML / JSON) dict and names the bad key or value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+TIME_UNITS_IN_MONTHS = {"days": 12 / 365.25, "weeks": 7 * 12 / 365.25, "months": 1.0, "years": 12.0}
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    """Train / validation split (METHODS: random 7:3 stratified by event, fixed seed)."""
+
+    method: str = "random"  # random | centre | none
+    train_fraction: float = 0.7
+    seed: int = 42
+    validation_centres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """pyradiomics settings (METHODS: 1 mm B-spline resampling, binWidth 25, Original+Wavelet+LoG)."""
+
+    resampled_spacing: tuple[float, float, float] | None = (1.0, 1.0, 1.0)
+    interpolator: str = "sitkBSpline"
+    bin_width: float = 25.0
+    normalize: bool = False  # z-score normalisation, for MRI
+    n4_bias_correction: bool = False  # for MRI
+    roi: str = "3d"  # 3d | 2d (largest axial cross-section)
+    image_types: tuple[str, ...] = ("Original", "Wavelet", "LoG")
+    log_sigma: tuple[float, ...] = (1.0, 2.0, 3.0, 4.0, 5.0)
+    feature_classes: tuple[str, ...] = ("shape", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
+    pre_crop: bool = True
+    params_yaml: str | None = None  # the user's own pyradiomics parameter file (replaces the above)
+
+
+@dataclass(frozen=True)
+class SelectionSettings:
+    """Feature selection filters, in the order they are applied (METHODS defaults)."""
+
+    icc_threshold: float = 0.75
+    icc_kind: str = "ICC2_1"  # ICC2_1 | ICC3_1
+    icc_missing: str = "keep"  # keep (with a warning) | drop: features without repeat data
+    variance_filter: bool = True
+    freq_cut: float = 95 / 5  # caret::nearZeroVar
+    unique_cut: float = 10.0  # percent
+    univariate_p: float | None = 0.05
+    univariate_test: str = "auto"  # auto (Cox for survival, Mann-Whitney for binary) | mannwhitney | anova
+    correlation_threshold: float = 0.9
+    correlation_method: str = "spearman"  # spearman | pearson
+    mrmr_k: int | None = 20
+    rf_k: int | None = None
+    lasso_folds: int = 10
+    lasso_lambda: str | float = "lambda.min"  # lambda.min | lambda.1se | a number on the path
+    seed: int = 42
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Endpoint and model choices."""
+
+    endpoint: str = "rfs"  # rfs (Cox) | er (logistic, early recurrence within horizon)
+    er_horizon_months: float = 24.0
+    ties: str = "efron"
+    clinical_p_in: float = 0.10
+    clinical_p_out: float = 0.05
+    clinical_force_in: tuple[str, ...] = ()
+    clinical_force_out: tuple[str, ...] = ()
+    epv_warning: float = 10.0
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """Evaluation defaults (METHODS: 1000-bootstrap CI, 1/2/3-year horizons)."""
+
+    horizons_months: tuple[float, ...] = (12.0, 24.0, 36.0)
+    n_bootstrap: int = 1000
+    ci_level: float = 0.95
+    seed: int = 0
+    risk_cutoff: str = "median"  # median | maxstat
+    maxstat_minprop: float = 0.1
+    min_at_risk: int = 10
+    calibration_groups: int = 4
+    hl_groups: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one analysis."""
+
+    split: SplitSettings = field(default_factory=SplitSettings)
+    extraction: ExtractionSettings = field(default_factory=ExtractionSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (lists for tuples), ready for JSON or YAML."""
+        return _plain(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> "Settings":
+        """Settings from a nested dict; unknown sections or keys raise ValueError naming them."""
+        data = data or {}
+        sections = {f.name: f.type for f in dataclasses.fields(cls)}
+        unknown = set(data) - set(sections)
+        if unknown:
+            raise ValueError(
+                f"Unknown settings section(s) {sorted(unknown)}; allowed: {sorted(sections)}"
+            )
+        built = {}
+        for f in dataclasses.fields(cls):
+            section_cls = type(getattr(cls(), f.name))
+            built[f.name] = _section_from_dict(section_cls, data.get(f.name) or {}, f.name)
+        return cls(**built)
+
+
+def _section_from_dict(section_cls: type, values: dict[str, Any], section: str) -> Any:
+    if not isinstance(values, dict):
+        raise ValueError(f"Settings section '{section}' must be a mapping, got {values!r}")
+    default = section_cls()
+    names = {f.name for f in dataclasses.fields(section_cls)}
+    unknown = set(values) - names
+    if unknown:
+        raise ValueError(
+            f"Unknown setting(s) {sorted(f'{section}.{k}' for k in unknown)}; "
+            f"allowed in '{section}': {sorted(names)}"
+        )
+    converted = {}
+    for key, value in values.items():
+        current = getattr(default, key)
+        if isinstance(current, tuple) and isinstance(value, list):
+            value = tuple(value)
+        converted[key] = value
+    return dataclasses.replace(default, **converted)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,25 @@
+"""Every test runs with its own empty HCCDASH_HOME."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+# shared/ sits beside the clone (here and in CI): <clone>/../shared/reference
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+
+@pytest.fixture(autouse=True)
+def hccdash_home(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty data directory for the test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HCCDASH_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def reference() -> Path:
+    """The shared public reference data (../shared/reference)."""
+    return REFERENCE
