@@ -1,0 +1,57 @@
+"""Plain statistical functions: pandas / numpy in, numbers and frames out.
+
+The public API (documented in the README). Names are resolved lazily from the module
+that implements them, so importing ``hccdash.stats`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS: dict[str, str] = {
+    # discrimination
+    "harrell_c": "concordance",
+    "bootstrap_c": "concordance",
+    "uno_c": "concordance",
+    # reproducibility
+    "icc": "icc",
+    # models
+    "cox_fit": "cox",
+    "CoxModel": "cox",
+    "logistic_fit": "logistic",
+    "LogisticModel": "logistic",
+    "likelihood_ratio_test": "likelihood",
+    "vif": "collinearity",
+    # penalised models
+    "lasso_cox": "lasso",
+    "lasso_logistic": "lasso",
+    "lasso_path": "lasso",
+    "cv_lasso": "lasso",
+    # survival curves and tests
+    "km_survival": "survival",
+    "logrank": "survival",
+    "max_logrank_cutoff": "survival",
+    "time_dependent_auc": "time_auc",
+    # binary outcomes
+    "delong_ci": "roc",
+    "delong_test": "roc",
+    "youden_cutoff": "roc",
+    "hosmer_lemeshow": "calibration",
+    "net_benefit": "decision",
+    "nomogram_points": "nomogram",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hccdash.stats' has no attribute {name!r}")
+    module = importlib.import_module(f"hccdash.stats.{_EXPORTS[name]}")
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
