@@ -1,0 +1,40 @@
+"""hccdash: the router and shared frame (`streamlit run app.py`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hccdash import overview
+
+st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
+
+
+def home() -> None:
+    """What is loaded and where to go next."""
+    st.title("hccdash")
+    st.caption("Radiomics nomograms for HCC recurrence after ablation, resection or TACE.")
+    counts = overview.store_counts()
+    cols = st.columns(4)
+    cols[0].metric("Cohorts", counts["cohorts"])
+    cols[1].metric("Extracted cases", counts["cases_done"])
+    cols[2].metric("Failed cases", counts["cases_failed"])
+    cols[3].metric("Saved models", counts["models"])
+    cohorts = overview.cohort_summary()
+    if cohorts.empty:
+        st.info("No cohort yet: start with **Cohort import**.")
+    else:
+        st.subheader("Cohorts")
+        st.dataframe(cohorts, hide_index=True, use_container_width=True)
+    st.markdown(
+        "Next steps: **Cohort import** (clinical table, images, split, Table 1) → "
+        "**Feature extraction** → **Model building** → **Evaluation** → "
+        "**Model registry** and **Patient calculator**."
+    )
+
+
+PAGES = [
+    st.Page(home, title="Home", icon=":material/home:", default=True),
+]
+
+st.session_state.setdefault("cohort", None)
+st.navigation(PAGES, position="sidebar").run()
