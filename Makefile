@@ -28,7 +28,7 @@ sample: $(STAMP)
 run: $(STAMP) sample
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
-test: install
+test: install sample
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
