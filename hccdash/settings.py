@@ -32,6 +32,7 @@ class ExtractionSettings:
     interpolator: str = "sitkBSpline"
     bin_width: float = 25.0
     normalize: bool = False  # z-score normalisation, for MRI
+    normalize_scale: float = 100.0  # z-scores are multiplied by this before binning (pyradiomics normalizeScale)
     n4_bias_correction: bool = False  # for MRI
     roi: str = "3d"  # 3d | 2d (largest axial cross-section)
     image_types: tuple[str, ...] = ("Original", "Wavelet", "LoG")
