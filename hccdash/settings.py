@@ -25,6 +25,20 @@ class SplitSettings:
 
 
 @dataclass(frozen=True)
+class CohortSettings:
+    """Cohort import checks, folder-scan patterns and Table 1 tests."""
+
+    geometry_tolerance: float = 1e-3  # mask vs image: spacing and origin as a fraction of a voxel, direction cosines absolute
+    image_pattern: str = "{patient_id}_{phase}.nii.gz"  # folder scan (see hccdash.cohort.images)
+    mask_pattern: str = "{patient_id}_{phase}_mask.nii.gz"
+    label: int = 1  # mask label used when present; else the only / largest label (with a warning)
+    normality_alpha: float = 0.05  # Table 1: Shapiro-Wilk p above this in both groups -> Welch t-test
+    min_expected_count: float = 5.0  # Table 1: an expected count below this -> Fisher exact test
+    fisher_resamples: int = 10000  # Table 1: Monte Carlo Fisher for tables larger than 2 x 2
+    seed: int = 42
+
+
+@dataclass(frozen=True)
 class ExtractionSettings:
     """pyradiomics settings (METHODS: 1 mm B-spline resampling, binWidth 25, Original+Wavelet+LoG)."""
 
@@ -97,6 +111,7 @@ class Settings:
     """All settings of one analysis."""
 
     split: SplitSettings = field(default_factory=SplitSettings)
+    cohort: CohortSettings = field(default_factory=CohortSettings)
     extraction: ExtractionSettings = field(default_factory=ExtractionSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
