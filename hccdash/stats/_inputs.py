@@ -1,0 +1,73 @@
+"""Input validation shared by the model fitters: design matrices and outcomes with names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import qr
+
+
+def design_frame(X, what: str = "X") -> pd.DataFrame:
+    """``X`` as a float DataFrame (columns x0, x1, ... for arrays); missing or infinite values
+    raise ValueError naming the column and row."""
+    if isinstance(X, pd.Series):
+        X = X.to_frame(X.name if X.name is not None else "x0")
+    if not isinstance(X, pd.DataFrame):
+        arr = np.asarray(X, dtype=float)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(f"{what} must be 2-dimensional, got shape {arr.shape}")
+        X = pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])
+    if X.shape[1] == 0:
+        raise ValueError(f"{what} has no columns")
+    if X.columns.duplicated().any():
+        raise ValueError(f"{what} has duplicated column names: {list(X.columns[X.columns.duplicated()])}")
+    try:
+        values = X.to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        bad = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+        raise ValueError(f"{what} has non-numeric column(s) {bad}") from exc
+    finite = np.isfinite(values)
+    if not finite.all():
+        row, col = np.argwhere(~finite)[0]
+        raise ValueError(
+            f"{what} column {X.columns[col]!r} has a missing or infinite value "
+            f"({values[row, col]}) at row {X.index[row]!r}"
+        )
+    return pd.DataFrame(values, index=X.index, columns=X.columns)
+
+
+def outcome_vector(values, name: str, X: pd.DataFrame, binary: bool = False) -> np.ndarray:
+    """A finite float vector as long as X (a Series must carry X's index); 0/1 if ``binary``."""
+    if isinstance(values, pd.Series) and not values.index.equals(X.index):
+        if not values.index.sort_values().equals(X.index.sort_values()):
+            raise ValueError(f"{name} index does not match the rows of X")
+        values = values.reindex(X.index)
+    arr = np.asarray(values, dtype=float).ravel()
+    if arr.size != len(X):
+        raise ValueError(f"{name} has {arr.size} values but X has {len(X)} rows")
+    bad = np.flatnonzero(~np.isfinite(arr) | (binary & ~np.isin(arr, (0.0, 1.0))))
+    if bad.size:
+        kind = "0/1" if binary else "finite"
+        raise ValueError(f"{name} must be {kind}: got {arr[bad[0]]} at row {X.index[bad[0]]!r}")
+    return arr
+
+
+def constant_columns(X: pd.DataFrame) -> list:
+    """Names of the columns with zero variance."""
+    values = X.to_numpy()
+    return list(X.columns[np.ptp(values, axis=0) == 0]) if len(X) else list(X.columns)
+
+
+def dependent_columns(values: np.ndarray, names) -> list:
+    """Columns that are linear combinations of the others (with an intercept), by pivoted QR of the
+    centred, unit-length columns; empty when the columns are linearly independent."""
+    centred = values - values.mean(axis=0)
+    scale = np.linalg.norm(centred, axis=0)
+    scaled = centred / np.where(scale > 0, scale, 1.0)
+    _, r, piv = qr(scaled, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    tol = max(scaled.shape) * np.finfo(float).eps * (diag[0] if diag.size else 0.0) * 1e3
+    rank = int(np.sum(diag > tol))
+    return [names[j] for j in sorted(piv[rank:])]

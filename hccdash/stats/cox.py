@@ -1,0 +1,367 @@
+"""Cox proportional hazards regression, as ``survival::coxph`` and ``survfit.coxph``.
+
+Model: h(t | x) = h0(t) exp(x' beta). beta maximises the partial log-likelihood, with tied
+event times handled as R does:
+
+* Efron (default): at an event time with d deaths D among the risk set R, the l-th
+  (l = 0..d-1) denominator is  phi_l = sum_R exp(eta) - (l/d) sum_D exp(eta);
+  loglik = sum_events eta - sum_(times, l) log phi_l.
+* Breslow: phi_l = sum_R exp(eta) for every l.
+
+Newton-Raphson from beta = 0 with step halving, on centred and internally sd-scaled
+columns (the result is invariant to both), until the largest step is below 1e-10 per sd of
+its column: coefficients are exact to ~1e-10, tighter than coxph's default (which stops on a
+relative loglik change of 1e-9) and far tighter than lifelines' default. Standard errors are
+sqrt(diag(I^-1)) with I the observed information at the optimum, as coxph's ``fit$var``.
+
+:func:`cox_fit` is the function; :class:`CoxModel` its result, and
+:func:`univariable_cox` the same fit for every column on its own, vectorised over columns.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, stats
+
+from hccdash.stats._inputs import constant_columns, dependent_columns, design_frame, outcome_vector
+
+TIES = ("efron", "breslow")
+_STEP_TOL = 1e-10
+_MAX_ITER = 50
+
+
+@dataclass(frozen=True)
+class _RiskSets:
+    """Layout of the sorted (time, event) data shared by likelihood and baseline hazard.
+
+    Rows are sorted by time, deaths before censorings at the same time. Index g runs over
+    the distinct event times, index e over the deaths (in sorted order).
+    """
+
+    order: np.ndarray  # row permutation giving the sorted layout
+    times: np.ndarray  # distinct event times, ascending (g)
+    start: np.ndarray  # per g: first sorted row still at risk (time >= times[g])
+    first_death: np.ndarray  # per g: index e of its first death
+    n_deaths: np.ndarray  # per g: number of deaths d
+    death_rows: np.ndarray  # per e: sorted row of the death
+    death_group: np.ndarray  # per e: its g
+    frac: np.ndarray  # per e: l/d (Efron) or 0 (Breslow)
+    n_times_passed: np.ndarray  # per sorted row: number of event times <= its time
+
+
+def _risk_sets(time: np.ndarray, event: np.ndarray, ties: str) -> _RiskSets:
+    order = np.lexsort((-event, time))
+    t, dead = time[order], event[order].astype(bool)
+    death_rows = np.flatnonzero(dead)
+    times, first_death, n_deaths = np.unique(t[death_rows], return_index=True, return_counts=True)
+    death_group = np.repeat(np.arange(times.size), n_deaths)
+    rank_in_time = np.arange(death_rows.size) - first_death[death_group]
+    frac = rank_in_time / n_deaths[death_group] if ties == "efron" else np.zeros(death_rows.size)
+    return _RiskSets(
+        order=order,
+        times=times,
+        start=np.searchsorted(t, times, side="left"),
+        first_death=first_death,
+        n_deaths=n_deaths,
+        death_rows=death_rows,
+        death_group=death_group,
+        frac=frac,
+        n_times_passed=np.searchsorted(times, t, side="right"),
+    )
+
+
+def _rcumsum(a: np.ndarray) -> np.ndarray:
+    """Sums from each row to the end (the risk-set sums for rows sorted by time)."""
+    return np.cumsum(a[::-1], axis=0)[::-1]
+
+
+def _event_terms(rs: _RiskSets, X: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per death e: the denominator phi_e and numerator S1_R - f_e S1_D (sorted rows)."""
+    g = rs.death_group
+    rX = r[:, None] * X
+    s0 = _rcumsum(r)[rs.start][g] - rs.frac * np.add.reduceat(r[rs.death_rows], rs.first_death)[g]
+    s1 = _rcumsum(rX)[rs.start][g] - rs.frac[:, None] * np.add.reduceat(
+        rX[rs.death_rows], rs.first_death, axis=0
+    )[g]
+    return s0, s1
+
+
+def _derivatives(rs: _RiskSets, X: np.ndarray, beta: np.ndarray):
+    """Partial loglik, score and observed information at beta (X sorted as rs)."""
+    eta = X @ beta
+    r = np.exp(eta - eta.max())  # the partial likelihood is invariant to a shift of eta
+    phi, s1 = _event_terms(rs, X, r)
+    a = s1 / phi[:, None]
+    loglik = eta[rs.death_rows].sum() - eta.max() * rs.death_rows.size - np.log(phi).sum()
+    score = X[rs.death_rows].sum(axis=0) - a.sum(axis=0)
+    # sum_e (S2_R - f S2_D)/phi_e written as X' diag(w) X without p x p risk-set sums
+    per_time = np.bincount(rs.death_group, 1.0 / phi, minlength=rs.times.size)
+    passed = np.concatenate(([0.0], np.cumsum(per_time)))[rs.n_times_passed]
+    weight = r * passed
+    weight[rs.death_rows] -= r[rs.death_rows] * np.bincount(
+        rs.death_group, rs.frac / phi, minlength=rs.times.size
+    )[rs.death_group]
+    info = X.T @ (weight[:, None] * X) - a.T @ a
+    return loglik, score, info
+
+
+def _newton(rs: _RiskSets, X: np.ndarray):
+    """Newton-Raphson with step halving. Returns beta, loglik, info, null loglik, iterations,
+    and the last step (large entries flag coefficients that may be infinite)."""
+    beta = np.zeros(X.shape[1])
+    loglik, score, info = _derivatives(rs, X, beta)
+    loglik_null = loglik
+    step = np.full_like(beta, np.inf)
+    for iteration in range(1, _MAX_ITER + 1):
+        try:
+            step = linalg.solve(info, score, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            return beta, loglik, info, loglik_null, iteration, step
+        for _ in range(60):
+            new = _derivatives(rs, X, beta + step)
+            if np.isfinite(new[0]) and new[0] >= loglik - 1e-12 * abs(loglik):
+                break
+            step = step / 2
+        beta = beta + step
+        loglik, score, info = new
+        if np.max(np.abs(step)) < _STEP_TOL:
+            return beta, loglik, info, loglik_null, iteration, step
+    return beta, loglik, info, loglik_null, _MAX_ITER, step
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    """Baseline hazard increments at the distinct event times, for covariates at the means
+    (centred risk scores), with the pieces of survfit.coxph's variance."""
+
+    times: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    hazard: np.ndarray  # increments of the cumulative hazard
+    varhaz: np.ndarray  # increments of its variance with beta known
+    xbar: np.ndarray  # (times x p) increments of d(t) in "varhaz + d' V d"
+    max_time: float
+
+
+def _baseline(rs: _RiskSets, Xc: np.ndarray, beta: np.ndarray, time: np.ndarray) -> _Baseline:
+    """survival:::agsurv (survtype = vartype = 3 for Efron, 2 for Breslow), per event time:
+    hazard = sum_l 1/phi_l, varhaz = sum_l 1/phi_l^2, xbar = sum_l (S1_R - l/d S1_D)/phi_l^2."""
+    r = np.exp(Xc @ beta)
+    phi, s1 = _event_terms(rs, Xc, r)
+    g, n_g = rs.death_group, rs.times.size
+    xbar = np.zeros((n_g, Xc.shape[1]))
+    np.add.at(xbar, g, s1 / phi[:, None] ** 2)
+    return _Baseline(
+        times=rs.times,
+        n_risk=(time.size - rs.start).astype(float),
+        n_event=rs.n_deaths.astype(float),
+        hazard=np.bincount(g, 1.0 / phi, minlength=n_g),
+        varhaz=np.bincount(g, 1.0 / phi**2, minlength=n_g),
+        xbar=xbar,
+        max_time=float(time.max()),
+    )
+
+
+def _wald_table(coef: pd.Series, se: pd.Series, level: float, ratio: str) -> pd.DataFrame:
+    z = stats.norm.ppf(0.5 + level / 2)
+    wald = coef / se
+    return pd.DataFrame(
+        {
+            "coef": coef,
+            ratio: np.exp(coef),
+            f"{ratio}_lower": np.exp(coef - z * se),
+            f"{ratio}_upper": np.exp(coef + z * se),
+            "se": se,
+            "z": wald,
+            "p": 2 * stats.norm.sf(np.abs(wald)),
+        }
+    )
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+
+
+@dataclass(frozen=True, eq=False)
+class CoxModel:
+    """A fitted Cox model (made by :func:`cox_fit`).
+
+    Attributes: ``coef_``, ``se_`` (Series by column), ``cov_`` (DataFrame, coxph's
+    ``fit$var``), ``hazard_ratio_``, ``loglik_`` and ``loglik_null_`` (coxph's
+    ``fit$loglik``), ``n_``, ``n_events_``, ``means_`` (training column means, coxph's
+    ``fit$means``), ``ties``, ``n_iter_``, ``converged_``.
+    """
+
+    coef_: pd.Series
+    se_: pd.Series
+    cov_: pd.DataFrame
+    loglik_: float
+    loglik_null_: float
+    n_: int
+    n_events_: int
+    means_: pd.Series
+    ties: str
+    n_iter_: int
+    converged_: bool
+    _baseline: _Baseline = field(repr=False)
+
+    @property
+    def hazard_ratio_(self) -> pd.Series:
+        return np.exp(self.coef_)
+
+    @property
+    def n_params_(self) -> int:
+        return int(self.coef_.size)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """One row per column: coef, hr, hr_lower, hr_upper (Wald CI at ``level``), se, z, p
+        (two-sided Wald), as ``summary(coxph(...))``."""
+        _check_level(level)
+        return _wald_table(self.coef_, self.se_, level, "hr")
+
+    def _design(self, X) -> np.ndarray:
+        """X's model columns (by name for a DataFrame, by position for an array)."""
+        if isinstance(X, pd.DataFrame):
+            missing = [c for c in self.coef_.index if c not in X.columns]
+            if missing:
+                raise ValueError(f"X_new lacks the model column(s) {missing}")
+            X = X[self.coef_.index]
+        values = design_frame(X, "X_new").to_numpy()
+        if values.shape[1] != self.n_params_:
+            raise ValueError(f"X_new has {values.shape[1]} columns, the model {self.n_params_}")
+        return values
+
+    def predict(self, X, centered: bool = False) -> np.ndarray:
+        """Linear predictor x' beta (``centered=False``, the default: the rad-score
+        convention, what :func:`~hccdash.stats.concordance.harrell_c` takes), or
+        (x - means_)' beta (``centered=True``: R's ``predict(fit, newdata, type = "lp")``)."""
+        x = self._design(X)
+        if centered:
+            x = x - self.means_.to_numpy()
+        return x @ self.coef_.to_numpy()
+
+    @property
+    def baseline_survival_(self) -> pd.DataFrame:
+        """At each distinct event time: n_risk, n_event, cumulative hazard and survival for a
+        subject with every covariate at its training mean (``means_``), as
+        ``survfit(fit)`` without newdata (Efron-adjusted hazard for Efron ties)."""
+        b = self._baseline
+        cumhaz = np.cumsum(b.hazard)
+        return pd.DataFrame(
+            {
+                "time": b.times,
+                "n_risk": b.n_risk,
+                "n_event": b.n_event,
+                "cumhaz": cumhaz,
+                "survival": np.exp(-cumhaz),
+            }
+        )
+
+    def predict_survival(self, X_new, times, level: float | None = None):
+        """S(t | x) for each row of X_new at each of ``times``: array (n_new x len(times)),
+        or with ``level`` the tuple (surv, lower, upper), as
+        ``summary(survfit(fit, newdata = X_new, conf.int = level), times = times)``.
+
+        S(t | x) = exp(-Lambda0(t) exp((x - means)' beta)), Lambda0 from the Efron-adjusted
+        (Efron ties) or Breslow increments; the curve is a step function of the event times.
+        CI: conf.type = "log", i.e. S exp(+-z se) with the upper bound capped at 1, where
+        se^2 = exp(2 (x - means)' beta) [sum varhaz + d(t)' V d(t)] and
+        d(t) = Lambda0(t) (x - means) - cumsum(xbar) (survfit.coxph's formula, which includes
+        the variance V of beta). Times beyond the largest training time give NaN.
+        """
+        x = self._design(X_new) - self.means_.to_numpy()
+        t = np.atleast_1d(np.asarray(times, dtype=float))
+        if not np.isfinite(t).all():
+            raise ValueError(f"times must be finite, got {t}")
+        b = self._baseline
+        risk = np.exp(x @ self.coef_.to_numpy())
+        idx = np.searchsorted(b.times, t, side="right")  # event times <= t
+        cumhaz0 = np.concatenate(([0.0], np.cumsum(b.hazard)))[idx]
+        beyond = t > b.max_time
+        surv = np.exp(-np.outer(risk, cumhaz0))
+        surv[:, beyond] = np.nan
+        if level is None:
+            return surv
+        _check_level(level)
+        varhaz = np.concatenate(([0.0], np.cumsum(b.varhaz)))[idx]
+        xbar = np.vstack([np.zeros(x.shape[1]), np.cumsum(b.xbar, axis=0)])[idx]  # times x p
+        dt = cumhaz0[None, :, None] * x[:, None, :] - xbar[None, :, :]  # n_new x times x p
+        quad = np.einsum("ntp,pq,ntq->nt", dt, self.cov_.to_numpy(), dt)
+        se = np.sqrt((varhaz[None, :] + quad)) * risk[:, None]
+        z = stats.norm.ppf(0.5 + level / 2)
+        lower = surv * np.exp(-z * se)
+        upper = np.minimum(surv * np.exp(z * se), 1.0)
+        return surv, lower, upper
+
+
+def _survival_outcome(X: pd.DataFrame, time, event) -> tuple[np.ndarray, np.ndarray]:
+    t = outcome_vector(time, "time", X)
+    e = outcome_vector(event, "event", X, binary=True)
+    if e.sum() == 0:
+        raise ValueError("event has no events (all 0): a Cox model cannot be fitted")
+    return t, e
+
+
+def _check_ties(ties: str) -> None:
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+
+
+def cox_fit(X, time, event, ties: str = "efron") -> CoxModel:
+    """Fit a Cox model, as ``coxph(Surv(time, event) ~ ., data = X, ties = ties)``.
+
+    X: DataFrame (names kept) or array (columns x0, x1, ...), numeric, no missing values;
+    time, event: sequences as long as X (a Series must share X's index), event 0/1.
+    Raises ValueError for a constant column or linearly dependent columns (coxph would give NA),
+    naming them; warns, naming the column(s), when the fit does not converge, typically a
+    monotone likelihood (perfect separation: the coefficient is infinite).
+    """
+    _check_ties(ties)
+    X = design_frame(X)
+    t, e = _survival_outcome(X, time, event)
+    constant = constant_columns(X)
+    if constant:
+        raise ValueError(f"column(s) {constant} have zero variance: a Cox model cannot use them")
+    values = X.to_numpy()
+    dependent = dependent_columns(values, list(X.columns))
+    if dependent:
+        raise ValueError(f"column(s) {dependent} are linear combinations of other columns")
+    means = values.mean(axis=0)
+    scale = values.std(axis=0)
+    rs = _risk_sets(t, e, ties)
+    z = ((values - means) / scale)[rs.order]
+    beta_s, loglik, info_s, loglik_null, n_iter, step = _newton(rs, z)
+    converged = bool(np.max(np.abs(step)) < _STEP_TOL)
+    if not converged:
+        suspects = list(X.columns[np.abs(step) > 1e-6]) or list(X.columns)
+        warnings.warn(
+            f"Cox fit did not converge in {n_iter} iterations; coefficient(s) of {suspects} "
+            "may be infinite (monotone likelihood, e.g. perfect separation)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    beta = beta_s / scale
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov_s = linalg.pinvh(info_s)
+    cov = cov_s / np.outer(scale, scale)
+    names = X.columns
+    xc_sorted = (values - means)[rs.order]
+    return CoxModel(
+        coef_=pd.Series(beta, index=names, name="coef"),
+        se_=pd.Series(np.sqrt(np.diag(cov)), index=names, name="se"),
+        cov_=pd.DataFrame(cov, index=names, columns=names),
+        loglik_=float(loglik),
+        loglik_null_=float(loglik_null),
+        n_=int(len(X)),
+        n_events_=int(e.sum()),
+        means_=pd.Series(means, index=names, name="mean"),
+        ties=ties,
+        n_iter_=int(n_iter),
+        converged_=converged,
+        _baseline=_baseline(rs, xc_sorted, beta, t),
+    )
