@@ -15,7 +15,8 @@ import pandas as pd
 from scipy import stats
 
 
-def _survival_data(time, event) -> tuple[np.ndarray, np.ndarray]:
+def as_survival_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
+    """Validated float arrays (time >= 0, event 0/1); ValueError names the bad rows."""
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
     if time.ndim != 1 or time.shape != event.shape:
@@ -61,10 +62,11 @@ def kaplan_meier(time, event, conf_level: float = 0.95) -> pd.DataFrame:
     prod(1 - d/n), std_err = S sqrt(sum d / (n (n - d))) (Greenwood, as summary's std.err),
     lower/upper = the "log" CI (survfit's default conf.type), upper capped at 1.
     """
-    time, event = _survival_data(time, event)
+    time, event = as_survival_arrays(time, event)
     table = _km_table(time, event)
     lower, upper = _log_ci(table["surv"].to_numpy(), table["greenwood"].to_numpy(), conf_level)
-    table["std_err"] = table["surv"] * np.sqrt(table["greenwood"])
+    with np.errstate(invalid="ignore"):  # S = 0: Greenwood is infinite, std_err NaN as in R
+        table["std_err"] = table["surv"] * np.sqrt(table["greenwood"])
     table["lower"], table["upper"] = lower, upper
     return table.drop(columns="greenwood")
 
@@ -76,16 +78,18 @@ def km_at(time, event, times, conf_level: float = 0.95) -> pd.DataFrame:
     Right-continuous step function: the value at the last observed time <= t; 1 (with
     std_err 0) before the first; beyond the last follow-up the last value (extend = TRUE).
     """
-    time, event = _survival_data(time, event)
+    time, event = as_survival_arrays(time, event)
     table = _km_table(time, event)
     times = np.asarray(times, dtype=float)
     idx = np.searchsorted(table["time"].to_numpy(), times, side="right") - 1
     surv = np.where(idx >= 0, table["surv"].to_numpy()[idx], 1.0)
     greenwood = np.where(idx >= 0, table["greenwood"].to_numpy()[idx], 0.0)
     lower, upper = _log_ci(surv, greenwood, conf_level)
+    with np.errstate(invalid="ignore"):
+        std_err = surv * np.sqrt(greenwood)
     return pd.DataFrame({
         "time": times, "n_risk": number_at_risk(time, times), "surv": surv,
-        "std_err": surv * np.sqrt(greenwood), "lower": lower, "upper": upper,
+        "std_err": std_err, "lower": lower, "upper": upper,
     })
 
 
@@ -109,7 +113,7 @@ def logrank(time, event, group) -> dict:
     form), df = (number of groups with E > 0) - 1, p = P(chi2_df > chisq).
     Returns ``{"chisq", "df", "p", "observed": {level: O}, "expected": {level: E}}``.
     """
-    time, event = _survival_data(time, event)
+    time, event = as_survival_arrays(time, event)
     group = np.asarray(group)
     if group.shape != time.shape:
         raise ValueError(f"group has shape {group.shape}, time has {time.shape}")
@@ -147,7 +151,7 @@ def logrank_scores(time, event) -> np.ndarray:
     t_j with ties given the highest rank of their group (so tied events share the divisor
     N - r + 1, not the number at risk n(t): this is exactRankTests' tie handling).
     """
-    time, event = _survival_data(time, event)
+    time, event = as_survival_arrays(time, event)
     ordered = np.sort(time)
     rank = np.searchsorted(ordered, time, side="right")  # highest rank within ties
     fact = event / (time.size - rank + 1)
@@ -183,7 +187,7 @@ def max_logrank(
     Schumacher 1994 improved Bonferroni); maxstat's exact "HL" and Monte-Carlo p values
     are not provided.
     """
-    time, event = _survival_data(time, event)
+    time, event = as_survival_arrays(time, event)
     score = np.asarray(score, dtype=float)
     if score.shape != time.shape or not np.isfinite(score).all():
         raise ValueError("score must be finite and as long as time")
@@ -246,7 +250,7 @@ def hazard_ratio_groups(time, event, group, conf_level: float = 0.95) -> HazardR
     """HR of high (group 1 / True) vs low (0 / False) from a one-covariate Cox model, as R
     ``coxph(Surv(time, event) ~ group)`` (Efron ties): HR = exp(b), CI exp(b -/+ z se),
     Wald p = 2 Phi(-|b / se|)."""
-    time, event = _survival_data(time, event)
+    time, event = as_survival_arrays(time, event)
     x = np.asarray(group, dtype=float)
     if x.shape != time.shape or not np.isin(x, (0.0, 1.0)).all():
         raise ValueError("group must be 0/1 (or bool: True = high) and as long as time")
