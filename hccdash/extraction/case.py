@@ -1,0 +1,146 @@
+"""One case (patient x phase x reader): read, preprocess, run pyradiomics, never raise.
+
+:func:`extract_case` is what a worker process runs, one case per task. It receives
+paths and a picklable :class:`~hccdash.extraction.params.ExtractionSpec` (never open
+images), limits SimpleITK to one thread (the workers already use every core; see
+TRAPS.md), and returns a :class:`CaseResult` whose status is ``done`` with the numeric
+features, or ``failed`` with the error message. It never touches the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import SimpleITK as sitk
+
+from hccdash.extraction import cache, preprocess
+from hccdash.extraction.params import ExtractionSpec
+
+MAX_ERROR_CHARS = 800
+_extractors: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One image + mask + label to extract, with its content hashes and cache key."""
+
+    case_key: str
+    image_path: str
+    mask_path: str
+    label: int
+    image_sha256: str
+    mask_sha256: str
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one case: ``done`` with features, or ``failed`` with a message."""
+
+    case_key: str
+    image_sha256: str
+    mask_sha256: str
+    label: int
+    settings_hash: str
+    versions: str
+    status: str
+    error: str | None = None
+    seconds: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the per-case cache file)."""
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CaseResult":
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+
+def read_image(path: str | Path, pixel_type: int = sitk.sitkUnknown) -> sitk.Image:
+    """A volume from a file SimpleITK reads (NIfTI, NRRD, MHA, ...) or a DICOM series folder."""
+    path = Path(path)
+    if path.is_dir():
+        reader = sitk.ImageSeriesReader()
+        files = reader.GetGDCMSeriesFileNames(str(path))
+        if not files:
+            raise ValueError(f"No DICOM series in folder {path}")
+        reader.SetFileNames(files)
+        reader.SetOutputPixelType(pixel_type)
+        return reader.Execute()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    return sitk.ReadImage(str(path), pixel_type)
+
+
+def _quiet_radiomics() -> None:
+    import radiomics  # importing it resets its logger, so import first
+
+    radiomics.setVerbosity(logging.ERROR)
+
+
+def _extractor(spec: ExtractionSpec) -> Any:
+    key = spec.settings_hash
+    if key not in _extractors:
+        from radiomics.featureextractor import RadiomicsFeatureExtractor
+
+        _extractors[key] = RadiomicsFeatureExtractor(spec.params)
+    return _extractors[key]
+
+
+def numeric_features(result: dict[str, Any]) -> dict[str, float]:
+    """pyradiomics output without ``diagnostics_*`` entries and non-numeric values, as floats."""
+    features = {}
+    for name, value in result.items():
+        if name.startswith("diagnostics_"):
+            continue
+        array = np.asarray(value)
+        if array.shape == () and np.issubdtype(array.dtype, np.number):
+            features[name] = float(array)
+    return features
+
+
+def compute_features(image_path: str | Path, mask_path: str | Path, label: int, spec: ExtractionSpec) -> dict[str, float]:
+    """The numeric pyradiomics features of one case under ``spec`` (raises on any problem)."""
+    image = read_image(image_path)
+    mask = read_image(mask_path)
+    if spec.n4_bias_correction:
+        image = preprocess.n4_bias_correction(image)
+    if spec.roi == "2d":
+        mask = preprocess.largest_axial_section(mask, label)
+    result = _extractor(spec).execute(image, mask, label=int(label))
+    return numeric_features(result)
+
+
+def _message(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:MAX_ERROR_CHARS]
+
+
+def extract_case(case: Case, spec: ExtractionSpec) -> CaseResult:
+    """Run one case in a worker; any error becomes a ``failed`` result with its message."""
+    sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
+    _quiet_radiomics()
+    start = time.perf_counter()
+    result = CaseResult(
+        case_key=case.case_key,
+        image_sha256=case.image_sha256,
+        mask_sha256=case.mask_sha256,
+        label=int(case.label),
+        settings_hash=spec.settings_hash,
+        versions=cache.versions(),
+        status="done",
+    )
+    try:
+        result.features = compute_features(case.image_path, case.mask_path, case.label, spec)
+        if not result.features:
+            raise ValueError("pyradiomics returned no features (no feature class enabled?)")
+    except Exception as exc:  # recorded per case; the run goes on
+        result.status, result.error = "failed", _message(exc)
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,72 @@
+"""The ``extraction`` background job: extract a stored cohort's images (see :mod:`hccdash.jobs`).
+
+The job spec holds the extraction spec (pyradiomics parameters and preprocessing),
+worker count, Dask scheduler address, whether to retry failed cases, and optionally
+the case keys to limit the run to (the page's Retry action). Rerunning the job after
+its process died recomputes nothing already stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from hccdash import jobs
+from hccdash.extraction.engine import cases_from_images, run_extraction
+from hccdash.extraction.params import ExtractionSpec
+from hccdash.features import cohort_images
+from hccdash.store import Store
+
+KIND = "extraction"
+
+
+def start_extraction(
+    cohort: str,
+    spec: ExtractionSpec,
+    *,
+    n_jobs: int | None = None,
+    scheduler: str | None = None,
+    retry_failed: bool = False,
+    case_keys: Sequence[str] | None = None,
+    store: Store | None = None,
+) -> str:
+    """Start extracting ``cohort`` (all readers and phases) in a background process; returns the job id."""
+    if n_jobs is not None and n_jobs < 1:
+        raise ValueError(f"Worker count must be at least 1, got {n_jobs}")
+    if scheduler and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise ValueError(f"Dask scheduler address {scheduler!r} must look like tcp://host:port")
+    job_spec = {
+        "extraction": spec.to_dict(),
+        "n_jobs": n_jobs,
+        "scheduler": scheduler or None,
+        "retry_failed": retry_failed,
+        "case_keys": list(case_keys) if case_keys is not None else None,
+    }
+    return jobs.start_job(KIND, job_spec, cohort=cohort, store=store)
+
+
+def run_extraction_job(context: jobs.JobContext) -> dict[str, Any]:
+    """Runner of the ``extraction`` kind."""
+    spec = ExtractionSpec.from_dict(context.spec["extraction"])
+    images = cohort_images(context.cohort, store=context.store)
+    if images.empty:
+        raise ValueError(f"Cohort {context.cohort!r} has no images to extract")
+    cases = cases_from_images(images, spec)
+    wanted = context.spec.get("case_keys")
+    if wanted is not None:
+        cases = [c for c in cases if c.case_key in set(wanted)]
+    summary = run_extraction(
+        cases,
+        spec,
+        store=context.store,
+        n_jobs=context.spec.get("n_jobs"),
+        scheduler=context.spec.get("scheduler"),
+        retry_failed=bool(context.spec.get("retry_failed")),
+        on_progress=lambda total, done, failed: context.progress(total, done, failed),
+        should_stop=context.cancel_requested,
+    )
+    return asdict(summary)
+
+
+jobs.register_job_kind(KIND, run_extraction_job)

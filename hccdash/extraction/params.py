@@ -1,0 +1,268 @@
+"""Extraction settings -> validated pyradiomics parameters, and the settings hash.
+
+An :class:`ExtractionSpec` is everything that decides a case's feature values apart
+from its image and mask: the pyradiomics parameter dict (``imageType``,
+``featureClass``, ``setting``) and hccdash's own preprocessing (N4 bias-field
+correction, 3D mask or largest axial cross-section). It is built either from
+:class:`hccdash.settings.ExtractionSettings` (METHODS.md defaults) or from the user's
+own pyradiomics parameter YAML. Parameters are checked against pyradiomics' own
+schema (``radiomics/schemas/paramSchema.yaml``) before any work starts; a bad key or
+value raises ``ValueError`` naming it and what is allowed.
+
+Z-score normalisation is pyradiomics' ``normalize`` setting (``(x - mean) / sd``
+over the whole image, times ``normalizeScale``), applied before resampling.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hccdash.settings import ExtractionSettings
+
+ROI_CHOICES = ("3d", "2d")
+
+
+@dataclass(frozen=True)
+class ExtractionSpec:
+    """pyradiomics parameters plus hccdash preprocessing: what a settings hash covers."""
+
+    params: dict[str, Any] = field(hash=False)
+    n4_bias_correction: bool = False
+    roi: str = "3d"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (the form stored in ``extraction_settings`` and job specs)."""
+        return {"params": self.params, "n4_bias_correction": self.n4_bias_correction, "roi": self.roi}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ExtractionSpec":
+        """Inverse of :meth:`to_dict`; validates the parameters."""
+        unknown = set(data) - {"params", "n4_bias_correction", "roi"}
+        if unknown:
+            raise ValueError(f"Unknown extraction spec key(s) {sorted(unknown)}")
+        roi = data.get("roi", "3d")
+        if roi not in ROI_CHOICES:
+            raise ValueError(f"Extraction roi {roi!r} is not one of {list(ROI_CHOICES)}")
+        params = data.get("params") or {}
+        validate_params(params)
+        return cls(params=params, n4_bias_correction=bool(data.get("n4_bias_correction", False)), roi=roi)
+
+    @property
+    def settings_hash(self) -> str:
+        """SHA-256 of the canonical JSON of :meth:`to_dict` (numbers compared as floats)."""
+        return settings_hash(self.to_dict())
+
+
+def settings_hash(data: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of ``data``: sorted keys, every number as a float.
+
+    ``binWidth: 25`` and ``binWidth: 25.0`` mean the same to pyradiomics and hash the same.
+    """
+    text = json.dumps(_canonical(data), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    raise ValueError(f"Setting value {value!r} of type {type(value).__name__} cannot be hashed")
+
+
+def spec_from_settings(settings: ExtractionSettings | None = None) -> ExtractionSpec:
+    """The spec of ``settings`` (default: METHODS.md defaults); a ``params_yaml`` replaces the pyradiomics part."""
+    settings = settings or ExtractionSettings()
+    if settings.roi not in ROI_CHOICES:
+        raise ValueError(f"Extraction roi {settings.roi!r} is not one of {list(ROI_CHOICES)}")
+    if settings.params_yaml:
+        params = load_params_yaml(settings.params_yaml)
+    else:
+        params = params_from_settings(settings)
+    if settings.roi == "2d":
+        params = params_for_2d(params)
+    validate_params(params)
+    return ExtractionSpec(params=params, n4_bias_correction=settings.n4_bias_correction, roi=settings.roi)
+
+
+def spec_from_yaml(text_or_path: str | Path, *, n4_bias_correction: bool = False, roi: str = "3d") -> ExtractionSpec:
+    """The spec of a user's pyradiomics parameter YAML (file path or YAML text)."""
+    params = load_params_yaml(text_or_path)
+    if roi == "2d":
+        params = params_for_2d(params)
+    return ExtractionSpec.from_dict({"params": params, "n4_bias_correction": n4_bias_correction, "roi": roi})
+
+
+def params_from_settings(settings: ExtractionSettings) -> dict[str, Any]:
+    """pyradiomics parameters for :class:`ExtractionSettings` (label is given per case, not here)."""
+    setting: dict[str, Any] = {
+        "binWidth": float(settings.bin_width),
+        "interpolator": settings.interpolator,
+        "preCrop": bool(settings.pre_crop),
+    }
+    if settings.resampled_spacing is not None:
+        setting["resampledPixelSpacing"] = [float(s) for s in settings.resampled_spacing]
+    if settings.normalize:
+        setting["normalize"] = True
+        setting["normalizeScale"] = float(settings.normalize_scale)
+    image_types: dict[str, dict[str, Any]] = {}
+    for name in settings.image_types:
+        image_types[name] = {"sigma": [float(s) for s in settings.log_sigma]} if name == "LoG" else {}
+    params = {
+        "imageType": image_types,
+        "featureClass": {name: [] for name in settings.feature_classes},
+        "setting": setting,
+    }
+    validate_params(params)
+    return params
+
+
+def params_for_2d(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters for a single axial slice ROI: 2D texture, shape2D, no resampling along z."""
+    params = copy.deepcopy(params)
+    setting = params.setdefault("setting", {}) or {}
+    params["setting"] = setting
+    setting["force2D"] = True
+    setting["force2Ddimension"] = 0
+    spacing = setting.get("resampledPixelSpacing")
+    if spacing:
+        setting["resampledPixelSpacing"] = [float(spacing[0]), float(spacing[1]), 0.0]
+    classes = params.get("featureClass")
+    if classes and "shape" in classes:
+        classes = dict(classes)
+        classes["shape2D"] = classes.pop("shape")
+        params["featureClass"] = classes
+    return params
+
+
+def load_params_yaml(text_or_path: str | Path) -> dict[str, Any]:
+    """Read and validate a pyradiomics parameter file (a path, or the YAML text itself)."""
+    source = str(text_or_path)
+    is_path = isinstance(text_or_path, Path) or ("\n" not in source and source.endswith((".yaml", ".yml")))
+    if is_path:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"pyradiomics parameter file {path} does not exist")
+        source_name, text = str(path), path.read_text()
+    else:
+        source_name, text = "parameter YAML", source
+    try:
+        params = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{source_name} is not valid YAML: {exc}") from exc
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise ValueError(f"{source_name} must hold a mapping at the top level, got {type(params).__name__}")
+    try:
+        validate_params(params)
+    except ValueError as exc:
+        raise ValueError(f"{source_name}: {exc}") from exc
+    return params
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    import radiomics
+
+    path = Path(radiomics.__file__).parent / "schemas" / "paramSchema.yaml"
+    return yaml.safe_load(path.read_text())
+
+
+def validate_params(params: dict[str, Any]) -> None:
+    """Check ``params`` against pyradiomics' parameter schema; ``ValueError`` names the bad key or value."""
+    if not isinstance(params, dict):
+        raise ValueError(f"pyradiomics parameters must be a mapping, got {type(params).__name__}")
+    _check(params, _schema(), "")
+
+
+def _check(value: Any, rule: dict[str, Any], where: str) -> None:
+    kind = rule.get("type", "seq" if "seq" in rule else "map" if "mapping" in rule else "any")
+    label = where or "parameters"
+    if value is None:  # pykwalify: a key given without value means "default"
+        if rule.get("func"):
+            _run_schema_func(rule["func"], value, label)
+        return
+    if "seq" in rule:
+        if not isinstance(value, list):
+            raise ValueError(f"{label} must be a list, got {value!r}")
+        for i, item in enumerate(value):
+            _check(item, rule["seq"][0], f"{label}[{i}]")
+    elif kind == "map":
+        if not isinstance(value, dict):
+            raise ValueError(f"{label} must be a mapping, got {value!r}")
+        mapping = rule.get("mapping", {})
+        patterns = {k[len("regex;"):]: v for k, v in mapping.items() if k.startswith("regex;")}
+        for key, item in value.items():
+            child = f"{where}.{key}" if where else str(key)
+            if key in mapping:
+                _check(item, mapping[key], child)
+            elif any(re.fullmatch(p, str(key)) for p in patterns):
+                _check(item, next(v for p, v in patterns.items() if re.fullmatch(p, str(key))), child)
+            else:
+                allowed = sorted(k for k in mapping if not k.startswith("regex;"))
+                raise ValueError(f"Unknown key {child!r}; allowed keys here: {allowed}")
+    else:
+        _check_scalar(value, kind, rule, label)
+    if rule.get("func"):
+        _run_schema_func(rule["func"], value, label)
+
+
+def _check_scalar(value: Any, kind: str, rule: dict[str, Any], label: str) -> None:
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": _is_float(value),
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str),
+        "any": True,
+    }[kind]
+    if not ok:
+        raise ValueError(f"{label} must be of type {kind}, got {value!r}")
+    if kind == "float":
+        value = float(value)
+    if "enum" in rule and value not in rule["enum"]:
+        raise ValueError(f"{label} = {value!r} is not allowed; allowed values: {rule['enum']}")
+    bounds = rule.get("range", {})
+    checks = {
+        "min": (lambda v, b: v >= b, ">="),
+        "max": (lambda v, b: v <= b, "<="),
+        "min-ex": (lambda v, b: v > b, ">"),
+        "max-ex": (lambda v, b: v < b, "<"),
+    }
+    for name, bound in bounds.items():
+        test, symbol = checks[name]
+        if not test(value, bound):
+            raise ValueError(f"{label} = {value!r} is out of range: must be {symbol} {bound}")
+
+
+def _is_float(value: Any) -> bool:
+    """pykwalify's float: a number, or a string such as '1e-06' or 'nan' that converts to one."""
+    if isinstance(value, bool):
+        return False
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _run_schema_func(name: str, value: Any, label: str) -> None:
+    from radiomics.schemas import schemaFuncs
+
+    try:
+        getattr(schemaFuncs, name)(value, None, label)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{label}: {exc}") from exc

@@ -1,0 +1,144 @@
+"""Feature matrices from the store: what modelling, ICC and the pages read.
+
+A cohort's image rows (``images``: patient x phase x reader with content hashes) are
+matched to extracted cases by their cache key under given settings, so a matrix
+always holds the features of exactly those files and settings. Imported feature
+tables (``imported_features``) are read the same way with ``source=``.
+
+Wide matrices are indexed by ``patient_id`` with columns ``"{phase}.{feature}"``
+(pyradiomics names; numeric features only, no ``diagnostics_*``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from hccdash.extraction.engine import with_case_keys
+from hccdash.extraction.params import ExtractionSpec, spec_from_settings
+from hccdash.settings import ExtractionSettings
+from hccdash.store import Store
+
+SettingsLike = ExtractionSettings | ExtractionSpec | str | None
+
+
+def settings_hash_of(settings: SettingsLike) -> str:
+    """The settings hash of ``settings``: a spec, ExtractionSettings, a hash itself, or None (defaults)."""
+    if isinstance(settings, str):
+        return settings
+    if isinstance(settings, ExtractionSpec):
+        return settings.settings_hash
+    return spec_from_settings(settings).settings_hash
+
+
+def cohort_images(
+    cohort: str, *, reader: str | None = None, phases: Sequence[str] | None = None, store: Store | None = None
+) -> pd.DataFrame:
+    """The cohort's image rows (``images`` table), optionally of one reader and some phases."""
+    frame = (store or Store()).query(
+        "SELECT patient_id, phase, reader, image_path, mask_path, label, image_sha256, mask_sha256 "
+        "FROM images WHERE cohort = ? AND (? IS NULL OR reader = ?) ORDER BY patient_id, phase, reader",
+        [cohort, reader, reader],
+    )
+    if phases is not None:
+        frame = frame[frame["phase"].isin(list(phases))].reset_index(drop=True)
+    return frame
+
+
+def cohort_cases(
+    cohort: str,
+    settings: SettingsLike = None,
+    *,
+    reader: str | None = None,
+    phases: Sequence[str] | None = None,
+    store: Store | None = None,
+) -> pd.DataFrame:
+    """The cohort's image rows with ``case_key``, ``status`` ('done' / 'failed' / 'pending') and ``error``."""
+    store = store or Store()
+    images = cohort_images(cohort, reader=reader, phases=phases, store=store)
+    keyed = with_case_keys(images, settings_hash_of(settings))
+    with store.connect() as con:
+        con.register("wanted", keyed)
+        frame = con.execute(
+            "SELECT w.*, coalesce(c.status, 'pending') AS status, c.error, c.seconds "
+            "FROM wanted w LEFT JOIN cases c USING (case_key) ORDER BY patient_id, phase, reader"
+        ).df()
+    return frame
+
+
+def feature_long(
+    cohort: str,
+    settings: SettingsLike = None,
+    *,
+    reader: str | None = "1",
+    phases: Sequence[str] | None = None,
+    source: str | None = None,
+    store: Store | None = None,
+) -> pd.DataFrame:
+    """Long table ``patient_id, phase, reader, feature, value`` (extracted, or the imported ``source``)."""
+    store = store or Store()
+    if source is not None:
+        frame = store.query(
+            "SELECT patient_id, phase, reader, feature, value FROM imported_features "
+            "WHERE cohort = ? AND source = ? AND (? IS NULL OR reader = ?) ORDER BY patient_id, phase, reader, feature",
+            [cohort, source, reader, reader],
+        )
+        if phases is not None:
+            frame = frame[frame["phase"].isin(list(phases))].reset_index(drop=True)
+        return frame
+    images = cohort_images(cohort, reader=reader, phases=phases, store=store)
+    keyed = with_case_keys(images, settings_hash_of(settings))[["patient_id", "phase", "reader", "case_key"]]
+    with store.connect() as con:
+        con.register("wanted", keyed)
+        return con.execute(
+            "SELECT w.patient_id, w.phase, w.reader, f.feature, f.value "
+            "FROM wanted w JOIN cases c USING (case_key) JOIN features f USING (case_key) "
+            "WHERE c.status = 'done' ORDER BY w.patient_id, w.phase, w.reader, f.feature"
+        ).df()
+
+
+def to_matrix(long: pd.DataFrame) -> pd.DataFrame:
+    """Long features of one reader -> wide matrix indexed by patient_id, columns ``phase.feature``."""
+    if long.empty:
+        return pd.DataFrame(index=pd.Index([], name="patient_id", dtype=object))
+    wide = long.assign(column=long["phase"] + "." + long["feature"]).pivot_table(
+        index="patient_id", columns="column", values="value", aggfunc="first", dropna=False
+    )
+    wide.columns.name = None
+    return wide.sort_index().sort_index(axis=1)
+
+
+def feature_matrix(
+    cohort: str,
+    settings: SettingsLike = None,
+    *,
+    reader: str = "1",
+    phases: Sequence[str] | None = None,
+    source: str | None = None,
+    store: Store | None = None,
+) -> pd.DataFrame:
+    """Wide feature matrix of one reader: index ``patient_id``, columns ``"{phase}.{feature}"``.
+
+    ``settings`` picks the extraction (ExtractionSettings, spec or settings hash; default:
+    the default settings); ``source`` reads an imported feature table instead.
+    """
+    return to_matrix(feature_long(cohort, settings, reader=reader, phases=phases, source=source, store=store))
+
+
+def repeat_pairs(
+    cohort: str,
+    settings: SettingsLike = None,
+    *,
+    readers: tuple[str, str] = ("1", "2"),
+    phases: Sequence[str] | None = None,
+    source: str | None = None,
+    store: Store | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Aligned matrices of two readers (for ICC): same patients (those with both) and same columns."""
+    first, second = (
+        feature_matrix(cohort, settings, reader=r, phases=phases, source=source, store=store) for r in readers
+    )
+    patients = first.index.intersection(second.index)
+    columns = first.columns.intersection(second.columns)
+    return first.loc[patients, columns], second.loc[patients, columns]
