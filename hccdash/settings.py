@@ -107,6 +107,26 @@ class EvaluationSettings:
 
 
 @dataclass(frozen=True)
+class CalculatorSettings:
+    """Patient calculator and model registry: CI level, out-of-distribution rule, input limits."""
+
+    ci_level: float = 0.95
+    mahalanobis_quantile: float = 0.999  # rad-score features beyond this chi-square quantile: warned
+    # (case-insensitive full-match name pattern, lowest possible, highest possible value):
+    # a value outside is impossible and refused; None = no limit on that side
+    hard_limits: tuple[tuple[str, float | None, float | None], ...] = (
+        (r"age(_years)?|age_at_.*", 0.0, 120.0),
+        (r"(serum_)?afp(_.*)?|alpha_?feto.*", 0.0, None),
+        (r"(max_)?(tumou?r_)?(size|diameter)(_.*)?", 0.0, None),
+        (r"(tumou?r_)?(number|count|n_tumou?rs?)(_.*)?", 0.0, None),
+        (r"(total_)?bilirubin(_.*)?|albumin(_.*)?|alb|tbil|platelets?(_.*)?|plt|alt|ast|ggt|alp|inr|pt", 0.0, None),
+        (r"nlr|plr|albi_grade|child_pugh_score|meld(_score)?", 0.0, None),
+        (r"bmi", 5.0, 100.0),
+        (r".*_(pct|percent)", 0.0, 100.0),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one analysis."""
 
@@ -116,6 +136,7 @@ class Settings:
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
     evaluation: EvaluationSettings = field(default_factory=EvaluationSettings)
+    calculator: CalculatorSettings = field(default_factory=CalculatorSettings)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (lists for tuples), ready for JSON or YAML."""
