@@ -1,0 +1,309 @@
+"""Pickle-free JSON export and import of a model (format in :mod:`hccdash.registry.spec`).
+
+:func:`build_spec` assembles a model file from the parts of a fitted model and its
+training data (ranges, axes, the Cox baseline table, the risk groups' Kaplan-Meier
+curves); :func:`spec_from_pipeline` reads those parts from a fitted
+``hccdash.modeling.pipeline`` object. :func:`parse_model` is the only way in from a
+file: size limit, strict JSON (no NaN / Infinity, no repeated keys), JSON Schema and
+semantic checks, all before anything is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hccdash import stats
+from hccdash.registry import spec as spec_module
+from hccdash.registry.baseline import cox_baseline
+from hccdash.registry.json_model import RAD_SCORE, design_matrix
+from hccdash.settings import CalculatorSettings, EvaluationSettings
+from hccdash.stats.survival import kaplan_meier
+
+PACKAGES = ("hccdash", "numpy", "scipy", "pandas", "scikit-learn", "scikit-survival", "lifelines",
+            "pyradiomics-bhklab", "SimpleITK", "duckdb", "joblib")
+AXIS_DISTINCT = 10  # fewer distinct training values: the axis shows them all (as rms::nomogram)
+
+
+@dataclass(frozen=True)
+class RadScore:
+    """A rad-score: intercept + sum coef_j (f_j - mean_j) / sd_j over the selected features."""
+
+    coef: pd.Series  # feature name -> coefficient on the z-scored feature
+    mean: pd.Series
+    sd: pd.Series
+    intercept: float = 0.0
+    extraction: dict[str, Any] | None = None  # ExtractionSpec.to_dict() of the features
+    name: str = RAD_SCORE
+
+    def score(self, features: pd.DataFrame) -> pd.Series:
+        names = list(self.coef.index)
+        z = (features[names] - self.mean[names]) / self.sd[names]
+        return pd.Series(self.intercept + z.to_numpy(float) @ self.coef.to_numpy(float), index=features.index)
+
+
+@dataclass(frozen=True)
+class ModelParts:
+    """Everything :func:`build_spec` needs besides the training data."""
+
+    kind: str  # rfs | er
+    submodel: str  # clinical | radiomics | combined
+    terms: list[dict[str, Any]]  # name, predictor, type, level, cutoff (see spec._term)
+    coef: pd.Series  # by term name
+    covariance: pd.DataFrame  # terms (logistic: "intercept" first)
+    intercept: float | None = None
+    levels: dict[str, list[str]] = field(default_factory=dict)  # categorical predictor -> levels, reference first
+    rad: RadScore | None = None
+    er_horizon: float | None = None
+    ties: str = "efron"
+    cutoffs: list[float] | None = None  # on the linear predictor; None: from the training data
+    cutoff_method: str = EvaluationSettings().risk_cutoff
+    labels: dict[str, str] = field(default_factory=dict)  # predictor -> display label
+    units: dict[str, str] = field(default_factory=dict)  # predictor -> unit
+
+
+def build_spec(
+    parts: ModelParts,
+    data: pd.DataFrame,
+    time: np.ndarray,
+    event: np.ndarray,
+    *,
+    name: str,
+    notes: str = "",
+    cohort: str | None = None,
+    fingerprint: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    horizons: tuple[float, ...] = EvaluationSettings().horizons_months,
+) -> dict[str, Any]:
+    """The model file of a fitted model; ``data`` holds the training rows' inputs (clinical
+    predictors, and the rad-score or its features), ``time`` / ``event`` their outcome
+    (months; for ER the rows the logistic model was fitted on)."""
+    data = data.copy()
+    if parts.rad is not None and parts.rad.name not in data.columns:
+        data[parts.rad.name] = parts.rad.score(data)
+    cox = parts.kind == "rfs"
+    x = design_matrix(parts.terms, data)
+    coef = parts.coef[[t["name"] for t in parts.terms]].to_numpy(float)
+    means = x.mean(axis=0)
+    terms = [
+        {
+            "name": t["name"],
+            "predictor": t["predictor"],
+            "type": t["type"],
+            "level": None if t.get("level") is None else str(t["level"]),
+            "cutoff": None if t.get("cutoff") is None else float(t["cutoff"]),
+            "coef": float(coef[j]),
+            "mean": float(means[j]),
+            "axis": _axis(x[:, j]),
+        }
+        for j, t in enumerate(parts.terms)
+    ]
+    order = [t["name"] for t in parts.terms]
+    if not cox:
+        order = ["intercept", *order]
+    covariance = parts.covariance.loc[order, order].to_numpy(float)
+    lp = x @ coef + (parts.intercept or 0.0)
+    cutoffs = parts.cutoffs if parts.cutoffs is not None else [_cutoff(parts.cutoff_method, time, event, lp)]
+    labels = ["low", "high"] if len(cutoffs) == 1 else [f"group{i + 1}" for i in range(len(cutoffs) + 1)]
+    spec = {
+        "format": spec_module.FORMAT,
+        "format_version": spec_module.FORMAT_VERSION,
+        "name": name,
+        "created_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "notes": notes,
+        "endpoint": {
+            "kind": parts.kind,
+            "time_unit": "months",
+            "horizons": [float(h) for h in horizons],
+            "er_horizon": None if cox else float(parts.er_horizon),
+        },
+        "model": {
+            "family": "cox" if cox else "logistic",
+            "submodel": parts.submodel,
+            "intercept": None if cox else float(parts.intercept),
+            "terms": terms,
+            "covariance": covariance.tolist(),
+        },
+        "predictors": _predictors(parts, data),
+        "radiomics": _radiomics(parts.rad, data),
+        "baseline": _baseline(x, time, event, coef, parts.ties) if cox else None,
+        "risk_groups": {
+            "method": parts.cutoff_method if parts.cutoffs is None else "given",
+            "cutoffs": [float(c) for c in cutoffs],
+            "labels": labels,
+            "km": _km_curves(lp, cutoffs, labels, time, event),
+        },
+        "training": {
+            "cohort": cohort,
+            "fingerprint": fingerprint or training_fingerprint(data.index, time, event),
+            "n": int(len(data)),
+            "events": int(np.sum(event)),
+        },
+        "metrics": metrics or {},
+        "versions": package_versions(),
+    }
+    spec_module.validate(spec)
+    return spec
+
+
+def _axis(column: np.ndarray) -> list[float]:
+    """The nomogram support of a design column: its distinct training values when fewer
+    than ten, else eleven equally spaced values over its training range."""
+    distinct = np.unique(column)
+    if len(distinct) < AXIS_DISTINCT:
+        values = distinct if len(distinct) > 1 else np.array([distinct[0], distinct[0] + 1.0])
+        return [float(v) for v in values]
+    return [float(v) for v in np.linspace(column.min(), column.max(), AXIS_DISTINCT + 1)]
+
+
+def _cutoff(method: str, time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
+    if method == "median":
+        return float(np.median(lp))
+    if method == "maxstat":
+        return float(stats.max_logrank_cutoff(time, event, lp, minprop=EvaluationSettings().maxstat_minprop))
+    raise ValueError(f"Unknown risk cut-off method {method!r}; allowed: median, maxstat")
+
+
+def _km_curves(lp, cutoffs, labels, time, event) -> list[dict[str, Any]]:
+    groups = np.asarray(labels, dtype=object)[np.searchsorted(np.asarray(cutoffs), lp, side="left")]
+    curves = []
+    for label in labels:
+        chosen = groups == label
+        if not chosen.any():
+            continue
+        table = kaplan_meier(np.asarray(time)[chosen], np.asarray(event)[chosen])
+        curves.append({
+            "label": label,
+            "time": [0.0, *table["time"].astype(float)],
+            "surv": [1.0, *table["surv"].astype(float)],
+            "n": int(chosen.sum()),
+        })
+    return curves
+
+
+def _hard_limits(name: str) -> tuple[float | None, float | None]:
+    for pattern, low, high in CalculatorSettings().hard_limits:
+        if re.fullmatch(pattern, name, flags=re.IGNORECASE):
+            return low, high
+    return None, None
+
+
+def _predictors(parts: ModelParts, data: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for name in dict.fromkeys(t["predictor"] for t in parts.terms):
+        values = data[name]
+        entry = {"name": name, "label": parts.labels.get(name, name), "unit": parts.units.get(name, ""),
+                 "levels": [], "min": None, "max": None, "mean": None, "hard_min": None, "hard_max": None}
+        if any(t["predictor"] == name and t["type"] == "indicator" for t in parts.terms):
+            levels = parts.levels.get(name) or sorted(values.dropna().astype(str).unique())
+            out.append({**entry, "kind": "categorical", "levels": [str(v) for v in levels]})
+            continue
+        numeric = pd.to_numeric(values, errors="raise").astype(float)
+        low, high = (None, None) if parts.rad is not None and name == parts.rad.name else _hard_limits(name)
+        lo, hi = float(numeric.min()), float(numeric.max())
+        out.append({
+            **entry,
+            "kind": "rad_score" if parts.rad is not None and name == parts.rad.name else "continuous",
+            "min": lo, "max": hi, "mean": float(numeric.mean()),
+            "hard_min": None if low is None else min(low, lo),
+            "hard_max": None if high is None else max(high, hi),
+        })
+    return out
+
+
+def _radiomics(rad: RadScore | None, data: pd.DataFrame) -> dict[str, Any] | None:
+    if rad is None:
+        return None
+    names = list(rad.coef.index)
+    missing = [n for n in names if n not in data.columns]
+    if missing:
+        raise ValueError(f"The training data lacks the rad-score feature(s) {missing}")
+    values = data[names].astype(float)
+    correlation = np.atleast_2d(np.corrcoef(values.to_numpy(), rowvar=False)) if len(names) > 1 else np.ones((1, 1))
+    return {
+        "intercept": float(rad.intercept),
+        "features": [
+            {"name": n, "coef": float(rad.coef[n]), "mean": float(rad.mean[n]), "sd": float(rad.sd[n]),
+             "min": float(values[n].min()), "max": float(values[n].max())}
+            for n in names
+        ],
+        "correlation": correlation.tolist(),
+        "extraction": rad.extraction if rad.extraction is not None else _default_extraction(),
+    }
+
+
+def _default_extraction() -> dict[str, Any]:
+    from hccdash.extraction.params import spec_from_settings
+
+    return spec_from_settings().to_dict()
+
+
+def _baseline(x, time, event, coef, ties) -> dict[str, Any]:
+    base = cox_baseline(x, time, event, coef, ties=ties)
+    return {
+        "time": base.time.tolist(),
+        "cumhaz": base.cumhaz.tolist(),
+        "varhaz": base.varhaz.tolist(),
+        "xbar": base.xbar.tolist(),
+        "max_time": base.max_time,
+    }
+
+
+def training_fingerprint(ids: Any, time: Any, event: Any) -> str:
+    """SHA-256 of the training rows' (id, time, event), sorted by id."""
+    frame = pd.DataFrame({"id": [str(i) for i in ids], "time": np.asarray(time, float), "event": np.asarray(event, int)})
+    text = frame.sort_values("id").to_csv(index=False, float_format="%.10g")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a model depends on."""
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def describe(spec: dict[str, Any]) -> dict[str, Any]:
+    """The registry's ``meta`` of a model file: what it needs and how it was made."""
+    rad = spec["radiomics"]
+    return {
+        "endpoint": spec["endpoint"]["kind"],
+        "er_horizon": spec["endpoint"]["er_horizon"],
+        "submodel": spec["model"]["submodel"],
+        "terms": [t["name"] for t in spec["model"]["terms"]],
+        "predictors": [p["name"] for p in spec["predictors"]],
+        "selected_features": [] if rad is None else [f["name"] for f in rad["features"]],
+        "extraction": None if rad is None else rad["extraction"],
+        "cutoffs": spec["risk_groups"]["cutoffs"],
+        "cutoff_method": spec["risk_groups"]["method"],
+        "training_fingerprint": spec["training"]["fingerprint"],
+        "n_train": spec["training"]["n"],
+        "events_train": spec["training"]["events"],
+        "versions": spec["versions"],
+        "format_version": spec["format_version"],
+    }
+
+
+def dumps(spec: dict[str, Any]) -> str:
+    """The model file's JSON text (validated first)."""
+    spec_module.validate(spec)
+    return json.dumps(spec, indent=1, allow_nan=False)
+
+
+def parse_model(text: str | bytes) -> dict[str, Any]:
+    """A validated model file from JSON text; ``ValueError`` with the reason otherwise."""
+    spec = spec_module.parse(text)
+    spec_module.validate(spec)
+    return spec

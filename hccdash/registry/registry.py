@@ -1,0 +1,372 @@
+"""The model registry: saved models as files under ``HCCDASH_HOME/models``, metadata in the store.
+
+A model saved from a fitted pipeline is one joblib file ``<name>-<timestamp>.joblib``
+holding ``{"pipeline": ..., "spec": ...}`` (the pipeline object and its pickle-free model
+file, see :mod:`hccdash.registry.json_export`); a model imported from a JSON model file
+is that file, ``<name>-<timestamp>.json``. Either way the artifact's SHA-256 is recorded
+in the ``models`` table when it is written, with the endpoint, cohort, metrics and meta
+(extraction settings, selected features, training-cohort fingerprint, package versions).
+
+Loading a joblib file runs code (scikit-learn "Model persistence"), so :func:`load`
+opens only an artifact named in the registry, lying directly in the models folder,
+whose SHA-256 still equals the recorded one; anything else is refused with the reason
+and is never unpickled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import pandas as pd
+
+from hccdash import paths
+from hccdash.registry import spec as spec_module
+from hccdash.registry.json_model import JsonModel
+from hccdash.store import Store
+
+NAME_RE = re.compile(spec_module.NAME_PATTERN)
+ARTIFACT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}-\d{8}T\d{12}\.(joblib|json)$")
+
+
+class ArtifactError(RuntimeError):
+    """A registered artifact is missing, altered, or not one this registry wrote."""
+
+
+@dataclass(frozen=True)
+class ModelRecord:
+    """One row of the ``models`` table."""
+
+    name: str
+    created_at: dt.datetime
+    notes: str
+    cohort: str | None
+    endpoint: str
+    artifact: str
+    sha256: str
+    metrics: dict[str, Any]
+    meta: dict[str, Any]
+
+    @property
+    def path(self) -> Path:
+        """Where the artifact lives."""
+        return paths.models_dir() / self.artifact
+
+    @property
+    def kind(self) -> str:
+        """'pipeline' (saved here, joblib) or 'json' (imported model file)."""
+        return "pipeline" if self.artifact.endswith(".joblib") else "json"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A verified artifact: the pipeline (None for an imported JSON model) and its model file."""
+
+    record: ModelRecord
+    pipeline: Any
+    spec: dict[str, Any]
+
+    @property
+    def json_model(self) -> JsonModel:
+        """The model file's predictor (validated when loaded)."""
+        return JsonModel(self.spec, validated=True)
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid model name (letters, digits, ``_.-``, at most 64), else ValueError."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise ValueError(
+            f"Model name {name!r} is not allowed: use 1-64 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save(
+    pipeline: Any,
+    name: str,
+    notes: str = "",
+    *,
+    spec: dict[str, Any] | None = None,
+    cohort: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+    store: Store | None = None,
+    **export_options: Any,
+) -> ModelRecord:
+    """Save a fitted pipeline under ``name``: joblib artifact + SHA-256 + metadata row.
+
+    ``spec`` is the pipeline's model file; when omitted it is built with
+    :func:`hccdash.registry.json_export.spec_from_pipeline` (``export_options`` are passed on
+    to it, e.g. the training data). Refuses an existing name. The file is written first and
+    removed again if the row cannot be stored.
+    """
+    from hccdash.registry import json_export
+
+    check_name(name)
+    if spec is None:
+        spec = json_export.spec_from_pipeline(pipeline, name=name, notes=notes, **export_options)
+    spec = {**spec, "name": name, "notes": notes}
+    spec_module.validate(spec)
+    record_meta = {**json_export.describe(spec), **(meta or {})}
+    return _register(
+        name, notes, {"pipeline": pipeline, "spec": spec}, "joblib", spec, cohort, metrics, record_meta, store
+    )
+
+
+def import_json(text: str | bytes, name: str, notes: str = "", *, store: Store | None = None) -> ModelRecord:
+    """Register a JSON model file under ``name``; a malformed or hostile file is refused and nothing is stored."""
+    from hccdash.registry import json_export
+
+    check_name(name)
+    spec = json_export.parse_model(text)
+    spec = {**spec, "name": name, "notes": notes or spec.get("notes", "")}
+    spec_module.validate(spec)
+    meta = {**json_export.describe(spec), "imported": True}
+    return _register(name, spec["notes"], spec, "json", spec, spec["training"]["cohort"], spec["metrics"], meta, store)
+
+
+def _register(
+    name: str,
+    notes: str,
+    payload: Any,
+    suffix: str,
+    spec: dict[str, Any],
+    cohort: str | None,
+    metrics: dict[str, Any] | None,
+    meta: dict[str, Any],
+    store: Store | None,
+) -> ModelRecord:
+    store = store or Store()
+    if _exists(store, name):
+        raise ValueError(f"A model named {name!r} already exists; choose another name or delete it first")
+    created = dt.datetime.now()
+    artifact = f"{name}-{created.strftime('%Y%m%dT%H%M%S%f')}.{suffix}"
+    path = paths.models_dir() / artifact
+    tmp = path.with_name(path.name + ".part")
+    if suffix == "joblib":
+        joblib.dump(payload, tmp)
+    else:
+        tmp.write_text(json.dumps(payload, indent=1, allow_nan=False))
+    os.replace(tmp, path)
+    digest = sha256_file(path)
+    metrics = metrics or {}
+    try:
+        with store.transaction() as con:
+            con.execute(
+                "INSERT INTO models (name, created_at, notes, cohort, endpoint, artifact, sha256, metrics, meta) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, created, notes, cohort, spec["endpoint"]["kind"], artifact, digest,
+                 json.dumps(metrics, allow_nan=False, default=float), json.dumps(meta, allow_nan=False, default=str)],
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return get(name, store=store)
+
+
+def _exists(store: Store, name: str) -> bool:
+    return not store.query("SELECT 1 FROM models WHERE name = ?", [name]).empty
+
+
+def _record(row: pd.Series) -> ModelRecord:
+    return ModelRecord(
+        name=row["name"],
+        created_at=row["created_at"],
+        notes=row["notes"] or "",
+        cohort=row["cohort"] if isinstance(row["cohort"], str) else None,
+        endpoint=row["endpoint"],
+        artifact=row["artifact"],
+        sha256=row["sha256"],
+        metrics=json.loads(row["metrics"]) if row["metrics"] else {},
+        meta=json.loads(row["meta"]) if row["meta"] else {},
+    )
+
+
+def get(name: str, *, store: Store | None = None) -> ModelRecord:
+    """The record of ``name``; ValueError if there is none."""
+    store = store or Store()
+    rows = store.query("SELECT * FROM models WHERE name = ?", [name])
+    if rows.empty:
+        raise ValueError(f"No model named {name!r} in the registry")
+    return _record(rows.iloc[0])
+
+
+def records(store: Store | None = None) -> list[ModelRecord]:
+    """Every registered model, oldest first."""
+    store = store or Store()
+    rows = store.query("SELECT * FROM models ORDER BY created_at, name")
+    return [_record(row) for _, row in rows.iterrows()]
+
+
+def list_models(store: Store | None = None) -> pd.DataFrame:
+    """The registry as a table: name, created, endpoint, model, cohort, features, kind, notes, sha256."""
+    rows = [
+        {
+            "name": r.name,
+            "created_at": r.created_at,
+            "endpoint": r.endpoint,
+            "model": r.meta.get("submodel"),
+            "cohort": r.cohort,
+            "n_features": len(r.meta.get("selected_features", [])),
+            "predictors": ", ".join(r.meta.get("predictors", [])),
+            "kind": r.kind,
+            "notes": r.notes,
+            "sha256": r.sha256,
+        }
+        for r in records(store)
+    ]
+    columns = ["name", "created_at", "endpoint", "model", "cohort", "n_features", "predictors", "kind", "notes", "sha256"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def compare(names: list[str], store: Store | None = None) -> pd.DataFrame:
+    """Metrics side by side: one row per metric (``c_index.validation``, ...), one column per model."""
+    store = store or Store()
+    columns = {}
+    for name in names:
+        record = get(name, store=store)
+        flat = _flatten(record.metrics)
+        flat.update({"meta." + k: v for k, v in _describe_counts(record.meta).items()})
+        columns[name] = pd.Series(flat, dtype=object)
+    return pd.DataFrame(columns)
+
+
+def _flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _describe_counts(meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "endpoint": meta.get("endpoint"),
+        "model": meta.get("submodel"),
+        "n_train": meta.get("n_train"),
+        "events_train": meta.get("events_train"),
+        "n_terms": len(meta.get("terms", [])),
+        "n_features": len(meta.get("selected_features", [])),
+    }
+
+
+def rename(old: str, new: str, *, store: Store | None = None) -> ModelRecord:
+    """Give model ``old`` the name ``new`` (the artifact file keeps its name and hash)."""
+    store = store or Store()
+    check_name(new)
+    get(old, store=store)
+    with store.transaction() as con:
+        if con.execute("SELECT 1 FROM models WHERE name = ?", [new]).fetchone():
+            raise ValueError(f"A model named {new!r} already exists")
+        con.execute("UPDATE models SET name = ? WHERE name = ?", [new, old])
+    return get(new, store=store)
+
+
+def delete(name: str, *, store: Store | None = None) -> None:
+    """Remove model ``name``: its row and its artifact file, all or nothing."""
+    store = store or Store()
+    record = get(name, store=store)
+    path = _artifact_path(record)
+    trash = path.with_name(path.name + ".deleting")
+    moved = False
+    try:
+        with store.transaction() as con:
+            con.execute("DELETE FROM models WHERE name = ?", [name])
+            if path.exists():
+                os.replace(path, trash)
+                moved = True
+    except BaseException:
+        if moved:
+            os.replace(trash, path)
+        raise
+    trash.unlink(missing_ok=True)
+
+
+def _artifact_path(record: ModelRecord) -> Path:
+    if not ARTIFACT_RE.match(record.artifact):
+        raise ArtifactError(f"Model {record.name!r}: artifact name {record.artifact!r} is not one this registry writes")
+    return paths.models_dir() / record.artifact
+
+
+def verify(name: str, *, store: Store | None = None) -> ModelRecord:
+    """The record of ``name`` if its artifact exists and its SHA-256 matches; else ArtifactError."""
+    record = get(name, store=store)
+    path = _artifact_path(record)
+    if not path.is_file():
+        raise ArtifactError(f"Model {name!r}: its artifact {path} is missing; it cannot be loaded")
+    digest = sha256_file(path)
+    if digest != record.sha256:
+        raise ArtifactError(
+            f"Model {name!r}: the artifact {path.name} has changed since it was saved "
+            f"(SHA-256 {digest[:12]}... instead of {record.sha256[:12]}...); refusing to load it"
+        )
+    return record
+
+
+def load(name: str, *, store: Store | None = None) -> LoadedModel:
+    """Load model ``name`` after checking its SHA-256 (see :func:`verify`)."""
+    from hccdash.registry import json_export
+
+    record = verify(name, store=store)
+    path = _artifact_path(record)
+    if record.kind == "json":
+        spec = json_export.parse_model(path.read_bytes())
+        return LoadedModel(record, None, spec)
+    payload = joblib.load(path)
+    if not isinstance(payload, dict) or set(payload) != {"pipeline", "spec"}:
+        raise ArtifactError(f"Model {name!r}: {path.name} does not hold a registry payload")
+    spec = payload["spec"]
+    spec_module.validate(spec)
+    return LoadedModel(record, payload["pipeline"], spec)
+
+
+def json_model(name: str, *, store: Store | None = None) -> JsonModel:
+    """The verified model ``name`` as a :class:`JsonModel` (what the calculator and CLI use)."""
+    return load(name, store=store).json_model
+
+
+def export_json(name: str, *, store: Store | None = None) -> str:
+    """The pickle-free JSON model file of ``name`` (with its registry name and metrics)."""
+    from hccdash.registry import json_export
+
+    loaded = load(name, store=store)
+    spec = {**loaded.spec, "name": loaded.record.name, "metrics": _json_metrics(loaded.record.metrics)}
+    return json_export.dumps(spec)
+
+
+def _json_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The numeric metrics that fit the model file's two-level ``metrics`` object."""
+    out: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if not NAME_RE.match(str(key)):
+            continue
+        if isinstance(value, dict):
+            inner = {k: float(v) for k, v in value.items() if NAME_RE.match(str(k)) and _is_number(v)}
+            if inner:
+                out[key] = inner
+        elif _is_number(value):
+            out[key] = float(value)
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(float(value)) < 1e12 and value == value

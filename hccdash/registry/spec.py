@@ -1,0 +1,398 @@
+"""The pickle-free model file: its JSON Schema, its limits, and the checks run on import.
+
+A model file (format ``hccdash-model``, version 1) holds everything needed to apply a
+fitted model without the code that fitted it: the terms of the linear predictor with
+their coefficients and training means, the coefficient covariance, the rad-score's
+features (training mean, sd, LASSO coefficient) with the extraction settings that
+produced them, the Cox baseline (cumulative hazard, its variance term and covariate
+means, as survival's ``agsurv`` computes them, so the 95% CI of S(t) survives the
+round trip), the risk-group cut-offs with the groups' Kaplan-Meier curves, and the
+training ranges of every input (for warnings on out-of-range patients).
+
+:func:`validate` refuses, naming the reason, anything that is not such a file: wrong
+types, unknown keys, strings that are not plain names, oversize arrays, non-finite
+numbers, negative variances, an asymmetric covariance, a baseline that is not a
+survival curve. It runs before anything is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import jsonschema
+import numpy as np
+
+FORMAT = "hccdash-model"
+FORMAT_VERSION = 1
+
+MAX_BYTES = 5_000_000
+MAX_TERMS = 50
+MAX_FEATURES = 200
+MAX_PREDICTORS = 60
+MAX_LEVELS = 50
+MAX_BASELINE = 20_000
+MAX_GROUPS = 10
+MAX_HORIZONS = 10
+MAX_NOTES = 2_000
+
+# Model, predictor, term and level names: letters, digits and a few separators; no
+# slashes, no leading dot, no markup. Radiomic features are "{phase}.{pyradiomics name}".
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+PREDICTOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\- ()%]{0,63}$"
+TERM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\- ()%\[\]>=+,:]{0,127}$"  # e.g. "sex[M]", "afp > 400"
+FEATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}\.[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}$"
+LEVEL_PATTERN = r"^[A-Za-z0-9 _.,:;+\-<>=%()]{1,64}$"
+TEXT_PATTERN = r"^[^<>\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # free text: no markup, no control characters
+
+_number = {"type": "number"}
+_text = {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN}
+
+
+def _array(items: dict, max_items: int, min_items: int = 0) -> dict:
+    return {"type": "array", "items": items, "minItems": min_items, "maxItems": max_items}
+
+
+def _object(properties: dict, required: list[str] | None = None) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required if required is not None else list(properties),
+        "additionalProperties": False,
+    }
+
+
+_term = _object(
+    {
+        "name": {"type": "string", "pattern": TERM_PATTERN},
+        "predictor": {"type": "string", "pattern": PREDICTOR_PATTERN},
+        "type": {"enum": ["linear", "indicator", "above", "at_least"]},
+        "level": {"type": ["string", "null"], "pattern": LEVEL_PATTERN},
+        "cutoff": {"type": ["number", "null"]},
+        "coef": _number,
+        "mean": _number,
+        "axis": _array(_number, 200, 2),
+    }
+)
+
+_predictor = _object(
+    {
+        "name": {"type": "string", "pattern": PREDICTOR_PATTERN},
+        "label": _text,
+        "kind": {"enum": ["continuous", "categorical", "rad_score"]},
+        "unit": {"type": "string", "maxLength": 20, "pattern": TEXT_PATTERN},
+        "levels": _array({"type": "string", "pattern": LEVEL_PATTERN}, MAX_LEVELS),
+        "min": {"type": ["number", "null"]},
+        "max": {"type": ["number", "null"]},
+        "mean": {"type": ["number", "null"]},
+        "hard_min": {"type": ["number", "null"]},
+        "hard_max": {"type": ["number", "null"]},
+    }
+)
+
+_feature = _object(
+    {
+        "name": {"type": "string", "pattern": FEATURE_PATTERN},
+        "coef": _number,
+        "mean": _number,
+        "sd": {"type": "number", "exclusiveMinimum": 0},
+        "min": _number,
+        "max": _number,
+    }
+)
+
+_km = _object(
+    {
+        "label": {"type": "string", "pattern": NAME_PATTERN},
+        "time": _array(_number, MAX_BASELINE, 1),
+        "surv": _array({"type": "number", "minimum": 0, "maximum": 1}, MAX_BASELINE, 1),
+        "n": {"type": "integer", "minimum": 0},
+    }
+)
+
+SCHEMA: dict[str, Any] = _object(
+    {
+        "format": {"const": FORMAT},
+        "format_version": {"const": FORMAT_VERSION},
+        "name": {"type": "string", "pattern": NAME_PATTERN},
+        "created_at": {"type": "string", "pattern": r"^[0-9T:.+\- Z]{10,40}$"},
+        "notes": {"type": "string", "maxLength": MAX_NOTES, "pattern": TEXT_PATTERN},
+        "endpoint": _object(
+            {
+                "kind": {"enum": ["rfs", "er"]},
+                "time_unit": {"const": "months"},
+                "horizons": _array({"type": "number", "exclusiveMinimum": 0, "maximum": 1200}, MAX_HORIZONS, 1),
+                "er_horizon": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 1200},
+            }
+        ),
+        "model": _object(
+            {
+                "family": {"enum": ["cox", "logistic"]},
+                "submodel": {"enum": ["clinical", "radiomics", "combined"]},
+                "intercept": {"type": ["number", "null"]},
+                "terms": _array(_term, MAX_TERMS, 1),
+                "covariance": _array(_array(_number, MAX_TERMS + 1), MAX_TERMS + 1),
+            }
+        ),
+        "predictors": _array(_predictor, MAX_PREDICTORS, 1),
+        "radiomics": {
+            "oneOf": [
+                {"type": "null"},
+                _object(
+                    {
+                        "intercept": _number,
+                        "features": _array(_feature, MAX_FEATURES, 1),
+                        "correlation": _array(_array(_number, MAX_FEATURES), MAX_FEATURES),
+                        "extraction": {
+                            "type": "object",
+                            "properties": {
+                                "params": {"type": "object"},
+                                "n4_bias_correction": {"type": "boolean"},
+                                "roi": {"enum": ["3d", "2d"]},
+                            },
+                            "required": ["params"],
+                            "additionalProperties": False,
+                        },
+                    }
+                ),
+            ]
+        },
+        "baseline": {
+            "oneOf": [
+                {"type": "null"},
+                _object(
+                    {
+                        "time": _array({"type": "number", "minimum": 0}, MAX_BASELINE, 1),
+                        "cumhaz": _array({"type": "number", "minimum": 0}, MAX_BASELINE, 1),
+                        "varhaz": _array({"type": "number", "minimum": 0}, MAX_BASELINE, 1),
+                        "xbar": _array(_array(_number, MAX_TERMS, 1), MAX_BASELINE, 1),
+                        "max_time": {"type": "number", "exclusiveMinimum": 0},
+                    }
+                ),
+            ]
+        },
+        "risk_groups": _object(
+            {
+                "method": {"type": "string", "pattern": NAME_PATTERN},
+                "cutoffs": _array(_number, MAX_GROUPS - 1, 1),
+                "labels": _array({"type": "string", "pattern": NAME_PATTERN}, MAX_GROUPS, 2),
+                "km": _array(_km, MAX_GROUPS),
+            }
+        ),
+        "training": _object(
+            {
+                "cohort": {"type": ["string", "null"], "pattern": NAME_PATTERN},
+                "fingerprint": {"type": ["string", "null"], "pattern": r"^[0-9a-f]{8,128}$"},
+                "n": {"type": "integer", "minimum": 1},
+                "events": {"type": "integer", "minimum": 0},
+            }
+        ),
+        "metrics": {
+            "type": "object",
+            "maxProperties": 40,
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {
+                "oneOf": [
+                    {"type": ["number", "null"]},
+                    {
+                        "type": "object",
+                        "maxProperties": 20,
+                        "propertyNames": {"pattern": NAME_PATTERN},
+                        "additionalProperties": {"type": ["number", "null"]},
+                    },
+                ]
+            },
+        },
+        "versions": {
+            "type": "object",
+            "maxProperties": 40,
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {"type": "string", "maxLength": 40, "pattern": r"^[A-Za-z0-9_.+\-]*$"},
+        },
+    }
+)
+
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+def parse(text: str | bytes) -> dict[str, Any]:
+    """JSON text -> dict, refusing oversize input, duplicate keys and NaN / Infinity."""
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        raise ValueError(f"Model file is {size} bytes; the limit is {MAX_BYTES}")
+
+    def no_constants(name: str) -> float:
+        raise ValueError(f"Model file holds the non-finite number {name}")
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicated:
+            raise ValueError(f"Model file repeats the key(s) {duplicated}")
+        return dict(pairs)
+
+    try:
+        data = json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"Model file is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError(f"Model file must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
+def validate(spec: dict[str, Any]) -> None:
+    """Raise ``ValueError`` naming the first problem of ``spec``; return None when it is a valid model."""
+    errors = sorted(_VALIDATOR.iter_errors(spec), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        message = error.message if len(error.message) < 300 else error.message[:300] + "..."
+        raise ValueError(f"Model file does not match the schema at {where}: {message}")
+    _check_finite(spec, "")
+    _check_model(spec)
+    _check_predictors(spec)
+    _check_radiomics(spec)
+    _check_baseline(spec)
+    _check_risk_groups(spec)
+
+
+def _check_finite(value: Any, where: str) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{where}/{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_finite(item, f"{where}/{i}")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"Model file holds a non-finite number at {where}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > 1e12:
+        raise ValueError(f"Model file holds an implausibly large number {value} at {where}")
+
+
+def _covariance(matrix: list[list[float]], size: int, where: str) -> None:
+    array = np.asarray(matrix, dtype=float)
+    if array.shape != (size, size):
+        raise ValueError(f"{where} must be {size} x {size}, got {array.shape}")
+    if not np.allclose(array, array.T, rtol=1e-8, atol=1e-12):
+        raise ValueError(f"{where} is not symmetric")
+    if np.any(np.diag(array) < 0):
+        raise ValueError(f"{where} has a negative variance on its diagonal")
+    if size and np.linalg.eigvalsh(array).min() < -1e-8 * max(1.0, np.abs(array).max()):
+        raise ValueError(f"{where} is not positive semi-definite")
+
+
+def _check_model(spec: dict[str, Any]) -> None:
+    model = spec["model"]
+    terms = model["terms"]
+    names = [t["name"] for t in terms]
+    if len(set(names)) != len(names):
+        raise ValueError("model/terms repeats a term name")
+    logistic = model["family"] == "logistic"
+    if logistic != (model["intercept"] is not None):
+        raise ValueError("model/intercept must be a number for logistic models and null for Cox models")
+    if (model["family"] == "cox") != (spec["endpoint"]["kind"] == "rfs"):
+        raise ValueError("endpoint 'rfs' needs a Cox model and 'er' a logistic model")
+    _covariance(model["covariance"], len(terms) + logistic, "model/covariance")
+    predictors = {p["name"]: p for p in spec["predictors"]}
+    for term in terms:
+        predictor = predictors.get(term["predictor"])
+        if predictor is None:
+            raise ValueError(f"term {term['name']} uses the undeclared predictor {term['predictor']}")
+        if term["type"] == "indicator":
+            if predictor["kind"] != "categorical" or term["level"] not in predictor["levels"]:
+                raise ValueError(f"term {term['name']}: level {term['level']!r} is not a level of {predictor['name']}")
+        elif predictor["kind"] == "categorical":
+            raise ValueError(f"term {term['name']}: categorical predictor {predictor['name']} needs an indicator term")
+        if term["type"] in ("above", "at_least") and term["cutoff"] is None:
+            raise ValueError(f"term {term['name']}: a dichotomised term needs a cutoff")
+        if sorted(term["axis"]) != term["axis"]:
+            raise ValueError(f"term {term['name']}: axis values must be increasing")
+    if spec["endpoint"]["kind"] == "er" and spec["endpoint"]["er_horizon"] is None:
+        raise ValueError("endpoint 'er' needs er_horizon")
+
+
+def _check_predictors(spec: dict[str, Any]) -> None:
+    names = [p["name"] for p in spec["predictors"]]
+    if len(set(names)) != len(names):
+        raise ValueError("predictors repeats a name")
+    used = {t["predictor"] for t in spec["model"]["terms"]}
+    for p in spec["predictors"]:
+        if p["name"] not in used:
+            raise ValueError(f"predictor {p['name']} is used by no term")
+        if p["kind"] == "categorical":
+            if len(p["levels"]) < 2 or len(set(p["levels"])) != len(p["levels"]):
+                raise ValueError(f"categorical predictor {p['name']} needs two or more distinct levels")
+        else:
+            if p["min"] is None or p["max"] is None or p["min"] > p["max"]:
+                raise ValueError(f"predictor {p['name']} needs a training range min <= max")
+            lo = -math.inf if p["hard_min"] is None else p["hard_min"]
+            hi = math.inf if p["hard_max"] is None else p["hard_max"]
+            if not lo <= p["min"] <= p["max"] <= hi:
+                raise ValueError(f"predictor {p['name']}: training range lies outside its hard limits")
+    rad = [p for p in spec["predictors"] if p["kind"] == "rad_score"]
+    if len(rad) > 1:
+        raise ValueError("more than one rad_score predictor")
+    if rad and spec["radiomics"] is None:
+        raise ValueError("a rad_score predictor needs the radiomics section")
+
+
+def _check_radiomics(spec: dict[str, Any]) -> None:
+    rad = spec["radiomics"]
+    if rad is None:
+        return
+    names = [f["name"] for f in rad["features"]]
+    if len(set(names)) != len(names):
+        raise ValueError("radiomics/features repeats a feature")
+    for f in rad["features"]:
+        if f["min"] > f["max"]:
+            raise ValueError(f"radiomics feature {f['name']}: min > max")
+    correlation = np.asarray(rad["correlation"], dtype=float)
+    _covariance(rad["correlation"], len(names), "radiomics/correlation")
+    if not np.allclose(np.diag(correlation), 1.0, atol=1e-6) or np.abs(correlation).max() > 1 + 1e-9:
+        raise ValueError("radiomics/correlation is not a correlation matrix")
+    from hccdash.extraction.params import ExtractionSpec
+
+    try:
+        ExtractionSpec.from_dict(rad["extraction"])
+    except ValueError as exc:
+        raise ValueError(f"radiomics/extraction: {exc}") from exc
+
+
+def _check_baseline(spec: dict[str, Any]) -> None:
+    base = spec["baseline"]
+    if (base is None) != (spec["model"]["family"] == "logistic"):
+        raise ValueError("a Cox model needs a baseline table and a logistic model none")
+    if base is None:
+        return
+    n = len(base["time"])
+    p = len(spec["model"]["terms"])
+    if not (len(base["cumhaz"]) == len(base["varhaz"]) == len(base["xbar"]) == n):
+        raise ValueError("baseline columns time, cumhaz, varhaz and xbar differ in length")
+    if any(len(row) != p for row in base["xbar"]):
+        raise ValueError(f"baseline/xbar rows must have one value per term ({p})")
+    time = np.asarray(base["time"])
+    if time[-1] > base["max_time"]:
+        raise ValueError("baseline/max_time is before the last event time")
+    if np.any(np.diff(time) <= 0):
+        raise ValueError("baseline/time must be strictly increasing")
+    for column in ("cumhaz", "varhaz"):
+        if np.any(np.diff(np.asarray(base[column])) < 0):
+            raise ValueError(f"baseline/{column} must not decrease (survival must not increase)")
+
+
+def _check_risk_groups(spec: dict[str, Any]) -> None:
+    groups = spec["risk_groups"]
+    if len(groups["labels"]) != len(groups["cutoffs"]) + 1:
+        raise ValueError("risk_groups needs one label more than cut-offs")
+    if len(set(groups["labels"])) != len(groups["labels"]):
+        raise ValueError("risk_groups repeats a label")
+    if np.any(np.diff(groups["cutoffs"]) <= 0):
+        raise ValueError("risk_groups/cutoffs must be increasing")
+    for km in groups["km"]:
+        if km["label"] not in groups["labels"]:
+            raise ValueError(f"risk_groups/km curve {km['label']} is not a group")
+        if len(km["time"]) != len(km["surv"]):
+            raise ValueError(f"risk_groups/km curve {km['label']}: time and surv differ in length")
+        if np.any(np.diff(km["time"]) < 0) or np.any(np.diff(km["surv"]) > 0):
+            raise ValueError(f"risk_groups/km curve {km['label']} is not a survival curve")
