@@ -88,9 +88,14 @@ def feature_long(
             frame = frame[frame["phase"].isin(list(phases))].reset_index(drop=True)
         return frame
     images = cohort_images(cohort, reader=reader, phases=phases, store=store)
-    keyed = with_case_keys(images, settings_hash_of(settings))[["patient_id", "phase", "reader", "case_key"]]
-    with store.connect() as con:
-        con.register("wanted", keyed)
+    return case_features(with_case_keys(images, settings_hash_of(settings)), store)
+
+
+def case_features(keyed: pd.DataFrame, store: Store | None = None) -> pd.DataFrame:
+    """Long features ``patient_id, phase, reader, feature, value`` of image rows carrying a ``case_key``."""
+    wanted = keyed[["patient_id", "phase", "reader", "case_key"]].astype(str)
+    with (store or Store()).connect() as con:
+        con.register("wanted", wanted)
         return con.execute(
             "SELECT w.patient_id, w.phase, w.reader, f.feature, f.value "
             "FROM wanted w JOIN cases c USING (case_key) JOIN features f USING (case_key) "

@@ -1,8 +1,8 @@
 """Cache keys: a case is known by the content of its files, never by their names.
 
 ``case_key = sha256(image_sha256, mask_sha256, label, settings_hash, versions)``, where
-the file hashes are SHA-256 of the file bytes (of every file, in name order, for a
-DICOM series folder) and ``versions`` names the pyradiomics and SimpleITK releases.
+the file hashes are SHA-256 of the file bytes (of all files' bytes, in path order, for
+a DICOM series folder) and ``versions`` names the pyradiomics and SimpleITK releases.
 Renaming or moving a file keeps its key; changing a byte, the label, a setting or a
 library version changes it.
 
@@ -41,26 +41,26 @@ def case_key(image_sha256: str, mask_sha256: str, label: int, settings_hash: str
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def content_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, or of a folder's files (relative name and bytes, in name order)."""
+    """SHA-256 of a file's bytes, or of a folder's files' bytes in the order of their relative paths.
+
+    The same hash as the cohort importer's (``hccdash.cohort.hashing``), so cases built
+    from a manifest and from a stored cohort share their keys.
+    """
     path = Path(path)
-    if path.is_dir():
-        digest = hashlib.sha256()
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(child.relative_to(path).as_posix().encode())
-            digest.update(_hash_file(child).encode())
-        return digest.hexdigest()
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"{path} does not exist")
-    return _hash_file(path)
+    files = (
+        sorted((p for p in path.rglob("*") if p.is_file()), key=lambda p: p.relative_to(path).as_posix())
+        if path.is_dir()
+        else [path]
+    )
+    digest = hashlib.sha256()
+    for file in files:
+        with file.open("rb") as handle:
+            while chunk := handle.read(_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _stamp(path: Path) -> str:

@@ -45,15 +45,20 @@ def read_case_file(case_key: str) -> CaseResult | None:
         return None
 
 
-def stored_status(store: Store, case_keys: Sequence[str]) -> dict[str, str]:
-    """``case_key -> status`` ('done' / 'failed') of the keys already in the store: one query."""
-    if not case_keys:
-        return {}
-    frame = store.query(
-        "SELECT c.case_key, c.status FROM cases c "
+def stored_cases(store: Store, case_keys: Sequence[str]) -> pd.DataFrame:
+    """``case_key, status, error`` of the keys already in the store: one query."""
+    return store.query(
+        "SELECT c.case_key, c.status, c.error FROM cases c "
         "JOIN (SELECT unnest(?::VARCHAR[]) AS case_key) k USING (case_key)",
         [list(case_keys)],
     )
+
+
+def stored_status(store: Store, case_keys: Sequence[str]) -> dict[str, str]:
+    """``case_key -> status`` ('done' / 'failed') of the keys already in the store."""
+    if not case_keys:
+        return {}
+    frame = stored_cases(store, case_keys)
     return dict(zip(frame["case_key"], frame["status"]))
 
 
