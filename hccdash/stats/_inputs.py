@@ -1,9 +1,11 @@
-"""Input validation shared by the model fitters: design matrices and outcomes with names."""
+"""Shared by the model fitters: validation of design matrices and outcomes (names kept),
+and the Wald coefficient table."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.linalg import qr
 
 
@@ -71,3 +73,25 @@ def dependent_columns(values: np.ndarray, names) -> list:
     tol = max(scaled.shape) * np.finfo(float).eps * (diag[0] if diag.size else 0.0) * 1e3
     rank = int(np.sum(diag > tol))
     return [names[j] for j in sorted(piv[rank:])]
+
+
+def wald_table(coef: pd.Series, se: pd.Series, level: float, ratio: str) -> pd.DataFrame:
+    """coef, exp(coef) as ``ratio`` with its Wald CI at ``level``, se, z and two-sided p."""
+    z = stats.norm.ppf(0.5 + level / 2)
+    wald = coef / se
+    return pd.DataFrame(
+        {
+            "coef": coef,
+            ratio: np.exp(coef),
+            f"{ratio}_lower": np.exp(coef - z * se),
+            f"{ratio}_upper": np.exp(coef + z * se),
+            "se": se,
+            "z": wald,
+            "p": 2 * stats.norm.sf(np.abs(wald)),
+        }
+    )
+
+
+def check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")

@@ -27,7 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
-from hccdash.stats._inputs import constant_columns, dependent_columns, design_frame, outcome_vector
+from hccdash.stats._inputs import (
+    check_level,
+    constant_columns,
+    dependent_columns,
+    design_frame,
+    outcome_vector,
+    wald_table,
+)
 
 TIES = ("efron", "breslow")
 _STEP_TOL = 1e-10
@@ -166,35 +173,15 @@ def _baseline(rs: _RiskSets, Xc: np.ndarray, beta: np.ndarray, time: np.ndarray)
     )
 
 
-def _wald_table(coef: pd.Series, se: pd.Series, level: float, ratio: str) -> pd.DataFrame:
-    z = stats.norm.ppf(0.5 + level / 2)
-    wald = coef / se
-    return pd.DataFrame(
-        {
-            "coef": coef,
-            ratio: np.exp(coef),
-            f"{ratio}_lower": np.exp(coef - z * se),
-            f"{ratio}_upper": np.exp(coef + z * se),
-            "se": se,
-            "z": wald,
-            "p": 2 * stats.norm.sf(np.abs(wald)),
-        }
-    )
-
-
-def _check_level(level: float) -> None:
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-
-
 @dataclass(frozen=True, eq=False)
 class CoxModel:
     """A fitted Cox model (made by :func:`cox_fit`).
 
     Attributes: ``coef_``, ``se_`` (Series by column), ``cov_`` (DataFrame, coxph's
     ``fit$var``), ``hazard_ratio_``, ``loglik_`` and ``loglik_null_`` (coxph's
-    ``fit$loglik``), ``n_``, ``n_events_``, ``means_`` (training column means, coxph's
-    ``fit$means``), ``ties``, ``n_iter_``, ``converged_``.
+    ``fit$loglik``), ``n_``, ``n_events_``, ``means_`` (the centring point, as coxph's ``fit$means``: the
+    training mean of each column, but 0 for 0/1 columns), ``ties``, ``n_iter_``,
+    ``converged_``.
     """
 
     coef_: pd.Series
@@ -221,8 +208,8 @@ class CoxModel:
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """One row per column: coef, hr, hr_lower, hr_upper (Wald CI at ``level``), se, z, p
         (two-sided Wald), as ``summary(coxph(...))``."""
-        _check_level(level)
-        return _wald_table(self.coef_, self.se_, level, "hr")
+        check_level(level)
+        return wald_table(self.coef_, self.se_, level, "hr")
 
     def _design(self, X) -> np.ndarray:
         """X's model columns (by name for a DataFrame, by position for an array)."""
@@ -239,7 +226,8 @@ class CoxModel:
     def predict(self, X, centered: bool = False) -> np.ndarray:
         """Linear predictor x' beta (``centered=False``, the default: the rad-score
         convention, what :func:`~hccdash.stats.concordance.harrell_c` takes), or
-        (x - means_)' beta (``centered=True``: R's ``predict(fit, newdata, type = "lp")``)."""
+        (x - means_)' beta (``centered=True``: R's ``predict(fit, newdata, type = "lp")``, which
+        centres at coxph's ``fit$means``; 0/1 columns are not centred)."""
         x = self._design(X)
         if centered:
             x = x - self.means_.to_numpy()
@@ -248,7 +236,7 @@ class CoxModel:
     @property
     def baseline_survival_(self) -> pd.DataFrame:
         """At each distinct event time: n_risk, n_event, cumulative hazard and survival for a
-        subject with every covariate at its training mean (``means_``), as
+        subject with every covariate at ``means_`` (training means, 0 for 0/1 columns), as
         ``survfit(fit)`` without newdata (Efron-adjusted hazard for Efron ties)."""
         b = self._baseline
         cumhaz = np.cumsum(b.hazard)
@@ -287,7 +275,7 @@ class CoxModel:
         surv[:, beyond] = np.nan
         if level is None:
             return surv
-        _check_level(level)
+        check_level(level)
         varhaz = np.concatenate(([0.0], np.cumsum(b.varhaz)))[idx]
         xbar = np.vstack([np.zeros(x.shape[1]), np.cumsum(b.xbar, axis=0)])[idx]  # times x p
         dt = cumhaz0[None, :, None] * x[:, None, :] - xbar[None, :, :]  # n_new x times x p
@@ -350,7 +338,10 @@ def cox_fit(X, time, event, ties: str = "efron") -> CoxModel:
         cov_s = linalg.pinvh(info_s)
     cov = cov_s / np.outer(scale, scale)
     names = X.columns
-    xc_sorted = (values - means)[rs.order]
+    # coxph's fit$means: 0/1 columns are not centred (their "mean" is 0)
+    binary = np.all((values == 0) | (values == 1), axis=0)
+    center = np.where(binary, 0.0, means)
+    xc_sorted = (values - center)[rs.order]
     return CoxModel(
         coef_=pd.Series(beta, index=names, name="coef"),
         se_=pd.Series(np.sqrt(np.diag(cov)), index=names, name="se"),
@@ -359,9 +350,95 @@ def cox_fit(X, time, event, ties: str = "efron") -> CoxModel:
         loglik_null_=float(loglik_null),
         n_=int(len(X)),
         n_events_=int(e.sum()),
-        means_=pd.Series(means, index=names, name="mean"),
+        means_=pd.Series(center, index=names, name="mean"),
         ties=ties,
         n_iter_=int(n_iter),
         converged_=converged,
         _baseline=_baseline(rs, xc_sorted, beta, t),
     )
+
+
+_UNIVARIABLE_BLOCK = 2000  # columns fitted at once by univariable_cox
+
+
+def _univariable_derivatives(rs: _RiskSets, Z: np.ndarray, beta: np.ndarray):
+    """Partial loglik, score and information of the one-column models beta_k * Z[:, k]."""
+    eta = Z * beta
+    top = eta.max(axis=0)
+    r = np.exp(eta - top)
+    g, f = rs.death_group, rs.frac[:, None]
+
+    def at_events(a: np.ndarray) -> np.ndarray:
+        return _rcumsum(a)[rs.start][g] - f * np.add.reduceat(a[rs.death_rows], rs.first_death)[g]
+
+    phi, s1, s2 = at_events(r), at_events(r * Z), at_events(r * Z * Z)
+    a = s1 / phi
+    loglik = eta[rs.death_rows].sum(axis=0) - top * g.size - np.log(phi).sum(axis=0)
+    score = Z[rs.death_rows].sum(axis=0) - a.sum(axis=0)
+    info = (s2 / phi - a * a).sum(axis=0)
+    return loglik, score, info
+
+
+def _univariable_newton(rs: _RiskSets, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise Newton-Raphson with step halving (the iterates of :func:`_newton` for each
+    column alone). Returns beta, information and convergence flags."""
+    beta = np.zeros(Z.shape[1])
+    loglik, score, info = _univariable_derivatives(rs, Z, beta)
+    converged = np.zeros(beta.size, dtype=bool)
+    for _ in range(_MAX_ITER):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(converged, 0.0, score / info)
+        step[~np.isfinite(step)] = 0.0
+        for _ in range(60):
+            new = _univariable_derivatives(rs, Z, beta + step)
+            worse = ~(np.isfinite(new[0]) & (new[0] >= loglik - 1e-12 * np.abs(loglik)))
+            if not worse.any():
+                break
+            step[worse] /= 2
+        beta = beta + step
+        loglik, score, info = new
+        converged |= np.abs(step) < _STEP_TOL
+        if converged.all():
+            break
+    return beta, info, converged
+
+
+def univariable_cox(X, time, event, ties: str = "efron", level: float = 0.95) -> pd.DataFrame:
+    """One Cox model per column of X, vectorised over columns (the univariable screen).
+
+    Returns a DataFrame indexed by column: coef, hr, hr_lower, hr_upper (Wald CI at
+    ``level``), se, z, p (Wald), converged; each row equals :func:`cox_fit` on that column
+    alone (``coxph(Surv(time, event) ~ x, ties = ties)``). Constant columns get NaN (and
+    converged False); a warning names columns that did not converge (e.g. separation).
+    """
+    _check_ties(ties)
+    check_level(level)
+    X = design_frame(X)
+    t, e = _survival_outcome(X, time, event)
+    values = X.to_numpy()
+    means, scale = values.mean(axis=0), values.std(axis=0)
+    constant = scale == 0
+    scale[constant] = 1.0
+    rs = _risk_sets(t, e, ties)
+    beta, info, converged = np.empty(values.shape[1]), np.empty(values.shape[1]), np.empty(
+        values.shape[1], dtype=bool
+    )
+    for start in range(0, values.shape[1], _UNIVARIABLE_BLOCK):
+        cols = slice(start, start + _UNIVARIABLE_BLOCK)
+        Z = ((values[:, cols] - means[cols]) / scale[cols])[rs.order]
+        beta[cols], info[cols], converged[cols] = _univariable_newton(rs, Z)
+    converged &= ~constant
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.where(constant, np.nan, 1.0 / np.sqrt(info) / scale)
+    coef = np.where(constant, np.nan, beta / scale)
+    failed = list(X.columns[~converged & ~constant])
+    if failed:
+        warnings.warn(
+            f"univariable Cox did not converge for {len(failed)} column(s), e.g. {failed[:10]}; "
+            "their coefficients may be infinite (monotone likelihood)",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    table = wald_table(pd.Series(coef, index=X.columns), pd.Series(se, index=X.columns), level, "hr")
+    table["converged"] = converged
+    return table
