@@ -13,11 +13,14 @@ _EXPORTS: dict[str, str] = {
     "harrell_c": "concordance",
     "bootstrap_c": "concordance",
     "uno_c": "concordance",
+    "harrell_c_se": "concordance",
     # reproducibility
     "icc": "icc",
+    "icc_per_feature": "icc",
     # models
     "cox_fit": "cox",
     "CoxModel": "cox",
+    "univariable_cox": "cox",
     "logistic_fit": "logistic",
     "LogisticModel": "logistic",
     "likelihood_ratio_test": "likelihood",
