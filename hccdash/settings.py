@@ -60,7 +60,7 @@ class ExtractionSettings:
 class SelectionSettings:
     """Feature selection filters, in the order they are applied (METHODS defaults)."""
 
-    icc_threshold: float = 0.75
+    icc_threshold: float | None = 0.75  # None: no ICC filter
     icc_kind: str = "ICC2_1"  # ICC2_1 | ICC3_1
     icc_missing: str = "keep"  # keep (with a warning) | drop: features without repeat data
     variance_filter: bool = True
@@ -68,13 +68,16 @@ class SelectionSettings:
     unique_cut: float = 10.0  # percent
     univariate_p: float | None = 0.05
     univariate_test: str = "auto"  # auto (Cox for survival, Mann-Whitney for binary) | mannwhitney | anova
-    correlation_threshold: float = 0.9
+    correlation_threshold: float | None = 0.9  # None: no correlation filter
     correlation_method: str = "spearman"  # spearman | pearson
     mrmr_k: int | None = 20
     rf_k: int | None = None
-    lasso_folds: int = 10
+    lasso_folds: int | str = 10  # K, or "loo" (leave-one-out)
     lasso_lambda: str | float = "lambda.min"  # lambda.min | lambda.1se | a number on the path
     seed: int = 42
+    phases: tuple[str, ...] = ()  # phases whose features enter; empty = all
+    fusion: str = "lasso"  # lasso (one LASSO over all phases) | scores (model on per-phase rad-scores)
+    stability_resamples: int = 100  # bootstrap resamples of the selection stability
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class ModelSettings:
     clinical_p_out: float = 0.05
     clinical_force_in: tuple[str, ...] = ()
     clinical_force_out: tuple[str, ...] = ()
+    clinical_variables: tuple[str, ...] | None = None  # None: every predictor of the cohort
+    clinical_dichotomise: tuple[str, ...] = ()  # cut at the maximally selected log-rank cut-off
     epv_warning: float = 10.0
 
 
