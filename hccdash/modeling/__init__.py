@@ -1,0 +1,1 @@
+"""Model building: endpoints, clinical / combined / fusion models, the pipeline, presets, cache."""

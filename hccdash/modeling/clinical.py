@@ -1,0 +1,255 @@
+"""Clinical model: univariable screen at p_in, then backward elimination at p_out.
+
+Steps (all on the training rows given to ``fit``):
+
+1. Coding. A categorical variable (pandas Categorical, text or boolean) becomes one 0/1
+   column per level except the first level observed in training (the reference; a
+   Categorical keeps its category order, other types sort their values). A continuous
+   variable listed in ``dichotomise`` becomes one 0/1 column "high", cut at its
+   maximally selected log-rank cut-off (survival: :func:`hccdash.stats.max_logrank_cutoff`,
+   high = value > cut-off, R ``maxstat.test(smethod = "LogRank", minprop)``) or at the
+   Youden cut-off (binary: :func:`hccdash.stats.youden_cutoff`, high = value >= cut-off).
+2. Screen: a univariable model per variable (its complete cases); a variable passes when
+   its Wald p (joint Wald p for several columns) is < ``p_in``.
+3. Backward elimination on the complete cases of the passed variables plus ``force_in``:
+   refit, drop the variable with the largest Wald p when that p is >= ``p_out``, repeat.
+   ``force_in`` variables are never dropped, ``force_out`` never considered.
+4. The final model is refitted on the complete cases of its own variables; HR (Cox,
+   Efron ties) or OR (logistic) with Wald 95% CI and p.
+
+A patient with a missing value, or a level not seen in training, gets a NaN prediction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from hccdash import stats
+from hccdash.modeling import regression
+from hccdash.selection.target import binary_array, is_survival, survival_arrays
+from hccdash.settings import EvaluationSettings, ModelSettings
+
+_DEFAULTS = ModelSettings()
+
+
+@dataclass(frozen=True)
+class Term:
+    """How one clinical variable becomes model columns."""
+
+    variable: str
+    kind: str  # continuous | categorical | dichotomised
+    columns: tuple[str, ...]
+    levels: tuple = ()  # categorical: observed training levels, first = reference
+    cutoff: float | None = None  # dichotomised
+    inclusive: bool = False  # dichotomised: high = value >= cutoff (True) or > cutoff
+
+    def encode(self, values: pd.Series) -> pd.DataFrame:
+        """This term's columns for ``values`` (NaN where missing or an unseen level)."""
+        if self.kind == "categorical":
+            text = values.astype(object).where(values.notna())
+            known = text.isin(self.levels)
+            out = {col: (text == level).astype(float).where(known) for col, level in zip(self.columns, self.levels[1:])}
+            return pd.DataFrame(out, index=values.index)
+        numeric = pd.to_numeric(values, errors="coerce").astype(float)
+        if self.kind == "dichotomised":
+            high = numeric >= self.cutoff if self.inclusive else numeric > self.cutoff
+            numeric = high.astype(float).where(numeric.notna())
+        return pd.DataFrame({self.columns[0]: numeric}, index=values.index)
+
+    @property
+    def reference(self) -> str | None:
+        """Reference level of a categorical term."""
+        return str(self.levels[0]) if self.kind == "categorical" else None
+
+
+def is_categorical(values: pd.Series) -> bool:
+    """True for Categorical, text and boolean columns."""
+    return (isinstance(values.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(values)
+            or pd.api.types.is_bool_dtype(values) or pd.api.types.is_string_dtype(values))
+
+
+def make_term(values: pd.Series, y, dichotomise: bool, minprop: float) -> Term:
+    """The coding of one variable, learned from the training rows."""
+    name = str(values.name)
+    if is_categorical(values):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            levels = [c for c in values.cat.categories if (values == c).any()]
+        else:
+            levels = sorted(values.dropna().astype(object).unique(), key=str)
+        if len(levels) < 2:
+            raise ValueError(f"Clinical variable '{name}' has fewer than two levels in the training data: {levels}")
+        return Term(name, "categorical", tuple(f"{name}[{level}]" for level in levels[1:]), tuple(levels))
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().sum() < values.notna().sum():
+        bad = values[numeric.isna() & values.notna()].iloc[0]
+        raise ValueError(f"Clinical variable '{name}' is continuous but holds the value {bad!r}")
+    if not dichotomise:
+        return Term(name, "continuous", (name,))
+    known = numeric.notna().to_numpy()
+    if is_survival(y):
+        time, event = survival_arrays(y)
+        cut = stats.max_logrank_cutoff(time[known], event[known], numeric[known].to_numpy(), minprop=minprop)
+        return Term(name, "dichotomised", (f"{name} > {cut:.4g}",), cutoff=float(cut))
+    cut = stats.youden_cutoff(binary_array(y)[known], numeric[known].to_numpy())[0]
+    return Term(name, "dichotomised", (f"{name} >= {cut:.4g}",), cutoff=float(cut), inclusive=True)
+
+
+def design(X: pd.DataFrame, terms: Sequence[Term]) -> pd.DataFrame:
+    """Model columns of the given terms (NaN rows where a value is missing or unseen)."""
+    missing = [t.variable for t in terms if t.variable not in X.columns]
+    if missing:
+        raise ValueError(f"The clinical table lacks the variable(s) {missing}")
+    if not terms:
+        return pd.DataFrame(index=X.index)
+    return pd.concat([t.encode(X[t.variable]) for t in terms], axis=1)
+
+
+def _rows_complete(frame: pd.DataFrame) -> np.ndarray:
+    return frame.notna().all(axis=1).to_numpy()
+
+
+class ClinicalModel(BaseEstimator):
+    """Univariable screen + backward elimination; see the module docstring.
+
+    Fitted attributes: ``terms_`` (every candidate's coding), ``univariable_`` (one row per
+    model column), ``selected_`` (final variables), ``model_`` (CoxModel / LogisticModel,
+    None for the null model), ``table_`` (final HR/OR table), ``steps_`` (elimination log).
+    """
+
+    def __init__(self, variables: Sequence[str] | None = None, p_in: float = _DEFAULTS.clinical_p_in,
+                 p_out: float = _DEFAULTS.clinical_p_out, force_in: Sequence[str] = _DEFAULTS.clinical_force_in,
+                 force_out: Sequence[str] = _DEFAULTS.clinical_force_out,
+                 dichotomise: Sequence[str] = _DEFAULTS.clinical_dichotomise,
+                 minprop: float = EvaluationSettings().maxstat_minprop, ties: str = _DEFAULTS.ties,
+                 level: float = EvaluationSettings().ci_level):
+        self.variables = variables
+        self.p_in = p_in
+        self.p_out = p_out
+        self.force_in = force_in
+        self.force_out = force_out
+        self.dichotomise = dichotomise
+        self.minprop = minprop
+        self.ties = ties
+        self.level = level
+
+    def _candidates(self, X: pd.DataFrame) -> list[str]:
+        variables = list(X.columns) if self.variables is None else [str(v) for v in self.variables]
+        for group, names in (("variables", variables), ("force_in", self.force_in),
+                             ("force_out", self.force_out), ("dichotomise", self.dichotomise)):
+            unknown = [v for v in names if v not in X.columns]
+            if unknown:
+                raise ValueError(f"Clinical {group} {unknown} are not columns of the clinical table")
+        clash = set(self.force_in) & set(self.force_out)
+        if clash:
+            raise ValueError(f"Variable(s) {sorted(clash)} are both forced in and forced out")
+        candidates = [v for v in variables if v not in set(self.force_out)]
+        return candidates + [v for v in self.force_in if v not in candidates]
+
+    def fit(self, X: pd.DataFrame, y):
+        """Screen, eliminate and fit on the training rows (``X`` clinical table, ``y`` target)."""
+        if len(X) != len(y):
+            raise ValueError(f"The clinical table has {len(X)} rows but the outcome {len(y)}")
+        self.family_ = regression.family_of(y)
+        candidates = self._candidates(X)
+        self.terms_ = {v: make_term(X[v], y, v in set(self.dichotomise), self.minprop) for v in candidates}
+        self.univariable_ = self._univariable(X, y)
+        screened = [v for v in candidates
+                    if v in set(self.force_in) or self._univariable_p.get(v, np.nan) < self.p_in]
+        self.screened_ = screened
+        self.selected_, self.steps_ = self._eliminate(X, y, screened)
+        terms = [self.terms_[v] for v in self.selected_]
+        self.model_, self.n_used_ = self._fit_terms(X, y, terms)
+        self.table_ = self._table(self.model_, terms)
+        return self
+
+    def _fit_terms(self, X, y, terms):
+        """Fit on the complete cases of the terms; (model or None, rows used)."""
+        if not terms:
+            return None, len(X)
+        frame = design(X, terms)
+        rows = _rows_complete(frame)
+        return regression.fit(frame[rows], np.asarray(y)[rows], self.ties), int(rows.sum())
+
+    def _univariable(self, X, y) -> pd.DataFrame:
+        self._univariable_p: dict[str, float] = {}
+        parts = []
+        for name, term in self.terms_.items():
+            try:
+                model, n = self._fit_terms(X, y, [term])
+            except ValueError as exc:  # e.g. a level with no variation in its complete cases
+                self._univariable_p[name] = np.nan
+                parts.append(pd.DataFrame({"variable": [name], "note": [str(exc)]}))
+                continue
+            p = regression.term_p(model, term.columns)
+            self._univariable_p[name] = p
+            part = self._table(model, [term])
+            part["p (variable)"] = p
+            part["n"] = n
+            parts.append(part)
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def _eliminate(self, X, y, variables: list[str]) -> tuple[list[str], list[dict]]:
+        current = list(variables)
+        frame = design(X, [self.terms_[v] for v in current])
+        rows = _rows_complete(frame)
+        steps: list[dict] = []
+        forced = set(self.force_in)
+        while True:
+            removable = [v for v in current if v not in forced]
+            if not removable:
+                return current, steps
+            columns = [c for v in current for c in self.terms_[v].columns]
+            model = regression.fit(frame.loc[rows, columns], np.asarray(y)[rows], self.ties)
+            pvalues = {v: regression.term_p(model, self.terms_[v].columns) for v in removable}
+            worst = max(pvalues, key=lambda v: (pvalues[v], -current.index(v)))
+            if pvalues[worst] < self.p_out:
+                return current, steps
+            steps.append({"removed": worst, "p": pvalues[worst], "n": int(rows.sum())})
+            current.remove(worst)
+
+    def _table(self, model, terms: Sequence[Term]) -> pd.DataFrame:
+        if model is None:
+            return pd.DataFrame(columns=["variable", "term"])
+        table = regression.table(model, self.family_, self.level)
+        labels = {}
+        for term in terms:
+            for column, level in zip(term.columns, term.levels[1:] or [None] * len(term.columns)):
+                if term.kind == "categorical":
+                    labels[column] = (term.variable, f"{level} vs {term.reference}")
+                elif term.kind == "dichotomised":
+                    labels[column] = (term.variable, column.split(" ", 1)[1])
+                else:
+                    labels[column] = (term.variable, "per unit")
+        table.insert(0, "term", [labels[c][1] for c in table.index])
+        table.insert(0, "variable", [labels[c][0] for c in table.index])
+        return table.rename_axis("column").reset_index()
+
+    @property
+    def columns_(self) -> list[str]:
+        """Model columns of the final variables."""
+        check_is_fitted(self, "selected_")
+        return [c for v in self.selected_ for c in self.terms_[v].columns]
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The final model's columns for ``X`` (NaN rows where a value is missing or unseen)."""
+        check_is_fitted(self, "selected_")
+        return design(X, [self.terms_[v] for v in self.selected_])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Linear predictor of the final clinical model (0 for the null model)."""
+        frame = self.transform(X)
+        if self.model_ is None:
+            return np.zeros(len(X))
+        return regression.linear_predictor(self.model_, frame)
+
+    @property
+    def cutoffs_(self) -> dict[str, float]:
+        """Cut-offs of the dichotomised variables, learned on training."""
+        check_is_fitted(self, "terms_")
+        return {v: t.cutoff for v, t in self.terms_.items() if t.kind == "dichotomised"}

@@ -1,0 +1,93 @@
+"""Combined model: the clinical model's columns plus the rad-score, in one Cox (Efron) or logistic fit.
+
+Reported beside the fit (all on the complete training cases of the combined model):
+
+- likelihood-ratio test against the clinical model refitted on the same rows (R:
+  ``anova(coxph(S ~ clinical), coxph(S ~ clinical + rad_score))``); with no clinical
+  variable the clinical model is the null model, chisq = 2 (loglik - loglik_null);
+- VIF of the combined model's columns (:func:`hccdash.stats.vif`, 1 for a single column);
+- events per variable = events (Cox) or the smaller outcome class (logistic) / number of
+  model columns, with a warning below ``epv_warning`` (10).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from hccdash import stats
+from hccdash.modeling import regression
+from hccdash.selection.target import n_events
+from hccdash.settings import EvaluationSettings, ModelSettings
+
+RAD_SCORE = "rad_score"
+_DEFAULTS = ModelSettings()
+
+
+def lr_test_against(small, big) -> tuple[float, int, float]:
+    """(chisq, df, p) of ``big`` against ``small`` (None = the null model on big's rows)."""
+    if small is None:
+        chisq = 2.0 * (big.loglik_ - big.loglik_null_)
+        df = big.n_params_
+        return float(chisq), int(df), float(sps.chi2.sf(max(chisq, 0.0), df))
+    return tuple(stats.likelihood_ratio_test(small, big))
+
+
+def epv_warning(events: int, n_terms: int, threshold: float) -> str | None:
+    """The EPV warning text, or None when events / terms >= threshold."""
+    if n_terms == 0 or events / n_terms >= threshold:
+        return None
+    return (f"Only {events / n_terms:.1f} events per model term ({events} events, {n_terms} terms): "
+            f"fewer than {threshold:g}, the model may be overfitted")
+
+
+class CombinedModel(BaseEstimator):
+    """Clinical columns + rad-score; fitted attributes ``model_``, ``clinical_model_``,
+    ``table_``, ``lr_test_`` (chisq, df, p), ``vif_``, ``epv_``, ``warnings_``."""
+
+    def __init__(self, ties: str = _DEFAULTS.ties, level: float = EvaluationSettings().ci_level,
+                 epv_threshold: float = _DEFAULTS.epv_warning):
+        self.ties = ties
+        self.level = level
+        self.epv_threshold = epv_threshold
+
+    def fit(self, clinical: pd.DataFrame, rad_score, y):
+        """Fit on the training rows: ``clinical`` = the clinical model's columns (may be empty)."""
+        frame = clinical.copy()
+        frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
+        rows = frame.notna().all(axis=1).to_numpy()
+        target = np.asarray(y)[rows]
+        self.family_ = regression.family_of(y)
+        self.columns_ = list(frame.columns)
+        self.clinical_columns_ = list(clinical.columns)
+        self.model_ = regression.fit(frame[rows], target, self.ties)
+        self.clinical_model_ = (regression.fit(clinical[rows], target, self.ties)
+                                if self.clinical_columns_ else None)
+        self.lr_test_ = lr_test_against(self.clinical_model_, self.model_)
+        self.vif_ = (stats.vif(frame[rows]) if frame.shape[1] > 1
+                     else pd.Series(1.0, index=frame.columns, name="vif"))
+        self.n_used_ = int(rows.sum())
+        self.events_ = n_events(target)
+        self.epv_ = self.events_ / len(self.columns_)
+        self.warnings_ = [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold)] if w]
+        for message in self.warnings_:
+            warnings.warn(message, UserWarning, stacklevel=2)
+        self.table_ = regression.table(self.model_, self.family_, self.level).rename_axis("column").reset_index()
+        self.table_["VIF"] = self.vif_.reindex(self.table_["column"]).to_numpy()
+        return self
+
+    def design(self, clinical: pd.DataFrame, rad_score) -> pd.DataFrame:
+        """The combined model's columns for new rows."""
+        check_is_fitted(self, "model_")
+        frame = clinical[self.clinical_columns_].copy()
+        frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
+        return frame
+
+    def predict(self, clinical: pd.DataFrame, rad_score) -> np.ndarray:
+        """Linear predictor (NaN where a value is missing)."""
+        return regression.linear_predictor(self.model_, self.design(clinical, rad_score))

@@ -1,0 +1,145 @@
+"""Correlation filter: drop one feature of each highly correlated pair, as ``caret::findCorrelation``.
+
+The correlation matrix is Spearman's (Pearson on average ranks, as ``cor(method =
+"spearman")``) or Pearson's, on the training rows. A pair whose correlation is undefined
+(a constant feature) counts as uncorrelated (0). Which feature of a pair goes follows
+caret 6.0 exactly (``caret:::findCorrelation_exact`` / ``findCorrelation_fast``):
+
+- **exact** (caret's default below 100 features): order the features by their mean
+  absolute correlation with the others, decreasing (ties keep input order); walk the
+  pairs (i, j > i) in that order; when both are still in and ``|r_ij| > cutoff``, compare
+  ``mn1`` = mean |r| of row i over the features still in with ``mn2`` = the mean |r| of
+  the whole remaining matrix without row j (caret's ``mean(x2[-j, ])``, quirk kept), and
+  drop i when ``mn1 > mn2``, else j. Stops when no remaining pair exceeds the cutoff.
+- **fast** (caret's default from 100 features): rank the column means of |r| (diagonal
+  included); for every pair above the cutoff drop the member with the higher rank
+  (the row member on ties); all flagged features go at once.
+
+R: ``caret::findCorrelation(cor(x, method = "spearman"), cutoff = 0.9, exact = ncol(x) < 100)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from hccdash.selection.base import FeatureFilter
+from hccdash.settings import SelectionSettings
+
+_DEFAULTS = SelectionSettings()
+_EXACT_BELOW = 100  # caret: exact = ncol(x) < 100
+METHODS = ("spearman", "pearson")
+
+
+def correlation_matrix(X: pd.DataFrame, method: str = _DEFAULTS.correlation_method) -> pd.DataFrame:
+    """Spearman or Pearson correlation matrix of the columns of ``X`` (undefined pairs = 0)."""
+    if method not in METHODS:
+        raise ValueError(f"Unknown correlation method {method!r}; allowed: {list(METHODS)}")
+    values = X.to_numpy(dtype=float)
+    if method == "spearman":
+        values = rankdata(values, axis=0)
+    centred = values - values.mean(axis=0)
+    norms = np.sqrt((centred**2).sum(axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (centred.T @ centred) / np.outer(norms, norms)
+    corr[~np.isfinite(corr)] = 0.0
+    np.clip(corr, -1.0, 1.0, out=corr)
+    np.fill_diagonal(corr, 1.0)
+    return pd.DataFrame(corr, index=X.columns, columns=X.columns)
+
+
+def find_correlation(corr: np.ndarray, cutoff: float, exact: bool | None = None) -> list[int]:
+    """Positions of the features to drop, as ``caret::findCorrelation`` (set, sorted)."""
+    corr = np.abs(np.asarray(corr, dtype=float))
+    p = corr.shape[0]
+    if p < 2:
+        return []
+    if exact is None:
+        exact = p < _EXACT_BELOW
+    return sorted(_find_exact(corr, cutoff) if exact else _find_fast(corr, cutoff))
+
+
+def _find_fast(corr: np.ndarray, cutoff: float) -> list[int]:
+    means = corr.mean(axis=0)
+    rank = np.unique(means, return_inverse=True)[1]  # as.numeric(as.factor(colMeans))
+    rows, cols = np.nonzero(np.triu(corr > cutoff, k=1))
+    drop_col = rank[cols] > rank[rows]
+    return list(set(cols[drop_col].tolist()) | set(rows[~drop_col].tolist()))
+
+
+def _find_exact(corr: np.ndarray, cutoff: float) -> list[int]:
+    p = corr.shape[0]
+    off = corr.copy()
+    np.fill_diagonal(off, 0.0)
+    order = np.argsort(-off.sum(axis=0) / (p - 1), kind="stable")
+    x = corr[np.ix_(order, order)]
+    x2 = x.copy()
+    np.fill_diagonal(x2, 0.0)
+    alive = np.ones(p, dtype=bool)
+    above = np.triu(x > cutoff, k=1)
+    n_above = int(above.sum())
+    row_sums = x2.sum(axis=1)  # sums over alive, off-diagonal entries
+    row_counts = np.full(p, p - 1.0)
+    total_sum, total_count = row_sums.sum(), row_counts.sum()
+
+    def remove(k: int) -> None:
+        nonlocal n_above, total_sum, total_count
+        others = alive.copy()
+        others[k] = False
+        n_above -= int(above[k, others].sum() + above[others, k].sum())
+        # removing k takes out its row (row_sums[k]) and its column (x2[others, k])
+        total_sum -= row_sums[k] + x2[others, k].sum()
+        total_count -= row_counts[k] + others.sum()
+        row_sums[others] -= x2[others, k]
+        row_counts[others] -= 1
+        alive[k] = False
+
+    for i in range(p - 1):
+        if n_above == 0:
+            break
+        if not alive[i]:
+            continue
+        for j in range(i + 1, p):
+            if not (alive[i] and alive[j]) or x[i, j] <= cutoff:
+                continue
+            mn1 = row_sums[i] / row_counts[i]
+            mn2 = (total_sum - row_sums[j]) / (total_count - row_counts[j])
+            remove(i if mn1 > mn2 else j)
+    return order[~alive].tolist()
+
+
+class CorrelationFilter(FeatureFilter):
+    """Drop one feature of each pair with ``|r| > threshold`` (see :func:`find_correlation`).
+
+    ``exact``: None follows caret (exact below 100 features, fast from 100), or force
+    True / False.
+    """
+
+    def __init__(self, threshold: float = _DEFAULTS.correlation_threshold,
+                 method: str = _DEFAULTS.correlation_method, exact: bool | None = None):
+        self.threshold = threshold
+        self.method = method
+        self.exact = exact
+
+    def fit_cached(self, X: pd.DataFrame, y, cache):
+        """As ``fit``, with the correlation matrix of all root columns (shared with mRMR)."""
+        corr = cache.root(("correlation", self.method), lambda X_, y_: correlation_matrix(X_, self.method))
+        return self.fit_scores(corr, X.columns)
+
+    def score_features(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
+        """The correlation matrix of the training features."""
+        return correlation_matrix(X, self.method)
+
+    def _select(self, columns, scores):
+        corr = scores.loc[columns, columns].to_numpy()
+        drop = find_correlation(corr, self.threshold, self.exact)
+        dropped = {}
+        kept_mask = np.ones(len(columns), dtype=bool)
+        kept_mask[drop] = False
+        for k in drop:
+            partners = np.abs(corr[k]) > self.threshold
+            partners[k] = False
+            partner = columns[int(np.argmax(np.abs(corr[k]) * partners))] if partners.any() else "?"
+            dropped[columns[k]] = f"|{self.method} r| > {self.threshold:g} with {partner}"
+        return [c for c, keep in zip(columns, kept_mask) if keep], dropped
