@@ -232,8 +232,16 @@ def parse(text: str | bytes) -> dict[str, Any]:
             raise ValueError(f"Model file repeats the key(s) {duplicated}")
         return dict(pairs)
 
+    def finite_float(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise ValueError(f"Model file holds the non-finite number {literal}")
+        return value
+
     try:
-        data = json.loads(text, parse_constant=no_constants, object_pairs_hook=no_duplicates)
+        data = json.loads(
+            text, parse_constant=no_constants, parse_float=finite_float, object_pairs_hook=no_duplicates
+        )
     except json.JSONDecodeError as exc:
         raise ValueError(f"Model file is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):

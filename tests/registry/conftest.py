@@ -1,0 +1,27 @@
+"""Shared fixtures of the registry tests: a stand-in fitted model and its model file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import standin  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def synthetic_data():
+    return standin.synthetic()
+
+
+@pytest.fixture(scope="session")
+def cox_standin(synthetic_data):
+    return standin.cox_standin(synthetic_data)
+
+
+@pytest.fixture(scope="session")
+def logistic_standin(synthetic_data):
+    return standin.logistic_standin(synthetic_data)

@@ -1,0 +1,119 @@
+"""JSON model files: hostile or malformed files are refused with the reason, nothing stored."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from hccdash import paths
+from hccdash.registry import registry, spec as spec_module
+from hccdash.store import Store
+
+
+def _set(path, value):
+    def mutate(spec):
+        target = spec
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return mutate
+
+
+def _negative_variance(spec):
+    spec["model"]["covariance"][1][1] = -0.5
+
+
+def _asymmetric(spec):
+    spec["model"]["covariance"][0][1] += 1.0
+
+
+def _non_monotone(spec):
+    cumhaz = spec["baseline"]["cumhaz"]
+    cumhaz[5], cumhaz[6] = cumhaz[6], cumhaz[5] * 0.5 + cumhaz[6] * 0.0
+
+
+def _huge_baseline(spec):
+    n = spec_module.MAX_BASELINE + 1
+    spec["baseline"]["time"] = [float(i + 1) for i in range(n)]
+
+
+def _many_features(spec):
+    feature = spec["radiomics"]["features"][0]
+    spec["radiomics"]["features"] = [
+        {**feature, "name": f"portal.f{i}"} for i in range(spec_module.MAX_FEATURES + 1)
+    ]
+
+
+def _unknown_level(spec):
+    spec["model"]["terms"][2]["level"] = "C"
+
+
+def _hostile_extraction(spec):
+    spec["radiomics"]["extraction"]["params"] = {"setting": {"binWidth": "a lot"}}
+
+
+MUTATIONS = {
+    "coefficient as text": (_set(["model", "terms", 0, "coef"], "0.1"), "schema"),
+    "extra top-level key": (_set(["evil"], 1), "Additional properties"),
+    "extra term key": (_set(["model", "terms", 0, "exec"], "rm -rf /"), "Additional properties"),
+    "path-like model name": (_set(["name"], "../../etc/passwd"), "schema at name"),
+    "path-like predictor": (_set(["predictors", 0, "name"], "../age"), "schema"),
+    "script in notes": (_set(["notes"], "<script>alert(1)</script>"), "schema at notes"),
+    "script in label": (_set(["predictors", 0, "label"], "<img src=x onerror=alert(1)>"), "schema"),
+    "negative sd": (_set(["radiomics", "features", 0, "sd"], -1.0), "schema"),
+    "negative variance": (_negative_variance, "negative variance"),
+    "asymmetric covariance": (_asymmetric, "not symmetric"),
+    "non-monotone survival": (_non_monotone, "must not decrease"),
+    "huge baseline": (_huge_baseline, "schema"),
+    "too many features": (_many_features, "schema"),
+    "undeclared level": (_unknown_level, "not a level"),
+    "bad extraction params": (_hostile_extraction, "radiomics/extraction"),
+    "wrong format": (_set(["format"], "pickle"), "schema"),
+    "huge number": (_set(["model", "terms", 0, "coef"], 1e300), "implausibly large"),
+}
+
+
+def _table_and_folder():
+    return Store().query("SELECT count(*) AS n FROM models")["n"].iloc[0], sorted(paths.models_dir().iterdir())
+
+
+@pytest.mark.parametrize("case", sorted(MUTATIONS))
+def test_hostile_model_file_is_refused_and_nothing_stored(cox_standin, case):
+    _, spec = cox_standin
+    mutate, reason = MUTATIONS[case]
+    bad = copy.deepcopy(spec)
+    mutate(bad)
+    before = _table_and_folder()
+    with pytest.raises(ValueError, match=reason):
+        registry.import_json(json.dumps(bad), "shared")
+    assert _table_and_folder() == before == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[1, 2, 3]", "JSON object"),
+        ("{not json", "not valid JSON"),
+        ('{"a": NaN}', "non-finite number NaN"),
+        ('{"a": Infinity}', "non-finite number Infinity"),
+        ('{"a": 1, "a": 2}', "repeats the key"),
+        ('{"a": 1e400}', "non-finite number"),
+        (" " * (spec_module.MAX_BYTES + 1), "limit"),
+    ],
+)
+def test_malformed_text_is_refused(text, reason):
+    with pytest.raises(ValueError, match=reason):
+        registry.import_json(text, "shared")
+    assert _table_and_folder() == (0, [])
+
+
+def test_valid_file_is_accepted_and_the_name_is_checked(cox_standin):
+    _, spec = cox_standin
+    text = json.dumps(spec)
+    with pytest.raises(ValueError, match="not allowed"):
+        registry.import_json(text, "a/b")
+    record = registry.import_json(text, "shared", "site B")
+    assert record.kind == "json" and record.endpoint == "rfs" and record.notes == "site B"
+    assert registry.verify("shared").sha256 == record.sha256
