@@ -106,6 +106,12 @@ def harrell_c_se(time, event, risk) -> float:
     return float(np.sqrt(np.sum(influence**2)))
 
 
+def _bootstrap_counts(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot x n) multiplicities of the subjects in each bootstrap resample."""
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+
+
 def bootstrap_c(
     time, event, risk, n_boot: int = 1000, seed: int = 0, level: float = 0.95
 ) -> ConcordanceCI:
@@ -128,9 +134,7 @@ def bootstrap_c(
     den_all = comparable.sum()
     if den_all == 0:
         raise ValueError("no comparable pair: Harrell's C is undefined (no events?)")
-    n = t.size
-    rng = np.random.default_rng(seed)
-    w = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float)
+    w = _bootstrap_counts(t.size, n_boot, seed)
     num = np.einsum("bj,bj->b", w @ score.T, w)
     den = np.einsum("bj,bj->b", w @ comparable.T, w)
     valid = den > 0
@@ -141,12 +145,20 @@ def bootstrap_c(
 
 
 def _censoring_survival_before(t: np.ndarray, e: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Reverse Kaplan-Meier G(s-) (censoring = event) evaluated just before each ``at``."""
+    """Kaplan-Meier of the censoring distribution, G(s-), just before each ``at``.
+
+    As survival::concordance (its fastkm1): a death tied with a censoring happens first, so
+    at a censoring time s the factor is 1 - c(s) / (n(>= s) - d(s)).
+    """
     times = np.unique(t)
-    n_risk = t.size - np.searchsorted(np.sort(t), times, side="left")
-    n_cens = np.bincount(np.searchsorted(times, t[~e]), minlength=times.size)
-    surv = np.cumprod(1.0 - n_cens / n_risk)
-    idx = np.searchsorted(times, at, side="left")  # number of censoring times strictly before
+    pos = np.searchsorted(times, t)
+    n_at_or_after = t.size - np.searchsorted(np.sort(t), times, side="left")
+    deaths = np.bincount(pos[e], minlength=times.size)
+    censored = np.bincount(pos[~e], minlength=times.size)
+    exposed = n_at_or_after - deaths
+    factor = 1.0 - censored / np.where(exposed > 0, exposed, 1)
+    surv = np.cumprod(factor)
+    idx = np.searchsorted(times, at, side="left")  # times strictly before
     return np.concatenate(([1.0], surv))[idx]
 
 
@@ -157,8 +169,8 @@ def uno_c(time, event, risk, tau: float | None = None) -> float:
     C = sum_ij w_i K_ij / sum_ij w_i P_ij with the pairs K, P of :func:`harrell_c` restricted
     to earlier failures at ``time_i <= tau`` (default: no truncation), and weight
     w_i = 1 / G(time_i-)^2, where G is the Kaplan-Meier estimate of the censoring
-    distribution fitted on the same data (Uno et al. 2011, Stat Med 30:1105). Tied risks
-    count 1/2, as for Harrell's C.
+    distribution fitted on the same data, a death tied with a censoring counted first
+    (Uno et al. 2011, Stat Med 30:1105). Tied risks count 1/2, as for Harrell's C.
     """
     t, e, r = _survival_arrays(time, event, risk)
     comparable, score = _pair_matrices(t, e, r)
