@@ -1,0 +1,54 @@
+"""Cohort import: clinical table + images -> validated, split cohort in the store.
+
+Public API (names resolved lazily from the module that implements them):
+
+- reading: ``read_table``, ``sheet_names`` (clinical CSV / XLSX), ``read_manifest``,
+  ``scan_folder`` (images), ``read_image``, ``read_mask`` (incl. DICOM series / SEG),
+  ``sha256_path``;
+- mapping: ``guess_mapping``, ``remap``, ``ColumnMapping``, ``VariableSpec``,
+  ``EventCoding``, ``parse_event_values``, ``variables_table``, ``with_variables_table``;
+- import: ``validate_cohort``, ``import_cohort``, ``delete_cohort``, ``import_sample``,
+  ``Report``, ``Problem``, ``ImportResult``;
+- reading back: ``load_cohort``, ``list_cohorts``, ``Cohort``; Table 1 is
+  ``hccdash.cohort.table1.table1(cohort)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS: dict[str, str] = {
+    "read_table": "clinical",
+    "sheet_names": "clinical",
+    "read_manifest": "manifest",
+    "scan_folder": "manifest",
+    "read_image": "images",
+    "read_mask": "images",
+    "sha256_path": "hashing",
+    "guess_mapping": "mapping",
+    "remap": "mapping",
+    "ColumnMapping": "mapping",
+    "VariableSpec": "mapping",
+    "variables_table": "mapping",
+    "with_variables_table": "mapping",
+    "EventCoding": "events",
+    "parse_event_values": "events",
+    "validate_cohort": "importer",
+    "import_cohort": "importer",
+    "delete_cohort": "importer",
+    "ImportResult": "importer",
+    "import_sample": "sample_cohort",
+    "Report": "validate",
+    "Problem": "validate",
+    "load_cohort": "load",
+    "list_cohorts": "load",
+    "Cohort": "load",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hccdash.cohort' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"hccdash.cohort.{_EXPORTS[name]}"), name)

@@ -1,0 +1,24 @@
+"""``python -m hccdash cohorts``: the stored cohorts (``--json`` for a machine-readable list)."""
+
+from __future__ import annotations
+
+import argparse
+
+from hccdash.overview import cohort_summary
+
+HELP = "List the stored cohorts (name, patients, events, split, images)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
+
+
+def run(args: argparse.Namespace) -> int:
+    summary = cohort_summary()
+    if args.json:
+        print(summary.to_json(orient="records", date_format="iso"))
+    elif summary.empty:
+        print("No cohorts stored.")
+    else:
+        print(summary.to_string(index=False))
+    return 0

@@ -1,0 +1,241 @@
+"""Read images and masks, and check each image / mask pair of a cohort.
+
+Formats: NIfTI, NRRD, MHA (any file SimpleITK reads), DICOM series folders (SimpleITK /
+GDCM, the first series in the folder) and DICOM-SEG masks (highdicom, resampled onto the
+image: :mod:`hccdash.cohort.dicomseg`). Use :func:`read_image` and :func:`read_mask`
+wherever a stored ``image_path`` / ``mask_path`` is opened, so every step sees the
+same voxels.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import SimpleITK as sitk
+
+from hccdash.cohort.dicomseg import is_dicom_seg, read_seg
+from hccdash.cohort.validate import ERROR, WARNING, Problem
+from hccdash.settings import CohortSettings
+
+Progress = Callable[[int, int, str], None]
+
+
+def _series_files(folder: Path) -> list[str]:
+    series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder))
+    if not series:
+        raise ValueError(f"{folder}: no DICOM series in this folder")
+    return list(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), series[0]))
+
+
+def read_image(path: str | Path) -> sitk.Image:
+    """An image file, or the DICOM series in a folder."""
+    path = Path(path)
+    if path.is_dir():
+        reader = sitk.ImageSeriesReader()
+        reader.SetFileNames(_series_files(path))
+        return reader.Execute()
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist")
+    return sitk.ReadImage(str(path))
+
+
+def read_mask(path: str | Path, image: sitk.Image) -> sitk.Image:
+    """A mask as an integer label map; a DICOM-SEG is resampled onto ``image``."""
+    if is_dicom_seg(path):
+        return read_seg(path, image)
+    mask = read_image(path)
+    values = sitk.GetArrayViewFromImage(mask)
+    if np.issubdtype(values.dtype, np.floating):
+        if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
+            raise ValueError(f"{path}: mask has non-integer values")
+        mask = sitk.Cast(mask, sitk.sitkInt32)
+    return mask
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Voxel grid of an image (SimpleITK order: x, y, z)."""
+
+    size: tuple[int, ...]
+    spacing: tuple[float, ...]
+    origin: tuple[float, ...]
+    direction: tuple[float, ...]
+
+    @classmethod
+    def of(cls, image: sitk.Image) -> "Geometry":
+        return cls(tuple(image.GetSize()), tuple(image.GetSpacing()), tuple(image.GetOrigin()), tuple(image.GetDirection()))
+
+    def differences(self, other: "Geometry", tolerance: float) -> list[str]:
+        """What differs beyond ``tolerance`` (spacing / origin as a fraction of a voxel, direction absolute)."""
+        out = []
+        if self.size != other.size:
+            out.append(f"size {self.size} vs {other.size}")
+            return out
+        voxel = np.asarray(self.spacing)
+        if np.any(np.abs(np.subtract(self.spacing, other.spacing)) > tolerance * voxel):
+            out.append(f"spacing {_fmt(self.spacing)} vs {_fmt(other.spacing)}")
+        if np.any(np.abs(np.subtract(self.origin, other.origin)) > tolerance * voxel):
+            out.append(f"origin {_fmt(self.origin)} vs {_fmt(other.origin)}")
+        if np.any(np.abs(np.subtract(self.direction, other.direction)) > tolerance):
+            out.append(f"direction {_fmt(self.direction)} vs {_fmt(other.direction)}")
+        return out
+
+
+def _fmt(values: tuple[float, ...]) -> str:
+    return "(" + ", ".join(f"{v:.4g}" for v in values) + ")"
+
+
+@dataclass(frozen=True)
+class PairInfo:
+    """What one image / mask pair holds: both geometries and the mask's voxels per label."""
+
+    image: Geometry
+    mask: Geometry
+    labels: dict[int, int]  # label (not 0) -> voxel count
+
+
+_pair_cache: dict[tuple, PairInfo] = {}
+_pair_lock = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+
+
+def inspect_pair(image_path: str | Path, mask_path: str | Path) -> PairInfo:
+    """Geometries and label counts (remembered per file size and modification time)."""
+    image_path, mask_path = Path(image_path), Path(mask_path)
+    key = (_stamp(image_path), _stamp(mask_path))
+    with _pair_lock:
+        if key in _pair_cache:
+            return _pair_cache[key]
+    image = read_image(image_path)
+    mask = read_mask(mask_path, image)
+    values, counts = np.unique(sitk.GetArrayViewFromImage(mask), return_counts=True)
+    info = PairInfo(Geometry.of(image), Geometry.of(mask), {int(v): int(c) for v, c in zip(values, counts) if v != 0})
+    with _pair_lock:
+        _pair_cache[key] = info
+    return info
+
+
+def choose_label(labels: dict[int, int], requested: int | None, preferred: int) -> tuple[int | None, str]:
+    """The label to use and a note ('' when nothing needs saying).
+
+    ``requested`` (the user's choice) must be present; otherwise ``preferred`` (label 1)
+    when present, else the only label, else the largest (by voxels), with a note.
+    """
+    found = ", ".join(f"{k} ({v} voxels)" for k, v in sorted(labels.items()))
+    if requested is not None:
+        if requested in labels:
+            return requested, ("" if len(labels) == 1 else f"mask has labels {found}; label {requested} used as chosen")
+        return None, f"chosen label {requested} is not in the mask (labels: {found})"
+    if preferred in labels:
+        return preferred, ("" if len(labels) == 1 else f"mask has labels {found}; label {preferred} used")
+    largest = max(labels, key=lambda k: (labels[k], -k))
+    which = "the only label" if len(labels) == 1 else "the largest label"
+    return largest, f"label {preferred} not in the mask (labels: {found}); {which} {largest} used"
+
+
+def check_images(
+    entries: pd.DataFrame,
+    patient_ids: Collection[str],
+    label: int | None = None,
+    settings: CohortSettings | None = None,
+    progress: Progress | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check each entry of a manifest / scan; return the usable ones and every problem.
+
+    Usable rows get ``image_path``, ``mask_path`` and ``label``. Errors: a phase name with
+    a dot (feature names are ``phase.feature``). Warnings, each row skipped: missing
+    patient id / phase, unknown patient, duplicate (patient, phase, reader), missing or
+    unreadable file, geometry mismatch, empty mask, chosen label absent. Warnings, row
+    kept: several labels / label 1 absent (label chosen as stated). Also warned: patients
+    without any image and patients lacking a phase others have.
+    """
+    settings = settings or CohortSettings()
+    problems: list[Problem] = []
+    known = set(patient_ids)
+    usable, seen = [], set()
+    total = len(entries)
+    for i, entry in enumerate(entries.itertuples(index=False)):
+        if progress:
+            progress(i, total, f"checking {entry.patient_id} {entry.phase}")
+        where = {"file": entry.file or "", "row": None if pd.isna(entry.row) else int(entry.row),
+                 "patient_id": entry.patient_id or ""}
+
+        def skip(check: str, message: str, severity: str = WARNING, **extra) -> None:
+            problems.append(Problem(severity, check, message, "image row skipped" if severity == WARNING else "import refused", **where, **extra))
+
+        if not entry.patient_id or not entry.phase:
+            skip("missing_field", "patient id or phase is empty", column="patient_id" if not entry.patient_id else "phase")
+            continue
+        if "." in entry.phase:
+            skip("bad_phase", "phase names must not contain '.' (features are named phase.feature)", ERROR,
+                 column="phase", value=entry.phase)
+            continue
+        if entry.patient_id not in known:
+            skip("image_without_patient", "image of a patient who is not in the clinical table", column="patient_id",
+                 value=entry.patient_id)
+            continue
+        key = (entry.patient_id, entry.phase, entry.reader)
+        if key in seen:
+            skip("duplicate_image", f"second entry for phase '{entry.phase}', reader '{entry.reader}'", column="phase",
+                 value=entry.phase)
+            continue
+        missing = [(col, path) for col, path in (("image", entry.image), ("mask", entry.mask))
+                   if not path or not Path(path).exists()]
+        if missing:
+            for col, path in missing:
+                skip("missing_file", f"{col} file {'not given' if not path else 'not found'}", column=col, value=path or "")
+            continue
+        try:
+            info = inspect_pair(entry.image, entry.mask)
+        except Exception as exc:  # noqa: BLE001 - any reader failure is reported, the row skipped
+            skip("unreadable_file", f"cannot read image or mask: {exc}", column="image", value=entry.image)
+            continue
+        differences = info.image.differences(info.mask, settings.geometry_tolerance)
+        if differences:
+            skip("geometry_mismatch", "mask and image geometry differ: " + "; ".join(differences), column="mask",
+                 value=entry.mask)
+            continue
+        if not info.labels:
+            skip("empty_mask", "mask has no foreground voxels", column="mask", value=entry.mask)
+            continue
+        chosen, note = choose_label(info.labels, label, settings.label)
+        if chosen is None:
+            skip("label_absent", note, column="mask", value=entry.mask)
+            continue
+        if note:
+            problems.append(Problem(WARNING, "several_labels" if len(info.labels) > 1 else "label_choice", note,
+                                    f"label {chosen} used", column="mask", value=entry.mask, **where))
+        seen.add(key)
+        usable.append({"patient_id": entry.patient_id, "phase": entry.phase, "reader": entry.reader,
+                       "image_path": str(Path(entry.image).resolve()), "mask_path": str(Path(entry.mask).resolve()),
+                       "label": chosen})
+    if progress:
+        progress(total, total, "images checked")
+    images = pd.DataFrame(usable, columns=["patient_id", "phase", "reader", "image_path", "mask_path", "label"])
+    problems += _coverage(images, sorted(known))
+    return images, problems
+
+
+def _coverage(images: pd.DataFrame, patient_ids: list[str]) -> list[Problem]:
+    """Patients without any image, and patients lacking a phase that others have."""
+    problems = []
+    primary = images[images["reader"] == "1"]
+    phases = sorted(primary["phase"].unique())
+    have = primary.groupby("patient_id")["phase"].agg(set).to_dict()
+    for pid in patient_ids:
+        if pid not in have:
+            problems.append(Problem(WARNING, "patient_without_images", "patient has no usable image (reader 1)",
+                                    "kept without images", patient_id=pid))
+        elif missing := [p for p in phases if p not in have[pid]]:
+            problems.append(Problem(WARNING, "missing_phase", f"no usable image for phase(s) {missing}",
+                                    "kept; these phases are missing for this patient", patient_id=pid))
+    return problems

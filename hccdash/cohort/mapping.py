@@ -1,0 +1,347 @@
+"""Column mapping of a clinical table: id, time, unit, event coding, centre, variables.
+
+:func:`guess_mapping` proposes a mapping from column names and values; the page shows it
+in editable widgets, the CLI overrides it with its options. Every column that is not
+id / time / event / centre becomes a *variable* (stored with the cohort); the ones
+flagged ``predictor`` are offered to modelling, each with its kind:
+
+- ``continuous``: a number (stored as read, typed as float);
+- ``categorical``: unordered levels;
+- ``ordinal``: ordered levels (stage, grade, Child-Pugh class, small counts).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from hccdash.cohort.events import EventCoding, guess_event_coding, normalise_code
+from hccdash.settings import TIME_UNITS_IN_MONTHS
+
+KINDS = ("continuous", "categorical", "ordinal")
+LEVEL_SEPARATOR = " | "
+
+_ID_NAMES = ("patient_id", "patientid", "tcia_id", "case_id", "subject_id", "study_id", "record_id",
+             "id", "mrn", "patient", "case", "subject")
+_TIME_KEYS = {"rfs": 4, "ttr": 4, "dfs": 4, "ttp": 4, "pfs": 4, "recurrence_time": 4,
+              "time": 2, "follow": 2, "fu": 1, "duration": 1, "os": 1, "survival": 1,
+              "months": 1, "days": 1, "weeks": 1}
+_EVENT_KEYS = {"recurrence": 4, "recur": 4, "relapse": 4, "progress": 4, "event": 3, "status": 3,
+               "censor": 3, "death": 1, "dead": 1, "died": 1, "vital": 1, "alive": 1}
+_OUTCOME_TIME_KEYS = {k: 1 for k in ("rfs", "ttr", "dfs", "ttp", "pfs", "os", "survival", "recurrence_time")}
+_CENTRE_NAMES = ("centre", "center", "site", "hospital", "institution", "centre_id", "center_id",
+                 "cohort", "source")
+_ORDINAL_NAME_HINTS = ("stage", "grade", "bclc", "child", "cps", "tnm", "okuda", "clip", "ecog",
+                       "score", "class", "number", "count")
+_ORDINAL_VALUE = re.compile(
+    r"^(stage|grade|class|g|t|n|m)?[\s_-]*([0-4]|[ivx]+[a-c]?|[a-d]\d?)([\s_-].*)?$", re.IGNORECASE
+)
+MAX_ORDINAL_INTEGERS = 5  # integers with at most this many distinct values are ordinal
+MAX_LEVELS = 20  # text columns with more distinct values are not offered as predictors
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """One clinical column kept with the cohort; empty ``levels`` = the observed values, sorted."""
+
+    name: str
+    kind: str
+    predictor: bool = True
+    levels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Variable '{self.name}': kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind == "continuous" and self.levels:
+            object.__setattr__(self, "levels", ())
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column is what, and how the time and event are coded."""
+
+    id_col: str
+    time_col: str
+    time_unit: str
+    event_col: str
+    event_coding: EventCoding | None
+    centre_col: str | None = None
+    variables: tuple[VariableSpec, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.time_unit not in TIME_UNITS_IN_MONTHS:
+            raise ValueError(f"time unit must be one of {list(TIME_UNITS_IN_MONTHS)}, got {self.time_unit!r}")
+        used = [c for c in (self.id_col, self.time_col, self.event_col, self.centre_col) if c]
+        if len(set(used)) != len(used):
+            raise ValueError(f"id, time, event and centre need different columns, got {used}")
+        clash = sorted({v.name for v in self.variables} & set(used))
+        if clash:
+            raise ValueError(f"Column(s) {clash} are mapped as id / time / event / centre and cannot also be variables")
+
+    @property
+    def predictors(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variables if v.predictor)
+
+    def with_predictors(self, names: list[str] | tuple[str, ...]) -> "ColumnMapping":
+        """The same mapping with exactly ``names`` flagged as predictors (unknown names raise)."""
+        known = {v.name for v in self.variables}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"Predictor column(s) {unknown} are not variables of the table; variables: {sorted(known)}")
+        return replace(self, variables=tuple(replace(v, predictor=v.name in names) for v in self.variables))
+
+    def to_dict(self) -> dict:
+        return {
+            "id_col": self.id_col, "time_col": self.time_col, "time_unit": self.time_unit,
+            "event_col": self.event_col,
+            "event_coding": self.event_coding.to_dict() if self.event_coding else None,
+            "centre_col": self.centre_col,
+            "variables": [
+                {"name": v.name, "kind": v.kind, "predictor": v.predictor, "levels": list(v.levels)}
+                for v in self.variables
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ColumnMapping":
+        coding = data.get("event_coding")
+        return cls(
+            id_col=data["id_col"], time_col=data["time_col"], time_unit=data["time_unit"],
+            event_col=data["event_col"],
+            event_coding=EventCoding.from_dict(coding) if coding else None,
+            centre_col=data.get("centre_col"),
+            variables=tuple(
+                VariableSpec(v["name"], v["kind"], bool(v.get("predictor", True)), tuple(v.get("levels") or ()))
+                for v in data.get("variables", [])
+            ),
+        )
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(name).lower()).strip("_")
+
+
+def _numeric(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _numeric_share(series: pd.Series) -> float:
+    present = series.dropna()
+    return float(_numeric(present).notna().mean()) if len(present) else 0.0
+
+
+def canonical(value: object) -> str | None:
+    """A cell as stored: None when missing, numbers in one spelling (``197.0`` -> ``197``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return f"{number:.15g}" if math.isfinite(number) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key comparing numbers and digit runs as numbers: ``-1 < 2 < 10``, ``Stage_2 < Stage_10``."""
+    if _is_number(text):
+        return ((0, float(text), ""),)
+    return tuple((0, float(p), "") if p.replace(".", "", 1).isdigit() else (1, 0.0, re.sub(r"[\W_]+", "", p.lower()))
+                 for p in re.findall(r"\d+(?:\.\d+)?|\D+", str(text)))
+
+
+def natural_levels(values: pd.Series) -> tuple[str, ...]:
+    """Distinct non-missing values (as :func:`canonical`) in natural order."""
+    return tuple(sorted({canonical(v) for v in values.dropna()} - {None}, key=lambda v: (natural_key(v), v)))
+
+
+def guess_kind(series: pd.Series, name: str = "") -> str:
+    """``continuous``, ``categorical`` or ``ordinal`` from the values (and a name hint)."""
+    present = series.dropna()
+    distinct = present.unique()
+    if len(present) and _numeric_share(present) >= 0.9:
+        numbers = _numeric(present).dropna()
+        n_distinct = numbers.nunique()
+        if n_distinct <= 2:
+            return "categorical"
+        if n_distinct <= MAX_ORDINAL_INTEGERS and (numbers == numbers.round()).all():
+            return "ordinal"
+        return "continuous"
+    key = _key(name)
+    if len(distinct) > 2 and (
+        any(h in key for h in _ORDINAL_NAME_HINTS) or all(_ORDINAL_VALUE.match(str(v)) for v in distinct)
+    ):
+        return "ordinal"
+    return "categorical"
+
+
+def guess_time_unit(name: str) -> str:
+    """From the column name (``rfs_months``, ``TTP_days``); months when it does not say."""
+    key = _key(name)
+    for pattern, unit in (("day", "days"), ("week|wk", "weeks"), ("year|yr", "years"), ("month|mo", "months")):
+        if re.search(pattern, key):
+            return unit
+    return "months"
+
+
+def _score(name: str, keys: dict[str, int]) -> int:
+    tokens = _key(name).split("_")
+    key = _key(name)
+    return max([w for k, w in keys.items() if k in tokens or (len(k) > 3 and k in key)] or [0])
+
+
+def _guess_id(df: pd.DataFrame) -> str:
+    unique = [c for c in df.columns if df[c].notna().all() and df[c].is_unique]
+    for wanted in _ID_NAMES:
+        for c in unique:
+            if _key(c) == wanted:
+                return c
+    for c in unique:
+        if _key(c).endswith("id"):
+            return c
+    return unique[0] if unique else df.columns[0]
+
+
+def _guess_time(df: pd.DataFrame, taken: set[str]) -> str:
+    numeric = [c for c in df.columns if c not in taken and _numeric_share(df[c]) >= 0.9]
+    scored = [(_score(c, _TIME_KEYS), -i, c) for i, c in enumerate(numeric)]
+    scored = [s for s in scored if s[0] > 0]
+    if scored:
+        return max(scored)[2]
+    return numeric[0] if numeric else [c for c in df.columns if c not in taken][0]
+
+
+def _guess_event(df: pd.DataFrame, taken: set[str], time_col: str) -> str:
+    time_prefix = _key(time_col).split("_")[0]
+    candidates = []
+    for i, c in enumerate(df.columns):
+        if c in taken:
+            continue
+        n_distinct = df[c].dropna().map(normalise_code).nunique()
+        if not 1 <= n_distinct <= 3:
+            continue
+        score = _score(c, _EVENT_KEYS)
+        if guess_event_coding(df[c], c) is not None:
+            score += 1
+        if time_prefix and _key(c).split("_")[0] == time_prefix:
+            score += 2
+        candidates.append((score, -i, c))
+    if candidates:
+        return max(candidates)[2]
+    return [c for c in df.columns if c not in taken][0]
+
+
+def _guess_centre(df: pd.DataFrame, taken: set[str]) -> str | None:
+    for wanted in _CENTRE_NAMES:
+        for c in df.columns:
+            if c not in taken and _key(c) == wanted and df[c].nunique() < max(2, len(df) / 2):
+                return c
+    return None
+
+
+def _default_predictor(series: pd.Series, name: str, kind: str) -> bool:
+    """Not an outcome (another time or event column), not constant, not an identifier or free text."""
+    present = series.dropna()
+    if present.nunique() < 2:
+        return False
+    if kind == "continuous" and _score(name, _OUTCOME_TIME_KEYS):
+        return False
+    if present.nunique() <= 2 and _score(name, _EVENT_KEYS):
+        return False
+    if kind != "continuous" and (present.nunique() > MAX_LEVELS or present.is_unique):
+        return False
+    return True
+
+
+def guess_variable(series: pd.Series, name: str) -> VariableSpec:
+    """A variable spec with guessed kind, default predictor flag and natural level order."""
+    kind = guess_kind(series, name)
+    levels = natural_levels(series) if kind != "continuous" else ()
+    return VariableSpec(name, kind, _default_predictor(series, name, kind), levels)
+
+
+def guess_mapping(df: pd.DataFrame) -> ColumnMapping:
+    """A proposed mapping of ``df`` (strings as read by :func:`hccdash.cohort.clinical.read_table`).
+
+    Heuristics: the id is a unique, complete column named like ``patient_id`` / ``*_id``;
+    the time is the numeric column named most like a recurrence time (``rfs``, ``ttp``,
+    ``dfs`` before ``time`` / ``follow-up`` before ``os``), its unit read from the name;
+    the event is a column with at most 3 codes named like ``recurrence`` / ``event`` /
+    ``status`` / ``censored`` (a shared prefix with the time column counts), its coding
+    guessed by :func:`guess_event_coding`; the centre is a column named ``centre``,
+    ``center``, ``site``, ``hospital`` or ``institution``. Everything else is a variable.
+    """
+    if df.empty or len(df.columns) < 3:
+        raise ValueError(f"A clinical table needs at least 3 columns (id, time, event) and one row; got {df.shape}")
+    id_col = _guess_id(df)
+    time_col = _guess_time(df, {id_col})
+    event_col = _guess_event(df, {id_col, time_col}, time_col)
+    centre_col = _guess_centre(df, {id_col, time_col, event_col})
+    mapped = {id_col, time_col, event_col, centre_col}
+    return ColumnMapping(
+        id_col=id_col,
+        time_col=time_col,
+        time_unit=guess_time_unit(time_col),
+        event_col=event_col,
+        event_coding=guess_event_coding(df[event_col], event_col),
+        centre_col=centre_col,
+        variables=tuple(guess_variable(df[c], c) for c in df.columns if c not in mapped),
+    )
+
+
+def remap(df: pd.DataFrame, mapping: ColumnMapping, **changes) -> ColumnMapping:
+    """``mapping`` with id / time / event / centre columns changed; variables re-derived.
+
+    Columns leaving a role become variables (guessed), columns taking a role stop being
+    variables; the event coding is guessed again when the event column changes and no
+    coding is given.
+    """
+    new = {**{k: getattr(mapping, k) for k in ("id_col", "time_col", "time_unit", "event_col", "event_coding", "centre_col")}, **changes}
+    if "event_coding" not in changes and new["event_col"] != mapping.event_col:
+        column = new["event_col"]
+        new["event_coding"] = guess_event_coding(df[column], column) if column in df.columns else None
+    mapped = {new["id_col"], new["time_col"], new["event_col"], new["centre_col"]}
+    old = {v.name: v for v in mapping.variables}
+    variables = tuple(old.get(c) or guess_variable(df[c], c) for c in df.columns if c not in mapped)
+    return ColumnMapping(variables=variables, **new)
+
+
+def variables_table(mapping: ColumnMapping) -> pd.DataFrame:
+    """The variables as an editable table: name, kind, predictor, levels (``a | b | c``)."""
+    return pd.DataFrame(
+        {
+            "name": [v.name for v in mapping.variables],
+            "kind": [v.kind for v in mapping.variables],
+            "predictor": [v.predictor for v in mapping.variables],
+            "levels": [LEVEL_SEPARATOR.join(v.levels) for v in mapping.variables],
+        }
+    )
+
+
+def with_variables_table(mapping: ColumnMapping, table: pd.DataFrame) -> ColumnMapping:
+    """``mapping`` with kinds, predictor flags and level orders taken from an edited table.
+
+    A level list left empty (or emptied) means the observed values in natural order.
+    Unknown variable names or kinds raise ValueError naming the row.
+    """
+    known = {v.name: v for v in mapping.variables}
+    specs = []
+    for i, row in enumerate(table.itertuples(index=False), start=1):
+        if row.name not in known:
+            raise ValueError(f"Variables table row {i}: '{row.name}' is not a variable of the table")
+        if row.kind not in KINDS:
+            raise ValueError(f"Variables table row {i} ('{row.name}'): kind must be one of {KINDS}, got {row.kind!r}")
+        text = "" if pd.isna(row.levels) else str(row.levels)
+        levels = tuple(x.strip() for x in text.split(LEVEL_SEPARATOR.strip()) if x.strip())
+        specs.append(VariableSpec(row.name, row.kind, bool(row.predictor), levels))
+    return replace(mapping, variables=tuple(specs))

@@ -1,0 +1,45 @@
+"""The sample cohort (``python -m hccdash.sample`` builds its files) imported as "sample"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hccdash import paths
+from hccdash.cohort.clinical import read_table
+from hccdash.cohort.events import EventCoding
+from hccdash.cohort.importer import import_cohort
+from hccdash.cohort.load import list_cohorts
+from hccdash.cohort.manifest import read_manifest
+from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.settings import SplitSettings
+from hccdash.store import Store
+
+SAMPLE_NAME = "sample"
+
+
+def import_sample(store: Store | None = None, folder: str | Path | None = None) -> str:
+    """Import ``sample_data/`` as cohort "sample" unless a cohort of that name exists.
+
+    Mapping: id ``patient_id``, time ``rfs_months`` (months), event ``recurrence``
+    (1 / 0), centre ``centre``; every other column a predictor of guessed kind; random
+    7:3 split stratified by event with the default seed (``SplitSettings``). Raises
+    FileNotFoundError when the sample files are missing and ValueError when the import
+    is refused (with the report).
+    """
+    store = store or Store()
+    if SAMPLE_NAME in list_cohorts(store):
+        return SAMPLE_NAME
+    folder = Path(folder) if folder else paths.SAMPLE_DIR
+    clinical, manifest = folder / "clinical.csv", folder / "manifest.csv"
+    for path in (clinical, manifest):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing; build the sample cohort with `python -m hccdash.sample`")
+    table = read_table(clinical)
+    mapping = remap(table, guess_mapping(table), id_col="patient_id", time_col="rfs_months", time_unit="months",
+                    event_col="recurrence", event_coding=EventCoding(("1",), ("0",)), centre_col="centre")
+    mapping = mapping.with_predictors([v.name for v in mapping.variables])
+    result = import_cohort(SAMPLE_NAME, table, mapping, images=read_manifest(manifest), split=SplitSettings(),
+                           source=clinical.name, store=store)
+    if not result.ok:
+        raise ValueError(f"The sample cohort was refused:\n{result.report.to_text()}")
+    return SAMPLE_NAME

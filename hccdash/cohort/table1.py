@@ -1,0 +1,136 @@
+"""Table 1: baseline characteristics by split (training vs validation) with p-values.
+
+Continuous variables: when both groups pass Shapiro-Wilk (``scipy.stats.shapiro``,
+p > ``normality_alpha`` = 0.05, each group n >= 3), mean (SD) and Welch's t-test
+(``ttest_ind(equal_var=False)``, R's default ``t.test``); otherwise median [IQR] (25th /
+75th percentiles, numpy's linear interpolation = R ``quantile`` type 7) and the
+two-sided Mann-Whitney U test (``mannwhitneyu``: exact for small samples without ties,
+else the normal approximation with continuity correction, as R ``wilcox.test``).
+
+Categorical / ordinal variables and the event: n (%) of the non-missing values per
+level, and the chi-squared test of the levels x groups table (``chi2_contingency``; with
+Yates' continuity correction for 2 x 2 tables, as R ``chisq.test``). When any expected
+count is below ``min_expected_count`` (5): Fisher's exact test for 2 x 2 tables
+(``fisher_exact``, R ``fisher.test``); for larger tables Fisher's test with a Monte Carlo
+p-value (``fisher_resamples`` random tables with the observed margins, fixed ``seed``;
+as R ``fisher.test(simulate.p.value = TRUE, B = 10000)``). Levels or groups without any
+patient are dropped before testing. Missing values are counted per group and left out
+of percentages and tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from hccdash.cohort.load import Cohort
+from hccdash.settings import CohortSettings
+
+GROUPS = ("train", "validation")
+
+
+def continuous_test(a: np.ndarray, b: np.ndarray, settings: CohortSettings | None = None) -> tuple[str, float, bool]:
+    """(test name, p, normal) for two samples, choosing the test by Shapiro-Wilk."""
+    settings = settings or CohortSettings()
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if len(a) == 0 or len(b) == 0:
+        return "", float("nan"), False
+    normal = all(
+        len(x) >= 3 and np.ptp(x) > 0 and stats.shapiro(x).pvalue > settings.normality_alpha for x in (a, b)
+    )
+    if normal:
+        return "Welch t-test", float(stats.ttest_ind(a, b, equal_var=False).pvalue), True
+    return "Mann-Whitney U", float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue), False
+
+
+def categorical_test(table: np.ndarray, settings: CohortSettings | None = None) -> tuple[str, float]:
+    """(test name, p) for a levels x groups count table (see module docs for the choice)."""
+    settings = settings or CohortSettings()
+    table = np.asarray(table, dtype=np.int64)
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.ndim != 2 or min(table.shape) < 2:
+        return "", float("nan")
+    expected = stats.contingency.expected_freq(table)
+    if np.any(expected < settings.min_expected_count):
+        if table.shape == (2, 2):
+            return "Fisher exact", float(stats.fisher_exact(table).pvalue)
+        method = stats.MonteCarloMethod(n_resamples=settings.fisher_resamples, rng=np.random.default_rng(settings.seed))
+        return f"Fisher exact (Monte Carlo, {settings.fisher_resamples} tables)", float(stats.fisher_exact(table, method=method).pvalue)
+    result = stats.chi2_contingency(table, correction=True)
+    return ("Chi-squared (Yates)" if result.dof == 1 else "Chi-squared"), float(result.pvalue)
+
+
+def _decimals(values: np.ndarray) -> int:
+    """Decimals for one variable's summary: 0 from 100 up, 1 from 1 up, else 2."""
+    scale = np.median(np.abs(values)) if len(values) else 0.0
+    return 0 if scale >= 100 else 1 if scale >= 1 else 2
+
+
+def _number(x: float, decimals: int) -> str:
+    return f"{x:.{decimals}f}" if np.isfinite(x) else ""
+
+
+def _continuous_rows(name: str, values: pd.Series, groups: pd.Series, labels: list[str], settings: CohortSettings) -> list[dict]:
+    samples = {g: values[groups == g].dropna().to_numpy(float) for g in labels}
+    missing = {f"missing_{g}": int(values[groups == g].isna().sum()) for g in labels}
+    if len(labels) == 2:
+        test, p, normal = continuous_test(samples[labels[0]], samples[labels[1]], settings)
+    else:
+        test, p = "", float("nan")
+        normal = bool(len(samples[labels[0]]) >= 3 and np.ptp(samples[labels[0]]) > 0
+                      and stats.shapiro(samples[labels[0]]).pvalue > settings.normality_alpha)
+    decimals = _decimals(values.dropna().to_numpy(float))
+    cells = {}
+    for g, x in samples.items():
+        if len(x) == 0:
+            cells[g] = ""
+        elif normal:
+            cells[g] = f"{_number(x.mean(), decimals)} ({_number(x.std(ddof=1), decimals) if len(x) > 1 else ''})"
+        else:
+            q1, med, q3 = np.percentile(x, [25, 50, 75])
+            cells[g] = f"{_number(med, decimals)} [{_number(q1, decimals)}, {_number(q3, decimals)}]"
+    return [{"variable": name, "level": "mean (SD)" if normal else "median [IQR]", **cells, "p": p, "test": test, **missing}]
+
+
+def _categorical_rows(name: str, values: pd.Series, groups: pd.Series, labels: list[str], levels: list[str],
+                      settings: CohortSettings) -> list[dict]:
+    counts = pd.crosstab(pd.Categorical(values, categories=levels), pd.Categorical(groups, categories=labels), dropna=False)
+    counts = counts.reindex(index=levels, columns=labels, fill_value=0)
+    test, p = categorical_test(counts.to_numpy(), settings) if len(labels) == 2 else ("", float("nan"))
+    missing = {f"missing_{g}": int(values[groups == g].isna().sum()) for g in labels}
+    rows = [{"variable": name, "level": "n (%)", **{g: "" for g in labels}, "p": p, "test": test, **missing}]
+    totals = counts.sum(axis=0)
+    for level in levels:
+        cells = {g: f"{counts.at[level, g]} ({100 * counts.at[level, g] / totals[g]:.1f}%)" if totals[g] else "" for g in labels}
+        rows.append({"variable": name, "level": level, **cells, "p": np.nan, "test": ""})
+    return rows
+
+
+def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFrame:
+    """Baseline table of ``cohort`` by split (one ``all`` column when it has no split).
+
+    Columns: ``variable``, ``level`` (the statistic shown, or the category), one column
+    per group, ``p``, ``test``, ``missing_<group>``. Rows: patients, follow-up time
+    (months), events, then every predictor in stored order.
+    """
+    settings = settings or CohortSettings()
+    patients = cohort.patients
+    has_split = patients["split"].notna().any()
+    labels = [g for g in GROUPS if (patients["split"] == g).any()] if has_split else ["all"]
+    groups = patients["split"] if has_split else pd.Series("all", index=patients.index)
+    rows = [{"variable": "Patients", "level": "n", **{g: str(int((groups == g).sum())) for g in labels}, "p": np.nan, "test": ""}]
+    rows += _continuous_rows("Follow-up time (months)", patients["time"], groups, labels, settings)
+    events = patients["event"].map({1: "event", 0: "censored"})
+    rows += _categorical_rows("Event", events, groups, labels, ["event", "censored"], settings)[:2]
+    for var in cohort.variables[cohort.variables["predictor"]].itertuples(index=False):
+        values = cohort.clinical[var.name]
+        if var.kind == "continuous":
+            rows += _continuous_rows(var.name, values, groups, labels, settings)
+        else:
+            rows += _categorical_rows(var.name, values.astype(object), groups, labels, list(var.levels), settings)
+    columns = ["variable", "level", *labels, "p", "test", *(f"missing_{g}" for g in labels)]
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    for g in labels:
+        frame[f"missing_{g}"] = frame[f"missing_{g}"].astype("Int64")
+    return frame
