@@ -231,8 +231,7 @@ def _check_scalar(value: Any, kind: str, rule: dict[str, Any], label: str) -> No
     }[kind]
     if not ok:
         raise ValueError(f"{label} must be of type {kind}, got {value!r}")
-    if kind == "float":
-        value = float(value)
+    number = float(value) if kind == "float" else value
     if "enum" in rule and value not in rule["enum"]:
         raise ValueError(f"{label} = {value!r} is not allowed; allowed values: {rule['enum']}")
     bounds = rule.get("range", {})
@@ -244,7 +243,7 @@ def _check_scalar(value: Any, kind: str, rule: dict[str, Any], label: str) -> No
     }
     for name, bound in bounds.items():
         test, symbol = checks[name]
-        if not test(value, bound):
+        if not test(number, bound):
             raise ValueError(f"{label} = {value!r} is out of range: must be {symbol} {bound}")
 
 
