@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hccdash.stats.cox import cox_fit
+
 
 def as_survival_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
     """Validated float arrays (time >= 0, event 0/1); ValueError names the bad rows."""
@@ -254,35 +256,8 @@ def hazard_ratio_groups(time, event, group, conf_level: float = 0.95) -> HazardR
     x = np.asarray(group, dtype=float)
     if x.shape != time.shape or not np.isin(x, (0.0, 1.0)).all():
         raise ValueError("group must be 0/1 (or bool: True = high) and as long as time")
-    beta, se = _cox_one_covariate(time, event, x)
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+    row = cox_fit(pd.DataFrame({"high": x}), time, event, ties="efron").summary(conf_level).iloc[0]
     return HazardRatio(
-        math.exp(beta), math.exp(beta - z * se), math.exp(beta + z * se),
-        float(2 * stats.norm.sf(abs(beta / se))), beta, se,
+        float(row["hr"]), float(row["hr_lower"]), float(row["hr_upper"]), float(row["p"]),
+        float(row["coef"]), float(row["se"]),
     )
-
-
-def _cox_one_covariate(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> tuple[float, float]:
-    """Newton-Raphson for the Efron partial likelihood of one covariate; (beta, se)."""
-    order = np.argsort(-time, kind="stable")
-    t, e, x = time[order], event[order], x[order]
-    _, first = np.unique(-t, return_index=True)  # blocks of tied times, descending
-    last = np.concatenate([first[1:], [t.size]]) - 1
-    d = np.add.reduceat(e, first)
-    keep = d > 0
-    l_block = np.repeat(np.flatnonzero(keep), d[keep].astype(int))  # one row per tied event
-    l_frac = np.concatenate([np.arange(k) / k for k in d[keep].astype(int)])
-    beta = 0.0
-    for _ in range(50):
-        r = np.exp(beta * x)
-        s0, s1, s2 = (np.cumsum(r * x**p)[last] for p in range(3))  # risk-set sums
-        d0, d1, d2 = (np.add.reduceat(e * r * x**p, first) for p in range(3))  # tied-event sums
-        den = s0[l_block] - l_frac * d0[l_block]
-        mean = (s1[l_block] - l_frac * d1[l_block]) / den
-        score = (e * x).sum() - mean.sum()
-        info = ((s2[l_block] - l_frac * d2[l_block]) / den - mean**2).sum()
-        step = score / info
-        beta += step
-        if abs(step) < 1e-10:
-            break
-    return beta, 1 / math.sqrt(info)
