@@ -1,6 +1,6 @@
 # Concordance fixtures: Harrell's C (and its infinitesimal-jackknife std) and Uno's weighting
 # (timewt = "n/G2") from survival::concordance, on lifelines' rossi.csv and scikit-survival's
-# whas500.csv (written by make_data.py), plus a tiny hand-made table with tied times and risks.
+# whas500.csv (written by ../cox/make_data.py), plus a tiny hand-made table with tied times and risks.
 # Run from this folder: Rscript concordance.R  (writes concordance.json)
 library(survival)
 library(jsonlite)
