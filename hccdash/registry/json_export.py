@@ -26,11 +26,11 @@ from hccdash.registry import spec as spec_module
 from hccdash.registry.baseline import cox_baseline
 from hccdash.registry.json_model import RAD_SCORE, design_matrix
 from hccdash.settings import CalculatorSettings, EvaluationSettings
+from hccdash.stats.nomogram import N_UNIQUE
 from hccdash.stats.survival import kaplan_meier
 
 PACKAGES = ("hccdash", "numpy", "scipy", "pandas", "scikit-learn", "scikit-survival", "lifelines",
             "pyradiomics-bhklab", "SimpleITK", "duckdb", "joblib")
-AXIS_DISTINCT = 10  # fewer distinct training values: the axis shows them all (as rms::nomogram)
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,7 @@ def build_spec(
             "submodel": parts.submodel,
             "intercept": None if cox else float(parts.intercept),
             "terms": terms,
+            "lp_range": [float(lp.min()), float(lp.max())],
             "covariance": covariance.tolist(),
         },
         "predictors": _predictors(parts, data),
@@ -155,13 +156,14 @@ def build_spec(
 
 
 def _axis(column: np.ndarray) -> list[float]:
-    """The nomogram support of a design column: its distinct training values when fewer
-    than ten, else eleven equally spaced values over its training range."""
+    """The nomogram support of a design column: its distinct training values when there are at
+    most ``N_UNIQUE`` (10) of them, else ``N_UNIQUE + 1`` equally spaced values over its training
+    range. Either gives the same axis ticks as the training column in ``nomogram_axes``."""
     distinct = np.unique(column)
-    if len(distinct) < AXIS_DISTINCT:
+    if len(distinct) <= N_UNIQUE:
         values = distinct if len(distinct) > 1 else np.array([distinct[0], distinct[0] + 1.0])
         return [float(v) for v in values]
-    return [float(v) for v in np.linspace(column.min(), column.max(), AXIS_DISTINCT + 1)]
+    return [float(v) for v in np.linspace(column.min(), column.max(), N_UNIQUE + 1)]
 
 
 def _cutoff(method: str, time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:

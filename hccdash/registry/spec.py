@@ -132,6 +132,7 @@ SCHEMA: dict[str, Any] = _object(
                 "submodel": {"enum": ["clinical", "radiomics", "combined"]},
                 "intercept": {"type": ["number", "null"]},
                 "terms": _array(_term, MAX_TERMS, 1),
+                "lp_range": _array(_number, 2, 2),
                 "covariance": _array(_array(_number, MAX_TERMS + 1), MAX_TERMS + 1),
             }
         ),
@@ -302,6 +303,8 @@ def _check_model(spec: dict[str, Any]) -> None:
     if (model["family"] == "cox") != (spec["endpoint"]["kind"] == "rfs"):
         raise ValueError("endpoint 'rfs' needs a Cox model and 'er' a logistic model")
     _covariance(model["covariance"], len(terms) + logistic, "model/covariance")
+    if model["lp_range"][0] > model["lp_range"][1]:
+        raise ValueError("model/lp_range must be [min, max]")
     predictors = {p["name"]: p for p in spec["predictors"]}
     for term in terms:
         predictor = predictors.get(term["predictor"])

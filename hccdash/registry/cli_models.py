@@ -1,0 +1,24 @@
+"""``python -m hccdash models``: the registered models (``--json`` for a machine-readable list)."""
+
+from __future__ import annotations
+
+import argparse
+
+from hccdash.registry.registry import list_models
+
+HELP = "List the registered models (name, endpoint, model, cohort, features, kind, notes, SHA-256)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
+
+
+def run(args: argparse.Namespace) -> int:
+    table = list_models()
+    if args.json:
+        print(table.to_json(orient="records", date_format="iso"))
+    elif table.empty:
+        print("No models registered.")
+    else:
+        print(table.drop(columns=["sha256"]).to_string(index=False))
+    return 0

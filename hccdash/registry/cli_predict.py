@@ -1,0 +1,57 @@
+"""``python -m hccdash predict --model NAME --input patients.csv --out risks.csv``.
+
+Writes, per input row, the linear predictor, the risk group and S(t) at the model's
+horizons with the 95% CI (or the ER probability). A row with an invalid input is not
+dropped silently: it stays in the output with empty predictions and its problems in
+the ``problems`` column, and every problem is printed by row (1 = first data row) and column.
+Warnings (outside the training range) are kept in the ``warnings`` column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from hccdash.registry.calculator import estimate_columns, predict_table
+from hccdash.registry.registry import json_model
+
+HELP = "Predict risks for a CSV of patients with a registered model"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, help="registered model name")
+    parser.add_argument("--input", required=True, type=Path, help="CSV with one row per patient")
+    parser.add_argument("--out", required=True, type=Path, help="CSV to write")
+    parser.add_argument("--id-col", default=None, help="patient id column copied to the output")
+
+
+def _summaries(problems: pd.DataFrame, index: pd.Index) -> pd.Series:
+    text = problems.assign(text=problems["column"] + ": " + problems["problem"]).groupby("row")["text"].agg("; ".join)
+    return text.reindex(index).fillna("")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.input.is_file():
+        raise FileNotFoundError(f"{args.input} does not exist")
+    model = json_model(args.model)
+    data = pd.read_csv(args.input, dtype=str, keep_default_na=False)
+    if args.id_col and args.id_col not in data.columns:
+        raise ValueError(f"{args.input}: no column {args.id_col!r}")
+    data.index = pd.RangeIndex(1, len(data) + 1, name="row")
+    predictions, checked = predict_table(model, data)
+    out = pd.DataFrame(index=data.index)
+    if args.id_col:
+        out[args.id_col] = data[args.id_col]
+    columns = ["lp", "risk_group", *estimate_columns(model)]
+    out = out.join(predictions.reindex(columns=columns), how="left") if len(predictions) else out.reindex(columns=[*out.columns, *columns])
+    out["problems"] = _summaries(checked.errors, data.index)
+    out["warnings"] = _summaries(checked.warnings, data.index)
+    out.to_csv(args.out)
+    for problem in checked.errors.itertuples():
+        print(f"row {problem.row}, column {problem.column}: {problem.problem} (got {problem.value!r})", file=sys.stderr)
+    n_bad = checked.errors["row"].nunique()
+    print(f"Wrote {args.out}: {len(data) - n_bad} rows predicted, {n_bad} refused (see the problems column)")
+    return 1 if n_bad else 0
