@@ -4,6 +4,7 @@ Model: lp = intercept + sum_k beta_k x_k. ``coef`` maps each predictor to
 - a number beta (numeric predictor, linear term; a 0/1 dummy is simply numeric), or
 - a mapping level -> beta (categorical predictor; levels absent from the mapping, such as
   the reference level, have beta 0).
+Nonlinear terms (splines) and interactions, which rms also draws, are not supported.
 
 Each predictor's axis ticks are set by its training values in ``data``, as rms's
 ``datadist`` does: the sorted distinct values when there are at most 10 of them (rms keeps
