@@ -45,3 +45,15 @@ def test_roc_area_equals_auc(case):
 def test_no_controls_gives_nan():
     got = time_auc.time_dependent_auc([1, 2, 3], [1, 1, 0], [3, 2, 1], [1.5, 5])
     assert got[0] == pytest.approx(1.0) and np.isnan(got[1])
+
+
+@pytest.mark.parametrize("case", ["gbsg_lp", "rossi_prio"])
+def test_time_dependent_roc_against_score(case):
+    """Score(..., times = t, metrics = "auc", plots = "roc", cens.model = "km")$ROC$plotframe:
+    per distinct risk (descending) TPR and FPR, to 1e-6 (t = 730 days / 20 weeks)."""
+    time, event, risk = CASES[case]
+    expected = R["roc"][case]
+    roc = time_auc.time_dependent_roc(time, event, risk, expected["t"]).iloc[1:]
+    np.testing.assert_allclose(roc["threshold"], expected["risk"], atol=1e-12)
+    np.testing.assert_allclose(roc["tpr"], expected["tpr"], atol=1e-6)
+    np.testing.assert_allclose(roc["fpr"], expected["fpr"], atol=1e-6)

@@ -19,4 +19,16 @@ out <- list(
   gbsg_lp = auc_at(gbsg, "time", "cens", gbsg_lp, c(365, 730, 1095, 1826)),
   rossi_prio = auc_at(rossi, "week", "arrest", rossi$prio, c(10, 20, 30, 40))
 )
+roc_at <- function(data, time, status, risk, t) {
+  d <- data.frame(time = data[[time]], status = data[[status]])
+  s <- Score(list(model = matrix(risk, ncol = 1)), formula = Surv(time, status) ~ 1, data = d,
+             times = t, metrics = "auc", plots = "roc", cens.model = "km", null.model = FALSE,
+             conf.int = FALSE)
+  f <- s$ROC$plotframe
+  list(t = t, risk = f$risk, tpr = f$TPR, fpr = f$FPR)
+}
+out$roc <- list(
+  gbsg_lp = roc_at(gbsg, "time", "cens", gbsg_lp, 730),
+  rossi_prio = roc_at(rossi, "week", "arrest", rossi$prio, 20)
+)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), "time_auc.json")
