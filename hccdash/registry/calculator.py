@@ -455,6 +455,29 @@ def rad_score_from_images(
     return values
 
 
+def features_from_uploads(
+    model: JsonModel,
+    uploads: Mapping[str, tuple[tuple[str, bytes], tuple[str, bytes]]],
+    label: int = 1,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, float]:
+    """:func:`rad_score_from_images` for uploaded files ``{phase: ((image name, bytes), (mask name, bytes))}``
+    (written to a temporary folder, keeping their suffixes so SimpleITK knows the format)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hccdash-upload-") as folder:
+        images = {}
+        for i, (phase, files) in enumerate(uploads.items()):
+            saved = []
+            for role, (name, data) in zip(("image", "mask"), files):
+                suffix = "".join(Path(name).suffixes[-2:]) if name.endswith(".gz") else Path(name).suffix
+                path = Path(folder) / f"{i}_{role}{suffix}"
+                path.write_bytes(data)
+                saved.append(path)
+            images[phase] = (saved[0], saved[1])
+        return rad_score_from_images(model, images, label=label, progress=progress)
+
+
 def phases_needed(model: JsonModel) -> list[str]:
     """Imaging phases whose image and mask the rad-score needs."""
     return list(dict.fromkeys(f.split(".", 1)[0] for f in model.features.index))

@@ -171,7 +171,8 @@ class JsonModel:
         quad = np.einsum("ntp,pq,ntq->nt", d, cov, d)
         se = np.sqrt((varhaz[None, :] + quad) * risk[:, None] ** 2)
         z = sps.norm.ppf(0.5 + level / 2)
-        return surv, surv * np.exp(-z * se), np.minimum(surv * np.exp(z * se), 1.0)
+        with np.errstate(invalid="ignore", over="ignore"):  # S = 0 with an infinite se: NaN bounds
+            return surv, surv * np.exp(-z * se), np.minimum(surv * np.exp(z * se), 1.0)
 
     def predict_proba(
         self, data: pd.DataFrame, level: float | None = None

@@ -1,0 +1,69 @@
+"""Model registry: list, compare, rename, delete, export and import saved models."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hccdash.registry import registry
+
+st.title("Model registry")
+st.caption(
+    "Models saved from **Model building** (or `python -m hccdash fit --save-as NAME`). Each artifact's "
+    "SHA-256 is checked before it is loaded; models travel between sites as pickle-free JSON files."
+)
+
+models = registry.list_models()
+if models.empty:
+    st.info("No model saved yet: fit one on **Model building** and save it, or import a JSON model file below.")
+else:
+    st.dataframe(models, hide_index=True, use_container_width=True)
+    st.download_button("Download table (CSV)", models.to_csv(index=False), "models.csv", "text/csv")
+names = models["name"].tolist()
+
+compare_tab, manage_tab, export_tab, import_tab = st.tabs(["Compare", "Rename / delete", "Export", "Import"])
+
+with compare_tab:
+    chosen = st.multiselect("Models to compare", names, default=names[:2], key="registry_compare")
+    if chosen:
+        table = registry.compare(chosen)
+        st.dataframe(table, use_container_width=True)
+        st.download_button("Download comparison (CSV)", table.to_csv(), "model_comparison.csv", "text/csv")
+
+with manage_tab:
+    if names:
+        target = st.selectbox("Model", names, key="registry_target")
+        new_name = st.text_input("New name", key="registry_new_name")
+        if st.button("Rename", disabled=not new_name, key="registry_rename"):
+            try:
+                registry.rename(target, new_name)
+                st.success(f"Renamed {target} to {new_name}")
+                st.rerun()
+            except ValueError as exc:
+                st.error(str(exc))
+        st.divider()
+        confirm = st.checkbox(f"Yes, delete {target} and its artifact file for good", key="registry_confirm")
+        if st.button("Delete", type="primary", disabled=not confirm, key="registry_delete"):
+            registry.delete(target)
+            st.success(f"Deleted {target}")
+            st.rerun()
+
+with export_tab:
+    if names:
+        target = st.selectbox("Model to export", names, key="registry_export")
+        try:
+            st.download_button("Download JSON model file", registry.export_json(target), f"{target}.json",
+                               "application/json", key="registry_export_button")
+        except (registry.ArtifactError, ValueError) as exc:
+            st.error(str(exc))
+
+with import_tab:
+    upload = st.file_uploader("JSON model file", type=["json"], key="registry_upload")
+    import_name = st.text_input("Register as", key="registry_import_name")
+    notes = st.text_area("Notes", key="registry_import_notes")
+    if st.button("Import", disabled=upload is None or not import_name, key="registry_import"):
+        try:
+            record = registry.import_json(upload.getvalue(), import_name, notes)
+            st.success(f"Registered {record.name}")
+            st.rerun()
+        except ValueError as exc:
+            st.error(f"Refused, nothing stored: {exc}")

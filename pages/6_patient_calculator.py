@@ -1,0 +1,137 @@
+"""Patient calculator: one patient's recurrence risk from a registered model."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hccdash.charts import calculator as charts
+from hccdash.registry import calculator, registry, report
+from hccdash.registry.json_model import JsonModel
+
+
+@st.cache_data(show_spinner=False)
+def _spec(name: str, sha256: str) -> dict:
+    """The verified model file of ``name`` (cached per artifact hash)."""
+    return registry.load(name).spec
+
+
+st.title("Patient calculator")
+models = registry.list_models()
+if models.empty:
+    st.info("No model registered yet: save one from **Model building** or import one on **Model registry**.")
+    st.stop()
+
+name = st.selectbox("Model", models["name"], key="calculator_model")
+try:
+    model = JsonModel(_spec(name, models.set_index("name").at[name, "sha256"]), validated=True)
+except registry.ArtifactError as exc:
+    st.error(str(exc))
+    st.stop()
+st.caption(f"{model.spec['model']['submodel'].capitalize()} {model.family} model · trained on "
+           f"{model.spec['training']['n']} patients ({model.spec['training']['events']} events) · times in months")
+
+fields = calculator.form_fields(model)
+rad_name = model.rad_score_name
+mode = "typed"
+if rad_name:
+    mode = st.radio("Rad-score", ["typed", "image"], horizontal=True, key="calculator_rad_mode",
+                    format_func={"typed": "Type it in", "image": "Compute from image and mask"}.get)
+if mode == "image":
+    phases = calculator.phases_needed(model)
+    st.caption(f"Extraction with the model's own settings; phases needed: {', '.join(phases)}")
+    uploads = {}
+    for phase in phases:
+        left, right = st.columns(2)
+        image = left.file_uploader(f"{phase} image", key=f"calculator_image_{phase}")
+        mask = right.file_uploader(f"{phase} mask", key=f"calculator_mask_{phase}")
+        if image and mask:
+            uploads[phase] = ((image.name, image.getvalue()), (mask.name, mask.getvalue()))
+    if st.button("Extract features", disabled=len(uploads) < len(phases), key="calculator_extract"):
+        bar = st.progress(0.0, "Extracting")
+        try:
+            st.session_state["calculator_features"] = calculator.features_from_uploads(
+                model, uploads, progress=lambda i, n, phase: bar.progress(i / n, f"Extracting {phase}"))
+        except (ValueError, RuntimeError, FileNotFoundError) as exc:
+            st.error(f"Extraction failed: {exc}")
+
+with st.form("calculator_form"):
+    values = {}
+    columns = st.columns(3)
+    for i, field in enumerate(fields):
+        column = columns[i % 3]
+        label = f"{field.label} ({field.unit})" if field.unit else field.label
+        if field.kind == "categorical":
+            values[field.name] = column.selectbox(label, field.levels, key=f"calculator_in_{field.name}")
+        elif field.kind == "rad_score" and mode == "image":
+            continue
+        else:
+            values[field.name] = column.number_input(
+                label, value=float(field.default), format="%.4f", key=f"calculator_in_{field.name}",
+                help=f"Training range {field.train_min:.4g} to {field.train_max:.4g}")
+    submitted = st.form_submit_button("Predict", type="primary")
+if submitted:
+    if mode == "image":
+        values.update(st.session_state.get("calculator_features", {}))
+    st.session_state["calculator_values"] = {"model": name, "values": values}
+
+saved = st.session_state.get("calculator_values")
+if not saved or saved["model"] != name:
+    st.stop()
+values = saved["values"]
+checked = calculator.check_inputs(model, values)
+for problem in checked.errors.itertuples():
+    st.error(f"**{problem.column}**: {problem.problem} (got {problem.value!r})")
+if not checked.ok:
+    st.stop()
+result = calculator.predict_patient(model, values)
+for problem in result.warnings.itertuples():
+    st.warning(f"**{problem.column}**: {problem.problem} (got {problem.value!r}). The prediction is an extrapolation.")
+
+estimates = report.estimate_cards(model, result)
+cards = st.columns(len(estimates) + 1)
+for card, (label, value, ci) in zip(cards, estimates):
+    card.metric(label, value)
+    card.caption(ci)
+cards[-1].metric("Risk group", result.risk_group,
+                 help=f"Cut-off {', '.join(f'{c:.4g}' for c in result.cutoffs)} on the linear predictor ({result.cutoff_method})")
+cards[-1].caption(f"linear predictor {result.lp:.3f}")
+
+ticks, marks = calculator.nomogram_figure(model, result)
+figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": charts.contribution_chart(result.contributions)}
+if result.curve is not None:
+    figures["survival"] = charts.survival_chart(result.curve, model.km_curves(), model.horizons)
+left, right = st.columns(2)
+for column, key in zip([left, right, left], [k for k in ("survival", "nomogram", "contributions") if k in figures]):
+    column.altair_chart(figures[key], use_container_width=True)
+    column.download_button(f"{key} (PNG)", charts.png(figures[key]), f"{key}.png", "image/png", key=f"calculator_png_{key}")
+    column.download_button(f"{key} (SVG)", charts.svg(figures[key]), f"{key}.svg", "image/svg+xml", key=f"calculator_svg_{key}")
+
+with st.expander("Contributions and points", expanded=True):
+    table = result.contributions.merge(result.points, on="term", how="left")
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.download_button("Download (CSV)", table.to_csv(index=False), "contributions.csv", "text/csv")
+
+st.subheader("What if")
+numeric = [f for f in fields if f.kind != "categorical" and f.name in values]
+categorical = [f for f in fields if f.kind == "categorical"]
+changeable = {f.name: f for f in numeric + categorical}
+which = st.selectbox("Change", list(changeable), key="calculator_whatif_input")
+field = changeable[which]
+if field.kind == "categorical":
+    new_value = st.selectbox("New value", field.levels, key="calculator_whatif_level")
+else:
+    new_value = st.number_input("New value", value=float(values[which]), format="%.4f", key="calculator_whatif_value")
+try:
+    comparison = calculator.what_if(model, values, {which: new_value})
+    st.dataframe(comparison.astype(str), hide_index=True, use_container_width=True)
+    st.download_button("Download what-if (CSV)", comparison.to_csv(index=False), "what_if.csv", "text/csv")
+except calculator.InputError as exc:
+    st.error(str(exc))
+
+st.subheader("Report")
+patient_label = st.text_input("Patient label on the report (optional)", key="calculator_label")
+left, right = st.columns(2)
+left.download_button("Report (HTML)", report.patient_report_html(model, result, patient_label), "patient_report.html",
+                     "text/html", key="calculator_html")
+right.download_button("Report (PDF)", report.patient_report_pdf(model, result, patient_label), "patient_report.pdf",
+                      "application/pdf", key="calculator_pdf")
