@@ -15,6 +15,8 @@ same stage twice at once); least recently used entries go beyond 256.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -66,3 +68,8 @@ class StageCache:
 
     def __len__(self) -> int:
         return len(self._results)
+
+
+def settings_key(section) -> str:
+    """A hashable, canonical key of a settings dataclass (lists and tuples alike)."""
+    return json.dumps(dataclasses.asdict(section), sort_keys=True, default=str)

@@ -49,7 +49,8 @@ def linear_predictor(model, X: pd.DataFrame) -> np.ndarray:
 def table(model, family: str, level: float = 0.95) -> pd.DataFrame:
     """coef, HR/OR with Wald CI, se, z and p per column."""
     z = sps.norm.ppf(0.5 + level / 2)
-    coef, se = model.coef_.astype(float), model.se_.astype(float)
+    coef = model.coef_.astype(float)
+    se = model.se_.reindex(coef.index).astype(float)
     name = ratio_name(family)
     wald = coef / se
     return pd.DataFrame({

@@ -110,8 +110,9 @@ class RadiomicsSignature(BaseEstimator):
         self.funnel_["label"] = self.funnel_["step"].map(STEP_LABELS)
         return self
 
-    def at_lambda(self, lam: float | str) -> "RadiomicsSignature":
-        """A copy with the LASSO at another lambda of its path (no refit of anything else)."""
+    def at_lambda(self, lam: float | str, X: pd.DataFrame | None = None, y=None) -> "RadiomicsSignature":
+        """A copy with the LASSO at another lambda of its path (no refit of anything else;
+        ``X``, ``y`` are not needed, accepted for the interface shared with PhaseFusion)."""
         check_is_fitted(self, "funnel_")
         other = copy.copy(self)
         if self.lasso_ is None:

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from hccdash import stats
 from hccdash.selection.base import check_frame
-from hccdash.selection.target import binary_array, is_survival
+from hccdash.selection.target import binary_array, is_survival, survival_arrays
 from hccdash.settings import SelectionSettings
 
 _DEFAULTS = SelectionSettings()
@@ -53,8 +53,25 @@ class LassoSelector(TransformerMixin, BaseEstimator):
                               n_jobs=self.n_jobs)
 
     def fit(self, X: pd.DataFrame, y):
-        """Fit the CV path on the (z-scored) training features and pick lambda."""
+        """Fit the CV path on the (z-scored) training features and pick lambda; with
+        ``folds=None`` and a numeric ``lambda_`` only that lambda is solved (no path, no CV:
+        the bootstrap resamples of the selection stability)."""
+        if self.folds is None:
+            return self._fit_fixed(X, y)
         return self.fit_path(self.cv_path(X, y))
+
+    def _fit_fixed(self, X: pd.DataFrame, y):
+        if isinstance(self.lambda_, str):
+            raise ValueError(f"LassoSelector without CV folds needs a numeric lambda, got {self.lambda_!r}")
+        X = check_frame(X, "LassoSelector")
+        if is_survival(y):
+            coef, family = stats.lasso_cox(X, *survival_arrays(y), float(self.lambda_)), "cox"
+        else:
+            coef, family = stats.lasso_logistic(X, binary_array(y), float(self.lambda_)), "binomial"
+        self.cv_ = None
+        self.family_ = family
+        self.lambda_value_ = float(self.lambda_)
+        return self._set_coef(coef, [])
 
     def fit_cached(self, X: pd.DataFrame, y, cache):
         """As ``fit``, the CV path kept in a StageCache under the columns it was fitted on."""
@@ -64,29 +81,28 @@ class LassoSelector(TransformerMixin, BaseEstimator):
     def fit_path(self, cv) -> "LassoSelector":
         """Fit from a ``CVLassoResult``: coefficients at the chosen lambda."""
         self.cv_ = cv
+        self.family_ = cv.family
         self.lambda_value_ = cv.resolve(self.lambda_)
-        coef = cv.coef(self.lambda_value_)
+        return self._set_coef(cv.coef(self.lambda_value_), list(cv.warnings(self.lambda_value_)))
+
+    def _set_coef(self, coef: pd.Series, warnings: list[str]) -> "LassoSelector":
         self.intercept_ = float(coef.get(INTERCEPT, 0.0))
         self.coef_ = coef.drop(INTERCEPT, errors="ignore").astype(float)
         self.coefficients_ = self.coef_[self.coef_ != 0]
         self.selected_features_ = list(self.coefficients_.index)
         self.feature_names_in_ = np.asarray(self.coef_.index, dtype=object)
         self.n_features_in_ = len(self.coef_)
-        self.warnings_ = list(cv.warnings(self.lambda_value_))
+        self.warnings_ = warnings
         return self
 
     def at_lambda(self, lam: str | float) -> "LassoSelector":
         """A copy fitted at another lambda of the same CV path (no refit of the path)."""
         check_is_fitted(self, "cv_")
+        if self.cv_ is None:
+            raise ValueError("This LASSO was fitted at one lambda without a path")
         other = copy.copy(self)
         other.lambda_ = lam
         return other.fit_path(self.cv_)
-
-    @property
-    def family(self) -> str:
-        """'cox' or 'binomial'."""
-        check_is_fitted(self, "cv_")
-        return self.cv_.family
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """The selected columns of ``X``."""
@@ -107,7 +123,7 @@ class LassoSelector(TransformerMixin, BaseEstimator):
     def formula(self, digits: int = 4) -> str:
         """``rad_score = b0 + b1 * z(feature1) + ...`` with z = (x - training mean) / training sd."""
         check_is_fitted(self, "cv_")
-        terms = [f"{self.intercept_:.{digits}g}"] if self.family == "binomial" else []
+        terms = [f"{self.intercept_:.{digits}g}"] if self.family_ == "binomial" else []
         for name, value in self.coefficients_.items():
             sign = "-" if value < 0 else "+"
             text = f"{abs(value):.{digits}g} * z({name})"
@@ -121,3 +137,4 @@ class LassoSelector(TransformerMixin, BaseEstimator):
             "lambda": self.cv_.lambdas, "log_lambda": np.log(self.cv_.lambdas),
             "cvm": self.cv_.cvm, "cvsd": self.cv_.cvsd, "n_features": self.cv_.n_nonzero,
         })
+

@@ -1,0 +1,218 @@
+"""The staged, cached refit behind the model-building page (and the ``fit`` command).
+
+:class:`ModelBuilder` holds one cohort's inputs (:class:`ModelInputs`: features, clinical
+table, outcome and split, repeat segmentations). :meth:`ModelBuilder.build` fits the
+:class:`~hccdash.modeling.pipeline.RadiomicsNomogram` for a :class:`~hccdash.settings.Settings`
+on the training split and evaluates it on both splits. Stage results are kept in one
+:class:`~hccdash.modeling.cache.StageCache` per (endpoint, training rows): the ICC per
+kind, the correlation matrix per method, the univariable tests, the LASSO path per
+feature set, the clinical model per clinical settings, the filter chain per selection
+settings. So a new lambda re-reads the path, and a new threshold re-runs only the steps
+downstream of it. :func:`load_model_inputs` is the one function here that reads the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from hccdash.modeling import regression
+from hccdash.modeling.cache import StageCache
+from hccdash.modeling.endpoints import Endpoint, Outcome, make_outcome
+from hccdash.modeling.fusion import phases_in
+from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.selection.icc_filter import feature_icc
+from hccdash.settings import Settings
+
+SPLITS = ("train", "validation")
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What model building reads: all indexed by patient_id.
+
+    ``features``: radiomics matrix (``"{phase}.{feature}"``, reader 1); ``clinical``: typed
+    predictor columns (Categorical for categorical ones); ``patients``: ``time`` (months),
+    ``event`` (0/1) and ``split`` ('train' / 'validation' / None); ``repeats``: aligned
+    reader matrices for the ICC (reader 1 first), or None.
+    """
+
+    features: pd.DataFrame
+    clinical: pd.DataFrame
+    patients: pd.DataFrame
+    repeats: tuple[pd.DataFrame, ...] | None = None
+    name: str = ""
+
+    @property
+    def phases(self) -> list[str]:
+        """Phases of the feature columns."""
+        return phases_in(self.features.columns)
+
+    @property
+    def clinical_variables(self) -> list[str]:
+        """Clinical predictor names."""
+        return [str(c) for c in self.clinical.columns]
+
+
+def load_model_inputs(cohort: str, settings: Settings | None = None, source: str | None = None) -> ModelInputs:
+    """A stored cohort's model inputs (features of the extraction ``settings`` or an imported
+    feature table ``source``; repeat readers when the cohort has them)."""
+    from hccdash.cohort import load_cohort
+    from hccdash.features import feature_matrix, repeat_pairs
+
+    loaded = load_cohort(cohort)
+    extraction = None if settings is None else settings.extraction
+    features = feature_matrix(cohort, extraction, source=source)
+    if features.empty:
+        raise ValueError(f"Cohort '{cohort}' has no features yet: extract or import them first")
+    try:
+        repeats = tuple(repeat_pairs(cohort, extraction, source=source))
+        repeats = repeats if len(repeats[0]) >= 2 else None
+    except ValueError:
+        repeats = None
+    patients = loaded.patients[["time", "event", "split"]]
+    return ModelInputs(features, loaded.clinical, patients, repeats, cohort)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A fitted nomogram with its evaluation on both splits."""
+
+    model: RadiomicsNomogram
+    endpoint: Endpoint
+    settings: Settings
+    clinical_vars: tuple[str, ...]
+    train_index: pd.Index
+    validation_index: pd.Index
+    excluded: tuple
+    c_index: pd.DataFrame  # rows radiomics / clinical / combined, columns train / validation
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def warnings(self) -> list[str]:
+        """Guardrail messages (null model, flat CV curve, EPV, ...)."""
+        return list(self.notes) + self.model.warnings_
+
+    def summary(self) -> dict:
+        """JSON-ready summary: selected features, coefficients, C-index per split."""
+        model = self.model
+        combined = self.c_index.loc["combined"]
+        lasso = getattr(model.radiomics_, "lasso_", None)
+        return {
+            "endpoint": self.endpoint.label,
+            "n_train": len(self.train_index),
+            "n_validation": len(self.validation_index),
+            "n_excluded": len(self.excluded),
+            "selected_features": list(model.radiomics_.selected_features_),
+            "rad_score_coefficients": {k: float(v) for k, v in model.radiomics_.coefficients_.items()},
+            "rad_score_intercept": float(getattr(lasso, "intercept_", 0.0) or 0.0),
+            "lambda": None if lasso is None else float(lasso.lambda_value_),
+            "formula": model.radiomics_.formula(),
+            "funnel": dict(zip(model.radiomics_.funnel_["step"], map(int, model.radiomics_.funnel_["features"]))),
+            "clinical_variables": list(model.clinical_.selected_) if model.clinical_ is not None else [],
+            "cutoffs": model.clinical_.cutoffs_ if model.clinical_ is not None else {},
+            "c_index": {split: _json_number(combined[split]) for split in SPLITS},
+            "c_index_by_model": {m: {s: _json_number(self.c_index.loc[m, s]) for s in SPLITS}
+                                 for m in self.c_index.index},
+            "lr_test_vs_clinical": dict(zip(("chisq", "df", "p"), map(_json_number, model.combined_.lr_test_))),
+            "vif": {k: _json_number(v) for k, v in model.combined_.vif_.items()},
+            "epv": _json_number(model.combined_.epv_),
+            "warnings": self.warnings,
+            "settings": self.settings.to_dict(),
+        }
+
+
+def _json_number(value) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+class ModelBuilder:
+    """Cached stage-by-stage fits of one cohort's inputs (thread-safe; one per cohort)."""
+
+    def __init__(self, inputs: ModelInputs):
+        self.inputs = inputs
+        self._caches: dict[tuple, tuple[Outcome, pd.Index, pd.Index, StageCache]] = {}
+        self._icc: dict[tuple, pd.Series] = {}
+        self._lock = threading.Lock()
+
+    def data(self, endpoint: Endpoint) -> tuple[Outcome, pd.Index, pd.Index, StageCache]:
+        """(outcome, training ids, validation ids, stage cache) for an endpoint."""
+        key = (endpoint.kind, endpoint.horizon_months if not endpoint.survival else None)
+        with self._lock:
+            if key not in self._caches:
+                self._caches[key] = self._prepare(endpoint)
+            return self._caches[key]
+
+    def _prepare(self, endpoint: Endpoint):
+        patients = self.inputs.patients.loc[self.inputs.patients.index.isin(self.inputs.features.index)]
+        outcome = make_outcome(patients, endpoint)
+        split = patients["split"].reindex(outcome.index)
+        has_split = split.isin(SPLITS).any()
+        train = outcome.index[(split == "train").to_numpy()] if has_split else outcome.index
+        validation = outcome.index[(split == "validation").to_numpy()] if has_split else outcome.index[:0]
+        if len(train) < 10:
+            raise ValueError(f"Only {len(train)} training patients for {endpoint.label}: too few to fit a model")
+        y_train = self.target(outcome, train)
+        return outcome, train, validation, StageCache(self.inputs.features.loc[train], y_train)
+
+    @staticmethod
+    def target(outcome: Outcome, ids: pd.Index) -> np.ndarray:
+        """The outcome's target restricted to ``ids`` (in that order)."""
+        return outcome.y[outcome.index.get_indexer(ids)]
+
+    def icc(self, kind: str, train: pd.Index) -> pd.Series | None:
+        """ICC per feature on the training patients with repeat data (cached per kind)."""
+        if self.inputs.repeats is None:
+            return None
+        key = (kind, tuple(train))
+        with self._lock:
+            if key not in self._icc:
+                self._icc[key] = feature_icc(self.inputs.repeats, kind, patients=train)
+            return self._icc[key]
+
+    def frame(self, ids: pd.Index, clinical_vars: Sequence[str]) -> pd.DataFrame:
+        """Features + chosen clinical columns of these patients."""
+        features = self.inputs.features.loc[ids]
+        if not clinical_vars:
+            return features
+        return pd.concat([features, self.inputs.clinical.loc[ids, list(clinical_vars)]], axis=1)
+
+    def resolve_clinical(self, settings: Settings, clinical_vars: Sequence[str] | None) -> tuple[str, ...]:
+        """Explicit clinical variables (argument, else settings, else every predictor)."""
+        chosen = clinical_vars if clinical_vars is not None else settings.model.clinical_variables
+        chosen = self.inputs.clinical_variables if chosen is None else list(chosen)
+        unknown = [v for v in chosen if v not in self.inputs.clinical.columns]
+        if unknown:
+            raise ValueError(f"Unknown clinical variable(s) {unknown}; available: {self.inputs.clinical_variables}")
+        return tuple(chosen)
+
+    def build(self, settings: Settings, clinical_vars: Sequence[str] | None = None) -> BuildResult:
+        """Fit on the training split with ``settings`` and evaluate on both splits."""
+        endpoint = Endpoint.from_settings(settings.model)
+        outcome, train, validation, cache = self.data(endpoint)
+        variables = self.resolve_clinical(settings, clinical_vars)
+        notes = []
+        icc = None
+        if settings.selection.icc_threshold is not None:
+            icc = self.icc(settings.selection.icc_kind, train)
+            if icc is None:
+                notes.append("No repeat segmentations: the ICC filter was skipped")
+        model = RadiomicsNomogram(settings, variables, icc=icc)
+        model.fit_cached(self.frame(train, variables), self.target(outcome, train), cache)
+        c_index = pd.DataFrame({split: self._concordance(model, outcome, ids, variables)
+                                for split, ids in zip(SPLITS, (train, validation))})
+        return BuildResult(model, endpoint, settings, variables, train, validation, outcome.excluded,
+                           c_index, tuple(notes))
+
+    def _concordance(self, model: RadiomicsNomogram, outcome: Outcome, ids: pd.Index,
+                     variables: Sequence[str]) -> pd.Series:
+        if len(ids) == 0:
+            return pd.Series(np.nan, index=["radiomics", "clinical", "combined"])
+        scores = model.scores(self.frame(ids, variables))
+        y = self.target(outcome, ids)
+        return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})

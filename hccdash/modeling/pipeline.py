@@ -1,0 +1,194 @@
+"""The radiomics nomogram: ONE fitted object from features + clinical data to a patient's risk.
+
+``RadiomicsNomogram(settings, clinical_vars).fit(X, y)`` with ``X`` one DataFrame
+(index patient_id) holding the radiomics feature columns (``"{phase}.{feature}"``) and
+the clinical columns named in ``clinical_vars``, and ``y`` the endpoint's target
+(:mod:`hccdash.modeling.endpoints`). Fitted on the training rows only, it holds:
+
+- ``radiomics_``: the signature (:class:`RadiomicsSignature`: filters, training means
+  and sds, LASSO path and coefficients) or the per-phase fusion (:class:`PhaseFusion`);
+- ``clinical_``: the clinical model (codings, cut-offs, coefficients), None without
+  clinical variables;
+- ``combined_``: clinical columns + rad-score in one Cox (Efron) / logistic fit, whose
+  CoxModel carries the baseline survival (``predict_survival``).
+
+``predict`` gives the combined linear predictor, ``predict_survival(X, times)`` S(t)
+(Cox) and ``predict_proba`` P(ER) (logistic). The model-building page fits the same
+object through :class:`hccdash.modeling.builder.ModelBuilder`, which reuses cached stages.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from hccdash.modeling import regression
+from hccdash.modeling.cache import StageCache, settings_key
+from hccdash.modeling.clinical import ClinicalModel
+from hccdash.modeling.combined import CombinedModel
+from hccdash.modeling.fusion import FUSIONS, PhaseFusion, phase_columns, phases_in
+from hccdash.modeling.signature import RadiomicsSignature
+from hccdash.settings import Settings
+
+
+class RadiomicsNomogram(BaseEstimator):
+    """Radiomics signature + clinical model + combined model; see the module docstring."""
+
+    def __init__(self, settings: Settings = Settings(), clinical_vars: Sequence[str] = (),
+                 icc: pd.Series | None = None, readers: Sequence[pd.DataFrame] | None = None):
+        self.settings = settings
+        self.clinical_vars = clinical_vars
+        self.icc = icc
+        self.readers = readers
+
+    def feature_columns(self, columns: Sequence[str]) -> list[str]:
+        """Radiomics columns among ``columns``: not clinical, of the chosen phases."""
+        clinical = set(self.clinical_vars)
+        return phase_columns([c for c in columns if c not in clinical], self.settings.selection.phases)
+
+    def fit(self, X: pd.DataFrame, y):
+        """Fit every stage on the training rows ``X`` (features + clinical) and target ``y``."""
+        return self.fit_cached(X, y, None)
+
+    def fit_cached(self, X: pd.DataFrame, y, cache: StageCache | None):
+        """As ``fit``; with a StageCache (root = these rows) stages computed before are reused."""
+        if not isinstance(X, pd.DataFrame):
+            raise ValueError("RadiomicsNomogram.fit needs a DataFrame (features + clinical columns)")
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
+        if self.settings.selection.fusion not in FUSIONS:
+            raise ValueError(f"Unknown fusion {self.settings.selection.fusion!r}; allowed: {list(FUSIONS)}")
+        missing = [v for v in self.clinical_vars if v not in X.columns]
+        if missing:
+            raise ValueError(f"X lacks the clinical variable(s) {missing}")
+        features = self.feature_columns(X.columns)
+        if not features:
+            raise ValueError(f"X has no radiomics feature column of the phase(s) {list(self.settings.selection.phases)}")
+        self.feature_names_in_ = np.asarray(features, dtype=object)
+        self.family_ = regression.family_of(y)
+        self.radiomics_ = self._fit_radiomics(X[features], y, cache)
+        self.clinical_ = self._fit_clinical(X, y, cache)
+        self._fit_combined(X, y)
+        self.n_train_ = len(X)
+        return self
+
+    def _radiomics_estimator(self, features: Sequence[str]):
+        selection = self.settings.selection
+        if selection.fusion == "scores" and len(phases_in(features)) > 1:
+            return PhaseFusion(selection, self.icc, self.readers, self.settings.model.ties)
+        return RadiomicsSignature(selection, self.icc, self.readers)
+
+    def _fit_radiomics(self, X: pd.DataFrame, y, cache):
+        estimator = self._radiomics_estimator(X.columns)
+        if cache is None:
+            return estimator.fit(X, y)
+        # everything up to the LASSO path is independent of lambda: cache it without lambda
+        selection = dataclasses.replace(self.settings.selection, lasso_lambda="lambda.min")
+        key = ("radiomics", type(estimator).__name__, settings_key(selection), self.settings.model.ties,
+               tuple(X.columns))
+        fitted = cache.get(key, lambda: estimator.set_params(selection=selection).fit_cached(X, y, cache))
+        return fitted.at_lambda(self.settings.selection.lasso_lambda, X, y)
+
+    def _fit_clinical(self, X: pd.DataFrame, y, cache):
+        if not self.clinical_vars:
+            return None
+        m = self.settings.model
+        model = ClinicalModel(list(self.clinical_vars), m.clinical_p_in, m.clinical_p_out, m.clinical_force_in,
+                              m.clinical_force_out, m.clinical_dichotomise, self.settings.evaluation.maxstat_minprop,
+                              m.ties, self.settings.evaluation.ci_level)
+        clinical = X[list(self.clinical_vars)]
+        if cache is None:
+            return model.fit(clinical, y)
+        key = ("clinical", tuple(self.clinical_vars), settings_key(m), self.settings.evaluation.maxstat_minprop)
+        return cache.get(key, lambda: model.fit(clinical, y))
+
+    def _fit_combined(self, X: pd.DataFrame, y) -> None:
+        m = self.settings.model
+        self.combined_ = CombinedModel(m.ties, self.settings.evaluation.ci_level, m.epv_warning).fit(
+            self.clinical_design(X), self.rad_score(X), y)
+
+    def at_lambda(self, lam: str | float, X: pd.DataFrame, y) -> "RadiomicsNomogram":
+        """A copy with the LASSO at ``lam`` (same path) and the combined model refitted on the
+        training rows ``X``, ``y``."""
+        check_is_fitted(self, "combined_")
+        other = copy.copy(self)
+        other.settings = dataclasses.replace(
+            self.settings, selection=dataclasses.replace(self.settings.selection, lasso_lambda=lam))
+        other.radiomics_ = self.radiomics_.at_lambda(lam, X[list(self.feature_names_in_)], y)
+        other._fit_combined(X, y)
+        return other
+
+    def clinical_design(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The clinical model's columns for ``X`` (empty without clinical variables)."""
+        check_is_fitted(self, "radiomics_")
+        return pd.DataFrame(index=X.index) if self.clinical_ is None else self.clinical_.transform(X)
+
+    def rad_score(self, X: pd.DataFrame) -> pd.Series:
+        """The rad-score of each row."""
+        check_is_fitted(self, "radiomics_")
+        return self.radiomics_.rad_score(X)
+
+    def clinical_score(self, X: pd.DataFrame) -> np.ndarray:
+        """Linear predictor of the clinical model (NaN without clinical variables)."""
+        check_is_fitted(self, "radiomics_")
+        return np.full(len(X), np.nan) if self.clinical_ is None else self.clinical_.predict(X)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Linear predictor of the combined model (NaN where a clinical value is missing)."""
+        check_is_fitted(self, "combined_")
+        return self.combined_.predict(self.clinical_design(X), self.rad_score(X))
+
+    def predict_survival(self, X: pd.DataFrame, times, level: float | None = None):
+        """S(t) of each row at ``times`` (Cox endpoint), as survfit(coxph, newdata); rows with a
+        missing value give NaN. With ``level``: (surv, lower, upper)."""
+        check_is_fitted(self, "combined_")
+        if self.family_ != "cox":
+            raise ValueError("predict_survival needs the RFS (Cox) endpoint; use predict_proba for ER")
+        design = self.combined_.design(self.clinical_design(X), self.rad_score(X))
+        times = np.atleast_1d(np.asarray(times, dtype=float))
+        rows = design.notna().all(axis=1).to_numpy()
+        shape = (len(X), times.size)
+        out = [np.full(shape, np.nan) for _ in range(1 if level is None else 3)]
+        if rows.any():
+            result = self.combined_.model_.predict_survival(design[rows], times, level=level)
+            for target, values in zip(out, (result,) if level is None else result):
+                target[rows] = values
+        return out[0] if level is None else tuple(out)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """(n, 2) array of P(no ER), P(ER) (logistic endpoint)."""
+        check_is_fitted(self, "combined_")
+        if self.family_ != "logistic":
+            raise ValueError("predict_proba needs the ER (logistic) endpoint; use predict_survival for RFS")
+        p = 1.0 / (1.0 + np.exp(-self.predict(X)))
+        return np.column_stack([1 - p, p])
+
+    @property
+    def baseline_survival_(self) -> pd.DataFrame:
+        """Baseline survival of the combined Cox model (covariates at their training means)."""
+        check_is_fitted(self, "combined_")
+        return self.combined_.model_.baseline_survival_
+
+    def scores(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Rad-score, clinical and combined linear predictors of each row."""
+        return pd.DataFrame({"radiomics": self.rad_score(X).to_numpy(), "clinical": self.clinical_score(X),
+                             "combined": self.predict(X)}, index=X.index)
+
+    @property
+    def warnings_(self) -> list[str]:
+        """Every guardrail message of the fit."""
+        check_is_fitted(self, "combined_")
+        return list(self.radiomics_.warnings_) + list(self.combined_.warnings_)
+
+    @property
+    def is_survival(self) -> bool:
+        """True for the Cox (RFS) endpoint."""
+        check_is_fitted(self, "family_")
+        return self.family_ == "cox"
+
