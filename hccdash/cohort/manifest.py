@@ -13,7 +13,7 @@ scanned folder, ``/`` between folders; a matching folder is a DICOM series):
 
 - ``{patient_id}``: one or more characters except ``/`` (takes as much as it can);
 - ``{phase}``: letters, digits and ``-`` (no ``_``, ``.`` or ``/``);
-- ``{reader}``: digits (the mask pattern may carry it; default reader ``1``);
+- ``{reader}``: digits, possibly none (the mask pattern may carry it; none = reader ``1``);
 - ``*``: any characters except ``/``;
 - everything else is literal.
 
@@ -35,7 +35,7 @@ from hccdash.cohort.clinical import Source, read_table
 from hccdash.cohort.mapping import canonical
 
 COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "file", "row"]
-_FIELDS = {"patient_id": r"[^/]+", "phase": r"[A-Za-z0-9-]+", "reader": r"\d+"}
+_FIELDS = {"patient_id": r"[^/]+", "phase": r"[A-Za-z0-9-]+", "reader": r"\d*"}
 
 
 def compile_pattern(pattern: str, required: tuple[str, ...] = ("patient_id", "phase")) -> re.Pattern:

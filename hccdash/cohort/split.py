@@ -50,7 +50,7 @@ def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None
         train, _ = train_test_split(ids.index.to_numpy(), train_size=settings.train_fraction,
                                     random_state=settings.seed, stratify=strata)
         split[:] = "validation"
-        split[train] = "train"
+        split.loc[train] = "train"
     else:
         centres = patients["centre"]
         known = sorted(set(centres.dropna()))
@@ -73,7 +73,7 @@ def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None
         elif patients.loc[members, "event"].sum() == 0:
             problems.append(Problem(WARNING, "split_no_events", f"the {side} set has no events",
                                     "imported; models cannot be fitted or evaluated on it"))
-    return split, problems
+    return split.astype(object).where(split.notna(), None), problems
 
 
 def split_spec(settings: SplitSettings) -> dict:

@@ -1,0 +1,109 @@
+"""Table 1: the test chosen for each variable and its p-value, checked against scipy directly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from hccdash.cohort.load import Cohort
+from hccdash.cohort.table1 import categorical_test, continuous_test, table1
+from hccdash.settings import CohortSettings
+
+N_TRAIN, N_VALID = 60, 40
+
+
+def _cohort(clinical: dict, kinds: dict, levels: dict | None = None, split=True) -> Cohort:
+    n = N_TRAIN + N_VALID
+    index = pd.Index([f"P{i:03d}" for i in range(n)], name="patient_id")
+    groups = ["train"] * N_TRAIN + ["validation"] * N_VALID if split else [None] * n
+    rng = np.random.default_rng(5)
+    patients = pd.DataFrame({"time": rng.exponential(20, n), "event": (np.arange(n) % 3 == 0).astype(int),
+                             "centre": "A", "split": groups}, index=index)
+    levels = levels or {}
+    typed = {k: (pd.Categorical(v, categories=levels[k], ordered=kinds[k] == "ordinal") if k in levels
+                 else np.asarray(v, float)) for k, v in clinical.items()}
+    variables = pd.DataFrame({"name": list(clinical), "kind": [kinds[k] for k in clinical], "predictor": True,
+                              "levels": [list(levels.get(k, [])) for k in clinical]})
+    return Cohort("t", "months", patients, pd.DataFrame(typed, index=index), variables, pd.DataFrame())
+
+
+def _row(table, variable):
+    return table[(table["variable"] == variable) & table["p"].notna()].iloc[0]
+
+
+def test_normal_variable_gets_mean_sd_and_welch():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(60, 8, N_TRAIN), rng.normal(64, 12, N_VALID)
+    table = table1(_cohort({"age": np.r_[a, b]}, {"age": "continuous"}))
+    row = _row(table, "age")
+    assert row["test"] == "Welch t-test" and row["level"] == "mean (SD)"
+    assert row["p"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue, rel=1e-12)
+    assert row["train"] == f"{a.mean():.1f} ({a.std(ddof=1):.1f})"
+
+
+def test_skewed_variable_gets_median_iqr_and_mann_whitney():
+    rng = np.random.default_rng(1)
+    a, b = np.exp(rng.normal(3, 2, N_TRAIN)), np.exp(rng.normal(3.5, 2, N_VALID))
+    values = np.r_[a, b]
+    values[[0, 1, 70]] = np.nan
+    table = table1(_cohort({"AFP": values}, {"AFP": "continuous"}))
+    row = _row(table, "AFP")
+    assert row["test"] == "Mann-Whitney U" and row["level"] == "median [IQR]"
+    expected = stats.mannwhitneyu(a[2:], np.delete(b, 10), alternative="two-sided").pvalue
+    assert row["p"] == pytest.approx(expected, rel=1e-12)
+    assert (row["missing_train"], row["missing_validation"]) == (2, 1)
+
+
+def test_large_2x2_gets_chi_squared_with_yates():
+    sex = np.r_[["M"] * 35 + ["F"] * 25, ["M"] * 15 + ["F"] * 25]
+    table = table1(_cohort({"sex": sex}, {"sex": "categorical"}, {"sex": ["F", "M"]}))
+    row = _row(table, "sex")
+    expected = stats.chi2_contingency([[25, 25], [35, 15]], correction=True).pvalue
+    assert row["test"] == "Chi-squared (Yates)" and row["p"] == pytest.approx(expected, rel=1e-12)
+    levels = table[table["variable"] == "sex"].set_index("level")
+    assert levels.loc["M", "train"] == "35 (58.3%)" and levels.loc["F", "validation"] == "25 (62.5%)"
+
+
+def test_sparse_2x2_gets_fisher():
+    flag = np.r_[["yes"] * 2 + ["no"] * 58, ["yes"] * 5 + ["no"] * 35]
+    row = _row(table1(_cohort({"pvt": flag}, {"pvt": "categorical"}, {"pvt": ["no", "yes"]})), "pvt")
+    assert row["test"] == "Fisher exact"
+    assert row["p"] == pytest.approx(stats.fisher_exact([[58, 35], [2, 5]]).pvalue, rel=1e-12)
+
+
+def test_sparse_3x2_gets_seeded_monte_carlo_fisher():
+    bclc = np.r_[["A"] * 40 + ["B"] * 18 + ["C"] * 2, ["A"] * 20 + ["B"] * 14 + ["C"] * 6]
+    settings = CohortSettings()
+    row = _row(table1(_cohort({"BCLC": bclc}, {"BCLC": "ordinal"}, {"BCLC": ["A", "B", "C"]})), "BCLC")
+    method = stats.MonteCarloMethod(n_resamples=settings.fisher_resamples, rng=np.random.default_rng(settings.seed))
+    expected = stats.fisher_exact(np.array([[40, 20], [18, 14], [2, 6]]), method=method).pvalue
+    assert row["test"].startswith("Fisher exact (Monte Carlo") and row["p"] == expected
+
+
+def test_large_3x2_gets_chi_squared_without_correction():
+    table = np.array([[20, 10], [25, 10], [15, 20]])
+    test, p = categorical_test(table)
+    assert test == "Chi-squared" and p == pytest.approx(stats.chi2_contingency(table).pvalue, rel=1e-12)
+
+
+def test_empty_levels_are_dropped_before_testing():
+    test, p = categorical_test(np.array([[30, 10], [0, 0], [20, 30]]))
+    assert p == pytest.approx(stats.chi2_contingency([[30, 10], [20, 30]]).pvalue, rel=1e-12)
+
+
+def test_continuous_test_falls_back_when_one_group_is_not_normal():
+    rng = np.random.default_rng(2)
+    normal, skewed = rng.normal(0, 1, 50), rng.exponential(1, 50) ** 3
+    assert stats.shapiro(skewed).pvalue < 0.05
+    assert continuous_test(normal, skewed)[0] == "Mann-Whitney U"
+
+
+def test_outcome_rows_and_no_split_column():
+    rng = np.random.default_rng(3)
+    table = table1(_cohort({"age": rng.normal(60, 5, 100)}, {"age": "continuous"}, split=False))
+    assert list(table.columns) == ["variable", "level", "all", "p", "test", "missing_all"]
+    assert table["variable"].tolist()[:4] == ["Patients", "Follow-up time (months)", "Event", "Event"]
+    assert table.loc[0, "all"] == "100" and table.loc[3, "all"] == "34 (34.0%)"
+    assert table["p"].isna().all()
