@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from hccdash.stats._inputs import constant_columns, dependent_columns, design_frame
+from hccdash.stats._fitting import constant_columns, dependent_columns, design_frame
 
 
 def vif(X) -> pd.Series:

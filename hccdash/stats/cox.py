@@ -25,20 +25,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
-from hccdash.stats._inputs import (
+from hccdash.stats._fitting import (
     check_level,
     constant_columns,
+    MAX_ITER,
+    STEP_TOL,
+    covariance_from_information,
     dependent_columns,
     design_frame,
+    is_flat,
+    newton,
     outcome_vector,
+    standard_errors,
     wald_table,
 )
 
 TIES = ("efron", "breslow")
-_STEP_TOL = 1e-10
-_MAX_ITER = 50
 
 
 @dataclass(frozen=True)
@@ -114,30 +118,6 @@ def _derivatives(rs: _RiskSets, X: np.ndarray, beta: np.ndarray):
     )[rs.death_group]
     info = X.T @ (weight[:, None] * X) - a.T @ a
     return loglik, score, info
-
-
-def _newton(rs: _RiskSets, X: np.ndarray):
-    """Newton-Raphson with step halving. Returns beta, loglik, info, null loglik, iterations,
-    and the last step (large entries flag coefficients that may be infinite)."""
-    beta = np.zeros(X.shape[1])
-    loglik, score, info = _derivatives(rs, X, beta)
-    loglik_null = loglik
-    step = np.full_like(beta, np.inf)
-    for iteration in range(1, _MAX_ITER + 1):
-        try:
-            step = linalg.solve(info, score, assume_a="pos")
-        except (linalg.LinAlgError, ValueError):
-            return beta, loglik, info, loglik_null, iteration, step
-        for _ in range(60):
-            new = _derivatives(rs, X, beta + step)
-            if np.isfinite(new[0]) and new[0] >= loglik - 1e-12 * abs(loglik):
-                break
-            step = step / 2
-        beta = beta + step
-        loglik, score, info = new
-        if np.max(np.abs(step)) < _STEP_TOL:
-            return beta, loglik, info, loglik_null, iteration, step
-    return beta, loglik, info, loglik_null, _MAX_ITER, step
 
 
 @dataclass(frozen=True)
@@ -323,20 +303,17 @@ def cox_fit(X, time, event, ties: str = "efron") -> CoxModel:
     scale = values.std(axis=0)
     rs = _risk_sets(t, e, ties)
     z = ((values - means) / scale)[rs.order]
-    beta_s, loglik, info_s, loglik_null, n_iter, step = _newton(rs, z)
-    converged = bool(np.max(np.abs(step)) < _STEP_TOL)
-    if not converged:
-        suspects = list(X.columns[np.abs(step) > 1e-6]) or list(X.columns)
+    fit = newton(lambda beta: _derivatives(rs, z, beta), z.shape[1])
+    if not fit.converged:
+        suspects = list(X.columns[fit.diverging]) or list(X.columns)
         warnings.warn(
-            f"Cox fit did not converge in {n_iter} iterations; coefficient(s) of {suspects} "
+            f"Cox fit did not converge in {fit.n_iter} iterations; coefficient(s) of {suspects} "
             "may be infinite (monotone likelihood, e.g. perfect separation)",
             RuntimeWarning,
             stacklevel=2,
         )
-    beta = beta_s / scale
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov_s = linalg.pinvh(info_s)
-    cov = cov_s / np.outer(scale, scale)
+    beta = fit.beta / scale
+    cov = covariance_from_information(fit.info) / np.outer(scale, scale)
     names = X.columns
     # coxph's fit$means: 0/1 columns are not centred (their "mean" is 0)
     binary = np.all((values == 0) | (values == 1), axis=0)
@@ -344,16 +321,16 @@ def cox_fit(X, time, event, ties: str = "efron") -> CoxModel:
     xc_sorted = (values - center)[rs.order]
     return CoxModel(
         coef_=pd.Series(beta, index=names, name="coef"),
-        se_=pd.Series(np.sqrt(np.diag(cov)), index=names, name="se"),
+        se_=pd.Series(standard_errors(cov), index=names, name="se"),
         cov_=pd.DataFrame(cov, index=names, columns=names),
-        loglik_=float(loglik),
-        loglik_null_=float(loglik_null),
+        loglik_=float(fit.loglik),
+        loglik_null_=float(fit.loglik_start),
         n_=int(len(X)),
         n_events_=int(e.sum()),
         means_=pd.Series(center, index=names, name="mean"),
         ties=ties,
-        n_iter_=int(n_iter),
-        converged_=converged,
+        n_iter_=fit.n_iter,
+        converged_=fit.converged,
         _baseline=_baseline(rs, xc_sorted, beta, t),
     )
 
@@ -380,14 +357,17 @@ def _univariable_derivatives(rs: _RiskSets, Z: np.ndarray, beta: np.ndarray):
 
 
 def _univariable_newton(rs: _RiskSets, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column-wise Newton-Raphson with step halving (the iterates of :func:`_newton` for each
-    column alone). Returns beta, information and convergence flags."""
+    """Column-wise Newton-Raphson with step halving, the iterates of
+    :func:`~hccdash.stats._fitting.newton` for each column alone (same stopping rules).
+    Returns beta, information and convergence flags."""
     beta = np.zeros(Z.shape[1])
     loglik, score, info = _univariable_derivatives(rs, Z, beta)
+    active = np.ones(beta.size, dtype=bool)
     converged = np.zeros(beta.size, dtype=bool)
-    for _ in range(_MAX_ITER):
+    previous = np.full(beta.size, np.inf)
+    for _ in range(MAX_ITER):
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = np.where(converged, 0.0, score / info)
+            step = np.where(active, score / info, 0.0)
         step[~np.isfinite(step)] = 0.0
         for _ in range(60):
             new = _univariable_derivatives(rs, Z, beta + step)
@@ -395,10 +375,14 @@ def _univariable_newton(rs: _RiskSets, Z: np.ndarray) -> tuple[np.ndarray, np.nd
             if not worse.any():
                 break
             step[worse] /= 2
+        gain = new[0] - loglik
         beta = beta + step
         loglik, score, info = new
-        converged |= np.abs(step) < _STEP_TOL
-        if converged.all():
+        done = active & (np.abs(step) < STEP_TOL)
+        converged |= done
+        active &= ~done & ~is_flat(gain, loglik, step, previous)
+        previous = step
+        if not active.any():
             break
     return beta, info, converged
 

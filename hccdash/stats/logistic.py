@@ -17,52 +17,30 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg
 from scipy.special import expit
 
-from hccdash.stats._inputs import (
+from hccdash.stats._fitting import (
     check_level,
     constant_columns,
+    covariance_from_information,
     dependent_columns,
     design_frame,
+    newton,
     outcome_vector,
+    standard_errors,
     wald_table,
 )
 
 INTERCEPT = "intercept"
-_STEP_TOL = 1e-10
-_MAX_ITER = 50
 _EXTREME_PROB = 10 * np.finfo(float).eps  # glm.fit's threshold for its 'numerically 0 or 1' warning
 
 
-def _loglik(eta: np.ndarray, y: np.ndarray) -> float:
-    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-
-
-def _newton(Z: np.ndarray, y: np.ndarray):
-    """Newton-Raphson with step halving on a design with a leading column of ones.
-    Returns beta, loglik, information, iterations and the last step."""
-    beta = np.zeros(Z.shape[1])
-    loglik = _loglik(Z @ beta, y)
-    step = np.full_like(beta, np.inf)
-    for iteration in range(1, _MAX_ITER + 1):
-        p = expit(Z @ beta)
-        info = Z.T @ ((p * (1 - p))[:, None] * Z)
-        try:
-            step = linalg.solve(info, Z.T @ (y - p), assume_a="pos")
-        except (linalg.LinAlgError, ValueError):
-            return beta, loglik, info, iteration, step
-        for _ in range(60):
-            new = _loglik(Z @ (beta + step), y)
-            if new >= loglik - 1e-12 * abs(loglik):
-                break
-            step = step / 2
-        beta, loglik = beta + step, new
-        if np.max(np.abs(step)) < _STEP_TOL:
-            break
-    p = expit(Z @ beta)
+def _derivatives(Z: np.ndarray, y: np.ndarray, beta: np.ndarray):
+    """Log-likelihood, score and information at beta (Z has a leading column of ones)."""
+    eta = Z @ beta
+    p = expit(eta)
     info = Z.T @ ((p * (1 - p))[:, None] * Z)
-    return beta, loglik, info, iteration, step
+    return float(np.sum(y * eta - np.logaddexp(0.0, eta))), Z.T @ (y - p), info
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,38 +123,34 @@ def logistic_fit(X, y) -> LogisticModel:
         raise ValueError(f"column(s) {dependent} are linear combinations of other columns")
     means, scale = values.mean(axis=0), values.std(axis=0)
     Z = np.column_stack([np.ones(len(X)), (values - means) / scale])
-    beta_s, loglik, info, n_iter, step = _newton(Z, yv)
-    converged = bool(np.max(np.abs(step)) < _STEP_TOL)
-    if not converged:
-        moving = np.abs(step[1:]) > 1e-6
-        suspects = list(X.columns[moving]) if moving.any() else list(X.columns)
+    fit = newton(lambda beta: _derivatives(Z, yv, beta), Z.shape[1])
+    if not fit.converged:
+        suspects = list(X.columns[fit.diverging[1:]]) or list(X.columns)
         warnings.warn(
-            f"logistic fit did not converge in {n_iter} iterations; coefficient(s) of {suspects} "
+            f"logistic fit did not converge in {fit.n_iter} iterations; coefficient(s) of {suspects} "
             "may be infinite (complete or quasi-complete separation)",
             RuntimeWarning,
             stacklevel=2,
         )
-    else:
-        fitted = expit(Z @ beta_s)
-        if np.any((fitted < _EXTREME_PROB) | (fitted > 1 - _EXTREME_PROB)):
-            warnings.warn("fitted probabilities numerically 0 or 1 occurred", RuntimeWarning, stacklevel=2)
+    elif np.any(np.abs(Z @ fit.beta) > -np.log(_EXTREME_PROB)):
+        warnings.warn("fitted probabilities numerically 0 or 1 occurred", RuntimeWarning, stacklevel=2)
     # back to the original scale: x_s = (x - m) / s, so beta = beta_s / s and
     # intercept = beta_s0 - sum(beta_s * m / s); the same linear map J carries the covariance
     J = np.diag(np.concatenate(([1.0], 1.0 / scale)))
     J[0, 1:] = -means / scale
-    beta = J @ beta_s
-    cov = J @ linalg.pinvh(info) @ J.T
+    beta = J @ fit.beta
+    cov = J @ covariance_from_information(fit.info) @ J.T
     names = [INTERCEPT, *X.columns]
     p_bar = yv.mean()
     return LogisticModel(
         intercept_=float(beta[0]),
         coef_=pd.Series(beta[1:], index=X.columns, name="coef"),
-        se_=pd.Series(np.sqrt(np.diag(cov)), index=names, name="se"),
+        se_=pd.Series(standard_errors(cov), index=names, name="se"),
         cov_=pd.DataFrame(cov, index=names, columns=names),
-        loglik_=float(loglik),
+        loglik_=float(fit.loglik),
         loglik_null_=float(len(yv) * (p_bar * np.log(p_bar) + (1 - p_bar) * np.log(1 - p_bar))),
         n_=int(len(X)),
         n_events_=int(yv.sum()),
-        n_iter_=int(n_iter),
-        converged_=converged,
+        n_iter_=fit.n_iter,
+        converged_=fit.converged,
     )

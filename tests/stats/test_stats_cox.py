@@ -204,7 +204,12 @@ def test_separation_warns_naming_the_column():
     with pytest.warns(RuntimeWarning, match="perfect"):
         model = cox_fit(X, time, event)
     assert not model.converged_
-    assert abs(model.coef_["perfect"]) > 10
+    # as coxph: a large coefficient with a huge standard error (not a pseudo-inverse's 0)
+    assert model.coef_["perfect"] > 10 and model.se_["perfect"] > 1e3
+    assert model.se_["noise"] == pytest.approx(0.198, abs=0.01)
+    with pytest.warns(RuntimeWarning, match="perfect"):
+        table = univariable_cox(X, time, event)
+    assert not table.loc["perfect", "converged"] and table.loc["noise", "converged"]
 
 
 def test_no_warning_on_a_regular_fit():

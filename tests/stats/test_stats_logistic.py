@@ -103,7 +103,9 @@ def test_separation_warns_naming_the_column():
     X = pd.DataFrame({"noise": rng.normal(size=60), "splitter": np.r_[np.zeros(30), np.ones(30)]})
     y = X.splitter.to_numpy()
     with pytest.warns(RuntimeWarning, match="splitter"):
-        logistic_fit(X, y)
+        model = logistic_fit(X, y)
+    assert not model.converged_ and model.n_iter_ < 50
+    assert model.coef_["splitter"] > 10 and model.se_["splitter"] > 1e3
 
 
 def test_no_warning_on_regular_fit():

@@ -1,12 +1,15 @@
 """Shared by the model fitters: validation of design matrices and outcomes (names kept),
-and the Wald coefficient table."""
+Newton-Raphson with separation detection, covariance and the Wald coefficient table."""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.linalg import qr
+from scipy import linalg, stats
 
 
 def design_frame(X, what: str = "X") -> pd.DataFrame:
@@ -68,7 +71,7 @@ def dependent_columns(values: np.ndarray, names) -> list:
     centred = values - values.mean(axis=0)
     scale = np.linalg.norm(centred, axis=0)
     scaled = centred / np.where(scale > 0, scale, 1.0)
-    _, r, piv = qr(scaled, mode="economic", pivoting=True)
+    _, r, piv = linalg.qr(scaled, mode="economic", pivoting=True)
     diag = np.abs(np.diag(r))
     tol = max(scaled.shape) * np.finfo(float).eps * (diag[0] if diag.size else 0.0) * 1e3
     rank = int(np.sum(diag > tol))
@@ -79,12 +82,14 @@ def wald_table(coef: pd.Series, se: pd.Series, level: float, ratio: str) -> pd.D
     """coef, exp(coef) as ``ratio`` with its Wald CI at ``level``, se, z and two-sided p."""
     z = stats.norm.ppf(0.5 + level / 2)
     wald = coef / se
+    with np.errstate(over="ignore"):  # an infinite upper bound is the right answer there
+        lower, upper = np.exp(coef - z * se), np.exp(coef + z * se)
     return pd.DataFrame(
         {
             "coef": coef,
             ratio: np.exp(coef),
-            f"{ratio}_lower": np.exp(coef - z * se),
-            f"{ratio}_upper": np.exp(coef + z * se),
+            f"{ratio}_lower": lower,
+            f"{ratio}_upper": upper,
             "se": se,
             "z": wald,
             "p": 2 * stats.norm.sf(np.abs(wald)),
@@ -95,3 +100,79 @@ def wald_table(coef: pd.Series, se: pd.Series, level: float, ratio: str) -> pd.D
 def check_level(level: float) -> None:
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
+
+
+def covariance_from_information(info: np.ndarray) -> np.ndarray:
+    """Inverse of an observed information matrix (NaN when singular). No pseudo-inverse: a
+    nearly flat direction (an infinite coefficient) must show as a huge variance."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            return linalg.inv(info)
+    except (linalg.LinAlgError, ValueError):
+        return np.full_like(info, np.nan)
+
+
+def standard_errors(cov: np.ndarray) -> np.ndarray:
+    """sqrt of the diagonal; NaN where rounding made a (huge) variance negative."""
+    diag = np.diag(cov)
+    return np.sqrt(np.where(diag >= 0, diag, np.nan))
+
+
+STEP_TOL = 1e-10  # convergence: largest Newton step, in sd units of its column
+FLAT_TOL = 1e-10  # relative loglik gain under which a non-shrinking step means divergence
+MAX_ITER = 50
+
+
+@dataclass(frozen=True)
+class NewtonResult:
+    beta: np.ndarray
+    loglik: float
+    info: np.ndarray
+    loglik_start: float
+    n_iter: int
+    converged: bool
+    diverging: np.ndarray  # per parameter: still moving when the iterations stopped
+
+
+def is_flat(gain, loglik, step, previous_step):
+    """Divergence test (works elementwise): the loglik no longer improves (gain below
+    FLAT_TOL * (|loglik| + 0.1), glm's relative deviance rule; the loglik tends to 0 under
+    complete separation) while the step does not shrink, the signature of an infinite
+    coefficient (monotone likelihood); Newton steps on a regular problem shrink quadratically."""
+    return (gain <= FLAT_TOL * (np.abs(loglik) + 0.1)) & (np.abs(step) >= 0.5 * np.abs(previous_step)) & (
+        np.abs(step) > 1e-6
+    )
+
+
+def newton(derivatives: Callable[[np.ndarray], tuple], n_params: int) -> NewtonResult:
+    """Maximise a concave log-likelihood from zero: Newton-Raphson with step halving.
+
+    ``derivatives(beta) -> (loglik, score, information)``. Converged when the largest step is
+    below STEP_TOL; stops early (not converged) when the loglik has flattened while a
+    coefficient keeps moving (see :func:`is_flat`), as coxph and glm stop on the loglik.
+    """
+    beta = np.zeros(n_params)
+    loglik, score, info = derivatives(beta)
+    start = loglik
+    step = previous = np.full(n_params, np.inf)
+    for iteration in range(1, MAX_ITER + 1):
+        try:
+            step = linalg.solve(info, score, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            break
+        for _ in range(60):
+            new = derivatives(beta + step)
+            if np.isfinite(new[0]) and new[0] >= loglik - 1e-12 * abs(loglik):
+                break
+            step = step / 2
+        gain = new[0] - loglik
+        beta = beta + step
+        loglik, score, info = new
+        if np.max(np.abs(step)) < STEP_TOL:
+            return NewtonResult(beta, loglik, info, start, iteration, True, np.zeros(n_params, bool))
+        if is_flat(gain, loglik, np.max(np.abs(step)), np.max(np.abs(previous))):
+            break
+        previous = step
+    diverging = np.abs(step) > 1e-6
+    return NewtonResult(beta, loglik, info, start, iteration, False, diverging)
