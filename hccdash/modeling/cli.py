@@ -1,0 +1,199 @@
+"""``python -m hccdash fit``: fit the whole pipeline from a feature CSV and a clinical CSV.
+
+Writes ``DIR/model.joblib`` (the fitted :class:`RadiomicsNomogram`) and ``DIR/summary.json``
+(``selected_features``, ``rad_score_coefficients`` on the z-scored features, ``c_index``
+of the combined model on ``train`` and ``validation``, and more). The same library call
+as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`).
+
+Feature CSV: one row per patient, the id column, then feature columns (named
+``"{phase}.{feature}"``, or plain names); a long table with a ``phase`` column (one row
+per patient and phase, as ``extract`` writes) is widened to ``"{phase}.{feature}"``.
+Non-numeric columns and pyradiomics ``diagnostics_*`` columns are ignored.
+Clinical CSV: the id, time and event (0/1) columns and the predictors named in
+``--clinical-vars`` (text columns are categorical, first level sorted = reference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import joblib
+import pandas as pd
+import yaml
+
+from hccdash.cohort.split import split_patients
+from hccdash.modeling.builder import ModelBuilder, ModelInputs
+from hccdash.settings import TIME_UNITS_IN_MONTHS, Settings
+
+HELP = "Fit the radiomics nomogram (filters, LASSO, clinical and combined models) from CSV files."
+MODEL_FILE = "model.joblib"
+SUMMARY_FILE = "summary.json"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``fit`` options."""
+    parser.add_argument("--features", required=True, type=Path, help="feature CSV (one row per patient)")
+    parser.add_argument("--clinical", required=True, type=Path, help="clinical CSV with id, time, event")
+    parser.add_argument("--id-col", required=True, help="patient id column (in both files)")
+    parser.add_argument("--time-col", required=True, help="follow-up time column")
+    parser.add_argument("--time-unit", default="months", choices=sorted(TIME_UNITS_IN_MONTHS),
+                        help="unit of the time column (default months)")
+    parser.add_argument("--event-col", required=True, help="event column (1 = recurrence, 0 = censored)")
+    parser.add_argument("--clinical-vars", default="", help="comma-separated clinical predictors (default none)")
+    parser.add_argument("--lasso-lambda", help="lambda.min, lambda.1se or a number (default from settings)")
+    parser.add_argument("--no-filters", action="store_true", help="switch every pre-filter off (LASSO on all features)")
+    parser.add_argument("--split", choices=("random", "centre", "none"),
+                        help="training / validation split (default from settings: random 7:3 by event)")
+    parser.add_argument("--settings", type=Path, help="settings YAML (sections split, selection, model, ...)")
+    parser.add_argument("--save-as", help="also save the model in the registry under this name")
+    parser.add_argument("--out", required=True, type=Path, help="output folder")
+
+
+def read_settings(path: Path | None) -> Settings:
+    """Settings from a YAML file (defaults when None)."""
+    if path is None:
+        return Settings()
+    if not path.is_file():
+        raise FileNotFoundError(f"Settings file {path} not found")
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"Settings file {path} must hold a mapping of sections")
+    return Settings.from_dict(data)
+
+
+def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Settings with the command-line overrides."""
+    selection = settings.selection
+    if args.no_filters:
+        selection = dataclasses.replace(selection, icc_threshold=None, variance_filter=False, univariate_p=None,
+                                        correlation_threshold=None, mrmr_k=None, rf_k=None)
+    if args.lasso_lambda:
+        value = args.lasso_lambda
+        if value not in ("lambda.min", "lambda.1se"):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(f"--lasso-lambda must be lambda.min, lambda.1se or a number, got {value!r}") from None
+        selection = dataclasses.replace(selection, lasso_lambda=value)
+    split = settings.split if args.split is None else dataclasses.replace(settings.split, method=args.split)
+    return dataclasses.replace(settings, selection=selection, split=split)
+
+
+def _read_csv(path: Path, id_col: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")
+    frame = pd.read_csv(path)
+    if id_col not in frame.columns:
+        raise ValueError(f"{path}: no id column '{id_col}' (columns: {list(frame.columns)[:10]})")
+    frame[id_col] = frame[id_col].astype(str)
+    return frame
+
+
+def read_features(path: Path, id_col: str) -> pd.DataFrame:
+    """Wide feature matrix indexed by patient id (see the module docstring)."""
+    frame = _read_csv(path, id_col)
+    if "phase" in frame.columns:
+        frame = frame.drop(columns=[c for c in ("reader",) if c in frame.columns])
+        frame = frame.pivot(index=id_col, columns="phase")
+        frame.columns = [f"{phase}.{feature}" for feature, phase in frame.columns]
+    else:
+        if frame[id_col].duplicated().any():
+            raise ValueError(f"{path}: duplicated patient id(s) {list(frame[id_col][frame[id_col].duplicated()][:5])}")
+        frame = frame.set_index(id_col)
+    keep = [c for c in frame.columns
+            if not str(c).split(".")[-1].startswith("diagnostics_") and pd.api.types.is_numeric_dtype(frame[c])]
+    frame = frame[keep].astype(float)
+    frame.index.name = "patient_id"
+    if frame.empty or not keep:
+        raise ValueError(f"{path}: no numeric feature column found")
+    incomplete = frame.columns[frame.isna().any()]
+    if len(incomplete):
+        raise ValueError(f"{path}: feature(s) {list(incomplete[:5])} have missing values "
+                         f"(e.g. patient '{frame.index[frame[incomplete[0]].isna()][0]}')")
+    return frame
+
+
+def read_clinical(path: Path, id_col: str, time_col: str, time_unit: str, event_col: str,
+                  variables: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(patients: time in months, event, centre; clinical predictors) indexed by patient id."""
+    frame = _read_csv(path, id_col)
+    missing = [c for c in (time_col, event_col, *variables) if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {missing}")
+    if frame[id_col].duplicated().any():
+        raise ValueError(f"{path}: duplicated patient id(s) {list(frame[id_col][frame[id_col].duplicated()][:5])}")
+    frame = frame.set_index(id_col)
+    frame.index.name = "patient_id"
+    time = pd.to_numeric(frame[time_col], errors="coerce")
+    bad = time.index[time.isna() | (time <= 0)]
+    if len(bad):
+        raise ValueError(f"{path}: column '{time_col}' needs positive numbers; patient '{bad[0]}' has "
+                         f"{frame.loc[bad[0], time_col]!r}")
+    event = pd.to_numeric(frame[event_col], errors="coerce")
+    bad = event.index[~event.isin([0, 1])]
+    if len(bad):
+        raise ValueError(f"{path}: column '{event_col}' must be 0/1; patient '{bad[0]}' has "
+                         f"{frame.loc[bad[0], event_col]!r}")
+    patients = pd.DataFrame({"time": time * TIME_UNITS_IN_MONTHS[time_unit], "event": event.astype(int)})
+    patients["centre"] = frame["centre"].astype(str) if "centre" in frame.columns else None
+    clinical = frame[variables].copy()
+    for column in variables:
+        if not pd.api.types.is_numeric_dtype(clinical[column]):
+            clinical[column] = pd.Categorical(clinical[column])
+    return patients, clinical
+
+
+def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
+    """ModelInputs from the two CSV files, split as the settings say."""
+    variables = [v.strip() for v in args.clinical_vars.split(",") if v.strip()]
+    features = read_features(args.features, args.id_col)
+    patients, clinical = read_clinical(args.clinical, args.id_col, args.time_col, args.time_unit,
+                                       args.event_col, variables)
+    common = features.index.intersection(patients.index)
+    if len(common) < 10:
+        raise ValueError(f"Only {len(common)} patients are in both {args.features} and {args.clinical}")
+    patients = patients.loc[common]
+    split, problems = split_patients(patients, settings.split)
+    errors = [p.message for p in problems if p.severity == "error"]
+    if errors:
+        raise ValueError(f"--split {settings.split.method}: {'; '.join(errors)}")
+    patients["split"] = split
+    return ModelInputs(features.loc[common], clinical.loc[common], patients, None, args.features.stem)
+
+
+def save_to_registry(name: str, result, inputs: ModelInputs) -> str:
+    """Save the fitted model in the registry; a clear error when there is no registry."""
+    try:
+        from hccdash.registry import registry
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"--save-as: the model registry is not available ({exc})") from exc
+    train = result.train_index
+    record = registry.save(result.model, name, cohort=inputs.name or None,
+                           metrics={"c_index": result.summary()["c_index"]},
+                           data=pd.concat([inputs.features.loc[train], inputs.clinical.loc[train]], axis=1),
+                           time=inputs.patients.loc[train, "time"], event=inputs.patients.loc[train, "event"])
+    return record.name
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit, write model.joblib and summary.json, optionally register; exit code."""
+    settings = apply_options(read_settings(args.settings), args)
+    inputs = make_inputs(args, settings)
+    variables = list(inputs.clinical.columns)
+    result = ModelBuilder(inputs).build(settings, clinical_vars=variables)
+    args.out.mkdir(parents=True, exist_ok=True)
+    joblib.dump(result.model, args.out / MODEL_FILE)
+    summary = result.summary()
+    (args.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str))
+    for message in result.warnings:
+        print(f"warning: {message}", file=sys.stderr)
+    c = summary["c_index"]
+    print(f"selected {len(summary['selected_features'])} feature(s); C-index train {c['train']}, "
+          f"validation {c['validation']}; wrote {args.out / MODEL_FILE} and {args.out / SUMMARY_FILE}")
+    if args.save_as:
+        print(f"saved in the registry as '{save_to_registry(args.save_as, result, inputs)}'")
+    return 0
