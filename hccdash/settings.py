@@ -109,6 +109,12 @@ class EvaluationSettings:
     min_at_risk: int = 10
     calibration_groups: int = 4
     hl_groups: int = 10
+    uno_c: bool = False  # also report Uno's IPCW C (truncated at the last horizon)
+    dca_thresholds: tuple[float, float, float] = (0.01, 0.99, 0.01)  # first, last, step of pt
+    at_risk_step_months: float = 12.0  # spacing of the number-at-risk table under KM curves
+    optimism_resamples: int = 200  # bootstrap resamples repeating the whole pipeline (rms::validate B)
+    n_jobs: int = -1  # processes for the optimism bootstrap (-1: every core)
+    dask_scheduler: str | None = None  # tcp://host:port: run the optimism bootstrap on this Dask cluster
 
 
 @dataclass(frozen=True)
