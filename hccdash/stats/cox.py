@@ -13,6 +13,9 @@ columns (the result is invariant to both), until the largest step is below 1e-10
 its column: coefficients are exact to ~1e-10, tighter than coxph's default (which stops on a
 relative loglik change of 1e-9) and far tighter than lifelines' default. Standard errors are
 sqrt(diag(I^-1)) with I the observed information at the optimum, as coxph's ``fit$var``.
+When the loglik flattens while a coefficient keeps moving (monotone likelihood, e.g. a
+covariate that perfectly separates early from late failures) the fit stops, as coxph
+does, with a warning naming the column: its coefficient is infinite, its SE huge.
 
 :func:`cox_fit` is the function; :class:`CoxModel` its result, and
 :func:`univariable_cox` the same fit for every column on its own, vectorised over columns.
@@ -28,10 +31,10 @@ import pandas as pd
 from scipy import stats
 
 from hccdash.stats._fitting import (
-    check_level,
-    constant_columns,
     MAX_ITER,
     STEP_TOL,
+    check_level,
+    constant_columns,
     covariance_from_information,
     dependent_columns,
     design_frame,
@@ -56,7 +59,6 @@ class _RiskSets:
     order: np.ndarray  # row permutation giving the sorted layout
     times: np.ndarray  # distinct event times, ascending (g)
     start: np.ndarray  # per g: first sorted row still at risk (time >= times[g])
-    first_death: np.ndarray  # per g: index e of its first death
     n_deaths: np.ndarray  # per g: number of deaths d
     death_rows: np.ndarray  # per e: sorted row of the death
     death_group: np.ndarray  # per e: its g
@@ -76,7 +78,6 @@ def _risk_sets(time: np.ndarray, event: np.ndarray, ties: str) -> _RiskSets:
         order=order,
         times=times,
         start=np.searchsorted(t, times, side="left"),
-        first_death=first_death,
         n_deaths=n_deaths,
         death_rows=death_rows,
         death_group=death_group,
@@ -85,20 +86,27 @@ def _risk_sets(time: np.ndarray, event: np.ndarray, ties: str) -> _RiskSets:
     )
 
 
-def _rcumsum(a: np.ndarray) -> np.ndarray:
-    """Sums from each row to the end (the risk-set sums for rows sorted by time)."""
-    return np.cumsum(a[::-1], axis=0)[::-1]
+def _risk_and_tied_sums(rs: _RiskSets, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per event time: sums of ``a`` (rows in sorted order) over the risk set and over the
+    tied deaths (the first rows of the risk set). Accumulated from the last time back, so
+    small late risk sets stay exact."""
+    tail = np.cumsum(a[::-1], axis=0)[::-1]
+    tail = np.concatenate([tail, np.zeros((1, *a.shape[1:]))])
+    return tail[rs.start], tail[rs.start] - tail[rs.start + rs.n_deaths]
+
+
+def _at_deaths(rs: _RiskSets, a: np.ndarray) -> np.ndarray:
+    """Per death e: the risk-set sum of ``a`` minus f_e times the tied deaths' sum (the
+    Efron term of that death; Breslow: f = 0)."""
+    at_risk, tied = _risk_and_tied_sums(rs, a)
+    g = rs.death_group
+    f = rs.frac.reshape(-1, *([1] * (a.ndim - 1)))
+    return at_risk[g] - f * tied[g]
 
 
 def _event_terms(rs: _RiskSets, X: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per death e: the denominator phi_e and numerator S1_R - f_e S1_D (sorted rows)."""
-    g = rs.death_group
-    rX = r[:, None] * X
-    s0 = _rcumsum(r)[rs.start][g] - rs.frac * np.add.reduceat(r[rs.death_rows], rs.first_death)[g]
-    s1 = _rcumsum(rX)[rs.start][g] - rs.frac[:, None] * np.add.reduceat(
-        rX[rs.death_rows], rs.first_death, axis=0
-    )[g]
-    return s0, s1
+    return _at_deaths(rs, r), _at_deaths(rs, r[:, None] * X)
 
 
 def _derivatives(rs: _RiskSets, X: np.ndarray, beta: np.ndarray):
@@ -159,9 +167,10 @@ class CoxModel:
 
     Attributes: ``coef_``, ``se_`` (Series by column), ``cov_`` (DataFrame, coxph's
     ``fit$var``), ``hazard_ratio_``, ``loglik_`` and ``loglik_null_`` (coxph's
-    ``fit$loglik``), ``n_``, ``n_events_``, ``means_`` (the centring point, as coxph's ``fit$means``: the
-    training mean of each column, but 0 for 0/1 columns), ``ties``, ``n_iter_``,
-    ``converged_``.
+    ``fit$loglik``), ``n_``, ``n_events_``, ``n_params_``, ``means_`` (the centring point,
+    coxph's ``fit$means``: each column's training mean, but 0 for 0/1 columns), ``ties``,
+    ``n_iter_``, ``converged_``. Methods: :meth:`summary`, :meth:`predict`,
+    :meth:`predict_survival`; table :attr:`baseline_survival_`.
     """
 
     coef_: pd.Series
@@ -343,14 +352,10 @@ def _univariable_derivatives(rs: _RiskSets, Z: np.ndarray, beta: np.ndarray):
     eta = Z * beta
     top = eta.max(axis=0)
     r = np.exp(eta - top)
-    g, f = rs.death_group, rs.frac[:, None]
-
-    def at_events(a: np.ndarray) -> np.ndarray:
-        return _rcumsum(a)[rs.start][g] - f * np.add.reduceat(a[rs.death_rows], rs.first_death)[g]
-
-    phi, s1, s2 = at_events(r), at_events(r * Z), at_events(r * Z * Z)
+    rz = r * Z
+    phi, s1, s2 = _at_deaths(rs, r), _at_deaths(rs, rz), _at_deaths(rs, rz * Z)
     a = s1 / phi
-    loglik = eta[rs.death_rows].sum(axis=0) - top * g.size - np.log(phi).sum(axis=0)
+    loglik = eta[rs.death_rows].sum(axis=0) - top * rs.death_rows.size - np.log(phi).sum(axis=0)
     score = Z[rs.death_rows].sum(axis=0) - a.sum(axis=0)
     info = (s2 / phi - a * a).sum(axis=0)
     return loglik, score, info
