@@ -10,6 +10,7 @@ features, or ``failed`` with the error message. It never touches the store.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,8 @@ from hccdash.extraction import cache, preprocess
 from hccdash.extraction.params import ExtractionSpec
 
 MAX_ERROR_CHARS = 800
-_extractors: dict[str, Any] = {}
+_local = threading.local()  # Dask workers may run cases in threads
+_build_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,15 @@ def _quiet_radiomics() -> None:
 
 
 def _extractor(spec: ExtractionSpec) -> Any:
+    """This thread's extractor for ``spec`` (built under a lock: pyradiomics' schema check is not thread-safe)."""
+    extractors = _local.__dict__.setdefault("extractors", {})
     key = spec.settings_hash
-    if key not in _extractors:
+    if key not in extractors:
         from radiomics.featureextractor import RadiomicsFeatureExtractor
 
-        _extractors[key] = RadiomicsFeatureExtractor(spec.params)
-    return _extractors[key]
+        with _build_lock:
+            extractors[key] = RadiomicsFeatureExtractor(spec.params)
+    return extractors[key]
 
 
 def numeric_features(result: dict[str, Any]) -> dict[str, float]:

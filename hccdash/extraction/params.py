@@ -62,6 +62,45 @@ class ExtractionSpec:
         return settings_hash(self.to_dict())
 
 
+INTERPOLATORS = (
+    "sitkBSpline", "sitkLinear", "sitkNearestNeighbor", "sitkGaussian", "sitkLanczosWindowedSinc",
+)
+
+
+def available_image_types() -> list[str]:
+    """pyradiomics' image types (filters)."""
+    import radiomics
+
+    return list(radiomics.getImageTypes())
+
+
+def available_feature_classes() -> list[str]:
+    """pyradiomics' feature classes."""
+    import radiomics
+
+    return list(radiomics.getFeatureClasses())
+
+
+def parse_numbers(text: str, name: str) -> tuple[float, ...]:
+    """``"1, 2.5, 3"`` -> ``(1.0, 2.5, 3.0)``; ``ValueError`` naming ``name`` and the bad entry."""
+    values = []
+    for part in text.replace(";", ",").split(","):
+        if not part.strip():
+            continue
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise ValueError(f"{name}: {part.strip()!r} is not a number") from None
+    if not values:
+        raise ValueError(f"{name}: give at least one number")
+    return tuple(values)
+
+
+def to_yaml(spec: ExtractionSpec) -> str:
+    """The spec's pyradiomics parameters as a YAML file (for download and reuse)."""
+    return yaml.safe_dump(spec.params, sort_keys=False)
+
+
 def settings_hash(data: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of ``data``: sorted keys, every number as a float.
 

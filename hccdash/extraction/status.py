@@ -1,0 +1,53 @@
+"""Where a cohort's extraction stands under given settings: counts and failures (for the page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hccdash.features import SettingsLike, cohort_cases
+from hccdash.store import Store
+
+
+@dataclass(frozen=True)
+class CohortExtraction:
+    """Cases of a cohort (patient x phase x reader) by status, and the failed ones with their message."""
+
+    n_cases: int
+    n_done: int
+    n_failed: int
+    n_pending: int
+    failures: pd.DataFrame  # patient_id, phase, reader, error, image_path, mask_path, case_key
+    readers: tuple[str, ...]
+
+
+def cohort_extraction(cohort: str, settings: SettingsLike = None, store: Store | None = None) -> CohortExtraction:
+    """Status counts of ``cohort``'s cases under ``settings``, failures first."""
+    cases = cohort_cases(cohort, settings, store=store)
+    counts = cases["status"].value_counts()
+    failures = cases.loc[
+        cases["status"] == "failed", ["patient_id", "phase", "reader", "error", "image_path", "mask_path", "case_key"]
+    ].reset_index(drop=True)
+    return CohortExtraction(
+        n_cases=len(cases),
+        n_done=int(counts.get("done", 0)),
+        n_failed=int(counts.get("failed", 0)),
+        n_pending=int(counts.get("pending", 0)),
+        failures=failures,
+        readers=tuple(sorted(cases["reader"].unique())),
+    )
+
+
+def format_duration(seconds: float | None) -> str:
+    """``1 h 02 min`` / ``3 min 05 s`` / ``12 s``; a dash when unknown."""
+    if seconds is None:
+        return "–"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{minutes} min {secs:02d} s"
+    return f"{secs} s"

@@ -1,0 +1,220 @@
+"""Feature extraction: settings, background job with live progress, failures, matrix, import/export."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from hccdash import jobs, overview
+from hccdash.extraction import features_io
+from hccdash.extraction.job import start_extraction
+from hccdash.extraction.params import (
+    INTERPOLATORS,
+    ROI_CHOICES,
+    available_feature_classes,
+    available_image_types,
+    parse_numbers,
+    spec_from_settings,
+    spec_from_yaml,
+    to_yaml,
+)
+from hccdash.extraction.sample_features import ensure_sample_features
+from hccdash.extraction.status import cohort_extraction, format_duration
+from hccdash.features import feature_matrix
+from hccdash.settings import ExtractionSettings
+
+POLL_SECONDS = 2.0
+CORES = os.cpu_count() or 1
+
+st.title("Feature extraction")
+st.caption(
+    "pyradiomics features per patient × phase × reader, computed in a background process and cached by file "
+    "content and settings: re-running an unchanged cohort computes nothing."
+)
+
+if not st.session_state.get("fx_started_up"):
+    restarted = jobs.resume_stale_jobs()
+    loaded = ensure_sample_features()
+    st.session_state["fx_started_up"] = True
+    if restarted:
+        st.toast(f"Resumed interrupted job(s): {', '.join(restarted)}")
+    if loaded:
+        st.toast(f"Loaded {loaded} shipped sample cases into the cache")
+
+cohorts = overview.cohort_summary()["name"].tolist()
+if not cohorts:
+    st.info("No cohort yet: import one on **Cohort import** first.")
+    st.stop()
+current = st.session_state.get("cohort")
+cohort = st.selectbox("Cohort", cohorts, index=cohorts.index(current) if current in cohorts else 0, key="fx_cohort")
+st.session_state["cohort"] = cohort
+
+# ---- settings -------------------------------------------------------------------------------
+defaults = ExtractionSettings()
+spec, spec_error = None, None
+with st.expander("Settings", expanded=False):
+    mode = st.radio("Parameters from", ["hccdash settings", "my pyradiomics YAML"], horizontal=True, key="fx_mode")
+    left, right = st.columns(2)
+    n4 = left.checkbox("N4 bias-field correction (MRI)", value=defaults.n4_bias_correction, key="fx_n4")
+    roi = right.selectbox(
+        "ROI", ROI_CHOICES, index=ROI_CHOICES.index(defaults.roi), key="fx_roi",
+        format_func={"3d": "3D mask", "2d": "largest axial cross-section (2D)"}.get,
+    )
+    try:
+        if mode == "hccdash settings":
+            c1, c2, c3 = st.columns(3)
+            resample = c1.checkbox("Resample", value=defaults.resampled_spacing is not None, key="fx_resample")
+            spacing_text = c1.text_input(
+                "Voxel spacing x, y, z (mm)", ", ".join(str(v) for v in defaults.resampled_spacing or (1, 1, 1)),
+                key="fx_spacing", disabled=not resample,
+            )
+            interpolator = c1.selectbox("Interpolator", INTERPOLATORS, index=INTERPOLATORS.index(defaults.interpolator),
+                                        key="fx_interpolator")
+            bin_width = c2.number_input("Bin width", min_value=0.001, value=float(defaults.bin_width), key="fx_bin")
+            normalize = c2.checkbox("z-score normalisation (MRI)", value=defaults.normalize, key="fx_normalize")
+            normalize_scale = c2.number_input("Normalise scale", min_value=0.001, value=float(defaults.normalize_scale),
+                                              key="fx_scale", disabled=not normalize)
+            pre_crop = c2.checkbox("Pre-crop (saves memory)", value=defaults.pre_crop, key="fx_precrop")
+            image_types = c3.multiselect("Image types", available_image_types(), default=list(defaults.image_types),
+                                         key="fx_types")
+            sigma_text = c3.text_input("LoG sigma (mm)", ", ".join(str(v) for v in defaults.log_sigma), key="fx_sigma")
+            classes = c3.multiselect("Feature classes", available_feature_classes(),
+                                     default=list(defaults.feature_classes), key="fx_classes")
+            spec = spec_from_settings(
+                ExtractionSettings(
+                    resampled_spacing=parse_numbers(spacing_text, "Voxel spacing") if resample else None,
+                    interpolator=interpolator, bin_width=bin_width, normalize=normalize,
+                    normalize_scale=normalize_scale, n4_bias_correction=n4, roi=roi,
+                    image_types=tuple(image_types), log_sigma=parse_numbers(sigma_text, "LoG sigma"),
+                    feature_classes=tuple(classes), pre_crop=pre_crop,
+                )
+            )
+        else:
+            upload = st.file_uploader("pyradiomics parameter file", type=["yaml", "yml"], key="fx_yaml")
+            if upload is None:
+                spec_error = "Upload a pyradiomics parameter YAML, or use hccdash settings."
+            else:
+                spec = spec_from_yaml(upload.getvalue().decode(), n4_bias_correction=n4, roi=roi)
+    except ValueError as exc:
+        spec_error = str(exc)
+    if spec is not None:
+        st.caption(f"Settings hash `{spec.settings_hash[:12]}`")
+        st.download_button("Download these parameters (YAML)", to_yaml(spec), "pyradiomics_params.yaml",
+                           "application/x-yaml", key="fx_params_download")
+if spec_error:
+    st.error(spec_error)
+
+# ---- start ----------------------------------------------------------------------------------
+active = [j for j in jobs.list_jobs(kind="extraction", cohort=cohort) if j.active]
+c1, c2, c3 = st.columns([1, 2, 1])
+n_jobs = c1.number_input("Workers", min_value=1, max_value=max(CORES, 1) * 4, value=CORES, key="fx_workers")
+scheduler = c2.text_input("Dask scheduler (optional)", placeholder="tcp://host:8786", key="fx_scheduler")
+retry = c3.checkbox("Retry failed cases", key="fx_retry")
+if st.button("Start extraction", type="primary", disabled=spec is None or bool(active), key="fx_start"):
+    try:
+        job_id = start_extraction(cohort, spec, n_jobs=int(n_jobs), scheduler=scheduler.strip() or None,
+                                  retry_failed=retry)
+        st.toast(f"Started {job_id}")
+    except ValueError as exc:
+        st.error(str(exc))
+if active:
+    st.caption("An extraction of this cohort is running; start another when it ends or after cancelling it.")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def job_panel(cohort: str) -> None:
+    """The latest extraction job of the cohort, re-read from the store every few seconds."""
+    latest = jobs.list_jobs(kind="extraction", cohort=cohort)
+    if not latest:
+        st.caption("No extraction job yet for this cohort.")
+        return
+    job = latest[0]
+    st.progress(job.fraction, text=f"Job `{job.job_id}`: **{job.status}**")
+    cols = st.columns(5)
+    cols[0].metric("Done", job.n_done)
+    cols[1].metric("Failed", job.n_failed)
+    cols[2].metric("Remaining", job.n_remaining)
+    cols[3].metric("Cases / min", "–" if job.per_minute is None else f"{job.per_minute:.1f}")
+    cols[4].metric("ETA", format_duration(job.eta_seconds))
+    if job.message:
+        st.caption(job.message)
+    if job.active and st.button("Cancel", key="fx_cancel"):
+        jobs.cancel_job(job.job_id)
+        st.toast("Cancelling: the job stops after its current batch.")
+    was_active = st.session_state.get("fx_job_active")
+    st.session_state["fx_job_active"] = job.active
+    if was_active and not job.active:
+        st.rerun()  # refresh counts, failures and the matrix below
+
+
+job_panel(cohort)
+
+# ---- state of the cohort under these settings ----------------------------------------------
+if spec is not None:
+    state = cohort_extraction(cohort, spec)
+    cols = st.columns(4)
+    cols[0].metric("Cases (patient × phase × reader)", state.n_cases)
+    cols[1].metric("Extracted", state.n_done)
+    cols[2].metric("Failed", state.n_failed)
+    cols[3].metric("Not yet extracted", state.n_pending)
+
+    if not state.failures.empty:
+        st.subheader("Failed cases")
+        st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, use_container_width=True)
+        left, right = st.columns(2)
+        left.download_button("Download failures (CSV)", features_io.to_csv_bytes(state.failures, index=False),
+                             "extraction_failures.csv", "text/csv", key="fx_failures_download")
+        if right.button("Retry failed cases", disabled=bool(active), key="fx_retry_failed"):
+            job_id = start_extraction(cohort, spec, n_jobs=int(n_jobs), scheduler=scheduler.strip() or None,
+                                      retry_failed=True, case_keys=state.failures["case_key"].tolist())
+            st.toast(f"Retrying {len(state.failures)} case(s): {job_id}")
+
+    st.subheader("Feature matrix")
+    sources = ["extracted (these settings)"] + features_io.imported_sources(cohort)
+    c1, c2 = st.columns(2)
+    source = c1.selectbox("Features", sources, key="fx_source")
+    readers = state.readers or ("1",)
+    reader = c2.selectbox("Reader", readers, key="fx_reader")
+    matrix = feature_matrix(cohort, spec, reader=reader, source=None if source == sources[0] else source)
+    if matrix.empty:
+        st.info("No features yet for this cohort, reader and settings.")
+    else:
+        st.caption(f"{matrix.shape[0]} patients × {matrix.shape[1]} features (`phase.feature`)")
+        st.dataframe(matrix, use_container_width=True)
+        left, right = st.columns(2)
+        left.download_button("Download matrix (CSV)", features_io.to_csv_bytes(matrix), f"{cohort}_features.csv",
+                             "text/csv", key="fx_matrix_csv")
+        right.download_button("Download matrix (Parquet)", features_io.to_parquet_bytes(matrix),
+                              f"{cohort}_features.parquet", "application/octet-stream", key="fx_matrix_parquet")
+
+# ---- import ---------------------------------------------------------------------------------
+with st.expander("Import an external feature table"):
+    st.caption(
+        "pyradiomics batch CSV, a 3D Slicer SlicerRadiomics table, or any patient × feature CSV "
+        "(columns `phase.feature` are split into phase and feature)."
+    )
+    upload = st.file_uploader("Feature table", type=["csv", "tsv", "txt", "parquet"], key="fx_import_file")
+    c1, c2, c3, c4 = st.columns(4)
+    kind = c1.selectbox("Format", features_io.KINDS, key="fx_import_kind")
+    id_column = c2.text_input("Patient id column (optional)", key="fx_import_id")
+    phase = c3.text_input("Phase (if the table has none)", key="fx_import_phase")
+    import_reader = c4.text_input("Reader", value="1", key="fx_import_reader")
+    source_name = st.text_input("Name of this table", value=upload.name.rsplit(".", 1)[0] if upload else "",
+                                key="fx_import_name")
+    if st.button("Import", disabled=upload is None, key="fx_import"):
+        try:
+            long = features_io.read_feature_table(
+                upload, kind, id_column=id_column or None, phase=phase or None, reader=import_reader or "1",
+                name=upload.name,
+            )
+            rows = features_io.store_imported(long, cohort, source_name)
+            st.success(f"Imported {rows} values ({long['patient_id'].nunique()} patients) as '{source_name}'.")
+        except ValueError as exc:
+            st.error(str(exc))
+
+with st.expander("Extraction jobs"):
+    table = jobs.jobs_table(jobs.list_jobs(kind="extraction", cohort=cohort))
+    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.download_button("Download jobs (CSV)", features_io.to_csv_bytes(table, index=False), "extraction_jobs.csv",
+                       "text/csv", key="fx_jobs_download")
