@@ -66,10 +66,6 @@ def _pairs(t: np.ndarray, e: np.ndarray, r: np.ndarray, rows: slice):
     return comparable.astype(float), score
 
 
-def _pair_matrices(t: np.ndarray, e: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _pairs(t, e, r, slice(None))
-
-
 def harrell_c(time, event, risk) -> float:
     """Harrell's C-index, as ``survival::concordance(Surv(time, event) ~ risk, reverse = TRUE)``.
 
@@ -96,7 +92,7 @@ def harrell_c_se(time, event, risk) -> float:
     var = sum_k (dC/dw_k)^2.
     """
     t, e, r = _survival_arrays(time, event, risk)
-    comparable, score = _pair_matrices(t, e, r)
+    comparable, score = _pairs(t, e, r, slice(None))
     num, den = score.sum(), comparable.sum()
     if den == 0:
         return float("nan")
@@ -130,7 +126,7 @@ def bootstrap_c(
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
     t, e, r = _survival_arrays(time, event, risk)
-    comparable, score = _pair_matrices(t, e, r)
+    comparable, score = _pairs(t, e, r, slice(None))
     den_all = comparable.sum()
     if den_all == 0:
         raise ValueError("no comparable pair: Harrell's C is undefined (no events?)")
@@ -173,7 +169,7 @@ def uno_c(time, event, risk, tau: float | None = None) -> float:
     (Uno et al. 2011, Stat Med 30:1105). Tied risks count 1/2, as for Harrell's C.
     """
     t, e, r = _survival_arrays(time, event, risk)
-    comparable, score = _pair_matrices(t, e, r)
+    comparable, score = _pairs(t, e, r, slice(None))
     if tau is not None:
         keep = (t <= tau)[:, None]
         comparable, score = comparable * keep, score * keep

@@ -216,3 +216,15 @@ def test_no_warning_on_a_regular_fit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _fit("whas", "efron")
+
+
+def test_outcome_series_are_aligned_by_index_and_arrays_get_names():
+    shuffled = ROSSI.sample(frac=1.0, random_state=0)
+    model = cox_fit(ROSSI_X, shuffled.week, shuffled.arrest)  # Series: aligned on X's index
+    np.testing.assert_allclose(model.coef_, _fit("rossi", "efron").coef_, rtol=1e-12)
+    with pytest.raises(ValueError, match="index"):
+        cox_fit(ROSSI_X, shuffled.week.reset_index(drop=True).set_axis(shuffled.index + 1000), ROSSI.arrest)
+    bare = cox_fit(ROSSI_X.to_numpy(), ROSSI.week.to_numpy(), ROSSI.arrest.to_numpy())
+    assert list(bare.coef_.index) == [f"x{j}" for j in range(7)]
+    np.testing.assert_allclose(bare.predict_survival(ROSSI_X.to_numpy()[:2], [20.0]),
+                               model.predict_survival(ROSSI_X.iloc[:2], [20.0]), rtol=1e-12)
