@@ -8,11 +8,12 @@ PORT ?= 8501
 
 .PHONY: install run test bench sample browser clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	# make the project importable from any folder (python -m hccdash), like an editable install
+	$(PY) -c 'import pathlib, site; pathlib.Path(site.getsitepackages()[0], "hccdash.pth").write_text(str(pathlib.Path.cwd()))'
 	touch $(STAMP)
 
 install: $(STAMP) browser
