@@ -201,14 +201,16 @@ def _score(name: str, keys: dict[str, int]) -> int:
 
 
 def _guess_id(df: pd.DataFrame) -> str:
-    unique = [c for c in df.columns if df[c].notna().all() and df[c].is_unique]
+    """By name first (duplicates in it are then reported, not dodged), else the first unique column."""
+    keys = {c: _key(c) for c in df.columns}
     for wanted in _ID_NAMES:
-        for c in unique:
-            if _key(c) == wanted:
+        for c in df.columns:
+            if keys[c] == wanted:
                 return c
-    for c in unique:
-        if _key(c).endswith("id"):
+    for c in df.columns:
+        if keys[c].endswith("_id"):
             return c
+    unique = [c for c in df.columns if df[c].notna().all() and df[c].is_unique]
     return unique[0] if unique else df.columns[0]
 
 

@@ -130,8 +130,9 @@ def write_seg(path: Path, datasets: list[Dataset], labels: np.ndarray) -> Path:
 
 def dump(store: Store) -> dict[str, list]:
     """Every row of every table, for before / after comparisons."""
-    tables = store.query("SELECT table_name FROM information_schema.tables ORDER BY table_name")["table_name"]
-    return {t: store.query(f'SELECT * FROM "{t}"').astype(str).values.tolist() for t in tables}
+    with store.connect() as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+        return {t: sorted(map(str, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
 
 
 @pytest.fixture
