@@ -16,7 +16,7 @@ models = registry.list_models()
 if models.empty:
     st.info("No model saved yet: fit one on **Model building** and save it, or import a JSON model file below.")
 else:
-    st.dataframe(models, hide_index=True, use_container_width=True)
+    st.dataframe(models, hide_index=True, width="stretch")
     st.download_button("Download table (CSV)", models.to_csv(index=False), "models.csv", "text/csv")
 names = models["name"].tolist()
 
@@ -26,7 +26,7 @@ with compare_tab:
     chosen = st.multiselect("Models to compare", names, default=names[:2], key="registry_compare")
     if chosen:
         table = registry.compare(chosen)
-        st.dataframe(table, use_container_width=True)
+        st.dataframe(table, width="stretch")
         st.download_button("Download comparison (CSV)", table.to_csv(), "model_comparison.csv", "text/csv")
 
 with manage_tab:

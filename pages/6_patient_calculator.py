@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from hccdash.charts import calculator as charts
@@ -102,13 +104,15 @@ if result.curve is not None:
     figures["survival"] = charts.survival_chart(result.curve, model.km_curves(), model.horizons)
 left, right = st.columns(2)
 for column, key in zip([left, right, left], [k for k in ("survival", "nomogram", "contributions") if k in figures]):
-    column.altair_chart(figures[key], use_container_width=True)
-    column.download_button(f"{key} (PNG)", charts.png(figures[key]), f"{key}.png", "image/png", key=f"calculator_png_{key}")
-    column.download_button(f"{key} (SVG)", charts.svg(figures[key]), f"{key}.svg", "image/svg+xml", key=f"calculator_svg_{key}")
+    column.altair_chart(figures[key], width="stretch")
+    column.download_button(f"{key} (PNG)", partial(charts.png, figures[key]), f"{key}.png", "image/png",
+                           key=f"calculator_png_{key}", on_click="ignore")
+    column.download_button(f"{key} (SVG)", partial(charts.svg, figures[key]), f"{key}.svg", "image/svg+xml",
+                           key=f"calculator_svg_{key}", on_click="ignore")
 
 with st.expander("Contributions and points", expanded=True):
     table = result.contributions.merge(result.points, on="term", how="left")
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     st.download_button("Download (CSV)", table.to_csv(index=False), "contributions.csv", "text/csv")
 
 st.subheader("What if")
@@ -123,7 +127,7 @@ else:
     new_value = st.number_input("New value", value=float(values[which]), format="%.4f", key="calculator_whatif_value")
 try:
     comparison = calculator.what_if(model, values, {which: new_value})
-    st.dataframe(comparison.astype(str), hide_index=True, use_container_width=True)
+    st.dataframe(comparison.astype(str), hide_index=True, width="stretch")
     st.download_button("Download what-if (CSV)", comparison.to_csv(index=False), "what_if.csv", "text/csv")
 except calculator.InputError as exc:
     st.error(str(exc))
@@ -131,7 +135,7 @@ except calculator.InputError as exc:
 st.subheader("Report")
 patient_label = st.text_input("Patient label on the report (optional)", key="calculator_label")
 left, right = st.columns(2)
-left.download_button("Report (HTML)", report.patient_report_html(model, result, patient_label), "patient_report.html",
-                     "text/html", key="calculator_html")
-right.download_button("Report (PDF)", report.patient_report_pdf(model, result, patient_label), "patient_report.pdf",
-                      "application/pdf", key="calculator_pdf")
+left.download_button("Report (HTML)", partial(report.patient_report_html, model, result, patient_label),
+                     "patient_report.html", "text/html", key="calculator_html", on_click="ignore")
+right.download_button("Report (PDF)", partial(report.patient_report_pdf, model, result, patient_label),
+                      "patient_report.pdf", "application/pdf", key="calculator_pdf", on_click="ignore")

@@ -112,6 +112,8 @@ def build_spec(
     covariance = parts.covariance.loc[order, order].to_numpy(float)
     lp = x @ coef + (parts.intercept or 0.0)
     cutoffs = parts.cutoffs if parts.cutoffs is not None else [_cutoff(parts.cutoff_method, time, event, lp)]
+    if metrics is None:
+        metrics = {"c_index": {"train": float(stats.harrell_c(time, event, lp))}} if cox else {}
     labels = ["low", "high"] if len(cutoffs) == 1 else [f"group{i + 1}" for i in range(len(cutoffs) + 1)]
     spec = {
         "format": spec_module.FORMAT,
@@ -153,6 +155,128 @@ def build_spec(
     }
     spec_module.validate(spec)
     return spec
+
+
+def spec_from_pipeline(
+    pipeline: Any,
+    data: pd.DataFrame,
+    time: Any,
+    event: Any,
+    *,
+    name: str,
+    notes: str = "",
+    cohort: str | None = None,
+    metrics: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The model file of a fitted :class:`hccdash.modeling.pipeline.RadiomicsNomogram`.
+
+    ``data``: the training rows it was fitted on (feature and clinical columns), ``time`` /
+    ``event`` their outcome in months. The combined model is exported: the clinical
+    model's codings and cut-offs become terms, and the rad-score (one signature, or the
+    per-phase fusion, both linear in the z-scored features) is written as one intercept
+    plus one coefficient per selected feature. The result is checked against the
+    pipeline's own rad-score and linear predictor on ``data`` before it is returned.
+    """
+    settings = pipeline.settings
+    kind = "rfs" if pipeline.is_survival else "er"
+    time = pd.Series(np.asarray(time, dtype=float), index=data.index)
+    event = pd.Series(np.asarray(event, dtype=int), index=data.index)
+    rows = data.index
+    if kind == "er":
+        from hccdash.modeling.endpoints import early_recurrence
+
+        rows = early_recurrence(time, event, settings.model.er_horizon_months).index
+    design = pipeline.combined_.design(pipeline.clinical_design(data.loc[rows]), pipeline.rad_score(data.loc[rows]))
+    rows = design.index[design.notna().all(axis=1).to_numpy()]
+    rad = linear_rad_score(pipeline.radiomics_, _extraction(settings))
+    terms, levels = _clinical_terms(pipeline.clinical_)
+    terms.append({"name": "rad_score", "predictor": rad.name, "type": "linear"})
+    model = pipeline.combined_.model_
+    columns = list(pipeline.combined_.columns_)
+    if [t["name"] for t in terms] != columns:
+        raise ValueError(f"Model columns {columns} do not match the exported terms {[t['name'] for t in terms]}")
+    clinical = [v for v in (pipeline.clinical_.selected_ if pipeline.clinical_ is not None else [])]
+    parts = ModelParts(
+        kind=kind,
+        submodel="combined" if clinical else "radiomics",
+        terms=terms,
+        coef=model.coef_,
+        covariance=model.cov_,
+        intercept=float(model.intercept_) if kind == "er" else None,
+        levels=levels,
+        rad=rad,
+        er_horizon=settings.model.er_horizon_months if kind == "er" else None,
+        ties=settings.model.ties,
+        cutoff_method=settings.evaluation.risk_cutoff,
+    )
+    inputs = data.loc[rows, [*clinical, *rad.coef.index]]
+    spec = build_spec(parts, inputs, time[rows].to_numpy(), event[rows].to_numpy(), name=name, notes=notes,
+                      cohort=cohort, metrics=metrics, horizons=settings.evaluation.horizons_months)
+    _check_against(pipeline, spec, inputs)
+    return spec
+
+
+def linear_rad_score(radiomics: Any, extraction: dict[str, Any]) -> RadScore:
+    """The rad-score of a fitted signature or per-phase fusion as intercept + sum coef z."""
+    if hasattr(radiomics, "signatures_"):  # PhaseFusion: weights on per-phase rad-scores
+        if radiomics.model_ is None:
+            raise ValueError("The model's rad-score is 0 for everyone (no phase keeps a feature)")
+        weights = radiomics.model_.coef_
+        parts = [(weights[f"rad_score.{phase}"], signature) for phase, signature in radiomics.signatures_.items()
+                 if f"rad_score.{phase}" in weights.index]
+        intercept = float(getattr(radiomics.model_, "intercept_", 0.0))
+    else:
+        parts = [(1.0, radiomics)]
+        intercept = 0.0
+    coef, mean, sd = [], [], []
+    for weight, signature in parts:
+        if signature.lasso_ is None or signature.coefficients_.empty:
+            raise ValueError("The model's rad-score keeps no feature: nothing to export")
+        selected = signature.coefficients_
+        intercept += float(weight) * float(signature.lasso_.intercept_)
+        coef.append(float(weight) * selected)
+        mean.append(signature.standardizer_.mean_[selected.index])
+        sd.append(signature.standardizer_.scale_[selected.index])
+    return RadScore(coef=pd.concat(coef), mean=pd.concat(mean), sd=pd.concat(sd), intercept=intercept,
+                    extraction=extraction)
+
+
+def _extraction(settings: Any) -> dict[str, Any]:
+    from hccdash.extraction.params import spec_from_settings
+
+    return spec_from_settings(settings.extraction).to_dict()
+
+
+def _clinical_terms(clinical: Any) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Model terms and categorical levels of a fitted clinical model's final variables."""
+    terms: list[dict[str, Any]] = []
+    levels: dict[str, list[str]] = {}
+    if clinical is None:
+        return terms, levels
+    for variable in clinical.selected_:
+        term = clinical.terms_[variable]
+        if term.kind == "categorical":
+            levels[variable] = [str(level) for level in term.levels]
+            terms += [{"name": column, "predictor": variable, "type": "indicator", "level": str(level)}
+                      for column, level in zip(term.columns, term.levels[1:])]
+        elif term.kind == "dichotomised":
+            terms.append({"name": term.columns[0], "predictor": variable,
+                          "type": "at_least" if term.inclusive else "above", "cutoff": float(term.cutoff)})
+        else:
+            terms.append({"name": term.columns[0], "predictor": variable, "type": "linear"})
+    return terms, levels
+
+
+def _check_against(pipeline: Any, spec: dict[str, Any], inputs: pd.DataFrame) -> None:
+    """Refuse an export whose rad-score or linear predictor differs from the pipeline's."""
+    from hccdash.registry.json_model import JsonModel
+
+    model = JsonModel(spec, validated=True)
+    mine = model.linear_predictor(inputs)
+    theirs = pipeline.predict(inputs)
+    if not np.allclose(mine, theirs, rtol=1e-9, atol=1e-9):
+        worst = float(np.max(np.abs(mine - theirs)))
+        raise ValueError(f"The exported model does not reproduce the pipeline (linear predictor off by {worst:.3g})")
 
 
 def _axis(column: np.ndarray) -> list[float]:

@@ -103,28 +103,37 @@ def save(
     name: str,
     notes: str = "",
     *,
+    data: pd.DataFrame | None = None,
+    time: Any = None,
+    event: Any = None,
     spec: dict[str, Any] | None = None,
     cohort: str | None = None,
     metrics: dict[str, Any] | None = None,
     meta: dict[str, Any] | None = None,
     store: Store | None = None,
-    **export_options: Any,
 ) -> ModelRecord:
     """Save a fitted pipeline under ``name``: joblib artifact + SHA-256 + metadata row.
 
-    ``spec`` is the pipeline's model file; when omitted it is built with
-    :func:`hccdash.registry.json_export.spec_from_pipeline` (``export_options`` are passed on
-    to it, e.g. the training data). Refuses an existing name. The file is written first and
-    removed again if the row cannot be stored.
+    The artifact holds the pipeline and its pickle-free model file ``spec``; when ``spec`` is
+    omitted it is built by :func:`hccdash.registry.json_export.spec_from_pipeline` from the
+    training rows ``data`` (feature and clinical columns) and their ``time`` / ``event``
+    (months). Refuses an existing name. The file is written first and removed again if the
+    row cannot be stored.
     """
     from hccdash.registry import json_export
 
     check_name(name)
     if spec is None:
-        spec = json_export.spec_from_pipeline(pipeline, name=name, notes=notes, **export_options)
-    spec = {**spec, "name": name, "notes": notes}
+        if data is None or time is None or event is None:
+            raise ValueError("Saving a pipeline needs its training rows: data, time and event")
+        spec = json_export.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
+                                              cohort=cohort, metrics=metrics)
+    metrics = metrics if metrics is not None else spec.get("metrics", {})
+    spec = {**spec, "name": name, "notes": notes, "metrics": _json_metrics(metrics)}
     spec_module.validate(spec)
     record_meta = {**json_export.describe(spec), **(meta or {})}
+    if hasattr(pipeline, "settings") and hasattr(pipeline.settings, "to_dict"):
+        record_meta["settings"] = pipeline.settings.to_dict()
     return _register(
         name, notes, {"pipeline": pipeline, "spec": spec}, "joblib", spec, cohort, metrics, record_meta, store
     )
@@ -237,14 +246,15 @@ def list_models(store: Store | None = None) -> pd.DataFrame:
 
 
 def compare(names: list[str], store: Store | None = None) -> pd.DataFrame:
-    """Metrics side by side: one row per metric (``c_index.validation``, ...), one column per model."""
+    """Numbers side by side: one row per metric (``c_index.validation``, ...) and per size
+    (``meta.n_train``, ...), one column per model (NaN where a model lacks the metric)."""
     store = store or Store()
     columns = {}
     for name in names:
         record = get(name, store=store)
-        flat = _flatten(record.metrics)
+        flat = {k: v for k, v in _flatten(record.metrics).items() if _is_number(v)}
         flat.update({"meta." + k: v for k, v in _describe_counts(record.meta).items()})
-        columns[name] = pd.Series(flat, dtype=object)
+        columns[name] = pd.Series(flat, dtype=float)
     return pd.DataFrame(columns)
 
 
@@ -260,8 +270,6 @@ def _flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def _describe_counts(meta: dict[str, Any]) -> dict[str, Any]:
     return {
-        "endpoint": meta.get("endpoint"),
-        "model": meta.get("submodel"),
         "n_train": meta.get("n_train"),
         "events_train": meta.get("events_train"),
         "n_terms": len(meta.get("terms", [])),

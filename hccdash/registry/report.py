@@ -76,8 +76,16 @@ def _table_html(rows: list[tuple[str, str]]) -> str:
     return f"<table>{body}</table>"
 
 
-def _inputs_rows(result: PatientResult) -> list[tuple[str, str]]:
-    return [(str(k), f"{v:.4g}" if isinstance(v, float) else str(v)) for k, v in result.inputs.items()]
+def _inputs_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str]]:
+    """(label, value with unit) of each input."""
+    predictors = model.predictors
+    rows = []
+    for name, value in result.inputs.items():
+        label = predictors.at[name, "label"] if name in predictors.index else str(name)
+        unit = predictors.at[name, "unit"] if name in predictors.index else ""
+        text = f"{value:.4g}" if isinstance(value, float) else str(value)
+        rows.append((label, f"{text} {unit}".strip()))
+    return rows
 
 
 def _term_rows(result: PatientResult) -> list[tuple[str, str]]:
@@ -109,7 +117,7 @@ def patient_report_html(model: JsonModel, result: PatientResult, patient_label: 
 <div class="note">Printed {dt.datetime.now():%Y-%m-%d %H:%M}</div>
 <div class="estimates">{_table_html(estimate_rows(model, result))}</div>
 <h2>Model and risk group</h2>{_table_html(summary_rows(model, result))}
-<h2>Inputs</h2>{_table_html(_inputs_rows(result))}
+<h2>Inputs</h2>{_table_html(_inputs_rows(model, result))}
 <h2>Terms</h2>{_table_html(_term_rows(result))}
 {f'<h2 class="warn">Warnings</h2><ul class="warn">{warnings}</ul>' if warnings else ''}
 <div>{figures}</div>
@@ -143,7 +151,7 @@ def patient_report_pdf(model: JsonModel, result: PatientResult, patient_label: s
              Paragraph(esc(f"Printed {dt.datetime.now():%Y-%m-%d %H:%M}"), small),
              table(estimate_rows(model, result), bold=True), Spacer(1, 3 * mm),
              table(summary_rows(model, result)), Spacer(1, 2 * mm),
-             table(_inputs_rows(result) + _term_rows(result))]
+             table(_inputs_rows(model, result) + _term_rows(result))]
     if not result.warnings.empty:
         story.append(Paragraph(esc("Warnings: " + "; ".join(f"{w.column}: {w.problem}" for w in result.warnings.itertuples())),
                                small.clone("warn", textColor=colors.HexColor("#a04000"))))

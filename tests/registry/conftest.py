@@ -25,3 +25,21 @@ def cox_standin(synthetic_data):
 @pytest.fixture(scope="session")
 def logistic_standin(synthetic_data):
     return standin.logistic_standin(synthetic_data)
+
+
+import pipelines  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def cox_pipeline():
+    return pipelines.fit("rfs")
+
+
+@pytest.fixture(scope="session")
+def er_pipeline():
+    return pipelines.fit("er")
+
+
+@pytest.fixture(scope="session")
+def fusion_pipeline():
+    return pipelines.fit("rfs", fusion="scores")

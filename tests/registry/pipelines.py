@@ -1,0 +1,53 @@
+"""Real fitted pipelines (RadiomicsNomogram via ModelBuilder) on small synthetic inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hccdash.modeling.builder import BuildResult, ModelBuilder, ModelInputs
+from hccdash.modeling.synthetic import synthetic_inputs
+from hccdash.settings import Settings
+
+CLINICAL = ["age", "AFP", "ALB", "sex", "BCLC"]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    inputs: ModelInputs
+    result: BuildResult
+
+    def frame(self, ids) -> pd.DataFrame:
+        """Feature and clinical columns of the given patients."""
+        return pd.concat([self.inputs.features.loc[ids], self.inputs.clinical.loc[ids]], axis=1)
+
+    @property
+    def train(self) -> pd.DataFrame:
+        return self.frame(self.result.train_index)
+
+    @property
+    def validation(self) -> pd.DataFrame:
+        return self.frame(self.result.validation_index)
+
+    def save_kwargs(self) -> dict:
+        """What the model-building page and ``fit --save-as`` hand to ``registry.save``."""
+        train = self.result.train_index
+        return {"data": self.train, "time": self.inputs.patients.loc[train, "time"],
+                "event": self.inputs.patients.loc[train, "event"],
+                "metrics": {"c_index": self.result.summary()["c_index"]}, "cohort": "synthetic"}
+
+
+def fit(endpoint: str = "rfs", fusion: str = "lasso") -> Fitted:
+    """A combined model with categorical (BCLC, sex), dichotomised (ALB, for RFS) and
+    continuous (AFP) clinical predictors plus the rad-score (BCLC, ALB, AFP forced in)."""
+    inputs = synthetic_inputs(n=160, p=60, seed=1)
+    base = Settings()
+    settings = dataclasses.replace(
+        base,
+        model=dataclasses.replace(base.model, endpoint=endpoint, clinical_force_in=("BCLC", "ALB", "AFP"),
+                                  clinical_dichotomise=("ALB",) if endpoint == "rfs" else ()),
+        selection=dataclasses.replace(base.selection, fusion=fusion, lasso_folds=5),
+    )
+    return Fitted(inputs, ModelBuilder(inputs).build(settings, clinical_vars=CLINICAL))

@@ -1,0 +1,84 @@
+"""AppTest of the model registry and patient calculator pages, with a real saved pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hccdash.registry import calculator, registry
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+pytestmark = pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")
+
+
+def _calculator(cox_pipeline) -> AppTest:
+    registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("pages/6_patient_calculator.py").run()
+    assert not at.exception
+    return at
+
+
+def _fill(at: AppTest, values: dict) -> None:
+    for name, value in values.items():
+        key = f"calculator_in_{name}"
+        if name in ("BCLC", "sex"):
+            at.selectbox(key=key).set_value(value)
+        else:
+            at.number_input(key=key).set_value(value)
+
+
+def test_calculator_form_refuses_impossible_input_then_predicts(cox_pipeline):
+    at = _calculator(cox_pipeline)
+    patient = cox_pipeline.validation.iloc[0]
+    values = {"AFP": float(patient["AFP"]), "BCLC": str(patient["BCLC"]), "sex": str(patient["sex"]),
+              "ALB": float(patient["ALB"]), "rad_score": 0.3}
+    _fill(at, {**values, "AFP": -5.0})
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("AFP" in e.value and "impossible" in e.value for e in at.error)
+    assert not at.metric
+
+    _fill(at, {"AFP": values["AFP"]})
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    model = registry.json_model("combined")
+    expected = calculator.predict_patient(model, values)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["RFS at 24 months"] == f"{100 * expected.estimates['surv'].iloc[1]:.1f}%"
+    assert shown["Risk group"] == expected.risk_group
+
+    # what-if: AFP x 50 changes the linear predictor by b_AFP * 49 AFP
+    at.selectbox(key="calculator_whatif_input").set_value("AFP").run()
+    at.number_input(key="calculator_whatif_value").set_value(values["AFP"] * 50).run()
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("quantity")
+    change = float(table.at["linear predictor", "change"])
+    assert change == pytest.approx(model.coef["AFP"] * values["AFP"] * 49, rel=1e-3)
+
+
+def test_calculator_warns_out_of_training_range(cox_pipeline):
+    at = _calculator(cox_pipeline)
+    _fill(at, {"rad_score": 50.0})
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("rad_score" in w.value and "outside the training range" in w.value for w in at.warning)
+
+
+def test_registry_page_lists_compares_and_deletes(cox_pipeline):
+    registry.save(cox_pipeline.result.model, "first", **cox_pipeline.save_kwargs())
+    registry.save(cox_pipeline.result.model, "second", **cox_pipeline.save_kwargs())
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/5_model_registry.py").run()
+    assert not at.exception
+    assert at.dataframe[0].value["name"].tolist() == ["first", "second"]
+    assert at.dataframe[1].value.loc["c_index.train", "first"] == pytest.approx(
+        cox_pipeline.result.summary()["c_index"]["train"])
+    at.selectbox(key="registry_target").set_value("first").run()
+    assert at.button(key="registry_delete").disabled  # not confirmed yet: cannot delete
+    at.checkbox(key="registry_confirm").check().run()
+    at.button(key="registry_delete").click().run()
+    assert not at.exception
+    assert registry.list_models()["name"].tolist() == ["second"]
