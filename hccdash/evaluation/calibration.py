@@ -1,0 +1,55 @@
+"""Calibration of each model on each split.
+
+Cox: at each offered horizon t, predicted S(t) (``survfit(coxph, newdata)``) against the
+Kaplan-Meier S(t) within quantile groups of the prediction, with the KM "log" CI
+(:func:`hccdash.stats.calibration_survival`). Logistic: mean predicted probability against
+the observed proportion per decile group (Clopper-Pearson CI) and the Hosmer-Lemeshow test
+(groups cut at the deciles of the prediction, df = groups - 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hccdash import stats
+from hccdash.evaluation.predictions import Prediction
+from hccdash.settings import EvaluationSettings
+from hccdash.stats.calibration import hosmer_lemeshow_result
+
+
+def calibration_tables(predictions: Mapping[tuple[str, str], Prediction], horizons: Sequence[float],
+                       settings: EvaluationSettings) -> pd.DataFrame:
+    """Grouped observed vs predicted per model, split (and horizon for Cox). For Cox the
+    columns are on the event scale too: ``predicted_event`` = 1 - mean S(t),
+    ``observed_event`` = 1 - KM S(t)."""
+    parts = []
+    for (m, s), p in predictions.items():
+        if p.survival:
+            for h in horizons:
+                pred = p.surv[:, p.horizons.index(h)]
+                ok = np.isfinite(pred)
+                table = stats.calibration_survival(p.time[ok], p.event[ok], pred[ok], h,
+                                                   settings.calibration_groups, settings.ci_level)
+                parts.append(table.assign(model=m, split=s, horizon=float(h)))
+        else:
+            table = stats.calibration_binary(p.y, np.clip(p.prob, 1e-12, 1 - 1e-12), settings.hl_groups,
+                                             settings.ci_level)
+            parts.append(table.assign(model=m, split=s, horizon=np.nan))
+    if not parts:
+        return pd.DataFrame()
+    return pd.concat(parts, ignore_index=True)
+
+
+def hosmer_lemeshow_table(predictions: Mapping[tuple[str, str], Prediction], groups: int) -> pd.DataFrame:
+    """Hosmer-Lemeshow chi-square, df, p and groups used, per logistic model and split."""
+    rows = []
+    for (m, s), p in predictions.items():
+        if p.survival:
+            continue
+        result = hosmer_lemeshow_result(p.y, np.clip(p.prob, 1e-12, 1 - 1e-12), groups)
+        rows.append({"model": m, "split": s, "chisq": result.chisq, "df": result.df, "p": result.p,
+                     "groups": result.groups})
+    return pd.DataFrame(rows, columns=["model", "split", "chisq", "df", "p", "groups"])

@@ -1,0 +1,65 @@
+"""The combined model's nomogram as ``rms::nomogram`` lays it out, as a tick table.
+
+Axes, top to bottom: Points (0-100), one axis per model column (its training values
+set the ticks, the widest beta*x range spans 0-100: :func:`hccdash.stats.nomogram_axes`,
+centred linear predictor as cph), Total points, then the outcome axes: S(t) at each
+horizon for Cox (``survival_axis`` with S0(t) the survival at the centred lp = 0) or the
+ER probability for logistic (``probability_axis``). Every tick has ``x`` on the common
+0-100 drawing scale; total-points positions are rescaled by 100 / max total points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from hccdash import stats
+from hccdash.modeling.pipeline import RadiomicsNomogram
+
+OUTCOME_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+def _label(value) -> str:
+    return f"{value:g}" if isinstance(value, (int, float, np.floating, np.integer)) else str(value)
+
+
+def _baseline_at(model: RadiomicsNomogram, horizon: float, lp_shift: float) -> float:
+    """S(t) at the centred lp = 0: the survival at the training means raised to exp(shift)."""
+    table = model.baseline_survival_
+    idx = np.searchsorted(table["time"].to_numpy(), horizon, side="right") - 1
+    s_means = 1.0 if idx < 0 else float(table["survival"].to_numpy()[idx])
+    return s_means ** np.exp(lp_shift)
+
+
+def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons: Sequence[float]) -> pd.DataFrame:
+    """Long table: axis, order (top = 0), kind ('points', 'predictor', 'total', 'outcome'),
+    label, value, x (0-100)."""
+    fit = model.combined_.model_
+    design = model.combined_.design(model.clinical_design(train_frame), model.rad_score(train_frame)).dropna()
+    coef = {str(k): float(v) for k, v in fit.coef_.items()}
+    design.columns = [str(c) for c in design.columns]
+    survival = model.is_survival
+    intercept = 0.0 if survival else float(fit.intercept_)
+    nomo = stats.nomogram_axes(coef, design, intercept=intercept, centre=survival)
+    rows = [{"axis": "Points", "order": 0, "kind": "points", "label": f"{v:g}", "value": float(v), "x": float(v)}
+            for v in range(0, 101, 10)]
+    for k, (name, axis) in enumerate(nomo.axes.items(), start=1):
+        rows += [{"axis": name, "order": k, "kind": "predictor", "label": _label(v), "value": v, "x": float(p)}
+                 for v, p in zip(axis.values, axis.points)]
+    total_max = float(nomo.total_points.max())
+    order = len(nomo.axes) + 1
+    rows += [{"axis": "Total points", "order": order, "kind": "total", "label": f"{v:g}", "value": float(v),
+              "x": float(v) * 100 / total_max} for v in nomo.total_points]
+    if survival:
+        lp = fit.predict(design)
+        shift = float(np.mean(lp) - fit.means_.to_numpy() @ fit.coef_.to_numpy())
+        outcome = [stats.survival_axis(nomo, _baseline_at(model, h, shift), OUTCOME_TICKS,
+                                       f"{h:g}-month RFS probability") for h in horizons]
+    else:
+        outcome = [stats.probability_axis(nomo, OUTCOME_TICKS, "ER probability")]
+    for k, axis in enumerate(outcome, start=order + 1):
+        rows += [{"axis": axis.label, "order": k, "kind": "outcome", "label": f"{v:g}", "value": float(v),
+                  "x": float(p) * 100 / total_max} for v, p in zip(axis.values, axis.points)]
+    return pd.DataFrame(rows)

@@ -1,0 +1,125 @@
+"""The three models compared side by side and their predictions on each split.
+
+- ``clinical``: the clinical model of the pipeline (its Cox / logistic fit on the coded
+  clinical columns); absent when no clinical variable survived selection;
+- ``radiomics``: a Cox / logistic model of the rad-score alone, fitted on the TRAINING
+  rows (as the rad-score nomograms of the studies); absent when the rad-score is constant;
+- ``combined``: the pipeline's combined model (clinical columns + rad-score).
+
+Each gives the linear predictor (higher = earlier recurrence), S(t) at the horizons (Cox,
+``survfit(coxph, newdata)``) or P(ER) (logistic). Patients with a missing model input are
+left out of that model's evaluation only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from hccdash.evaluation.data import EvaluationInput, SplitData
+from hccdash.modeling import regression
+from hccdash.modeling.combined import RAD_SCORE
+from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.selection.target import binary_array, subset
+
+MODELS = ("clinical", "radiomics", "combined")
+
+
+@dataclass(frozen=True)
+class SubModel:
+    """One of :data:`MODELS`: its regression fit and how to build its columns from a frame."""
+
+    name: str
+    fit: object  # CoxModel | LogisticModel
+    design: Callable[[pd.DataFrame], pd.DataFrame]
+
+    @property
+    def family(self) -> str:
+        return "cox" if hasattr(self.fit, "predict_survival") else "logistic"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One model on one split (complete rows only)."""
+
+    model: str
+    split: str
+    family: str
+    ids: pd.Index
+    time: np.ndarray
+    event: np.ndarray
+    y: np.ndarray | None  # logistic: 0/1 outcome
+    lp: np.ndarray
+    horizons: tuple[float, ...]
+    surv: np.ndarray | None  # cox: n x len(horizons)
+    prob: np.ndarray | None  # logistic: P(event)
+
+    @property
+    def survival(self) -> bool:
+        return self.family == "cox"
+
+    def event_probability(self, horizon: float) -> np.ndarray:
+        """1 - S(horizon) (Cox; the horizon must be one of ``horizons``) or P(ER) (logistic)."""
+        if not self.survival:
+            return self.prob
+        return 1.0 - self.surv[:, self.horizons.index(horizon)]
+
+
+def rad_score_frame(model: RadiomicsNomogram, X: pd.DataFrame) -> pd.DataFrame:
+    """The rad-score as a one-column design."""
+    return pd.DataFrame({RAD_SCORE: model.rad_score(X).to_numpy(dtype=float)}, index=X.index)
+
+
+def _complete(design: pd.DataFrame) -> np.ndarray:
+    return design.notna().all(axis=1).to_numpy()
+
+
+def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, SubModel], list[str]]:
+    """(the available models, notes on the ones left out)."""
+    notes, found = [], {}
+    clinical = model.clinical_
+    if clinical is None or clinical.model_ is None:
+        notes.append("Clinical model: no clinical variable was selected, so it is not evaluated")
+    else:
+        found["clinical"] = SubModel("clinical", clinical.model_, model.clinical_design)
+    scores = rad_score_frame(model, train.frame)
+    rows = _complete(scores)
+    if np.ptp(scores[RAD_SCORE].to_numpy()[rows]) == 0:
+        notes.append("Radiomics model: the rad-score is constant (no feature selected), so it is not evaluated")
+    else:
+        fit = regression.fit(scores[rows], subset(train.y, rows), model.settings.model.ties)
+        found["radiomics"] = SubModel("radiomics", fit, lambda X: rad_score_frame(model, X))
+    combined = model.combined_
+    found["combined"] = SubModel(
+        "combined", combined.model_, lambda X: combined.design(model.clinical_design(X), model.rad_score(X)))
+    return {name: found[name] for name in MODELS if name in found}, notes
+
+
+def predict(sub: SubModel, split: SplitData, horizons: Sequence[float]) -> Prediction:
+    """``sub``'s predictions on ``split`` at ``horizons`` (Cox)."""
+    design = sub.design(split.frame)
+    rows = _complete(design)
+    design = design[rows]
+    horizons = tuple(float(h) for h in horizons)
+    survival = sub.family == "cox"
+    surv = sub.fit.predict_survival(design, list(horizons)) if survival and horizons else None
+    if survival and not horizons:
+        surv = np.empty((int(rows.sum()), 0))
+    return Prediction(
+        model=sub.name, split=split.name, family=sub.family, ids=split.ids[rows],
+        time=split.time[rows], event=split.event[rows],
+        y=None if survival else binary_array(subset(split.y, rows)).astype(float),
+        lp=np.asarray(sub.fit.predict(design), dtype=float), horizons=horizons if survival else (),
+        surv=surv, prob=None if survival else sub.fit.predict_proba(design),
+    )
+
+
+def all_predictions(data: EvaluationInput, horizons: Sequence[float]) -> tuple[dict[tuple[str, str], Prediction], list[str]]:
+    """Predictions keyed (model, split) for every available model and split, and notes."""
+    subs, notes = submodels(data.model, data.train)
+    out = {(name, split): predict(sub, data.splits[split], horizons) for name, sub in subs.items()
+           for split in data.splits}
+    return out, notes
