@@ -9,7 +9,7 @@ Public API (names resolved lazily from the module that implements them):
   ``EventCoding``, ``parse_event_values``, ``variables_table``, ``with_variables_table``;
 - import: ``validate_cohort``, ``import_cohort``, ``delete_cohort``, ``import_sample``,
   ``Report``, ``Problem``, ``ImportResult``;
-- reading back: ``load_cohort``, ``list_cohorts``, ``Cohort``; Table 1 is
+- reading back: ``load_cohort``, ``list_cohorts``, ``load_report``, ``Cohort``; Table 1 is
   ``hccdash.cohort.table1.table1(cohort)``.
 """
 
@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "Problem": "validate",
     "load_cohort": "load",
     "list_cohorts": "load",
+    "load_report": "load",
     "Cohort": "load",
 }
 

@@ -88,6 +88,11 @@ class EventCoding:
         return cls(tuple(data["event"]), tuple(data["censor"]))
 
 
+def distinct_codes(values: Iterable[object]) -> list[str]:
+    """The distinct normalised codes of an event column, sorted (for pickers)."""
+    return sorted({c for c in map(normalise_code, values) if c is not None})
+
+
 def parse_event_values(text: str) -> EventCoding:
     """``"EVENT,CENSOR"`` (alternatives within a side separated by ``|``), e.g. ``"yes|y,no|n"``."""
     parts = [p.strip() for p in str(text).split(",")]

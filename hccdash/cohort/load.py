@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hccdash.cohort.validate import Report
 from hccdash.store import Store
 
 
@@ -90,3 +91,12 @@ def load_cohort(name: str, store: Store | None = None) -> Cohort:
         fingerprint=str(meta["fingerprint"].iloc[0]),
         split_spec=json.loads(split) if isinstance(split, str) else {},
     )
+
+
+def load_report(name: str, store: Store | None = None) -> Report:
+    """The validation report stored with cohort ``name`` at its import."""
+    store = store or Store()
+    rows = store.query("SELECT report FROM cohorts WHERE name = ?", [name])
+    if rows.empty:
+        raise ValueError(f"No cohort named '{name}'; stored cohorts: {list_cohorts(store) or 'none'}")
+    return Report.from_records(json.loads(rows["report"].iloc[0] or "[]"))

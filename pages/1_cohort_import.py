@@ -1,0 +1,252 @@
+"""Cohort import: clinical table, column mapping, images, split, validation, import, Table 1."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from hccdash import overview
+from hccdash.cohort import (
+    EventCoding, delete_cohort, guess_mapping, import_cohort, list_cohorts, load_cohort, load_report, read_manifest,
+    read_table, remap, scan_folder, sheet_names, validate_cohort, variables_table, with_variables_table,
+)
+from hccdash.cohort.events import distinct_codes
+from hccdash.cohort.mapping import KINDS, natural_levels
+from hccdash.cohort.table1 import table1
+from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
+
+NONE = "(none)"
+DEFAULTS, SPLIT = CohortSettings(), SplitSettings()
+MAPPING_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name")
+
+
+@st.cache_data(show_spinner=False)
+def _table(source: str | bytes, filename: str, sheet: str | None, stamp: int):
+    return read_table(source, filename=filename, sheet=sheet)
+
+
+@st.cache_data(show_spinner=False)
+def _sheets(source: str | bytes, filename: str, stamp: int) -> list[str]:
+    return sheet_names(source, filename)
+
+
+@st.cache_data(show_spinner=False)
+def _table1(name: str, fingerprint: str):
+    return table1(load_cohort(name))
+
+
+def _source(label: str, key: str, types: list[str]) -> tuple[str | bytes | None, str, int]:
+    """(path or bytes, file name, modification stamp) from an upload or a typed path."""
+    mode = st.radio(f"{label} from", ["Upload", "Path"], key=f"{key}_mode", horizontal=True)
+    if mode == "Upload":
+        upload = st.file_uploader(label, type=types, key=f"{key}_upload")
+        return (upload.getvalue(), upload.name, 0) if upload else (None, "", 0)
+    path = st.text_input(f"{label} path", key=f"{key}_path").strip()
+    if not path:
+        return None, "", 0
+    if not Path(path).expanduser().is_file():
+        st.error(f"{path} does not exist")
+        return None, "", 0
+    return path, Path(path).name, os.stat(Path(path).expanduser()).st_mtime_ns
+
+
+def _images():
+    """The image entries (manifest or folder scan) or None."""
+    mode = st.radio("Images", ["None", "Manifest", "Folder scan"], key="ci_images", horizontal=True)
+    if mode == "Manifest":
+        source, name, _ = _source("Manifest (CSV/XLSX: patient_id, phase, image, mask[, reader])", "ci_manifest",
+                                  ["csv", "xlsx"])
+        base = None
+        if isinstance(source, bytes):
+            base = st.text_input("Folder the manifest's relative paths start from", key="ci_manifest_base").strip()
+            if not base:
+                return None
+        return read_manifest(source, base_dir=base, filename=name) if source is not None else None
+    if mode == "Folder scan":
+        folder = st.text_input("Image folder", key="ci_scan_folder").strip()
+        cols = st.columns(2)
+        image_pattern = cols[0].text_input("Image pattern", DEFAULTS.image_pattern, key="ci_image_pattern")
+        mask_pattern = cols[1].text_input("Mask pattern", DEFAULTS.mask_pattern, key="ci_mask_pattern")
+        st.caption("Fields: `{patient_id}` (no `/`), `{phase}` (letters, digits, `-`), `{reader}` (digits; none = 1), "
+                   "`*` (anything but `/`); `/` separates folders; a matching folder is read as a DICOM series.")
+        return scan_folder(folder, image_pattern, mask_pattern) if folder else None
+    return None
+
+
+def _split(centres: list[str]) -> SplitSettings:
+    methods = ["random", "centre", "none"]
+    method = st.radio("Split", methods, index=methods.index(SPLIT.method), key="ci_split", horizontal=True,
+                      help="random: stratified by event; centre: external validation on the chosen centre(s)")
+    cols = st.columns(3)
+    seed = cols[0].number_input("Seed", value=SPLIT.seed, step=1, key="ci_seed", disabled=method != "random")
+    fraction = cols[1].slider("Training fraction", 0.5, 0.9, SPLIT.train_fraction, 0.05, key="ci_fraction",
+                              disabled=method != "random")
+    validation = cols[2].multiselect("Validation centre(s)", centres, key="ci_validation_centres",
+                                     disabled=method != "centre")
+    return SplitSettings(method=method, seed=int(seed), train_fraction=float(fraction), validation_centres=tuple(validation))
+
+
+def _show_report(report, key: str) -> None:
+    st.write(f"**{len(report.errors)} error(s)**, {len(report.warnings)} warning(s): "
+             + ("import refused." if report.errors else "import allowed."))
+    if report.problems:
+        frame = report.to_frame()
+        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.download_button("Download report (CSV)", frame.to_csv(index=False), "validation_report.csv", "text/csv", key=key)
+
+
+def import_section() -> None:
+    st.subheader("1. Clinical table")
+    source, filename, stamp = _source("Clinical table (CSV/XLSX)", "ci_clinical", ["csv", "xlsx", "xlsm"])
+    if source is None:
+        st.info("Upload a clinical table or give its path.")
+        return
+    sheets = _sheets(source, filename, stamp)
+    sheet = st.selectbox("Sheet", sheets, key="ci_sheet") if sheets else None
+    try:
+        table = _table(source, filename, sheet, stamp)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    with st.expander(f"{filename}: {len(table)} rows, {len(table.columns)} columns"):
+        st.dataframe(table.head(50), use_container_width=True)
+
+    signature = (filename, tuple(table.columns))
+    if st.session_state.get("ci_signature") != signature:  # a new table: forget the old table's mapping widgets
+        for key in MAPPING_KEYS:
+            st.session_state.pop(key, None)
+        st.session_state["ci_signature"] = signature
+    guessed = guess_mapping(table)
+    columns = list(table.columns)
+
+    st.subheader("2. Column mapping")
+    cols = st.columns(5)
+    id_col = cols[0].selectbox("Patient id", columns, index=columns.index(guessed.id_col), key="ci_id")
+    time_col = cols[1].selectbox("Time", columns, index=columns.index(guessed.time_col), key="ci_time")
+    units = list(TIME_UNITS_IN_MONTHS)
+    time_unit = cols[2].selectbox("Time unit", units, index=units.index(guessed.time_unit), key="ci_unit")
+    event_col = cols[3].selectbox("Event", columns, index=columns.index(guessed.event_col), key="ci_event")
+    centre_options = [NONE, *columns]
+    centre = cols[4].selectbox("Centre", centre_options, index=centre_options.index(guessed.centre_col or NONE),
+                               key="ci_centre")
+    centre_col = None if centre == NONE else centre
+    try:
+        mapping = remap(table, guessed, id_col=id_col, time_col=time_col, time_unit=time_unit, event_col=event_col,
+                        centre_col=centre_col)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    codes = distinct_codes(table[event_col])
+    coding = mapping.event_coding
+    cols = st.columns(2)
+    event_codes = cols[0].multiselect("Codes meaning event (recurrence)", codes, key=f"ci_event_codes_{event_col}",
+                                      default=[c for c in (coding.event if coding else ()) if c in codes])
+    censor_codes = cols[1].multiselect("Codes meaning censored", codes, key=f"ci_censor_codes_{event_col}",
+                                       default=[c for c in (coding.censor if coding else ()) if c in codes])
+    try:
+        coding = EventCoding(tuple(event_codes), tuple(censor_codes))
+    except ValueError as exc:
+        st.warning(str(exc))
+        coding = None
+    st.caption("Variables: choose the predictors and their type; order the levels of ordinal ones (separated by |).")
+    edited = st.data_editor(
+        variables_table(mapping),
+        key=f"ci_variables_{id_col}_{time_col}_{event_col}_{centre_col}",
+        hide_index=True, use_container_width=True, disabled=["name"],
+        column_config={
+            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
+            "predictor": st.column_config.CheckboxColumn("predictor"),
+            "levels": st.column_config.TextColumn("levels (in order, | between)"),
+        },
+    )
+    try:
+        mapping = with_variables_table(remap(table, mapping, event_coding=coding), edited)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+
+    st.subheader("3. Images")
+    try:
+        entries = _images()
+    except (ValueError, FileNotFoundError) as exc:
+        st.error(str(exc))
+        return
+    if entries is not None:
+        st.caption(f"{len(entries)} image rows found.")
+    label = st.number_input("Mask label (0 = automatic: label 1 if present, else the only / largest)", min_value=0,
+                            value=0, step=1, key="ci_label")
+
+    st.subheader("4. Split")
+    centres = list(natural_levels(table[centre_col])) if centre_col else []
+    split = _split(centres)
+
+    st.subheader("5. Validate and import")
+    cols = st.columns([2, 1])
+    name = cols[0].text_input("Cohort name", value=Path(filename).stem, key="ci_name")
+    replace = cols[1].checkbox("Replace a stored cohort of this name", key="ci_replace")
+    cols = st.columns(2)
+    validate, do_import = cols[0].button("Validate", key="ci_validate"), cols[1].button("Import", type="primary", key="ci_import")
+    options = dict(images=entries, split=split, label=int(label) or None, source=filename)
+    if validate:
+        with st.status("Validating ...", expanded=False) as status:
+            bar = st.progress(0.0)
+            result = validate_cohort(table, mapping, progress=lambda d, t, m: bar.progress(d / max(t, 1), m), **options)
+            status.update(label=f"Validated: {result.n_patients} patients, {result.n_events} events, "
+                          f"{len(result.images)} usable images", state="complete" if result.report.ok else "error")
+        _show_report(result.report, "ci_report_download")
+    if do_import:
+        with st.status("Importing ...", expanded=True) as status:
+            bar = st.progress(0.0)
+            try:
+                result = import_cohort(name, table, mapping, replace=replace,
+                                       progress=lambda d, t, m: bar.progress(d / max(t, 1), m), **options)
+            except ValueError as exc:
+                status.update(label=str(exc), state="error")
+                return
+            status.update(label=result.summary(), state="complete" if result.ok else "error")
+        (st.success if result.ok else st.error)(result.summary())
+        if result.ok:
+            st.session_state["cohort"] = result.name
+        _show_report(result.report, "ci_import_report_download")
+
+
+def cohorts_section() -> None:
+    summary = overview.cohort_summary()
+    if summary.empty:
+        st.info("No cohort stored yet.")
+        return
+    st.dataframe(summary, hide_index=True, use_container_width=True)
+    st.download_button("Download list (CSV)", summary.to_csv(index=False), "cohorts.csv", "text/csv", key="ci_list_csv")
+    names = list_cohorts()
+    current = st.session_state.get("cohort")
+    if current in names and st.session_state.get("ci_selected") != current:  # e.g. just imported, or chosen elsewhere
+        st.session_state["ci_selected"] = current
+    name = st.selectbox("Cohort", names, key="ci_selected")
+    st.session_state["cohort"] = name
+    cohort = load_cohort(name)
+    st.subheader(f"Table 1: {name}")
+    st.caption("Continuous: mean (SD) and Welch t-test when both groups pass Shapiro-Wilk (p > 0.05), else median [IQR] "
+               "and Mann-Whitney U. Categorical: n (%) and chi-squared (Yates for 2 x 2), or Fisher's exact test when "
+               "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
+    baseline = _table1(name, cohort.fingerprint)
+    st.dataframe(baseline, hide_index=True, use_container_width=True)
+    st.download_button("Download Table 1 (CSV)", baseline.to_csv(index=False), f"table1_{name}.csv", "text/csv",
+                       key="ci_table1_csv")
+    with st.expander("Import report"):
+        _show_report(load_report(name), "ci_stored_report_csv")
+    with st.expander("Delete this cohort"):
+        confirm = st.checkbox(f"Yes, delete '{name}' with its patients, variables and images", key="ci_confirm_delete")
+        if st.button("Delete", disabled=not confirm, key="ci_delete"):
+            delete_cohort(name)
+            st.session_state["cohort"] = None
+            st.rerun()
+
+
+st.title("Cohort import")
+import_tab, cohorts_tab = st.tabs(["Import a cohort", "Stored cohorts and Table 1"])
+with import_tab:
+    import_section()
+with cohorts_tab:
+    cohorts_section()
