@@ -57,6 +57,11 @@ class ModelInputs:
         """Clinical predictor names."""
         return [str(c) for c in self.clinical.columns]
 
+    @property
+    def continuous_variables(self) -> list[str]:
+        """Numeric clinical predictors (those that can be dichotomised)."""
+        return [str(c) for c in self.clinical.columns if pd.api.types.is_numeric_dtype(self.clinical[c])]
+
 
 def load_model_inputs(cohort: str, settings: Settings | None = None, source: str | None = None) -> ModelInputs:
     """A stored cohort's model inputs (features of the extraction ``settings`` or an imported
@@ -96,6 +101,30 @@ class BuildResult:
     def warnings(self) -> list[str]:
         """Guardrail messages (null model, flat CV curve, EPV, ...)."""
         return list(self.notes) + self.model.warnings_
+
+    @property
+    def lasso(self):
+        """The LASSO step of a single signature (None for per-phase fusion or no feature)."""
+        return getattr(self.model.radiomics_, "lasso_", None)
+
+    def funnel_text(self) -> str:
+        """The funnel in one line: "all features 4000 -> ICC 3500 -> ... -> LASSO 12"."""
+        funnel = self.model.radiomics_.funnel_
+        return " → ".join(f"{label} {n}" for label, n in zip(funnel["label"], funnel["features"]))
+
+    def coefficient_table(self) -> pd.DataFrame:
+        """Selected features: coefficient (z-scored), training mean and sd."""
+        return self.model.radiomics_.standardisation_table()
+
+    def c_index_table(self) -> pd.DataFrame:
+        """C-index (AUC for ER) of the radiomics, clinical and combined models on each split."""
+        return self.c_index.rename_axis("model").reset_index()
+
+    def lr_test_table(self) -> pd.DataFrame:
+        """Likelihood-ratio test of the combined model against the clinical one."""
+        chisq, df, p = self.model.combined_.lr_test_
+        return pd.DataFrame({"test": ["combined vs clinical"], "chisq": [chisq], "df": [df], "p": [p],
+                             "EPV": [self.model.combined_.epv_]})
 
     def summary(self) -> dict:
         """JSON-ready summary: selected features, coefficients, C-index per split."""
@@ -216,3 +245,17 @@ class ModelBuilder:
         scores = model.scores(self.frame(ids, variables))
         y = self.target(outcome, ids)
         return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
+
+    def save(self, result: BuildResult, name: str, notes: str = "") -> str:
+        """Save a build result's model in the registry (hccdash.registry); returns its name."""
+        try:
+            from hccdash.registry import registry
+        except ModuleNotFoundError as exc:
+            raise ValueError(f"The model registry is not available ({exc})") from exc
+        train = result.train_index
+        patients = self.inputs.patients.loc[train]
+        record = registry.save(result.model, name, notes, cohort=self.inputs.name or None,
+                               metrics={"c_index": result.summary()["c_index"]},
+                               data=self.frame(train, result.clinical_vars),
+                               time=patients["time"], event=patients["event"])
+        return record.name

@@ -165,26 +165,13 @@ def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     return ModelInputs(features.loc[common], clinical.loc[common], patients, None, args.features.stem)
 
 
-def save_to_registry(name: str, result, inputs: ModelInputs) -> str:
-    """Save the fitted model in the registry; a clear error when there is no registry."""
-    try:
-        from hccdash.registry import registry
-    except ModuleNotFoundError as exc:
-        raise ValueError(f"--save-as: the model registry is not available ({exc})") from exc
-    train = result.train_index
-    record = registry.save(result.model, name, cohort=inputs.name or None,
-                           metrics={"c_index": result.summary()["c_index"]},
-                           data=pd.concat([inputs.features.loc[train], inputs.clinical.loc[train]], axis=1),
-                           time=inputs.patients.loc[train, "time"], event=inputs.patients.loc[train, "event"])
-    return record.name
-
-
 def run(args: argparse.Namespace) -> int:
     """Fit, write model.joblib and summary.json, optionally register; exit code."""
     settings = apply_options(read_settings(args.settings), args)
     inputs = make_inputs(args, settings)
     variables = list(inputs.clinical.columns)
-    result = ModelBuilder(inputs).build(settings, clinical_vars=variables)
+    builder = ModelBuilder(inputs)
+    result = builder.build(settings, clinical_vars=variables)
     args.out.mkdir(parents=True, exist_ok=True)
     joblib.dump(result.model, args.out / MODEL_FILE)
     summary = result.summary()
@@ -195,5 +182,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"selected {len(summary['selected_features'])} feature(s); C-index train {c['train']}, "
           f"validation {c['validation']}; wrote {args.out / MODEL_FILE} and {args.out / SUMMARY_FILE}")
     if args.save_as:
-        print(f"saved in the registry as '{save_to_registry(args.save_as, result, inputs)}'")
+        print(f"saved in the registry as '{builder.save(result, args.save_as)}'")
     return 0

@@ -48,7 +48,8 @@ def epv_warning(events: int, n_terms: int, threshold: float) -> str | None:
 
 class CombinedModel(BaseEstimator):
     """Clinical columns + rad-score; fitted attributes ``model_``, ``clinical_model_``,
-    ``table_``, ``lr_test_`` (chisq, df, p), ``vif_``, ``epv_``, ``warnings_``."""
+    ``table_``, ``lr_test_`` (chisq, df, p; NaN without a rad-score term), ``vif_``, ``epv_``,
+    ``warnings_``."""
 
     def __init__(self, ties: str = _DEFAULTS.ties, level: float = EvaluationSettings().ci_level,
                  epv_threshold: float = _DEFAULTS.epv_warning):
@@ -57,24 +58,41 @@ class CombinedModel(BaseEstimator):
         self.epv_threshold = epv_threshold
 
     def fit(self, clinical: pd.DataFrame, rad_score, y):
-        """Fit on the training rows: ``clinical`` = the clinical model's columns (may be empty)."""
+        """Fit on the training rows: ``clinical`` = the clinical model's columns (may be empty).
+
+        A rad-score constant on the training rows (a null signature) is left out with a
+        warning; with no column left the model is the null model (``model_`` None)."""
         frame = clinical.copy()
         frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
         rows = frame.notna().all(axis=1).to_numpy()
         target = np.asarray(y)[rows]
         self.family_ = regression.family_of(y)
+        self.warnings_ = []
+        if np.ptp(frame.loc[rows, RAD_SCORE].to_numpy()) == 0:
+            frame = frame.drop(columns=RAD_SCORE)
+            self.warnings_.append("The rad-score is constant (null signature): the combined model holds the "
+                                  "clinical terms only")
         self.columns_ = list(frame.columns)
         self.clinical_columns_ = list(clinical.columns)
-        self.model_ = regression.fit(frame[rows], target, self.ties)
-        self.clinical_model_ = (regression.fit(clinical[rows], target, self.ties)
-                                if self.clinical_columns_ else None)
-        self.lr_test_ = lr_test_against(self.clinical_model_, self.model_)
-        self.vif_ = (stats.vif(frame[rows]) if frame.shape[1] > 1
-                     else pd.Series(1.0, index=frame.columns, name="vif"))
         self.n_used_ = int(rows.sum())
         self.events_ = n_events(target)
+        if not self.columns_:
+            self.model_, self.clinical_model_ = None, None
+            self.lr_test_ = (float("nan"), 0, float("nan"))
+            self.vif_ = pd.Series(dtype=float, name="vif")
+            self.epv_ = float("nan")
+            self.table_ = pd.DataFrame(columns=["column", "coef", "se", "p", "VIF"])
+            self.warnings_.append("No predictor is left: the combined model is the null model")
+            return self
+        self.model_ = regression.fit(frame[rows], target, self.ties)
+        self.clinical_model_ = (regression.fit(clinical[rows], target, self.ties)
+                                if self.clinical_columns_ and RAD_SCORE in self.columns_ else None)
+        self.lr_test_ = (lr_test_against(self.clinical_model_, self.model_) if RAD_SCORE in self.columns_
+                         else (float("nan"), 0, float("nan")))
+        self.vif_ = (stats.vif(frame[rows]) if frame.shape[1] > 1
+                     else pd.Series(1.0, index=frame.columns, name="vif"))
         self.epv_ = self.events_ / len(self.columns_)
-        self.warnings_ = [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold)] if w]
+        self.warnings_ += [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold)] if w]
         for message in self.warnings_:
             warnings.warn(message, UserWarning, stacklevel=2)
         self.table_ = regression.table(self.model_, self.family_, self.level).rename_axis("column").reset_index()
@@ -83,11 +101,14 @@ class CombinedModel(BaseEstimator):
 
     def design(self, clinical: pd.DataFrame, rad_score) -> pd.DataFrame:
         """The combined model's columns for new rows."""
-        check_is_fitted(self, "model_")
+        check_is_fitted(self, "columns_")
         frame = clinical[self.clinical_columns_].copy()
         frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
-        return frame
+        return frame[self.columns_]
 
     def predict(self, clinical: pd.DataFrame, rad_score) -> np.ndarray:
-        """Linear predictor (NaN where a value is missing)."""
-        return regression.linear_predictor(self.model_, self.design(clinical, rad_score))
+        """Linear predictor (NaN where a value is missing; 0 for the null model)."""
+        design = self.design(clinical, rad_score)
+        if self.model_ is None:
+            return np.zeros(len(design))
+        return regression.linear_predictor(self.model_, design)

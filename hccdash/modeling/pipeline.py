@@ -150,6 +150,8 @@ class RadiomicsNomogram(BaseEstimator):
         check_is_fitted(self, "combined_")
         if self.family_ != "cox":
             raise ValueError("predict_survival needs the RFS (Cox) endpoint; use predict_proba for ER")
+        if self.combined_.model_ is None:
+            raise ValueError("The combined model is the null model (no predictor): no survival curve to predict")
         design = self.combined_.design(self.clinical_design(X), self.rad_score(X))
         times = np.atleast_1d(np.asarray(times, dtype=float))
         rows = design.notna().all(axis=1).to_numpy()
@@ -173,6 +175,8 @@ class RadiomicsNomogram(BaseEstimator):
     def baseline_survival_(self) -> pd.DataFrame:
         """Baseline survival of the combined Cox model (covariates at their training means)."""
         check_is_fitted(self, "combined_")
+        if self.combined_.model_ is None:
+            raise ValueError("The combined model is the null model: it has no fitted baseline")
         return self.combined_.model_.baseline_survival_
 
     def scores(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,8 @@ tests and ``bench/model.py``: a known truth to recover, no store needed.
 Features are noisy copies of ``n_latent`` latent factors spread over three phases; the
 hazard depends on latent factors 0 and 1 and on AFP (log) and BCLC stage. Times are in
 months with uniform censoring; 70% of patients are training (seeded), and the first
-``n_repeat`` training patients have a second reader (features + small noise).
+``n_repeat`` training patients have a second reader (features + noise of a per-feature
+size, so the ICCs spread from about 0.5 to 1).
 """
 
 from __future__ import annotations
@@ -45,5 +46,6 @@ def synthetic_inputs(n: int = 150, p: int = 300, seed: int = 0, n_latent: int = 
     patients = pd.DataFrame({"time": time.round(2), "event": (event_time <= censor).astype(int),
                              "split": split}, index=ids)
     repeat_ids = ids[split == "train"][:n_repeat]
-    second = features.loc[repeat_ids] + 0.3 * noise * rng.normal(size=(len(repeat_ids), p))
+    reader_noise = rng.uniform(0.05, 1.2, p) * noise  # ICCs from about 0.5 to 1
+    second = features.loc[repeat_ids] + reader_noise * rng.normal(size=(len(repeat_ids), p))
     return ModelInputs(features, clinical, patients, (features.loc[repeat_ids], second), "synthetic")

@@ -1,0 +1,100 @@
+"""The model-building page's controls <-> :class:`~hccdash.settings.Settings`.
+
+The page keeps each control's value in ``st.session_state`` under the keys of
+:data:`KEYS`; :func:`controls_from_settings` gives those values for a settings object
+(defaults, or a study preset), :func:`settings_from_controls` the settings for the values.
+A switched-off filter maps to its ``None`` / ``False`` setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hccdash.settings import SelectionSettings, Settings
+
+_DEFAULT_SELECTION = SelectionSettings()
+KEYS = (
+    "mb_endpoint", "mb_horizon", "mb_phases", "mb_fusion",
+    "mb_icc_on", "mb_icc", "mb_icc_kind", "mb_icc_missing", "mb_variance_on",
+    "mb_univariate_on", "mb_univariate_p", "mb_univariate_test",
+    "mb_corr_on", "mb_corr", "mb_corr_method", "mb_mrmr_on", "mb_mrmr_k", "mb_rf_on", "mb_rf_k",
+    "mb_folds", "mb_loo", "mb_clinical", "mb_force_in", "mb_force_out", "mb_dichotomise", "mb_p_in", "mb_p_out",
+)
+
+
+def controls_from_settings(settings: Settings, phases: Sequence[str], variables: Sequence[str]) -> dict[str, Any]:
+    """Control values showing ``settings`` for a cohort with these phases and clinical variables."""
+    s, m = settings.selection, settings.model
+    known = set(variables)
+    chosen = list(variables) if m.clinical_variables is None else [v for v in m.clinical_variables if v in known]
+    return {
+        "mb_endpoint": m.endpoint,
+        "mb_horizon": float(m.er_horizon_months),
+        "mb_phases": [p for p in (s.phases or phases) if p in set(phases)] or list(phases),
+        "mb_fusion": s.fusion,
+        "mb_icc_on": s.icc_threshold is not None,
+        "mb_icc": float(s.icc_threshold if s.icc_threshold is not None else _DEFAULT_SELECTION.icc_threshold),
+        "mb_icc_kind": s.icc_kind,
+        "mb_icc_missing": s.icc_missing,
+        "mb_variance_on": bool(s.variance_filter),
+        "mb_univariate_on": s.univariate_p is not None,
+        "mb_univariate_p": float(s.univariate_p if s.univariate_p is not None else _DEFAULT_SELECTION.univariate_p),
+        "mb_univariate_test": s.univariate_test,
+        "mb_corr_on": s.correlation_threshold is not None,
+        "mb_corr": float(s.correlation_threshold if s.correlation_threshold is not None
+                         else _DEFAULT_SELECTION.correlation_threshold),
+        "mb_corr_method": s.correlation_method,
+        "mb_mrmr_on": s.mrmr_k is not None,
+        "mb_mrmr_k": int(s.mrmr_k if s.mrmr_k is not None else _DEFAULT_SELECTION.mrmr_k),
+        "mb_rf_on": s.rf_k is not None,
+        "mb_rf_k": int(s.rf_k if s.rf_k is not None else 25),
+        "mb_folds": int(s.lasso_folds) if s.lasso_folds != "loo" else int(_DEFAULT_SELECTION.lasso_folds),
+        "mb_loo": s.lasso_folds == "loo",
+        "mb_clinical": chosen,
+        "mb_force_in": [v for v in m.clinical_force_in if v in known],
+        "mb_force_out": [v for v in m.clinical_force_out if v in known],
+        "mb_dichotomise": [v for v in m.clinical_dichotomise if v in known],
+        "mb_p_in": float(m.clinical_p_in),
+        "mb_p_out": float(m.clinical_p_out),
+    }
+
+
+def settings_from_controls(values: Mapping[str, Any], base: Settings | None = None) -> Settings:
+    """Settings for the control values (other settings from ``base``)."""
+    base = base or Settings()
+    v = dict(values)
+    selection = dataclasses.replace(
+        base.selection,
+        icc_threshold=float(v["mb_icc"]) if v["mb_icc_on"] else None,
+        icc_kind=v["mb_icc_kind"],
+        icc_missing=v["mb_icc_missing"],
+        variance_filter=bool(v["mb_variance_on"]),
+        univariate_p=float(v["mb_univariate_p"]) if v["mb_univariate_on"] else None,
+        univariate_test=v["mb_univariate_test"],
+        correlation_threshold=float(v["mb_corr"]) if v["mb_corr_on"] else None,
+        correlation_method=v["mb_corr_method"],
+        mrmr_k=int(v["mb_mrmr_k"]) if v["mb_mrmr_on"] else None,
+        rf_k=int(v["mb_rf_k"]) if v["mb_rf_on"] else None,
+        lasso_folds="loo" if v["mb_loo"] else int(v["mb_folds"]),
+        phases=tuple(v["mb_phases"]),
+        fusion=v["mb_fusion"],
+    )
+    model = dataclasses.replace(
+        base.model,
+        endpoint=v["mb_endpoint"],
+        er_horizon_months=float(v["mb_horizon"]),
+        clinical_variables=tuple(v["mb_clinical"]),
+        clinical_force_in=tuple(x for x in v["mb_force_in"] if x in v["mb_clinical"]),
+        clinical_force_out=tuple(x for x in v["mb_force_out"] if x in v["mb_clinical"]),
+        clinical_dichotomise=tuple(x for x in v["mb_dichotomise"] if x in v["mb_clinical"]),
+        clinical_p_in=float(v["mb_p_in"]),
+        clinical_p_out=float(v["mb_p_out"]),
+    )
+    return dataclasses.replace(base, selection=selection, model=model)
+
+
+def with_lambda(settings: Settings, lam: str | float) -> Settings:
+    """The settings with another LASSO lambda."""
+    return dataclasses.replace(settings, selection=dataclasses.replace(settings.selection, lasso_lambda=lam))

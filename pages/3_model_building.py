@@ -1,0 +1,239 @@
+"""Model building: filters, LASSO rad-score, clinical and combined models, with live sliders."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hccdash.charts import model as charts
+from hccdash.charts.calculator import png, svg
+from hccdash.cohort import list_cohorts
+from hccdash.extraction.features_io import imported_sources
+from hccdash.jobs import cancel_job, job_status
+from hccdash.modeling import stability_job
+from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.modeling.controls import KEYS, controls_from_settings, settings_from_controls, with_lambda
+from hccdash.modeling.presets import TITLES, preset
+from hccdash.settings import Settings
+
+EXTRACTED = "extracted features (default settings)"
+
+st.title("Model building")
+st.caption("Filters → z-score → LASSO rad-score, clinical model and combined model, all fitted on the "
+           "training split. Expensive steps are cached: moving a slider refits only what depends on it.")
+
+
+@st.cache_resource(show_spinner="Loading the cohort's features…", max_entries=4)
+def get_builder(cohort: str, source: str | None) -> ModelBuilder:
+    """One cached builder (stage cache) per cohort and feature source."""
+    return ModelBuilder(load_model_inputs(cohort, source=source))
+
+
+def download_chart(chart, name: str, key: str) -> None:
+    """PNG and SVG buttons for a chart (rendered only when clicked)."""
+    left, right = st.columns(2)
+    left.download_button("PNG", lambda: png(chart), f"{name}.png", "image/png", key=f"{key}_png")
+    right.download_button("SVG", lambda: svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
+
+
+def table(frame, name: str, key: str) -> None:
+    """A table with its CSV download."""
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button("CSV", frame.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_csv")
+
+
+cohorts = list_cohorts()
+if not cohorts:
+    st.info("No cohort yet: import one on **Cohort import** first.")
+    st.stop()
+current = st.session_state.get("cohort")
+cohort = st.selectbox("Cohort", cohorts, index=cohorts.index(current) if current in cohorts else 0, key="mb_cohort")
+sources = [EXTRACTED, *imported_sources(cohort)]
+source = st.selectbox("Features", sources, index=len(sources) - 1 if len(sources) > 1 else 0, key="mb_source")
+try:
+    builder = get_builder(cohort, None if source == EXTRACTED else source)
+except ValueError as exc:
+    st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
+    st.stop()
+inputs = builder.inputs
+
+defaults = controls_from_settings(Settings(), inputs.phases, inputs.clinical_variables)
+for key in KEYS:
+    st.session_state.setdefault(key, defaults[key])
+
+
+def apply_preset(name: str) -> None:
+    """Set every control to a study preset."""
+    values = controls_from_settings(preset(name, inputs.phases, inputs.clinical_variables), inputs.phases,
+                                    inputs.clinical_variables)
+    st.session_state.update(values)
+    st.session_state["mb_lambda_rule"] = preset(name).selection.lasso_lambda
+
+
+st.markdown("**Study presets** (METHODS.md)")
+for column, name in zip(st.columns(len(TITLES)), TITLES):
+    column.button(name, help=TITLES[name], on_click=apply_preset, args=(name,), key=f"mb_preset_{name}",
+                  width="stretch")
+
+with st.sidebar:
+    st.header("Endpoint")
+    st.radio("Endpoint", ["rfs", "er"], key="mb_endpoint", horizontal=True,
+             format_func={"rfs": "RFS (Cox)", "er": "Early recurrence (logistic)"}.get)
+    st.number_input("ER horizon (months)", 1.0, 120.0, step=1.0, key="mb_horizon",
+                    disabled=st.session_state["mb_endpoint"] != "er")
+    st.multiselect("Phases", inputs.phases, key="mb_phases")
+    st.radio("Multi-phase fusion", ["lasso", "scores"], key="mb_fusion", horizontal=True,
+             format_func={"lasso": "one LASSO", "scores": "per-phase scores"}.get)
+    st.header("Filters")
+    st.toggle("ICC filter", key="mb_icc_on", disabled=inputs.repeats is None,
+              help="Needs repeat segmentations (reader 2)")
+    st.selectbox("ICC kind", ["ICC2_1", "ICC3_1"], key="mb_icc_kind")
+    st.selectbox("Features without repeat data", ["keep", "drop"], key="mb_icc_missing")
+    st.toggle("Zero / near-zero variance", key="mb_variance_on")
+    st.toggle("Univariate test", key="mb_univariate_on")
+    st.selectbox("Test", ["auto", "mannwhitney", "anova"], key="mb_univariate_test")
+    st.number_input("p threshold", 0.001, 1.0, step=0.01, key="mb_univariate_p")
+    st.toggle("Correlation filter", key="mb_corr_on")
+    st.selectbox("Correlation", ["spearman", "pearson"], key="mb_corr_method")
+    st.toggle("mRMR", key="mb_mrmr_on")
+    st.toggle("Random-forest importance", key="mb_rf_on")
+    st.number_input("Forest top k", 1, 200, key="mb_rf_k")
+    st.header("LASSO")
+    st.number_input("CV folds", 3, 20, key="mb_folds")
+    st.checkbox("Leave-one-out CV", key="mb_loo")
+    st.header("Clinical model")
+    st.multiselect("Clinical variables", inputs.clinical_variables, key="mb_clinical")
+    st.multiselect("Force in", st.session_state["mb_clinical"], key="mb_force_in")
+    st.multiselect("Force out", st.session_state["mb_clinical"], key="mb_force_out")
+    st.multiselect("Dichotomise at the log-rank cut-off",
+                   [v for v in inputs.continuous_variables if v in st.session_state["mb_clinical"]],
+                   key="mb_dichotomise")
+    st.number_input("Screen p_in", 0.001, 1.0, step=0.01, key="mb_p_in")
+    st.number_input("Keep p_out", 0.001, 1.0, step=0.01, key="mb_p_out")
+
+sliders = st.columns(3)
+sliders[0].slider("ICC threshold", 0.0, 1.0, step=0.05, key="mb_icc",
+                  disabled=not st.session_state["mb_icc_on"] or inputs.repeats is None)
+sliders[1].slider("Correlation threshold", 0.5, 1.0, step=0.01, key="mb_corr",
+                  disabled=not st.session_state["mb_corr_on"])
+sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_state["mb_mrmr_on"])
+
+st.session_state.setdefault("mb_lambda_rule", "lambda.min")
+settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
+try:
+    base = builder.build(with_lambda(settings, "lambda.min"))
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+
+lasso = base.lasso
+if lasso is not None:
+    lambdas = [float(v) for v in lasso.cv_.lambdas]
+    marks = {lambdas.index(lasso.cv_.lambda_min): " (lambda.min)", lambdas.index(lasso.cv_.lambda_1se): " (lambda.1se)"}
+    lambda_key = f"mb_lambda_{hash(tuple(lambdas))}"
+    rule = st.session_state["mb_lambda_rule"]
+    st.session_state.setdefault(lambda_key, lambdas.index(lasso.cv_.resolve(rule)) if isinstance(rule, str) else
+                                lambdas.index(lasso.cv_.lambda_min))
+    chosen = lambdas[st.select_slider("LASSO lambda (the path's lambdas, log-spaced)", options=range(len(lambdas)),
+                                      key=lambda_key, format_func=lambda i: f"{lambdas[i]:.4g}{marks.get(i, '')}")]
+    result = base if chosen == lasso.cv_.lambda_min else builder.build(with_lambda(settings, chosen))
+else:
+    st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
+    result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
+
+for message in result.warnings:
+    st.warning(message)
+
+model = result.model
+combined = result.c_index.loc["combined"]
+metric_label = "C-index" if result.endpoint.survival else "AUC"
+cols = st.columns(4)
+cols[0].metric(f"{metric_label} combined, training", f"{combined['train']:.3f}")
+cols[1].metric(f"{metric_label} combined, validation", "–" if combined.isna()["validation"] else f"{combined['validation']:.3f}")
+cols[2].metric("Selected features", len(model.radiomics_.selected_features_))
+cols[3].metric("Patients (train / validation / excluded)",
+               f"{len(result.train_index)} / {len(result.validation_index)} / {len(result.excluded)}")
+table(result.c_index_table(), "c_index", "mb_cindex")
+
+st.subheader("Rad-score")
+st.caption(f"Features left after each step: {result.funnel_text()}")
+st.code(model.radiomics_.formula(), language=None, wrap_lines=True)
+funnel_tab, cv_tab, path_tab, coef_tab = st.tabs(["Funnel", "CV curve", "Coefficient path", "Coefficients"])
+with funnel_tab:
+    chart = charts.funnel_chart(model.radiomics_.funnel_)
+    st.altair_chart(chart)
+    download_chart(chart, "funnel", "mb_funnel")
+if result.lasso is not None:
+    lam = result.lasso.lambda_value_
+    with cv_tab:
+        chart = charts.cv_curve_chart(result.lasso.path_table(), result.lasso.cv_.lambda_min,
+                                      result.lasso.cv_.lambda_1se, lam,
+                                      "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance")
+        st.altair_chart(chart)
+        download_chart(chart, "lasso_cv", "mb_cv")
+    with path_tab:
+        chart = charts.coefficient_path_chart(result.lasso.cv_.path.coefficients, lam)
+        st.altair_chart(chart)
+        download_chart(chart, "lasso_path", "mb_path")
+
+stability_key = ("mb_stability", cohort, source, str(settings.to_dict()), str(result.settings.selection.lasso_lambda))
+stability = st.session_state.get("mb_stability_results", {}).get(str(stability_key))
+with coef_tab:
+    coefficients = model.radiomics_.coefficients_
+    if coefficients.empty:
+        st.info("No feature selected at this lambda.")
+    else:
+        chart = charts.coefficient_chart(coefficients, stability)
+        st.altair_chart(chart)
+        download_chart(chart, "coefficients", "mb_coef")
+    table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
+
+    @st.fragment(run_every=2)
+    def stability_panel() -> None:
+        """Start, follow and collect the background stability job."""
+        jobs = st.session_state.setdefault("mb_stability_jobs", {})
+        job_id = jobs.get(str(stability_key))
+        if job_id is None:
+            n = st.number_input("Bootstrap resamples", 10, 1000, value=settings.selection.stability_resamples,
+                                key="mb_stability_n")
+            if st.button("Compute selection stability (background)", key="mb_stability_start",
+                         disabled=result.lasso is None):
+                jobs[str(stability_key)] = stability_job.start(cohort, result.settings, result.clinical_vars, n)
+                st.rerun(scope="fragment")
+            return
+        status = job_status(job_id)
+        if status.active:
+            st.progress(status.fraction, text=f"Stability: {status.message or status.status}")
+            if st.button("Cancel", key="mb_stability_cancel"):
+                cancel_job(job_id)
+        elif status.status == "done" and status.result and "stability" in status.result:
+            results = st.session_state.setdefault("mb_stability_results", {})
+            if str(stability_key) not in results:
+                results[str(stability_key)] = status.result["stability"]
+                st.rerun()
+            st.caption(f"Stability from {status.result['n_resamples']} bootstrap resamples.")
+        else:
+            st.error(f"Stability job {status.status}: {status.message or ''}")
+            jobs.pop(str(stability_key))
+
+    stability_panel()
+
+st.subheader("Clinical model")
+if model.clinical_ is None:
+    st.info("No clinical variable chosen.")
+else:
+    st.markdown("Univariable screen")
+    table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
+    st.markdown(f"Multivariable (backward elimination): {', '.join(model.clinical_.selected_) or 'no variable kept'}")
+    table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
+st.subheader("Combined model")
+table(model.combined_.table_, "combined_model", "mb_combined")
+table(result.lr_test_table(), "lr_test", "mb_lr")
+
+with st.expander("Save this model in the registry"):
+    name = st.text_input("Name", key="mb_save_name")
+    notes = st.text_area("Notes", key="mb_save_notes")
+    if st.button("Save", disabled=not name, key="mb_save"):
+        try:
+            st.success(f"Saved as {builder.save(result, name, notes)}")
+        except (ValueError, RuntimeError) as exc:
+            st.error(str(exc))
