@@ -93,7 +93,7 @@ def _show_report(report, key: str) -> None:
              + ("import refused." if report.errors else "import allowed."))
     if report.problems:
         frame = report.to_frame()
-        st.dataframe(frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame, hide_index=True, width="stretch")
         st.download_button("Download report (CSV)", frame.to_csv(index=False), "validation_report.csv", "text/csv", key=key)
 
 
@@ -111,7 +111,7 @@ def import_section() -> None:
         st.error(str(exc))
         return
     with st.expander(f"{filename}: {len(table)} rows, {len(table.columns)} columns"):
-        st.dataframe(table.head(50), use_container_width=True)
+        st.dataframe(table.head(50), width="stretch")
 
     signature = (filename, tuple(table.columns))
     if st.session_state.get("ci_signature") != signature:  # a new table: forget the old table's mapping widgets
@@ -154,7 +154,7 @@ def import_section() -> None:
     edited = st.data_editor(
         variables_table(mapping),
         key=f"ci_variables_{id_col}_{time_col}_{event_col}_{centre_col}",
-        hide_index=True, use_container_width=True, disabled=["name"],
+        hide_index=True, width="stretch", disabled=["name"],
         column_config={
             "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
             "predictor": st.column_config.CheckboxColumn("predictor"),
@@ -217,7 +217,7 @@ def cohorts_section() -> None:
     if summary.empty:
         st.info("No cohort stored yet.")
         return
-    st.dataframe(summary, hide_index=True, use_container_width=True)
+    st.dataframe(summary, hide_index=True, width="stretch")
     st.download_button("Download list (CSV)", summary.to_csv(index=False), "cohorts.csv", "text/csv", key="ci_list_csv")
     names = list_cohorts()
     current = st.session_state.get("cohort")
@@ -231,7 +231,7 @@ def cohorts_section() -> None:
                "and Mann-Whitney U. Categorical: n (%) and chi-squared (Yates for 2 x 2), or Fisher's exact test when "
                "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
     baseline = _table1(name, cohort.fingerprint)
-    st.dataframe(baseline, hide_index=True, use_container_width=True)
+    st.dataframe(baseline, hide_index=True, width="stretch")
     st.download_button("Download Table 1 (CSV)", baseline.to_csv(index=False), f"table1_{name}.csv", "text/csv",
                        key="ci_table1_csv")
     with st.expander("Import report"):
