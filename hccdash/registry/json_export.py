@@ -335,6 +335,8 @@ def _predictors(parts: ModelParts, data: pd.DataFrame) -> list[dict[str, Any]]:
         numeric = pd.to_numeric(values, errors="raise").astype(float)
         low, high = (None, None) if parts.rad is not None and name == parts.rad.name else _hard_limits(name)
         lo, hi = float(numeric.min()), float(numeric.max())
+        if set(numeric.dropna().unique()) <= {0.0, 1.0} and low is None and high is None:
+            low, high = 0.0, 1.0  # a 0/1 indicator (e.g. cirrhosis): nothing else is possible
         out.append({
             **entry,
             "kind": "rad_score" if parts.rad is not None and name == parts.rad.name else "continuous",

@@ -175,7 +175,7 @@ def _register(
         tmp.write_text(json.dumps(payload, indent=1, allow_nan=False))
     os.replace(tmp, path)
     digest = sha256_file(path)
-    metrics = metrics or {}
+    metrics = _plain_json(metrics or {})
     try:
         with store.transaction() as con:
             con.execute(
@@ -188,6 +188,19 @@ def _register(
         path.unlink(missing_ok=True)
         raise
     return get(name, store=store)
+
+
+def _plain_json(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars as Python numbers, NaN / infinity as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_json(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
 
 
 def _exists(store: Store, name: str) -> bool:

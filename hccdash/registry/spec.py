@@ -40,10 +40,10 @@ MAX_NOTES = 2_000
 # Model, predictor, term and level names: letters, digits and a few separators; no
 # slashes, no leading dot, no markup. Radiomic features are "{phase}.{pyradiomics name}".
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-PREDICTOR_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\- ()%]{0,63}$"
-TERM_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\- ()%\[\]>=+,:]{0,127}$"  # e.g. "sex[M]", "afp > 400"
+PREDICTOR_PATTERN = r"^(?!.*\.\.)[A-Za-z0-9][\w .()%/\-]{0,63}$"  # e.g. "AFP (ng/mL)"; no ".."
+TERM_PATTERN = r"^(?!.*\.\.)(?!.*<[A-Za-z/!?])[A-Za-z0-9][\w .()%/\-\[\]<>=+,:;\u2264\u2265]{0,127}$"  # "sex[M]", "afp > 400"
 FEATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}\.[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}$"
-LEVEL_PATTERN = r"^[A-Za-z0-9 _.,:;+\-<>=%()]{1,64}$"
+LEVEL_PATTERN = r"^(?!.*<[A-Za-z/!?])[\w .,:;+\-<>=%()/\u2264\u2265]{1,64}$"  # no markup: "<" never opens a tag
 TEXT_PATTERN = r"^[^<>\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # free text: no markup, no control characters
 
 _number = {"type": "number"}

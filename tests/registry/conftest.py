@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import standin  # noqa: E402
+import registry_standin as standin  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,7 @@ def logistic_standin(synthetic_data):
     return standin.logistic_standin(synthetic_data)
 
 
-import pipelines  # noqa: E402
+import registry_pipelines as pipelines  # noqa: E402
 
 
 @pytest.fixture(scope="session")

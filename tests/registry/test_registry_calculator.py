@@ -12,7 +12,7 @@ from hccdash.extraction.case import compute_features
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.registry import calculator
 from hccdash.registry.json_model import JsonModel
-from standin import FEATURES
+from registry_standin import FEATURES
 
 GOOD = {"age": 61, "afp": 520.0, "child_pugh": "B", FEATURES[0]: 58.0, FEATURES[1]: 6.5}
 

@@ -9,7 +9,7 @@ import pytest
 
 from hccdash.registry import calculator, report
 from hccdash.registry.json_model import JsonModel
-from standin import FEATURES
+from registry_standin import FEATURES
 
 
 @pytest.fixture
