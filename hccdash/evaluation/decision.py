@@ -25,8 +25,8 @@ def thresholds(spec: tuple[float, float, float]) -> np.ndarray:
 
 def decision_curves(predictions: Mapping[tuple[str, str], Prediction], horizons: Sequence[float],
                     pts: np.ndarray) -> pd.DataFrame:
-    """Long table: model, split, horizon (NaN for logistic), threshold, net benefit of the
-    model, treat-all, treat-none."""
+    """Long table: model, split, horizon (NaN for logistic), threshold, ``net_benefit`` of
+    the model, ``treat_all``, ``treat_none``."""
     parts = []
     for (m, s), p in predictions.items():
         if p.survival:
@@ -34,7 +34,8 @@ def decision_curves(predictions: Mapping[tuple[str, str], Prediction], horizons:
                 prob = p.event_probability(h)
                 ok = np.isfinite(prob)
                 curve = stats.net_benefit_survival(p.time[ok], p.event[ok], np.clip(prob[ok], 0, 1), h, pts)
-                parts.append(curve.assign(model=m, split=s, horizon=float(h)))
+                parts.append(curve.rename(columns={"model": "net_benefit"}).assign(model=m, split=s, horizon=float(h)))
         else:
-            parts.append(stats.decision_curve(p.y, p.prob, pts).assign(model=m, split=s, horizon=np.nan))
+            curve = stats.decision_curve(p.y, p.prob, pts).rename(columns={"model": "net_benefit"})
+            parts.append(curve.assign(model=m, split=s, horizon=np.nan))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

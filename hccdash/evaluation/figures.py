@@ -1,0 +1,85 @@
+"""Each figure of an evaluation with the table behind it: (chart, data) pairs, so the page,
+its downloads and the report draw the same thing. Charts are built by
+:mod:`hccdash.charts.evaluation`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import altair as alt
+import pandas as pd
+
+from hccdash.charts import evaluation as charts
+from hccdash.evaluation.summary import Evaluation
+
+Figure = tuple[alt.TopLevelMixin, pd.DataFrame]
+
+
+def _rows(frame: pd.DataFrame, **where) -> pd.DataFrame:
+    mask = pd.Series(True, index=frame.index)
+    for column, value in where.items():
+        mask &= frame[column] == value
+    return frame[mask]
+
+
+def c_index(e: Evaluation) -> Figure:
+    return charts.c_index_chart(e.c_index, e.metric_name), e.c_index
+
+
+def km(e: Evaluation, model: str, split: str) -> Figure:
+    rg = e.risk_groups[model]
+    row = _rows(rg.comparisons, split=split).iloc[0]
+    curves, at_risk = _rows(rg.curves, split=split), _rows(rg.at_risk, split=split)
+    title = (f"{model}, {split}: cut-off {rg.cutoff:.3g} ({rg.method}, training); "
+             f"HR {row['hr']:.2f} ({row['hr_lower']:.2f}-{row['hr_upper']:.2f})")
+    return charts.km_chart(curves, at_risk, title, row["p_logrank"]), curves
+
+
+def roc(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
+    """Time-dependent ROC at ``horizon`` (Cox) or the ROC curve (logistic) of every model."""
+    if e.endpoint.survival:
+        data = _rows(e.time_roc, split=split, horizon=horizon)
+        return charts.roc_chart(data, f"Time-dependent ROC at {horizon:g} months, {split}"), data
+    data = _rows(e.roc, split=split)
+    return charts.roc_chart(data, f"ROC, {split}"), data
+
+
+def calibration(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
+    if e.endpoint.survival:
+        data = _rows(e.calibration, split=split, horizon=horizon)
+        return charts.calibration_chart(data, f"Calibration at {horizon:g} months, {split}", True), data
+    data = _rows(e.calibration, split=split)
+    hl = _rows(e.hosmer_lemeshow, split=split)
+    subtitle = "; ".join(f"{r.model}: HL p = {r.p:.3g}" for r in hl.itertuples())
+    return charts.calibration_chart(data, f"Calibration, {split} ({subtitle})", False), data
+
+
+def decision(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
+    if e.endpoint.survival:
+        data = _rows(e.decision, split=split, horizon=horizon)
+        return charts.decision_chart(data, f"Decision curve at {horizon:g} months, {split}"), data
+    data = _rows(e.decision, split=split)
+    return charts.decision_chart(data, f"Decision curve, {split}"), data
+
+
+def nomogram(e: Evaluation) -> Figure:
+    return charts.nomogram_chart(e.nomogram, f"Nomogram of the combined model ({e.endpoint.label})"), e.nomogram
+
+
+def forest(e: Evaluation) -> Figure:
+    return charts.forest_chart(e.forest, "Clinical and combined models (Wald 95% CI)"), e.forest
+
+
+def all_figures(e: Evaluation) -> Iterator[tuple[str, Figure]]:
+    """Every figure of the report, with a file-friendly name."""
+    yield "c_index", c_index(e)
+    for split in e.splits:
+        if "combined" in e.risk_groups:
+            yield f"km_combined_{split}", km(e, "combined", split)
+        for horizon in (e.horizons if e.endpoint.survival else (None,)):
+            suffix = f"_{horizon:g}m" if horizon is not None else ""
+            yield f"roc_{split}{suffix}", roc(e, split, horizon)
+            yield f"calibration_{split}{suffix}", calibration(e, split, horizon)
+            yield f"decision_{split}{suffix}", decision(e, split, horizon)
+    yield "nomogram", nomogram(e)
+    yield "forest", forest(e)

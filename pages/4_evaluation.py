@@ -1,0 +1,251 @@
+"""Evaluation: discrimination, risk groups, calibration, decision curves, nomogram, forest /
+subgroups / correlation, by centre, optimism and the report; training and validation side
+by side, clinical / radiomics / combined models side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import streamlit as st
+
+from hccdash.charts import evaluation as charts
+from hccdash.charts.export import chart_png, chart_svg
+from hccdash.cohort import list_cohorts
+from hccdash.evaluation import figures, optimism, sources
+from hccdash.evaluation.centres import leave_one_centre_out
+from hccdash.evaluation.forest import subgroup_forest
+from hccdash.evaluation.report import report_html, report_pdf
+from hccdash.evaluation.summary import evaluate, subgroups
+from hccdash.extraction.features_io import imported_sources
+from hccdash.jobs import cancel_job, job_status
+from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.settings import EvaluationSettings
+
+EXTRACTED = "extracted features (default settings)"
+PRESET, SAVED = "Preset fitted on this cohort", "Saved model (registry)"
+
+st.title("Evaluation")
+st.caption("Every figure and test of the five studies for the clinical, radiomics and combined models, training and "
+           "validation side by side. Cut-offs and recalibration come from the training split only.")
+
+
+@st.cache_resource(show_spinner="Loading the cohort's features…", max_entries=4)
+def get_builder(cohort: str, source: str | None) -> ModelBuilder:
+    """One cached builder per cohort and feature source."""
+    return ModelBuilder(load_model_inputs(cohort, source=source))
+
+
+def figure(fig, name: str, key: str) -> None:
+    """A chart with PNG / SVG downloads and its data as CSV."""
+    chart, data = fig
+    st.altair_chart(chart)
+    left, middle, right = st.columns(3)
+    left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
+    middle.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
+    right.download_button("Data (CSV)", data.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_csv")
+
+
+def table(frame, name: str, key: str) -> None:
+    """A table with its CSV download."""
+    st.dataframe(frame, hide_index=True, width="stretch")
+    st.download_button("CSV", frame.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
+
+
+def side_by_side(draw) -> None:
+    """``draw(split)`` in one column per split."""
+    for column, split in zip(st.columns(len(evaluation.splits)), evaluation.splits):
+        with column:
+            draw(split)
+
+
+cohorts = list_cohorts()
+if not cohorts:
+    st.info("No cohort yet: import one on **Cohort import** first.")
+    st.stop()
+current = st.session_state.get("cohort")
+top = st.columns(3)
+cohort = top[0].selectbox("Cohort", cohorts, index=cohorts.index(current) if current in cohorts else 0, key="ev_cohort")
+feature_sources = [EXTRACTED, *imported_sources(cohort)]
+source_name = top[1].selectbox("Features", feature_sources, index=len(feature_sources) - 1, key="ev_source")
+source = None if source_name == EXTRACTED else source_name
+try:
+    builder = get_builder(cohort, source)
+except ValueError as exc:
+    st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
+    st.stop()
+
+saved = sources.saved_pipelines(cohort)
+kind = top[2].radio("Model", [PRESET, SAVED] if saved else [PRESET], key="ev_kind")
+choices = sources.preset_choices()
+if kind == PRESET:
+    choice = st.selectbox("Settings (the model-building defaults or a study preset)", list(choices),
+                          format_func=choices.get, key="ev_preset")
+else:
+    choice = st.selectbox("Saved model", saved, key="ev_saved")
+
+defaults = EvaluationSettings()
+with st.expander("Evaluation settings"):
+    cols = st.columns(5)
+    ev = dataclasses.replace(
+        defaults,
+        risk_cutoff=cols[0].radio("Risk-group cut-off", ["median", "maxstat"], key="ev_cutoff",
+                                  format_func={"median": "training median", "maxstat": "max. log-rank"}.get),
+        min_at_risk=int(cols[1].number_input("Min. at risk per split", 1, 100, defaults.min_at_risk, key="ev_min_risk")),
+        n_bootstrap=int(cols[2].number_input("Bootstrap resamples (CI)", 100, 5000, defaults.n_bootstrap, 100,
+                                             key="ev_nboot")),
+        uno_c=cols[3].checkbox("Uno's C", defaults.uno_c, key="ev_uno"),
+        calibration_groups=int(cols[4].number_input("Calibration groups", 2, 10, defaults.calibration_groups,
+                                                    key="ev_groups")),
+    )
+
+cache = st.session_state.setdefault("ev_results", {})
+key = str((cohort, source, kind, choice, ev))
+if key not in cache:
+    bar = st.progress(0.0, "Fitting the model…")
+    try:
+        fitted = sources.fit_preset(builder, choice) if kind == PRESET else sources.load_saved(choice)
+        result = evaluate(fitted, builder, ev, sources.stored_centres(cohort),
+                          progress=lambda step, fraction: bar.progress(fraction, f"Evaluating: {step}…"))
+    except ValueError as exc:
+        bar.empty()
+        st.error(str(exc))
+        st.stop()
+    bar.empty()
+    cache.clear()
+    cache[key] = result
+evaluation = cache[key]
+for note in evaluation.notes:
+    st.warning(note)
+
+survival = evaluation.endpoint.survival
+horizon = None
+if survival:
+    if evaluation.horizons:
+        horizon = st.radio("Horizon for time-dependent figures (months)", evaluation.horizons, horizontal=True,
+                           key="ev_horizon", format_func=lambda h: f"{h:g}")
+    else:
+        st.warning("No horizon has enough patients at risk in every split: time-dependent figures are not shown.")
+
+tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
+                "Forest / subgroups / correlation", "By centre", "Optimism", "Report"])
+
+with tabs[0]:
+    figure(figures.c_index(evaluation), "c_index", "ev_c")
+    if survival:
+        table(evaluation.horizon_table(), "horizons", "ev_hz")
+        table(evaluation.time_auc, "time_dependent_auc", "ev_tauc")
+    else:
+        table(evaluation.delong, "delong_tests", "ev_delong")
+        table(evaluation.youden, "youden_metrics", "ev_youden")
+    if horizon is not None or not survival:
+        side_by_side(lambda split: figure(figures.roc(evaluation, split, horizon), f"roc_{split}", f"ev_roc_{split}"))
+
+with tabs[1]:
+    risk_model = st.radio("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
+                          horizontal=True, key="ev_rg_model")
+    side_by_side(lambda split: figure(figures.km(evaluation, risk_model, split), f"km_{risk_model}_{split}",
+                                      f"ev_km_{split}"))
+    table(evaluation.risk_group_table(), "risk_groups", "ev_rg")
+
+with tabs[2]:
+    if horizon is not None or not survival:
+        side_by_side(lambda split: figure(figures.calibration(evaluation, split, horizon), f"calibration_{split}",
+                                          f"ev_cal_{split}"))
+    if not survival:
+        table(evaluation.hosmer_lemeshow, "hosmer_lemeshow", "ev_hl")
+
+with tabs[3]:
+    if horizon is not None or not survival:
+        side_by_side(lambda split: figure(figures.decision(evaluation, split, horizon), f"decision_{split}",
+                                          f"ev_dca_{split}"))
+
+with tabs[4]:
+    figure(figures.nomogram(evaluation), "nomogram", "ev_nomo")
+
+with tabs[5]:
+    figure(figures.forest(evaluation), "hazard_ratios", "ev_forest")
+    st.subheader("Subgroups of the risk groups")
+    cols = st.columns(3)
+    variable = cols[0].selectbox("Clinical variable", builder.inputs.clinical_variables, key="ev_sub_var")
+    sub_model = cols[1].selectbox("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
+                                  key="ev_sub_model")
+    sub_split = cols[2].selectbox("Split", evaluation.splits, key="ev_sub_split")
+    sub_table, interaction_p = subgroups(evaluation, builder.inputs.clinical, sub_model, sub_split, variable)
+    st.metric("Interaction p (LR test, risk group x subgroup)", f"{interaction_p:.3g}")
+    forest_data = subgroup_forest(sub_table, variable)
+    if forest_data["ratio"].notna().any():
+        figure((charts.forest_chart(forest_data, f"High vs low risk by {variable} ({sub_split})"), forest_data),
+               f"subgroups_{variable}", "ev_subforest")
+    table(sub_table, f"subgroups_{variable}", "ev_sub")
+    st.subheader("Spearman correlation of the rad-score")
+    table(evaluation.correlation, "rad_score_correlation", "ev_corr")
+
+with tabs[6]:
+    if evaluation.by_centre is None:
+        st.info("This cohort has no centre column (or one centre): nothing to show by centre.")
+    else:
+        table(evaluation.by_centre, "by_centre", "ev_centre")
+        loco_key = f"ev_loco_{key}"
+        if st.button("Leave-one-centre-out validation (refits the pipeline per centre)", key="ev_loco"):
+            bar = st.progress(0.0, "Refitting…")
+            st.session_state[loco_key] = leave_one_centre_out(
+                builder, evaluation.settings, evaluation.clinical_vars, sources.stored_centres(cohort),
+                progress=lambda done, total: bar.progress(done / total, f"{done} of {total} centres"))[0]
+            bar.empty()
+        if loco_key in st.session_state:
+            table(st.session_state[loco_key], "leave_one_centre_out", "ev_loco_table")
+
+pipeline_settings = evaluation.settings
+with tabs[7]:
+    st.caption("Bootstrap that repeats the WHOLE pipeline (filters, LASSO with its CV, clinical selection, combined "
+               "model) in each resample, as rms::validate: corrected = apparent - mean(C_boot - C_orig). Runs in the "
+               "background; leaving the page does not stop it.")
+    jobs = st.session_state.setdefault("ev_jobs", {})
+
+    @st.fragment(run_every=2)
+    def optimism_panel() -> None:
+        """Start, follow and show the background validation job."""
+        job_id = jobs.get(key)
+        if job_id is None:
+            n = st.number_input("Bootstrap resamples", 10, 2000, pipeline_settings.evaluation.optimism_resamples,
+                                key="ev_opt_n")
+            if st.button("Start optimism-corrected validation", key="ev_opt_start"):
+                jobs[key] = optimism.start(cohort, source, pipeline_settings, evaluation.clinical_vars, int(n))
+                st.rerun(scope="fragment")
+            return
+        status = job_status(job_id)
+        if status.active:
+            st.progress(status.fraction, f"{status.status}: {status.message or ''}")
+            if st.button("Cancel", key="ev_opt_cancel"):
+                cancel_job(job_id)
+        elif status.status == "done" and status.result and "table" in status.result:
+            result = optimism.OptimismResult.from_json(status.result)
+            st.session_state[f"ev_opt_{key}"] = result
+            table(result.table, "optimism", "ev_opt_table")
+            st.caption(f"{result.n_boot} resamples ({len(result.failures)} failed), seed {result.seed}, "
+                       f"{result.seconds:.0f} s")
+        else:
+            st.warning(f"Job {status.status}: {status.message or ''}")
+        if not status.active and st.button("Run again", key="ev_opt_again"):
+            jobs.pop(key)
+            st.rerun(scope="fragment")
+
+    optimism_panel()
+
+with tabs[8]:
+    st.caption("The report holds every setting, the methods paragraph, all tables and figures, and the TRIPOD / CLEAR "
+               "checklists; optimism and leave-one-centre-out results are included once computed.")
+    title = st.text_input("Title", f"Evaluation of the {evaluation.endpoint.label} nomogram ({cohort})", key="ev_title")
+    extras = {"optimism": st.session_state.get(f"ev_opt_{key}"), "loco": st.session_state.get(f"ev_loco_{key}")}
+    cols = st.columns(2)
+    for column, (label, build, mime, suffix) in zip(cols, [("HTML", report_html, "text/html", "html"),
+                                                            ("PDF", report_pdf, "application/pdf", "pdf")]):
+        report_key = f"ev_report_{suffix}_{key}"
+        if column.button(f"Build the {label} report", key=f"ev_report_{suffix}_build"):
+            bar = column.progress(0.0, "Rendering figures…")
+            st.session_state[report_key] = build(evaluation, title, **extras,
+                                                 progress=lambda step, fraction: bar.progress(fraction, step))
+            bar.empty()
+        if report_key in st.session_state:
+            column.download_button(f"Download the {label} report", st.session_state[report_key],
+                                   f"evaluation_report.{suffix}", mime, key=f"ev_report_{suffix}_download")
