@@ -7,7 +7,8 @@ crop grid (``hccdash.sample_tumour``):
   parenchymal texture (coarser and stronger in cirrhosis) and a few hepatic or portal vein
   branches;
 * tumour: arterial hyper-enhancement (APHE) and portal / delayed washout relative to the
-  liver, a mosaic of internal compartments whose contrast grows with heterogeneity, a
+  liver, a mosaic of internal compartments whose contrast grows with heterogeneity (times
+  a non-prognostic, patient-specific gain), a
   non-enhancing necrotic core in heterogeneous tumours, and an enhancing capsule in the
   portal and delayed phases when present;
 * partial volume at the tumour edge (1 mm ramp in-plane, three sub-slices averaged across
@@ -79,6 +80,25 @@ def unit_field(rng: np.random.Generator, shape, passes_xy: int, passes_z: int) -
     return smooth(noise, passes_xy, passes_z) * (1.0 / smoothed_sd(passes_xy, passes_z))
 
 
+def coarse_field(rng: np.random.Generator, shape, passes_xy: int, passes_z: int) -> np.ndarray:
+    """Smooth random field drawn on a grid twice as coarse in-plane (``passes_xy`` counted
+    there), then linearly interpolated to ``shape`` (even in-plane sizes): a quarter of the
+    work of :func:`unit_field` for textures of several voxels. Standard deviation ~1."""
+    nz, ny, nx = shape
+    field = unit_field(rng, (nz, ny // 2 + 1, nx // 2 + 1), passes_xy, passes_z)
+    for axis in (1, 2):
+        n = field.shape[axis]
+        fine = np.empty(field.shape[:axis] + (2 * n - 1,) + field.shape[axis + 1:])
+        even = (slice(None),) * axis + (slice(0, None, 2),)
+        odd = (slice(None),) * axis + (slice(1, None, 2),)
+        head = (slice(None),) * axis + (slice(0, n - 1),)
+        tail = (slice(None),) * axis + (slice(1, n),)
+        fine[even] = field
+        fine[odd] = (field[head] + field[tail]) * 0.5
+        field = fine
+    return field[:, :ny, :nx]
+
+
 def render_patient(seed: int, patient: Patient, grid: Grid) -> list[np.ndarray]:
     """int16 HU volumes (z, y, x), one per phase of ``PHASES``.
 
@@ -87,9 +107,9 @@ def render_patient(seed: int, patient: Patient, grid: Grid) -> list[np.ndarray]:
     """
     rng = patient_rng(seed, patient.index, STREAM_IMAGE)
     shape = grid.shape
-    liver_texture = unit_field(rng, shape, 10, 1)
-    mosaic = np.clip(1.6 * unit_field(rng, shape, 18, 1), -1.0, 1.0)
-    necrosis_jitter = unit_field(rng, shape, 14, 1)
+    liver_texture = coarse_field(rng, shape, 2, 1)
+    mosaic = np.clip(1.6 * coarse_field(rng, shape, 4, 1), -1.0, 1.0)
+    necrosis_jitter = coarse_field(rng, shape, 3, 1)
     xs, ys, zs = grid.axes_mm()
     x = xs[None, None, :]
     y = ys[None, :, None]
@@ -108,7 +128,8 @@ def _render_phase(patient: Patient, grid: Grid, phase: int, x, y, sub_z, vessels
     liver = patient.liver_hu[phase] + (patient.liver_texture_hu * TEXTURE_WEIGHT[phase]) * liver_texture
     base, per_h = MOSAIC_HU[phase]
     delta = (patient.aphe_hu, -patient.washout_portal_hu, -patient.washout_delayed_hu)[phase]
-    tumour = (liver + delta) + (base + per_h * patient.heterogeneity) * mosaic
+    contrast = (base + per_h * patient.heterogeneity) * patient.mosaic_gain
+    tumour = (liver + delta) + contrast * mosaic
     box = tumour_box(patient, grid, phase, margin_mm=EDGE_MM + grid.spacing[2] / 2.0)
     bz, by, bx = box
     tumour = tumour[box]

@@ -99,6 +99,7 @@ class Patient:
     orientation: tuple[float, float]  # in-plane unit vector of the major axis
     lobes: tuple[Lobe, ...]
     heterogeneity: float  # 0 (homogeneous) .. 1 (mosaic, necrotic)
+    mosaic_gain: float  # non-prognostic variation of the mosaic's contrast (log-normal, ~1)
     necrosis: float  # necrotic share of the tumour radius, 0 = none
     aphe_hu: float  # arterial-phase enhancement over liver
     washout_portal_hu: float  # liver minus tumour, portal phase
@@ -209,12 +210,13 @@ def draw_patient(seed: int, index: int) -> Patient:
                float(rng.uniform(1.5, 3.5)), bool(rng.random() < 0.5))
         for _ in range(int(rng.integers(1, 4)))
     )
+    mosaic_gain = math.exp(0.3 * normal())
     return Patient(
         index=index, patient_id=patient_id(index), centre=centre, age=age, male=male, hbv=hbv,
         cirrhosis=cirrhosis, liver_dysfunction=dysfunction, child_pugh_b=child_pugh_b,
         alb=alb, tbil=tbil, alt=alt, ast=ast, plt=plt, nlr=nlr, afp=afp,
         tumour_number=number, size_mm=size, axis_ratios=axis_ratios, orientation=orientation,
-        lobes=lobes, heterogeneity=heterogeneity, necrosis=necrosis, aphe_hu=aphe,
+        lobes=lobes, heterogeneity=heterogeneity, mosaic_gain=mosaic_gain, necrosis=necrosis, aphe_hu=aphe,
         washout_portal_hu=washout_portal, washout_delayed_hu=washout_delayed,
         capsule=capsule, capsule_mm=capsule_mm, capsule_cover=capsule_cover,
         capsule_axis=capsule_axis, liver_hu=liver, liver_texture_hu=liver_texture,

@@ -107,7 +107,8 @@ a breathing shift of about a millimetre between phases).
   Arterial phase: liver + APHE (mean 38 HU, 12% hypovascular tumours ~5 HU); portal
   phase: liver - washout (mean 14 HU); delayed: liver - (portal washout + ~6 HU).
 * A mosaic of internal compartments, contrast (HU, arterial / portal / delayed):
-  {mosaic}.
+  ({mosaic}) x gain, the gain log-normal (sd 0.3 on the log scale) and unrelated to
+  the outcome: texture measures heterogeneity only approximately.
 * A non-enhancing necrotic core ({NECROSIS_HU:g} HU) in heterogeneous tumours of 20 mm
   or more.
 * An enhancing capsule ({' / '.join(f'{v:+g}' for v in CAPSULE_HU)} HU) over part or all
