@@ -4,7 +4,8 @@ Writes, per input row, the linear predictor, the risk group and S(t) at the mode
 horizons with the 95% CI (or the ER probability). A row with an invalid input is not
 dropped silently: it stays in the output with empty predictions and its problems in
 the ``problems`` column, and every problem is printed by row (1 = first data row) and column.
-Warnings (outside the training range) are kept in the ``warnings`` column.
+Warnings (outside the training range) are kept in the ``warnings`` column. The exit
+code is 0 when every row was predicted and 1 when any row was refused.
 """
 
 from __future__ import annotations
