@@ -21,7 +21,7 @@ from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-MISSING_TEXT = ("", "na", "n/a", "nan", "null", "none", "missing", ".", "-", "?")
+MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
 
 Source = str | Path | bytes
 

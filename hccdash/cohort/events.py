@@ -36,7 +36,7 @@ def normalise_code(value: object) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     text = re.sub(r"\s+", " ", str(value).replace("_", " ")).strip().lower()
-    if text in ("", "nan", "na", "n/a", "none", "null"):
+    if text in ("", "nan", "na", "n/a", "null"):
         return None
     try:
         number = float(text)

@@ -70,6 +70,14 @@ class Geometry:
     def of(cls, image: sitk.Image) -> "Geometry":
         return cls(tuple(image.GetSize()), tuple(image.GetSpacing()), tuple(image.GetOrigin()), tuple(image.GetDirection()))
 
+    def blank(self) -> sitk.Image:
+        """An empty image on this grid (the reference a DICOM-SEG is resampled onto)."""
+        image = sitk.Image(list(self.size), sitk.sitkUInt8)
+        image.SetSpacing(self.spacing)
+        image.SetOrigin(self.origin)
+        image.SetDirection(self.direction)
+        return image
+
     def differences(self, other: "Geometry", tolerance: float) -> list[str]:
         """What differs beyond ``tolerance`` (spacing / origin as a fraction of a voxel, direction absolute)."""
         out = []
@@ -84,6 +92,18 @@ class Geometry:
         if np.any(np.abs(np.subtract(self.direction, other.direction)) > tolerance):
             out.append(f"direction {_fmt(self.direction)} vs {_fmt(other.direction)}")
         return out
+
+
+def image_geometry(path: str | Path) -> Geometry:
+    """The grid of an image file (header only) or of a DICOM series folder."""
+    path = Path(path)
+    if path.is_dir():
+        return Geometry.of(read_image(path))
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(path))
+    reader.ReadImageInformation()
+    return Geometry(tuple(reader.GetSize()), tuple(reader.GetSpacing()), tuple(reader.GetOrigin()),
+                    tuple(reader.GetDirection()))
 
 
 def _fmt(values: tuple[float, ...]) -> str:
@@ -115,10 +135,10 @@ def inspect_pair(image_path: str | Path, mask_path: str | Path) -> PairInfo:
     with _pair_lock:
         if key in _pair_cache:
             return _pair_cache[key]
-    image = read_image(image_path)
-    mask = read_mask(mask_path, image)
+    geometry = image_geometry(image_path)
+    mask = read_mask(mask_path, geometry.blank())
     values, counts = np.unique(sitk.GetArrayViewFromImage(mask), return_counts=True)
-    info = PairInfo(Geometry.of(image), Geometry.of(mask), {int(v): int(c) for v, c in zip(values, counts) if v != 0})
+    info = PairInfo(geometry, Geometry.of(mask), {int(v): int(c) for v, c in zip(values, counts) if v != 0})
     with _pair_lock:
         _pair_cache[key] = info
     return info

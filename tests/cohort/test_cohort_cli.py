@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pandas as pd
-from conftest import dump
+import pytest
+from cohort_data import dump
 
 from hccdash.cli import main
 from hccdash.paths import PROJECT_DIR
@@ -63,6 +64,7 @@ def test_unknown_predictor_is_an_error_naming_it(tiny, capsys):
     assert "['weight']" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_hcc_tace_through_the_command_line(reference, hccdash_home):
     """The real table, as a user runs it: a separate process, then `cohorts --json`."""
     env = {**os.environ, "HCCDASH_HOME": str(hccdash_home)}

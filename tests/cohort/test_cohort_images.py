@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import SimpleITK as sitk
-from conftest import SHAPE, cube_mask, write_ct_series, write_seg, write_volume
+from cohort_data import SHAPE, cube_mask, write_ct_series, write_seg, write_volume
 
 from hccdash.cohort.hashing import sha256_path
 from hccdash.cohort.images import check_images, choose_label, read_image, read_mask

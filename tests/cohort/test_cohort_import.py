@@ -6,7 +6,7 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from conftest import dump, make_cohort
+from cohort_data import dump, make_cohort
 
 from hccdash.cohort import import_cohort, import_sample, list_cohorts, load_cohort, read_table
 from hccdash.cohort.events import EventCoding

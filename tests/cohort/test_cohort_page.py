@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import dump
+from cohort_data import dump
 from streamlit.testing.v1 import AppTest
 
 from hccdash.cohort import list_cohorts, load_cohort
