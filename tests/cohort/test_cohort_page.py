@@ -89,3 +89,14 @@ def test_hcc_tace_imports_through_the_page(reference):
     assert "Tr_Size" in set(report.loc[report["check"] == "missing_values", "column"])
     table = _frame(at, "variable", "level", "train", "validation", "p")
     assert "TNM" in set(table["variable"])
+
+
+def test_folder_scan_on_the_page(tiny):
+    at = _clinical(_page(), tiny["clinical"])
+    at.radio(key="ci_images").set_value("Folder scan").run()
+    at.text_input(key="ci_scan_folder").set_value(str(tiny["folder"] / "images")).run()
+    at.text_input(key="ci_mask_pattern").set_value("{patient_id}_{phase}_mask{reader}.nii.gz").run()
+    assert not at.exception
+    assert "56 image rows found." in [c.value for c in at.caption]
+    at.button(key="ci_validate").click().run()
+    assert any("0 error(s)" in m.value for m in at.markdown)
