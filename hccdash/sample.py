@@ -1,10 +1,12 @@
-"""The synthetic HCC sample cohort: ``python -m hccdash.sample [--out DIR] [--if-missing] [--seed N]``.
+"""The synthetic HCC sample cohort: ``python -m hccdash.sample [--out DIR] [--if-missing]``.
 
 150 patients from two centres, three CT phases (arterial, portal, delayed) as NIfTI with
 0.7-0.78 x 0.7-0.78 x 5 mm voxels cropped around the tumour, a tumour mask per patient and
 phase, a second reader's masks for 30 patients, a clinical table with recurrence-free
 survival, and the true model in ``TRUTH.md``. Everything follows from the seed; the
 images are the same bit for bit on every machine, and ``images.sha256`` records them.
+
+Options: ``--seed N`` (default 42), ``--truth FILE.csv`` (the hidden truth, not for git).
 
 Files written to ``--out`` (default ``sample_data/``):
 

@@ -125,7 +125,8 @@ def render_patient(seed: int, patient: Patient, grid: Grid) -> list[np.ndarray]:
 def _render_phase(patient: Patient, grid: Grid, phase: int, x, y, sub_z, vessels,
                   liver_texture, mosaic, necrosis_jitter, noise) -> np.ndarray:
     cx, cy, cz = tumour_centre(patient, phase)
-    liver = patient.liver_hu[phase] + (patient.liver_texture_hu * TEXTURE_WEIGHT[phase]) * liver_texture
+    texture = patient.liver_texture_hu * TEXTURE_WEIGHT[phase]
+    liver = patient.liver_hu[phase] + texture * liver_texture
     base, per_h = MOSAIC_HU[phase]
     delta = (patient.aphe_hu, -patient.washout_portal_hu, -patient.washout_delayed_hu)[phase]
     contrast = (base + per_h * patient.heterogeneity) * patient.mosaic_gain

@@ -39,7 +39,8 @@ class Term:
 TERMS: tuple[Term, ...] = (
     Term("log_size", 1.0, "ln(tumour_diameter_mm / 30)",
          lambda p, d, t: math.log(d / 30.0)),
-    Term("heterogeneity", 1.8, "heterogeneity - 0.4, heterogeneity from 0 (homogeneous) to 1 (mosaic, necrotic)",
+    Term("heterogeneity", 1.8,
+         "heterogeneity - 0.4; heterogeneity from 0 (homogeneous) to 1 (mosaic, necrotic)",
          lambda p, d, t: p.heterogeneity - 0.4),
     Term("aphe", 0.25, "(arterial-phase enhancement of the tumour over the liver, HU - 35) / 10",
          lambda p, d, t: (p.aphe_hu - 35.0) / 10.0),
@@ -50,7 +51,8 @@ TERMS: tuple[Term, ...] = (
     Term("alb", -0.08, "ALB g/L - 40", lambda p, d, t: p.alb - 40.0),
     Term("multiple", 0.7, "1 if tumour_number >= 2", lambda p, d, t: float(p.tumour_number >= 2)),
     Term("tace", 0.55, "1 if treatment is TACE", lambda p, d, t: float(t == "TACE")),
-    Term("resection", -0.35, "1 if treatment is resection", lambda p, d, t: float(t == "resection")),
+    Term("resection", -0.35, "1 if treatment is resection",
+         lambda p, d, t: float(t == "resection")),
 )
 
 
@@ -82,7 +84,8 @@ def simulate_outcome(seed: int, patient: Patient, diameter_mm: float, treatment:
     rng = patient_rng(seed, patient.index, STREAM_SURVIVAL)
     lp = linear_predictor(patient, diameter_mm, treatment)
     u_event, u_entry, u_loss = (float(u) for u in rng.random(3))
-    recurrence = WEIBULL_SCALE_MONTHS * (-math.log1p(-u_event) * math.exp(-lp)) ** (1.0 / WEIBULL_SHAPE)
+    cumulative_hazard = -math.log1p(-u_event) * math.exp(-lp)
+    recurrence = WEIBULL_SCALE_MONTHS * cumulative_hazard ** (1.0 / WEIBULL_SHAPE)
     admin = STUDY_MONTHS - ACCRUAL_MONTHS * u_entry
     loss = -math.log1p(-u_loss) / LOSS_RATE
     return Outcome(lp, recurrence, admin, loss)

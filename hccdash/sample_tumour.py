@@ -146,7 +146,8 @@ def tumour_box(patient: Patient, grid: Grid, phase_index: int, outline: Outline 
     return box[2], box[1], box[0]
 
 
-def mask(patient: Patient, grid: Grid, phase_index: int, outline: Outline = Outline()) -> np.ndarray:
+def mask(patient: Patient, grid: Grid, phase_index: int,
+         outline: Outline = Outline()) -> np.ndarray:
     """uint8 mask (z, y, x): 1 where the voxel centre lies inside the reader's contour."""
     xs, ys, zs = grid.axes_mm()
     cx, cy, cz = tumour_centre(patient, phase_index)

@@ -196,7 +196,8 @@ def test_outcome_is_realistic(cohort):
     assert clinical["rfs_months"].between(0.1, 60.0).all()
     censored = clinical.loc[clinical["recurrence"] == 0, "rfs_months"]
     assert censored.median() > 36.0
-    lost = (truth["loss_months"] < truth[["admin_censoring_months", "recurrence_months"]].min(axis=1))
+    other_times = truth[["admin_censoring_months", "recurrence_months"]].min(axis=1)
+    lost = truth["loss_months"] < other_times
     assert 3 <= lost.sum() <= 30  # some loss to follow-up before the study closed
     assert (censored < 36.0).sum() >= 3
     assert set(clinical["centre"]) == {"Centre A", "Centre B"}
@@ -241,8 +242,11 @@ def test_full_build_then_if_missing_repairs_only_what_is_broken(tmp_path):
 
     untouched = out / "images/HCC050_portal.nii.gz"
     before = untouched.stat().st_mtime_ns
-    assert sample.main(["--out", str(out), "--if-missing"]) == 0
+    truth = tmp_path / "truth.csv"
+    assert sample.main(["--out", str(out), "--if-missing", "--truth", str(truth)]) == 0
     assert untouched.stat().st_mtime_ns == before
+    hidden = pd.read_csv(truth)
+    assert len(hidden) == 150 and hidden["linear_predictor"].notna().all()
 
     (out / "images/HCC007_arterial.nii.gz").unlink()
     (out / "images/HCC120_delayed_mask.nii.gz").write_bytes(b"broken")
