@@ -84,7 +84,8 @@ def _one_resample(fit: Fitter, score: Scorer, X: pd.DataFrame, y, rows: np.ndarr
 
 @dataclass(frozen=True)
 class OptimismResult:
-    """``table``: metric, apparent, optimism, corrected, resamples used; ``resamples``: per
+    """``table``: metric, apparent, optimism, corrected, resamples used (metrics whose
+    apparent value is undefined, e.g. no clinical model, are left out); ``resamples``: per
     resample and metric C_boot, C_orig; failures (resample, message); timing."""
 
     table: pd.DataFrame
@@ -142,6 +143,8 @@ def optimism_bootstrap(fit: Fitter, score: Scorer, X: pd.DataFrame, y, n_boot: i
     resamples["optimism"] = resamples["boot"] - resamples["original"]
     rows = []
     for metric, value in apparent.items():
+        if not np.isfinite(value):  # e.g. no clinical model: nothing to correct
+            continue
         values = resamples.loc[resamples["metric"] == metric, "optimism"].dropna()
         optimism = float(values.mean()) if len(values) else float("nan")
         rows.append({"metric": metric, "apparent": value, "optimism": optimism, "corrected": value - optimism,

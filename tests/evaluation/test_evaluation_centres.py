@@ -1,0 +1,43 @@
+"""By centre: per-centre metrics on the centre's own patients; leave-one-centre-out fits on
+the other centres' rows only."""
+
+from __future__ import annotations
+
+import pytest
+
+from hccdash import stats
+from hccdash.evaluation import centres
+from hccdash.modeling.pipeline import RadiomicsNomogram
+
+from evaluation_fixtures import QUICK
+
+
+def test_metrics_by_centre_use_each_centres_patients(rfs_evaluation, builder):
+    table = rfs_evaluation.by_centre.set_index(["model", "split", "centre"])
+    p = rfs_evaluation.predictions[("combined", "validation")]
+    in_b = (builder.inputs.patients["centre"].reindex(p.ids) == "B").to_numpy()
+    row = table.loc[("combined", "validation", "B")]
+    assert row["n"] == in_b.sum()
+    assert row["c_index"] == pytest.approx(stats.harrell_c(p.time[in_b], p.event[in_b], p.lp[in_b]))
+
+
+def test_leave_one_centre_out_fits_only_on_the_other_centres(builder, monkeypatch):
+    fitted_on = []
+
+    class Spy(RadiomicsNomogram):
+        def fit(self, X, y):
+            fitted_on.append(set(X.index))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(centres, "RadiomicsNomogram", Spy)
+    table, folds = centres.leave_one_centre_out(builder, QUICK, ("AFP",), builder.inputs.patients["centre"])
+    centre = builder.inputs.patients["centre"]
+    assert [f.centre for f in folds] == ["B", "A"]
+    for fold, rows in zip(folds, fitted_on):
+        assert rows == set(centre.index[centre != fold.centre])  # every other centre's patient, training or not
+        assert rows.isdisjoint(centre.index[centre == fold.centre])
+        assert set(fold.evaluated_ids) == set(centre.index[centre == fold.centre])
+    combined = table[table["model"] == "combined"].set_index("centre")
+    assert combined.loc["B", "n"] == (centre == "B").sum()
+    assert combined.loc["A", "n_fitted"] == (centre == "B").sum()
+    assert combined["c_index"].between(0, 1).all()

@@ -1,0 +1,64 @@
+"""Risk groups: the cut-off is learned on training only and applied unchanged elsewhere;
+subgroup HRs and the interaction test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hccdash import stats
+from hccdash.evaluation.risk_groups import risk_groups, subgroup_analysis
+
+
+def _data(seed: int, n: int = 120):
+    rng = np.random.default_rng(seed)
+    score = rng.normal(size=n)
+    time = rng.exponential(20 * np.exp(-score))
+    event = (rng.random(n) < 0.75).astype(float)
+    return time, event, score
+
+
+@pytest.mark.parametrize("method", ["median", "maxstat"])
+def test_cutoff_comes_from_training_and_ignores_validation(method):
+    train, valid = _data(0), _data(1, 60)
+    first = risk_groups({"train": train, "validation": valid}, method, 0.1, [0, 12, 24], 0.95)
+    expected = np.median(train[2]) if method == "median" else stats.max_logrank_cutoff(*train, minprop=0.1)
+    assert first.cutoff == pytest.approx(expected, abs=0)
+    shifted = (valid[0] * 3, 1 - valid[1], valid[2] + 5.0)  # a wholly different validation set
+    second = risk_groups({"train": train, "validation": shifted}, method, 0.1, [0, 12, 24], 0.95)
+    assert second.cutoff == first.cutoff
+    row = second.comparisons.set_index("split").loc["validation"]
+    assert row["n_high"] == int((shifted[2] > first.cutoff).sum()) == 60  # all above the TRAINING cut-off
+    assert np.isnan(row["p_logrank"])  # one group only: no test, no invented number
+    valid_row = first.comparisons.set_index("split").loc["validation"]
+    high = (valid[2] > first.cutoff).astype(int)
+    assert valid_row["p_logrank"] == pytest.approx(stats.logrank(valid[0], valid[1], high)["p"])
+    assert valid_row["hr"] == pytest.approx(stats.hazard_ratio_groups(valid[0], valid[1], high).hr)
+
+
+def test_number_at_risk_table_counts_each_group():
+    train = _data(2)
+    result = risk_groups({"train": train}, "median", 0.1, [0.0, 10.0], 0.95)
+    high = train[2] > result.cutoff
+    table = result.at_risk.set_index(["group", "time"])["n"]
+    assert table[("high", 10.0)] == int((train[0][high] >= 10).sum())
+    assert table[("low", 0.0)] == int((~high).sum())
+
+
+def test_subgroup_interaction_detects_an_effect_in_one_subgroup_only():
+    rng = np.random.default_rng(4)
+    n = 400
+    high = rng.integers(0, 2, n)
+    sub = np.where(rng.random(n) < 0.5, "HBV", "other")
+    hazard = np.exp(np.where(sub == "HBV", 1.5 * high, 0.0))
+    time = rng.exponential(10 / hazard)
+    event = np.ones(n)
+    table, p = subgroup_analysis(time, event, high, pd.Series(sub), 0.95)
+    by = table.set_index("subgroup")
+    inside = sub == "HBV"
+    assert by.loc["HBV", "hr"] == pytest.approx(stats.hazard_ratio_groups(time[inside], event[inside], high[inside]).hr)
+    assert by.loc["HBV", "hr"] > 3 and 0.6 < by.loc["other", "hr"] < 1.6
+    assert p < 1e-4
+    _, p_null = subgroup_analysis(time, event, high, pd.Series(rng.choice(["a", "b"], n)), 0.95)
+    assert p_null > 0.01
