@@ -29,11 +29,29 @@ N_REPEAT = 30  # patients segmented again by a second reader
 # share of missing values per laboratory column (missing completely at random)
 MISSING_RATES: dict[str, float] = {"AFP": 0.03, "TBIL": 0.02, "ALT": 0.02, "AST": 0.03,
                                    "PLT": 0.01, "NLR": 0.07}
-CLINICAL_COLUMNS: tuple[str, ...] = (
-    "patient_id", "centre", "age", "sex", "AFP", "ALB", "TBIL", "ALT", "AST", "PLT", "NLR",
-    "tumour_diameter_mm", "tumour_number", "BCLC", "child_pugh", "cirrhosis", "HBV",
-    "treatment", "rfs_months", "recurrence",
-)
+COLUMN_MEANINGS: dict[str, str] = {
+    "patient_id": "HCC001 ... HCC150",
+    "centre": "Centre A / Centre B",
+    "age": "years",
+    "sex": "M / F",
+    "AFP": "alpha-fetoprotein, ng/mL",
+    "ALB": "albumin, g/L",
+    "TBIL": "total bilirubin, umol/L",
+    "ALT": "alanine aminotransferase, U/L",
+    "AST": "aspartate aminotransferase, U/L",
+    "PLT": "platelets, 10^9/L",
+    "NLR": "neutrophil-to-lymphocyte ratio",
+    "tumour_diameter_mm": "longest axial diameter of the (largest) tumour, mm",
+    "tumour_number": "number of tumours, 1-3",
+    "BCLC": "Barcelona Clinic Liver Cancer stage 0 / A / B",
+    "child_pugh": "Child-Pugh class A / B",
+    "cirrhosis": "1 = cirrhosis, 0 = none",
+    "HBV": "1 = hepatitis B related, 0 = other aetiology",
+    "treatment": "RFA / MWA / resection / TACE",
+    "rfs_months": "recurrence-free survival time, months from treatment",
+    "recurrence": "1 = recurrence, 0 = censored",
+}
+CLINICAL_COLUMNS: tuple[str, ...] = tuple(COLUMN_MEANINGS)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lifelines.utils import concordance_index
 
-from hccdash.sample_cohort import MISSING_RATES, N_REPEAT, Cohort
+from hccdash.sample_cohort import COLUMN_MEANINGS, MISSING_RATES, N_REPEAT, Cohort
 from hccdash.sample_images import CAPSULE_HU, MOSAIC_HU, NECROSIS_HU
 from hccdash.sample_patients import CENTRES, SLICE_MM
 from hccdash.sample_survival import (
@@ -38,6 +38,7 @@ def truth_markdown(cohort: Cohort) -> str:
     per_centre = ", ".join(f"{name}: {int(r['sum'])}/{int(r['size'])}"
                            for name, r in by_centre.iterrows())
     missing = ", ".join(f"{col} {rate:.0%}" for col, rate in MISSING_RATES.items())
+    columns = "\n".join(f"| `{name}` | {meaning} |" for name, meaning in COLUMN_MEANINGS.items())
     mosaic = " / ".join(f"{b:.0f} + {h:.0f} x heterogeneity" for b, h in MOSAIC_HU)
     return f"""# TRUTH: how the synthetic HCC sample cohort was generated
 
@@ -61,6 +62,11 @@ tumour size and heterogeneity; BCLC is 0 (single <= 20 mm, Child-Pugh A), A (sin
 up to 3 nodules <= 30 mm) or B; the treatment follows stage, size and the centre's
 habits (BCLC B mostly TACE; single <= 30 mm mostly ablation; Child-Pugh B never
 resection). Missing completely at random: {missing}.
+
+| `clinical.csv` column | meaning |
+|---|---|
+{columns}
+
 `tumour_diameter_mm` is measured on the image: the longest axial diameter of the
 reader-1 portal-phase mask (edge to edge), rounded to the millimetre.
 
@@ -121,4 +127,14 @@ per phase (`reader 2`, `*_mask_r2.nii.gz`), drawn as another radiologist would: 
 contour dilated or eroded by about a voxel (0.3 +- 0.7 mm), shifted by up to a voxel
 (0.5 mm in-plane, 1 mm along z), its lobulation smoothed (60-100%) and with small bulges
 of its own.
+
+## Files
+
+* `clinical.csv`: one row per patient (columns above; empty cell = missing).
+* `manifest.csv`: `patient_id, phase, image, mask, reader`, paths relative to this folder;
+  reader `1` for every patient and phase, reader `2` for the {N_REPEAT} repeat patients
+  ({len(clinical) * 3 + N_REPEAT * 3} cases).
+* `images/` (not in git): made by `python -m hccdash.sample --if-missing` (`make run` does
+  it) in well under a minute; `images.sha256` holds the SHA-256 of every file, and
+  `--if-missing` rebuilds only the patients whose files are missing or differ.
 """
