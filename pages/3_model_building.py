@@ -197,7 +197,8 @@ with coef_tab:
                                 key="mb_stability_n")
             if st.button("Compute selection stability (background)", key="mb_stability_start",
                          disabled=result.lasso is None):
-                jobs[str(stability_key)] = stability_job.start(cohort, result.settings, result.clinical_vars, n)
+                jobs[str(stability_key)] = stability_job.start(cohort, result.settings, result.clinical_vars, n,
+                                                               None if source == EXTRACTED else source)
                 st.rerun(scope="fragment")
             return
         status = job_status(job_id)

@@ -83,7 +83,7 @@ class CombinedModel(BaseEstimator):
             self.epv_ = float("nan")
             self.table_ = pd.DataFrame(columns=["column", "coef", "se", "p", "VIF"])
             self.warnings_.append("No predictor is left: the combined model is the null model")
-            return self
+            return self._warn()
         self.model_ = regression.fit(frame[rows], target, self.ties)
         self.clinical_model_ = (regression.fit(clinical[rows], target, self.ties)
                                 if self.clinical_columns_ and RAD_SCORE in self.columns_ else None)
@@ -93,10 +93,13 @@ class CombinedModel(BaseEstimator):
                      else pd.Series(1.0, index=frame.columns, name="vif"))
         self.epv_ = self.events_ / len(self.columns_)
         self.warnings_ += [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold)] if w]
-        for message in self.warnings_:
-            warnings.warn(message, UserWarning, stacklevel=2)
         self.table_ = regression.table(self.model_, self.family_, self.level).rename_axis("column").reset_index()
         self.table_["VIF"] = self.vif_.reindex(self.table_["column"]).to_numpy()
+        return self._warn()
+
+    def _warn(self) -> "CombinedModel":
+        for message in self.warnings_:
+            warnings.warn(message, UserWarning, stacklevel=3)
         return self
 
     def design(self, clinical: pd.DataFrame, rad_score) -> pd.DataFrame:

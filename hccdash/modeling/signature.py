@@ -60,8 +60,10 @@ def build_steps(selection: SelectionSettings, icc: pd.Series | None = None,
 
 
 def lasso_for(selection: SelectionSettings, n_rows: int) -> LassoSelector:
-    """The LASSO step of ``selection`` (folds "loo" = one fold per training row)."""
-    folds = n_rows if selection.lasso_folds == "loo" else int(selection.lasso_folds)
+    """The LASSO step of ``selection`` (folds "loo" = one fold per training row; None = no CV,
+    only the numeric lambda is solved)."""
+    folds = {"loo": n_rows, None: None}.get(selection.lasso_folds, selection.lasso_folds)
+    folds = None if folds is None else int(folds)
     return LassoSelector(lambda_=selection.lasso_lambda, folds=folds, seed=selection.seed)
 
 

@@ -53,7 +53,7 @@ def result_stability(builder: ModelBuilder, result: BuildResult, n_resamples: in
 def run(context: JobContext) -> dict:
     """Job runner: rebuild the model from the spec, then resample with progress."""
     settings = Settings.from_dict(context.spec["settings"])
-    builder = ModelBuilder(load_model_inputs(context.spec["cohort"], settings))
+    builder = ModelBuilder(load_model_inputs(context.spec["cohort"], settings, source=context.spec.get("source")))
     result = builder.build(settings, context.spec.get("clinical_vars"))
     n = int(context.spec.get("n_resamples", settings.selection.stability_resamples))
     context.progress(n_total=n, n_done=0, message="resampling the selection")
@@ -70,9 +70,11 @@ def run(context: JobContext) -> dict:
     return {"stability": {k: float(v) for k, v in frequency.items() if v > 0}, "n_resamples": n}
 
 
-def start(cohort: str, settings: Settings, clinical_vars: Sequence[str] | None, n_resamples: int) -> str:
-    """Start the job for a cohort and settings; returns the job id."""
-    spec = {"cohort": cohort, "settings": settings.to_dict(), "n_resamples": int(n_resamples),
+def start(cohort: str, settings: Settings, clinical_vars: Sequence[str] | None, n_resamples: int,
+          source: str | None = None) -> str:
+    """Start the job for a cohort (features: extracted, or the imported table ``source``) and
+    settings; returns the job id."""
+    spec = {"cohort": cohort, "source": source, "settings": settings.to_dict(), "n_resamples": int(n_resamples),
             "clinical_vars": None if clinical_vars is None else list(clinical_vars)}
     return start_job(KIND, spec, cohort=cohort)
 

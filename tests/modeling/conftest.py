@@ -41,3 +41,9 @@ def stored_cohort(hccdash_home, tmp_path) -> str:
     long = pd.concat([long_features(inputs.features, "1"), long_features(second, "2")], ignore_index=True)
     store_imported(long, COHORT, SOURCE)
     return COHORT
+
+
+@pytest.fixture
+def feature_source() -> str:
+    """The imported feature table of ``stored_cohort``."""
+    return SOURCE

@@ -1,0 +1,69 @@
+"""`python -m hccdash fit` end to end on a synthetic CSV pair."""
+
+from __future__ import annotations
+
+import json
+
+import joblib
+import pandas as pd
+import pytest
+
+from hccdash.cli import main
+from hccdash.modeling.synthetic import synthetic_inputs
+
+
+@pytest.fixture
+def csv_pair(tmp_path):
+    inputs = synthetic_inputs(n=110, p=60, seed=8, n_latent=12)
+    features = tmp_path / "features.csv"
+    clinical = tmp_path / "clinical.csv"
+    inputs.features.rename_axis("ID").to_csv(features)
+    table = inputs.clinical.join(inputs.patients[["time", "event"]])
+    table["time"] = table["time"] * 30.4375  # days
+    table.rename_axis("ID").to_csv(clinical)
+    return features, clinical
+
+
+def _args(features, clinical, out, *extra):
+    return ["fit", "--features", str(features), "--clinical", str(clinical), "--id-col", "ID",
+            "--time-col", "time", "--time-unit", "days", "--event-col", "event", "--out", str(out), *extra]
+
+
+def test_fit_writes_model_and_summary(csv_pair, tmp_path, capsys):
+    features, clinical = csv_pair
+    out = tmp_path / "out"
+    assert main(_args(features, clinical, out, "--clinical-vars", "AFP,BCLC")) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["selected_features"]
+    assert set(summary["rad_score_coefficients"]) == set(summary["selected_features"])
+    assert set(summary["c_index"]) == {"train", "validation"}
+    assert 0.5 < summary["c_index"]["train"] <= 1 and 0 < summary["c_index"]["validation"] <= 1
+    assert summary["n_train"] + summary["n_validation"] == 110
+    model = joblib.load(out / "model.joblib")
+    X = pd.read_csv(features, index_col="ID").join(pd.read_csv(clinical, index_col="ID")[["AFP"]])
+    X["BCLC"] = pd.Categorical(pd.read_csv(clinical, index_col="ID")["BCLC"].astype(str))
+    assert model.predict(X).shape == (110,)
+    assert "selected" in capsys.readouterr().out
+
+
+def test_no_filters_and_fixed_lambda(csv_pair, tmp_path):
+    features, clinical = csv_pair
+    out = tmp_path / "out"
+    assert main(_args(features, clinical, out, "--no-filters", "--lasso-lambda", "0.05", "--split", "none")) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["funnel"] == {"input": 60, "lasso": len(summary["selected_features"])}
+    assert summary["lambda"] == pytest.approx(0.05)
+    assert summary["n_validation"] == 0 and summary["c_index"]["validation"] is None
+
+
+def test_bad_input_names_the_problem(csv_pair, tmp_path, capsys):
+    features, clinical = csv_pair
+    bad = tmp_path / "bad.csv"
+    table = pd.read_csv(clinical)
+    table.loc[3, "event"] = "yes"
+    table.to_csv(bad, index=False)
+    assert main(_args(features, bad, tmp_path / "out")) == 2
+    err = capsys.readouterr().err
+    assert "event" in err and "must be 0/1" in err and "'yes'" in err
+    assert main(_args(features, clinical, tmp_path / "out", "--clinical-vars", "nope")) == 2
+    assert "nope" in capsys.readouterr().err

@@ -1,0 +1,56 @@
+"""Study presets and the page's controls."""
+
+from __future__ import annotations
+
+import pytest
+
+from hccdash.modeling.controls import controls_from_settings, settings_from_controls
+from hccdash.modeling.presets import PRESETS, preset
+from hccdash.settings import Settings
+
+PHASES = ["arterial", "portal", "delayed"]
+VARIABLES = ["age", "AFP", "NLR", "tumour_diameter_mm", "BCLC"]
+
+
+def test_each_preset_follows_its_study():
+    assert PRESETS["000"].selection.lasso_folds == "loo"
+    assert PRESETS["000"].selection.fusion == "scores" and PRESETS["000"].selection.mrmr_k == 20
+    assert PRESETS["000"].selection.correlation_threshold is None
+    assert PRESETS["001"].selection.phases == ("portal",) and PRESETS["001"].selection.icc_threshold is None
+    assert PRESETS["001"].selection.variance_filter and PRESETS["001"].selection.correlation_threshold == 0.9
+    assert PRESETS["002"].model.endpoint == "er" and PRESETS["002"].selection.rf_k == 25
+    assert PRESETS["002"].selection.univariate_test == "anova"
+    assert PRESETS["003"].model.er_horizon_months == 6.0 and PRESETS["003"].selection.univariate_test == "mannwhitney"
+    assert PRESETS["004"].model.clinical_dichotomise == ("NLR", "tumour_diameter_mm")
+    assert PRESETS["004"].selection.lasso_folds == 10 and PRESETS["004"].selection.icc_threshold == 0.75
+
+
+def test_preset_keeps_only_what_the_cohort_has():
+    settings = preset("004", PHASES, ["age", "NLR"])
+    assert settings.model.clinical_dichotomise == ("NLR",)
+    assert preset("001", ["arterial"]).selection.phases == ()
+    with pytest.raises(ValueError, match="Unknown preset"):
+        preset("999")
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_controls_round_trip(name):
+    """controls -> settings gives back the preset (clinical variables made explicit)."""
+    settings = preset(name, PHASES, VARIABLES)
+    values = controls_from_settings(settings, PHASES, VARIABLES)
+    back = settings_from_controls(values, settings)
+    expected_phases = settings.selection.phases or tuple(PHASES)
+    assert back.selection == settings.__class__().selection.__class__(**{
+        **settings.selection.__dict__, "phases": expected_phases})
+    assert back.model.endpoint == settings.model.endpoint
+    assert back.model.clinical_dichotomise == settings.model.clinical_dichotomise
+    assert back.model.clinical_variables == tuple(VARIABLES)
+
+
+def test_switched_off_filter_maps_to_none():
+    values = controls_from_settings(Settings(), PHASES, VARIABLES)
+    values.update(mb_corr_on=False, mb_mrmr_on=False, mb_loo=True)
+    settings = settings_from_controls(values)
+    assert settings.selection.correlation_threshold is None
+    assert settings.selection.mrmr_k is None
+    assert settings.selection.lasso_folds == "loo"
