@@ -42,6 +42,7 @@ def test_job_extracts_a_cohort_in_the_background(pyrad_data, tmp_path, tiny_spec
     assert done.spec["n_jobs"] == 1 and "_job_module" not in done.spec
 
 
+@pytest.mark.slow
 def test_cancel_stops_cleanly_and_a_new_run_finishes_the_rest(pyrad_data, tmp_path):
     store_images(write_variants(pyrad_data, tmp_path / "img", 6, case="brain1"))
     job_id = start_extraction("test", SLOW_SPEC, n_jobs=1)
@@ -57,6 +58,7 @@ def test_cancel_stops_cleanly_and_a_new_run_finishes_the_rest(pyrad_data, tmp_pa
     assert (cohort_cases("test", SLOW_SPEC)["status"] == "done").all()
 
 
+@pytest.mark.slow
 def test_killed_job_is_resumed_without_loss_or_duplicates(pyrad_data, tmp_path):
     store_images(write_variants(pyrad_data, tmp_path / "img", 8, case="brain1"))
     job_id = start_extraction("test", SLOW_SPEC, n_jobs=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import json
 import time
 
@@ -44,6 +45,7 @@ def test_page_runs_without_a_cohort():
     assert any("No cohort yet" in info.value for info in at.info)
 
 
+@pytest.mark.slow
 def test_start_shows_progress_and_the_matrix(pyrad_data, tmp_path):
     _cohort(pyrad_data, tmp_path)
     at = _page()
@@ -63,6 +65,7 @@ def test_start_shows_progress_and_the_matrix(pyrad_data, tmp_path):
     assert at.button(key="fx_start").disabled is False
 
 
+@pytest.mark.slow
 def test_cancel_button_stops_the_job(pyrad_data, tmp_path):
     _cohort(pyrad_data, tmp_path, n=12)
     at = _page()

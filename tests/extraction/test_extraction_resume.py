@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ def _case_files() -> int:
     return sum(1 for p in paths.cache_dir().glob("*.json") if p.name != "file_hashes.json")
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_loss_or_duplicates(pyrad_data, tmp_path):
     frame = write_variants(pyrad_data, tmp_path / "img", N_CASES, case="brain1")
     manifest = tmp_path / "manifest.csv"
