@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 import json
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from hccdash import jobs, paths

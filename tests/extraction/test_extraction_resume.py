@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 import subprocess
 import sys
 import time
 
 import pandas as pd
+import pytest
 import yaml
 
 from hccdash import paths
