@@ -102,8 +102,13 @@ def validate_cohort(
     settings: CohortSettings | None = None,
     progress: Progress | None = None,
 ) -> Validation:
-    """Check a cohort without storing it (``images``: a frame from ``read_manifest`` /
-    ``scan_folder``, or a manifest path)."""
+    """Check a cohort without storing it.
+
+    ``clinical``: a frame from :func:`read_table` (indexed by spreadsheet row, which the
+    messages quote), or a CSV / XLSX path or bytes; ``mapping``: guessed when None;
+    ``images``: a frame from ``read_manifest`` / ``scan_folder``, or a manifest path;
+    ``label``: the mask label to use (None: label 1, else the only / largest).
+    """
     split = split or SplitSettings()
     check_split_settings(split)
     table, file = as_table(clinical, source, sheet)
