@@ -1,0 +1,53 @@
+"""The evaluation page on a small stored cohort: runs, every tab renders, downloads present,
+leave-one-centre-out and the report build without exception."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hccdash import paths
+
+PAGE = "pages/4_evaluation.py"
+TABS = ["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
+        "Forest / subgroups / correlation", "By centre", "Optimism", "Report"]
+
+
+@pytest.fixture
+def page(stored_cohort) -> AppTest:
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
+    at.session_state["cohort"] = stored_cohort
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _downloads(at: AppTest) -> list[str]:
+    return [d.proto.label for d in at.get("download_button")]
+
+
+@pytest.mark.slow
+def test_every_tab_renders_with_figures_and_downloads(page):
+    assert [t.label for t in page.tabs] == TABS
+    assert page.title[0].value == "Evaluation"
+    labels = _downloads(page)
+    # per figure PNG + SVG + data CSV: C bars, ROC x2, KM x2, calibration x2, DCA x2, nomogram, forest
+    assert labels.count("PNG") == labels.count("SVG") == labels.count("Data (CSV)") >= 11
+    assert labels.count("CSV") >= 6  # tables
+    assert len(page.get("vega_lite_chart")) == 12  # the eleven figures and the subgroup forest
+    by_centre = page.tabs[6]
+    assert by_centre.dataframe and not by_centre.info  # the cohort has centres A and B
+    assert any(m.label.startswith("Interaction p") for m in page.metric)
+
+
+@pytest.mark.slow
+def test_switching_settings_loco_and_report(page):
+    page.radio(key="ev_cutoff").set_value("maxstat").run()
+    assert not page.exception, page.exception
+    page.button(key="ev_loco").click().run()
+    assert not page.exception, page.exception
+    assert len(page.tabs[6].dataframe) == 2  # by centre, leave-one-centre-out
+    page.button(key="ev_report_html_build").click().run()
+    assert not page.exception, page.exception
+    assert "Download the HTML report" in _downloads(page)
