@@ -19,6 +19,7 @@ The same code serves the calculator page and ``python -m hccdash predict``:
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -428,9 +429,12 @@ def rad_score_from_images(
 ) -> dict[str, float]:
     """The model's radiomic features from ``{phase: (image, mask)}`` with the model's own
     extraction settings (one pyradiomics run per phase); returns ``{feature: value}``."""
+    import radiomics
+
     from hccdash.extraction.case import compute_features
     from hccdash.extraction.params import ExtractionSpec
 
+    radiomics.setVerbosity(logging.ERROR)
     if model.extraction is None:
         raise ValueError(f"Model {model.name} has no rad-score")
     spec = ExtractionSpec.from_dict(model.extraction)

@@ -245,6 +245,8 @@ def parse(text: str | bytes) -> dict[str, Any]:
         )
     except json.JSONDecodeError as exc:
         raise ValueError(f"Model file is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ValueError("Model file nests its JSON too deeply") from exc
     if not isinstance(data, dict):
         raise ValueError(f"Model file must hold a JSON object, got {type(data).__name__}")
     return data
@@ -258,12 +260,15 @@ def validate(spec: dict[str, Any]) -> None:
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         message = error.message if len(error.message) < 300 else error.message[:300] + "..."
         raise ValueError(f"Model file does not match the schema at {where}: {message}")
-    _check_finite(spec, "")
-    _check_model(spec)
-    _check_predictors(spec)
-    _check_radiomics(spec)
-    _check_baseline(spec)
-    _check_risk_groups(spec)
+    try:
+        _check_finite(spec, "")
+        _check_model(spec)
+        _check_predictors(spec)
+        _check_radiomics(spec)
+        _check_baseline(spec)
+        _check_risk_groups(spec)
+    except (TypeError, KeyError, IndexError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        raise ValueError(f"Model file is inconsistent: {type(exc).__name__}: {exc}") from exc
 
 
 def _check_finite(value: Any, where: str) -> None:

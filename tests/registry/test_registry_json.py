@@ -34,6 +34,10 @@ def _non_monotone(spec):
     cumhaz[5], cumhaz[6] = cumhaz[6], cumhaz[5] * 0.5 + cumhaz[6] * 0.0
 
 
+def _ragged_correlation(spec):
+    spec["radiomics"]["correlation"][1] = [0.5]
+
+
 def _huge_baseline(spec):
     n = spec_module.MAX_BASELINE + 1
     spec["baseline"]["time"] = [float(i + 1) for i in range(n)]
@@ -67,6 +71,7 @@ MUTATIONS = {
     "asymmetric covariance": (_asymmetric, "not symmetric"),
     "non-monotone survival": (_non_monotone, "must not decrease"),
     "huge baseline": (_huge_baseline, "schema"),
+    "ragged correlation": (_ragged_correlation, "radiomics/correlation|inconsistent|inhomogeneous"),
     "too many features": (_many_features, "schema"),
     "undeclared level": (_unknown_level, "not a level"),
     "bad extraction params": (_hostile_extraction, "radiomics/extraction"),
@@ -101,6 +106,7 @@ def test_hostile_model_file_is_refused_and_nothing_stored(cox_standin, case):
         ('{"a": 1, "a": 2}', "repeats the key"),
         ('{"a": 1e400}', "non-finite number"),
         (" " * (spec_module.MAX_BYTES + 1), "limit"),
+        ("[" * 100_000 + "]" * 100_000, "too deeply"),
     ],
 )
 def test_malformed_text_is_refused(text, reason):
