@@ -285,9 +285,9 @@ def _check_finite(value: Any, where: str) -> None:
 
 
 def _covariance(matrix: list[list[float]], size: int, where: str) -> None:
+    if len(matrix) != size or any(len(row) != size for row in matrix):
+        raise ValueError(f"{where} must be a {size} x {size} matrix")
     array = np.asarray(matrix, dtype=float)
-    if array.shape != (size, size):
-        raise ValueError(f"{where} must be {size} x {size}, got {array.shape}")
     if not np.allclose(array, array.T, rtol=1e-8, atol=1e-12):
         raise ValueError(f"{where} is not symmetric")
     if np.any(np.diag(array) < 0):
@@ -363,8 +363,8 @@ def _check_radiomics(spec: dict[str, Any]) -> None:
     for f in rad["features"]:
         if f["min"] > f["max"]:
             raise ValueError(f"radiomics feature {f['name']}: min > max")
-    correlation = np.asarray(rad["correlation"], dtype=float)
     _covariance(rad["correlation"], len(names), "radiomics/correlation")
+    correlation = np.asarray(rad["correlation"], dtype=float)
     if not np.allclose(np.diag(correlation), 1.0, atol=1e-6) or np.abs(correlation).max() > 1 + 1e-9:
         raise ValueError("radiomics/correlation is not a correlation matrix")
     from hccdash.extraction.params import ExtractionSpec

@@ -71,7 +71,7 @@ MUTATIONS = {
     "asymmetric covariance": (_asymmetric, "not symmetric"),
     "non-monotone survival": (_non_monotone, "must not decrease"),
     "huge baseline": (_huge_baseline, "schema"),
-    "ragged correlation": (_ragged_correlation, "radiomics/correlation|inconsistent|inhomogeneous"),
+    "ragged correlation": (_ragged_correlation, "radiomics/correlation must be a 2 x 2 matrix"),
     "too many features": (_many_features, "schema"),
     "undeclared level": (_unknown_level, "not a level"),
     "bad extraction params": (_hostile_extraction, "radiomics/extraction"),
