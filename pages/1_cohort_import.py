@@ -245,8 +245,8 @@ def cohorts_section() -> None:
 
 
 st.title("Cohort import")
-import_tab, cohorts_tab = st.tabs(["Import a cohort", "Stored cohorts and Table 1"])
-with import_tab:
-    import_section()
+cohorts_tab, import_tab = st.tabs(["Stored cohorts and Table 1", "Import a cohort"])
 with cohorts_tab:
     cohorts_section()
+with import_tab:
+    import_section()
