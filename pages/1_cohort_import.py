@@ -19,7 +19,7 @@ from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 
 NONE = "(none)"
 DEFAULTS, SPLIT = CohortSettings(), SplitSettings()
-MAPPING_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name")
+MAPPING_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name", "ci_last_import")
 
 
 @st.cache_data(show_spinner=False)
@@ -114,7 +114,7 @@ def import_section() -> None:
         st.dataframe(table.head(50), width="stretch")
 
     signature = (filename, tuple(table.columns))
-    if st.session_state.get("ci_signature") != signature:  # a new table: forget the old table's mapping widgets
+    if st.session_state.get("ci_signature") != signature:  # a new table: forget the old table's mapping and result
         for key in MAPPING_KEYS:
             st.session_state.pop(key, None)
         st.session_state["ci_signature"] = signature
@@ -206,10 +206,14 @@ def import_section() -> None:
                 status.update(label=str(exc), state="error")
                 return
             status.update(label=result.summary(), state="complete" if result.ok else "error")
-        (st.success if result.ok else st.error)(result.summary())
-        if result.ok:
+        st.session_state["ci_last_import"] = result
+        if result.ok:  # show the new cohort (and its Table 1) in the stored-cohorts tab
             st.session_state["cohort"] = result.name
-        _show_report(result.report, "ci_import_report_download")
+            st.rerun()
+    last = st.session_state.get("ci_last_import")
+    if last is not None:
+        (st.success if last.ok else st.error)(last.summary())
+        _show_report(last.report, "ci_import_report_download")
 
 
 def cohorts_section() -> None:
