@@ -19,7 +19,7 @@ from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 
 NONE = "(none)"
 DEFAULTS, SPLIT = CohortSettings(), SplitSettings()
-MAPPING_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name", "ci_last_import")
+RESET_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name", "ci_last_import")
 
 
 @st.cache_data(show_spinner=False)
@@ -115,7 +115,7 @@ def import_section() -> None:
 
     signature = (filename, tuple(table.columns))
     if st.session_state.get("ci_signature") != signature:  # a new table: forget the old table's mapping and result
-        for key in MAPPING_KEYS:
+        for key in RESET_KEYS:
             st.session_state.pop(key, None)
         st.session_state["ci_signature"] = signature
     guessed = guess_mapping(table)
