@@ -20,7 +20,14 @@ else:
     st.download_button("Download table (CSV)", models.to_csv(index=False), "models.csv", "text/csv")
 names = models["name"].tolist()
 
-compare_tab, manage_tab, export_tab, import_tab = st.tabs(["Compare", "Rename / delete", "Export", "Import"])
+details_tab, compare_tab, manage_tab, export_tab, import_tab = st.tabs(
+    ["Details", "Compare", "Rename / delete", "Export", "Import"])
+
+with details_tab:
+    if names:
+        record = registry.get(st.selectbox("Model", names, key="registry_details"))
+        st.caption(f"Artifact {record.artifact} · SHA-256 {record.sha256}")
+        st.json(record.meta, expanded=1)
 
 with compare_tab:
     chosen = st.multiselect("Models to compare", names, default=names[:2], key="registry_compare")

@@ -29,7 +29,7 @@ from hccdash.settings import CalculatorSettings, EvaluationSettings
 from hccdash.stats.nomogram import N_UNIQUE
 from hccdash.stats.survival import kaplan_meier
 
-PACKAGES = ("hccdash", "numpy", "scipy", "pandas", "scikit-learn", "scikit-survival", "lifelines",
+PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "scikit-survival", "lifelines",
             "pyradiomics-bhklab", "SimpleITK", "duckdb", "joblib")
 
 

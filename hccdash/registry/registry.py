@@ -132,6 +132,10 @@ def save(
     spec = {**spec, "name": name, "notes": notes, "metrics": _json_metrics(metrics)}
     spec_module.validate(spec)
     record_meta = {**json_export.describe(spec), **(meta or {})}
+    store = store or Store()
+    if cohort is not None:
+        found = store.query("SELECT fingerprint FROM cohorts WHERE name = ?", [cohort])
+        record_meta["cohort_fingerprint"] = None if found.empty else found["fingerprint"].iloc[0]
     if hasattr(pipeline, "settings") and hasattr(pipeline.settings, "to_dict"):
         record_meta["settings"] = pipeline.settings.to_dict()
     return _register(
