@@ -2,9 +2,9 @@
 
 A page must not run a long job in its script thread (TRAPS.md: Streamlit threads and
 process pools started inside a page misbehave). So :func:`start_job` records the job
-in the ``jobs`` table and launches a detached ``python -m hccdash run-job JOB_ID``
-(its own session, output to ``jobs_dir()/JOB_ID.log``; launched as ``python -m hccdash.jobs JOB_ID``,
-which starts faster than the full command router). The job process reports
+in the ``jobs`` table and launches a detached process running it (its own session,
+output to ``jobs_dir()/JOB_ID.log``): ``python -m hccdash.jobs JOB_ID``, the same as
+``python -m hccdash run-job JOB_ID`` without importing every other command. The job process reports
 progress to the store; any page (after a rerun, a page switch or a browser reload)
 reads it back with :func:`job_status` / :func:`list_jobs`.
 
@@ -288,8 +288,8 @@ def resume_stale_jobs(store: Store | None = None) -> list[str]:
             pid = None if pd.isna(row.pid) else int(row.pid)
             if process_alive(pid, row.job_id):
                 continue
-            if row.status == "queued" and pid is None and row.age < LAUNCH_GRACE_SECONDS:
-                continue
+            if row.status == "queued" and row.age < LAUNCH_GRACE_SECONDS:
+                continue  # being launched
             if row.status == "cancelling":
                 _finish(store, row.job_id, "cancelled", None, "cancelled (its process had stopped)")
                 continue

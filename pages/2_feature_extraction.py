@@ -130,6 +130,8 @@ def job_panel(cohort: str) -> None:
         st.caption("No extraction job yet for this cohort.")
         return
     job = latest[0]
+    if job.active and jobs.resume_stale_jobs():
+        st.toast("The job's process had stopped: resumed it.")
     st.progress(job.fraction, text=f"Job `{job.job_id}`: **{job.status}**")
     cols = st.columns(5)
     cols[0].metric("Done", job.n_done)

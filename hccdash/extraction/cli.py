@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
     spec = spec_from_args(args)
-    images = read_manifest(args.manifest, default_label=int(spec.params.get("setting", {}).get("label", 1) or 1))
+    images = read_manifest(args.manifest, default_label=int((spec.params.get("setting") or {}).get("label") or 1))
     store = Store()
     summary = run_extraction(
         cases_from_images(images, spec),
