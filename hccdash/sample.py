@@ -4,7 +4,10 @@
 0.7-0.78 x 0.7-0.78 x 5 mm voxels cropped around the tumour, a tumour mask per patient and
 phase, a second reader's masks for 30 patients, a clinical table with recurrence-free
 survival, and the true model in ``TRUTH.md``. Everything follows from the seed; the
-images are the same bit for bit on every machine, and ``images.sha256`` records them.
+voxel values are the same on every machine, and ``images.sha256`` records the files'
+SHA-256 (the .nii.gz bytes also depend on SimpleITK's bundled zlib-ng, 2.1.6 in
+SimpleITK 2.5.7, which picks its match-hash function by CPU: expected to agree across
+x86-64 CPUs with SSE4.2, not guaranteed on other architectures).
 
 Options: ``--seed N`` (default 42), ``--truth FILE.csv`` (the hidden truth, not for git).
 
@@ -111,18 +114,10 @@ def write_hashes(out: Path, names: Iterable[str]) -> dict[str, str]:
 
 
 def stale_files(out: Path) -> list[str]:
-    """Files listed in ``images.sha256`` that are missing or differ (all, if no list)."""
+    """Files listed in ``images.sha256`` that are missing or differ."""
     hash_file = out / HASH_FILE
-    if not hash_file.exists():
-        return [HASH_FILE]
     return [name for name, digest in read_hashes(hash_file).items()
             if not (out / name).exists() or sha256_file(out / name) != digest]
-
-
-def is_complete(out: Path) -> bool:
-    """True when the tables exist and every image matches ``images.sha256``."""
-    tables = all((out / f).exists() for f in (CLINICAL_FILE, MANIFEST_FILE, HASH_FILE))
-    return tables and not stale_files(out)
 
 
 def generate(out: Path, seed: int = DEFAULT_SEED, log=print) -> Cohort:
@@ -144,19 +139,25 @@ def generate(out: Path, seed: int = DEFAULT_SEED, log=print) -> Cohort:
     return cohort
 
 
-def repair(out: Path, seed: int = DEFAULT_SEED, log=print) -> list[str]:
-    """Regenerate only the patients whose files are missing or differ from ``images.sha256``;
-    returns the files that still differ afterwards (a platform that renders differently)."""
-    cohort = build_cohort(seed)
-    for name, frame in ((CLINICAL_FILE, cohort.clinical), (MANIFEST_FILE, manifest(cohort))):
-        if not (out / name).exists():
-            frame.to_csv(out / name, index=False)
-    stale = stale_files(out)
-    if stale == [HASH_FILE]:
+def ensure(out: Path, seed: int = DEFAULT_SEED, log=print) -> list[str]:
+    """``--if-missing``: nothing to do when the tables exist and every file matches
+    ``images.sha256``; otherwise write the missing tables and regenerate only the patients
+    whose files are missing or differ (everything, without ``images.sha256``). Returns the
+    files that still differ afterwards (a platform that writes different bytes)."""
+    if not (out / HASH_FILE).exists():
         generate(out, seed, log)
         return []
+    missing_tables = [f for f in (CLINICAL_FILE, MANIFEST_FILE) if not (out / f).exists()]
+    stale = stale_files(out)
+    if not stale and not missing_tables:
+        log(f"sample cohort complete in {out}")
+        return []
+    cohort = build_cohort(seed)
+    for name, frame in ((CLINICAL_FILE, cohort.clinical), (MANIFEST_FILE, manifest(cohort))):
+        if name in missing_tables:
+            frame.to_csv(out / name, index=False)
     ids = {Path(name).name.split("_")[0] for name in stale}
-    log(f"regenerating images of {len(ids)} patient(s)")
+    log(f"regenerating the images of {len(ids)} patient(s)")
     for patient in cohort.patients:
         if patient.patient_id in ids:
             write_patient_images(cohort, patient, out)
@@ -177,16 +178,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write the hidden truth (true linear predictor, latent "
                              "appearance, uncensored times) to this CSV; keep it out of git")
     args = parser.parse_args(argv)
-    if args.if_missing and (args.out / HASH_FILE).exists():
-        if is_complete(args.out):
-            print(f"sample cohort complete in {args.out}")
-            still_stale = []
-        else:
-            still_stale = repair(args.out, args.seed)
+    if args.if_missing:
+        still_stale = ensure(args.out, args.seed)
         if still_stale:
             print(f"warning: {len(still_stale)} file(s) differ from {HASH_FILE} after "
-                  f"regeneration (e.g. {still_stale[0]}): this platform writes different "
-                  f"bytes; the images are still usable", file=sys.stderr)
+                  f"regeneration (e.g. {still_stale[0]}): this platform compresses them into "
+                  f"other bytes; the images are usable, but cached features keyed on the "
+                  f"recorded hashes will be recomputed", file=sys.stderr)
     else:
         generate(args.out, args.seed)
     if args.truth:

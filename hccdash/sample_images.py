@@ -18,7 +18,8 @@ crop grid (``hccdash.sample_tumour``):
 Random fields come from ``numpy.random.default_rng`` and are smoothed by repeated
 [1, 2, 1] / 4 passes (additions and multiplications by powers of two only), and every voxel
 value is built from +, -, *, / and sqrt, which IEEE 754 rounds identically everywhere: the
-images are the same bit for bit on every machine. No FFT, BLAS or threaded path is used.
+voxel values are the same bit for bit on every machine. No FFT, BLAS or threaded path is
+used.
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ def truth_markdown(cohort: Cohort) -> str:
     return f"""# TRUTH: how the synthetic HCC sample cohort was generated
 
 Built by `python -m hccdash.sample --seed {cohort.seed}` (code: `hccdash/sample*.py`).
-Everything below follows from the seed; the images are identical bit for bit on every
-machine (`images.sha256`). The data are synthetic: no real patient is behind any row.
+Everything below follows from the seed; the voxel values are identical on every machine
+and `images.sha256` records the files' SHA-256. The data are synthetic: no real patient is behind any row.
 
 ## Cohort
 

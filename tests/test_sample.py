@@ -248,6 +248,7 @@ def test_full_build_then_if_missing_repairs_only_what_is_broken(tmp_path):
     hidden = pd.read_csv(truth)
     assert len(hidden) == 150 and hidden["linear_predictor"].notna().all()
 
+    (out / sample.MANIFEST_FILE).unlink()
     (out / "images/HCC007_arterial.nii.gz").unlink()
     (out / "images/HCC120_delayed_mask.nii.gz").write_bytes(b"broken")
     assert sample.stale_files(out) == ["images/HCC007_arterial.nii.gz",
@@ -255,3 +256,4 @@ def test_full_build_then_if_missing_repairs_only_what_is_broken(tmp_path):
     assert sample.main(["--out", str(out), "--if-missing"]) == 0
     assert sample.stale_files(out) == []
     assert untouched.stat().st_mtime_ns == before
+    assert (out / sample.MANIFEST_FILE).read_text() == (COMMITTED / sample.MANIFEST_FILE).read_text()
