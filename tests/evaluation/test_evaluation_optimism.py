@@ -82,3 +82,15 @@ def test_background_job_reports_progress_and_result(stored_cohort):
     result = optimism.OptimismResult.from_json(status.result)
     assert set(result.table["metric"]) == {"radiomics", "clinical", "combined"}
     assert result.n_boot == 3
+
+
+@pytest.mark.slow
+def test_dask_cluster_run_equals_serial_run():
+    from distributed import LocalCluster
+
+    X, y = _noise(50, 10, seed=4)
+    serial = optimism_bootstrap(PipelineFitter(NOISE, ()), pipeline_scores, X, y, n_boot=3, seed=5, n_jobs=1)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        on_dask = optimism_bootstrap(PipelineFitter(NOISE, ()), pipeline_scores, X, y, n_boot=3, seed=5,
+                                     scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(serial.resamples, on_dask.resamples)
