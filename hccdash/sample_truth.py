@@ -3,8 +3,6 @@ that simulates it (so the document cannot drift from the simulation)."""
 
 from __future__ import annotations
 
-from lifelines.utils import concordance_index
-
 from hccdash.sample_cohort import COLUMN_MEANINGS, MISSING_RATES, N_REPEAT, Cohort
 from hccdash.sample_images import CAPSULE_HU, MOSAIC_HU, NECROSIS_HU
 from hccdash.sample_patients import CENTRES, SLICE_MM
@@ -17,13 +15,14 @@ from hccdash.sample_survival import (
     WEIBULL_SHAPE,
 )
 from hccdash.sample_tumour import MARGIN_XY_MM, MARGIN_Z_MM
+from hccdash.stats import harrell_c
 
 
 def truth_markdown(cohort: Cohort) -> str:
     """The TRUTH.md text for a built cohort."""
     clinical, truth = cohort.clinical, cohort.truth
     lp = truth["linear_predictor"]
-    c_index = concordance_index(clinical["rfs_months"], -lp, clinical["recurrence"])
+    c_index = harrell_c(clinical["rfs_months"], clinical["recurrence"], lp)
     events = int(clinical["recurrence"].sum())
     lost = int(((truth["loss_months"] < truth["admin_censoring_months"])
                 & (truth["loss_months"] < truth["recurrence_months"])).sum())
