@@ -142,7 +142,8 @@ def patient_id(index: int) -> str:
     return f"HCC{index + 1:03d}"
 
 
-def _unit(rng: np.random.Generator, n: int) -> tuple[float, ...]:
+def unit_vector(rng: np.random.Generator, n: int) -> tuple[float, ...]:
+    """A random direction in ``n`` dimensions (normalised Gaussian draws)."""
     v = [float(x) for x in rng.standard_normal(n)]
     norm = math.sqrt(sum(x * x for x in v))
     return tuple(x / norm for x in v)
@@ -186,17 +187,17 @@ def draw_patient(seed: int, index: int) -> Patient:
     nlr = math.exp(math.log(2.1) + 0.15 * log_size + 0.42 * normal())
 
     axis_ratios = (float(rng.uniform(0.78, 1.0)), float(rng.uniform(0.8, 1.1)))
-    orientation = _unit(rng, 2)
+    orientation = unit_vector(rng, 2)
     irregularity = float(rng.uniform(0.0, 1.0)) * (0.5 + 0.5 * heterogeneity)
     lobes = tuple(
-        Lobe(_unit(rng, 3), float(rng.uniform(0.55, 0.85)),
+        Lobe(unit_vector(rng, 3), float(rng.uniform(0.55, 0.85)),
              float(irregularity * rng.uniform(0.08, 0.22) * rng.choice((-1.0, 1.0, 1.0))))
         for _ in range(int(rng.integers(3, 7)))
     )
     capsule = bool(rng.random() < 0.45 + 0.2 * (size > 20.0))
     capsule_mm = float(rng.uniform(1.0, 2.0))
     capsule_cover = float(rng.uniform(-1.0, 0.2))
-    capsule_axis = _unit(rng, 3)
+    capsule_axis = unit_vector(rng, 3)
 
     liver = (72.0 + 5.0 * normal(),
              108.0 + centre.portal_shift - 4.0 * cirrhosis + 7.0 * normal(),
@@ -206,7 +207,7 @@ def draw_patient(seed: int, index: int) -> Patient:
     offset = (float(rng.uniform(-3, 3)), float(rng.uniform(-3, 3)), float(rng.uniform(-2, 2)))
     motion = tuple((0.6 * normal(), 0.6 * normal(), 1.2 * normal()) for _ in PHASES)
     vessels = tuple(
-        Vessel(tuple(float(x) for x in rng.uniform(-25.0, 25.0, 3)), _unit(rng, 3),
+        Vessel(tuple(float(x) for x in rng.uniform(-25.0, 25.0, 3)), unit_vector(rng, 3),
                float(rng.uniform(1.5, 3.5)), bool(rng.random() < 0.5))
         for _ in range(int(rng.integers(1, 4)))
     )

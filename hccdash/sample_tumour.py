@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hccdash.sample_patients import PHASES, SLICE_MM, STREAM_READER2, Lobe, Patient, patient_rng
+from hccdash.sample_patients import (
+    PHASES,
+    SLICE_MM,
+    STREAM_READER2,
+    Lobe,
+    Patient,
+    patient_rng,
+    unit_vector,
+)
 
 MARGIN_XY_MM = 15.0  # liver kept around the tumour in-plane (room for LoG sigma 5 mm)
 MARGIN_Z_MM = 10.0
@@ -73,13 +81,9 @@ def reader2_outline(seed: int, patient: Patient, phase_index: int) -> Outline:
     normal = rng.standard_normal
     shift = (0.5 * normal(), 0.5 * normal(), 1.0 * normal())
     grow = 0.3 + 0.7 * normal()
-    wobble = []
-    for _ in range(4):
-        v = [float(x) for x in rng.standard_normal(3)]
-        norm = math.sqrt(sum(x * x for x in v))
-        wobble.append(Lobe(tuple(x / norm for x in v), float(rng.uniform(0.5, 0.8)),
-                           float(rng.uniform(-0.06, 0.06))))
-    return Outline(shift, grow, float(rng.uniform(0.6, 1.0)), tuple(wobble))
+    wobble = tuple(Lobe(unit_vector(rng, 3), float(rng.uniform(0.5, 0.8)),
+                        float(rng.uniform(-0.06, 0.06))) for _ in range(4))
+    return Outline(shift, grow, float(rng.uniform(0.6, 1.0)), wobble)
 
 
 @dataclass(frozen=True)
