@@ -7,6 +7,7 @@ C-index bars. Each takes the long tables of :mod:`hccdash.evaluation` for ONE sp
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 RISK_COLOURS = alt.Scale(domain=["low", "high"], range=["#2471a3", "#c0392b"])
@@ -103,9 +104,12 @@ def nomogram_chart(ticks: pd.DataFrame, title: str = "Nomogram") -> alt.LayerCha
 
 
 def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Ratios (log scale) with CI bars per term and a rule at 1. ``table``: term, ratio,
-    lower, upper, p, measure (and optionally model, used as colour)."""
-    data = table.dropna(subset=["ratio", "lower", "upper"]).copy()
+    """Ratios (log scale) with CI bars per term and a rule at 1; rows with an infinite or
+    zero bound (e.g. a subgroup without events in one risk group) are left out of the
+    drawing (they stay in the table). ``table``: term, ratio, lower, upper, p, measure (and
+    optionally model, used as colour)."""
+    values = table[["ratio", "lower", "upper"]].astype(float)
+    data = table[(values > 0).all(axis=1) & np.isfinite(values).all(axis=1)].copy()  # log scale: finite, > 0
     data["row"] = data.get("model", "") + ": " + data["term"] if "model" in data else data["term"]
     measure = str(data["measure"].iloc[0]) if len(data) else "HR"
     x = alt.X("ratio:Q", title=f"{measure} (95% CI, log scale)", scale=alt.Scale(type="log"))

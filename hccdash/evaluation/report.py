@@ -155,7 +155,8 @@ def report_pdf(evaluation: Evaluation, title: str, optimism: OptimismResult | No
     def table(frame: pd.DataFrame) -> Table:
         data = [[para(str(col), small) for col in frame.columns]]
         data += [[para(_format(v), small) for v in row] for row in frame.itertuples(index=False)]
-        t = Table(data, colWidths=[width / max(len(frame.columns), 1)] * len(frame.columns), repeatRows=1)
+        lengths = [min(max([len(str(col))] + [len(_format(v)) for v in frame[col]]), 60) + 4 for col in frame.columns]
+        t = Table(data, colWidths=[width * n / sum(lengths) for n in lengths], repeatRows=1)
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
         return t
