@@ -235,7 +235,8 @@ def cohorts_section() -> None:
                "and Mann-Whitney U. Categorical: n (%) and chi-squared (Yates for 2 x 2), or Fisher's exact test when "
                "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
     baseline = _table1(name, cohort.fingerprint)
-    st.dataframe(baseline, hide_index=True, width="stretch")
+    st.dataframe(baseline, hide_index=True, width="stretch", height=min(36 * (len(baseline) + 1), 720),
+                 column_config={"p": st.column_config.NumberColumn("p", format="%.3g")})
     st.download_button("Download Table 1 (CSV)", baseline.to_csv(index=False), f"table1_{name}.csv", "text/csv",
                        key="ci_table1_csv")
     with st.expander("Import report"):
