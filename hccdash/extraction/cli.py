@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from hccdash.extraction import features_io, ingest
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def spec_from_args(args: argparse.Namespace) -> ExtractionSpec:
     """The extraction spec the options ask for."""
     if args.params:
-        return spec_from_yaml(args.params, n4_bias_correction=args.n4, roi=args.roi)
+        return spec_from_yaml(Path(args.params), n4_bias_correction=args.n4, roi=args.roi)
     return spec_from_settings(ExtractionSettings(n4_bias_correction=args.n4, roi=args.roi))
 
 

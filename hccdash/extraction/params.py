@@ -190,7 +190,9 @@ def params_for_2d(params: dict[str, Any]) -> dict[str, Any]:
 def load_params_yaml(text_or_path: str | Path) -> dict[str, Any]:
     """Read and validate a pyradiomics parameter file (a path, or the YAML text itself)."""
     source = str(text_or_path)
-    is_path = isinstance(text_or_path, Path) or ("\n" not in source and source.endswith((".yaml", ".yml")))
+    is_path = isinstance(text_or_path, Path) or (
+        "\n" not in source and (source.endswith((".yaml", ".yml")) or Path(source).is_file())
+    )
     if is_path:
         path = Path(source)
         if not path.is_file():
