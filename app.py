@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hccdash import overview
+from hccdash import overview, paths, startup
+from hccdash.cohort import load_cohort
+from hccdash.cohort.table1 import table1
 
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
+
+
+@st.cache_resource(show_spinner="Preparing hccdash: importing the sample cohort on first start ...")
+def prepare(home: str) -> startup.StartupReport:
+    """Once per server process and data directory: sample cohort on first start, resume stale jobs."""
+    return startup.prepare()
+
+
+@st.cache_data(show_spinner=False)
+def _table1(name: str, fingerprint: str):
+    return table1(load_cohort(name))
 
 
 def home() -> None:
@@ -25,6 +38,13 @@ def home() -> None:
     else:
         st.subheader("Cohorts")
         st.dataframe(cohorts, hide_index=True, use_container_width=True)
+        st.download_button("Download cohorts (CSV)", cohorts.to_csv(index=False), "cohorts.csv", "text/csv")
+        name = st.session_state.get("cohort") or cohorts["name"].iloc[-1]
+        st.subheader(f"Table 1: {name}")
+        cohort = load_cohort(name)
+        baseline = _table1(name, cohort.fingerprint)
+        st.dataframe(baseline, hide_index=True, use_container_width=True)
+        st.download_button("Download Table 1 (CSV)", baseline.to_csv(index=False), f"table1_{name}.csv", "text/csv")
     st.markdown(
         "Next steps: **Cohort import** (clinical table, images, split, Table 1) → "
         "**Feature extraction** → **Model building** → **Evaluation** → "
@@ -42,5 +62,6 @@ PAGES = [
     st.Page("pages/6_patient_calculator.py", title="Patient calculator", icon=":material/calculate:"),
 ]
 
-st.session_state.setdefault("cohort", None)
+prepare(str(paths.home()))
+st.session_state.setdefault("cohort", overview.default_cohort())
 st.navigation(PAGES, position="sidebar").run()

@@ -35,3 +35,11 @@ def store_counts(store: Store | None = None) -> dict[str, int]:
         """
     ).iloc[0]
     return {key: int(value) for key, value in row.items()}
+
+
+def default_cohort(store: Store | None = None) -> str | None:
+    """The cohort a new session starts with: "sample" if stored, else the newest, else None."""
+    names = cohort_summary(store)["name"].tolist()
+    if "sample" in names:
+        return "sample"
+    return names[-1] if names else None

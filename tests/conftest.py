@@ -16,6 +16,7 @@ def hccdash_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HCCDASH_HOME", str(home))
+    monkeypatch.setenv("HCCDASH_SAMPLE", "0")  # no sample import on app start (opt in per test)
     return home
 
 

@@ -1,0 +1,23 @@
+from streamlit.testing.v1 import AppTest
+
+from hccdash.paths import PROJECT_DIR
+
+from hccdash import startup
+
+
+def test_home_page_shows_the_sample_cohort_and_its_table1(hccdash_home, monkeypatch):
+    monkeypatch.setenv("HCCDASH_SAMPLE", "1")
+    startup.prepare()
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert at.session_state["cohort"] == "sample"
+    assert any("Table 1: sample" in h.value for h in at.subheader)
+    table = at.dataframe[1].value
+    assert {"variable"} & {c.lower() for c in table.columns} or len(table) > 10
+    assert at.metric[0].value == "1"
+
+
+def test_home_page_on_an_empty_store_points_to_import(hccdash_home):
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert any("Cohort import" in i.value for i in at.info)
