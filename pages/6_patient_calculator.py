@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from hccdash.charts import calculator as charts
+from hccdash.charts.export import chart_png, chart_svg
 from hccdash.registry import calculator, registry, report
 from hccdash.registry.json_model import JsonModel
 
@@ -15,6 +16,17 @@ from hccdash.registry.json_model import JsonModel
 def _spec(name: str, sha256: str) -> dict:
     """The verified model file of ``name`` (cached per artifact hash)."""
     return registry.load(name).spec
+
+
+def _chart(container, key: str) -> None:
+    """A chart with its PNG and SVG downloads (rendered only when clicked)."""
+    chart = figures[key]
+    container.altair_chart(chart, width="stretch")
+    png_col, svg_col = container.columns(2)
+    png_col.download_button(f"{key} (PNG)", partial(chart_png, chart), f"{key}.png", "image/png",
+                            key=f"calculator_png_{key}", on_click="ignore")
+    svg_col.download_button(f"{key} (SVG)", partial(chart_svg, chart), f"{key}.svg", "image/svg+xml",
+                            key=f"calculator_svg_{key}", on_click="ignore")
 
 
 st.title("Patient calculator")
@@ -51,10 +63,14 @@ if mode == "image":
     if st.button("Extract features", disabled=len(uploads) < len(phases), key="calculator_extract"):
         bar = st.progress(0.0, "Extracting")
         try:
-            st.session_state["calculator_features"] = calculator.features_from_uploads(
-                model, uploads, progress=lambda i, n, phase: bar.progress(i / n, f"Extracting {phase}"))
+            st.session_state["calculator_features"] = {"model": name, "values": calculator.features_from_uploads(
+                model, uploads, progress=lambda i, n, phase: bar.progress(i / n, f"Extracting {phase}"))}
+            bar.empty()
         except (ValueError, RuntimeError, FileNotFoundError) as exc:
             st.error(f"Extraction failed: {exc}")
+    extracted = st.session_state.get("calculator_features", {})
+    if extracted.get("model") == name:
+        st.success(f"{len(extracted['values'])} features extracted: press Predict")
 
 with st.form("calculator_form"):
     values = {}
@@ -68,12 +84,13 @@ with st.form("calculator_form"):
             continue
         else:
             values[field.name] = column.number_input(
-                label, value=float(field.default), format="%.4f", key=f"calculator_in_{field.name}",
+                label, value=float(field.default), format=field.format, key=f"calculator_in_{field.name}",
                 help=f"Training range {field.train_min:.4g} to {field.train_max:.4g}")
     submitted = st.form_submit_button("Predict", type="primary")
 if submitted:
-    if mode == "image":
-        values.update(st.session_state.get("calculator_features", {}))
+    extracted = st.session_state.get("calculator_features", {})
+    if mode == "image" and extracted.get("model") == name:
+        values.update(extracted["values"])
     st.session_state["calculator_values"] = {"model": name, "values": values}
 
 saved = st.session_state.get("calculator_values")
@@ -103,12 +120,10 @@ figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": cha
 if result.curve is not None:
     figures["survival"] = charts.survival_chart(result.curve, model.km_curves(), model.horizons)
 left, right = st.columns(2)
-for column, key in zip([left, right, left], [k for k in ("survival", "nomogram", "contributions") if k in figures]):
-    column.altair_chart(figures[key], width="stretch")
-    column.download_button(f"{key} (PNG)", partial(charts.png, figures[key]), f"{key}.png", "image/png",
-                           key=f"calculator_png_{key}", on_click="ignore")
-    column.download_button(f"{key} (SVG)", partial(charts.svg, figures[key]), f"{key}.svg", "image/svg+xml",
-                           key=f"calculator_svg_{key}", on_click="ignore")
+if "survival" in figures:
+    _chart(left, "survival")
+_chart(right, "contributions")
+_chart(st.container(), "nomogram")
 
 with st.expander("Contributions and points", expanded=True):
     table = result.contributions.merge(result.points, on="term", how="left")
@@ -124,7 +139,8 @@ field = changeable[which]
 if field.kind == "categorical":
     new_value = st.selectbox("New value", field.levels, key="calculator_whatif_level")
 else:
-    new_value = st.number_input("New value", value=float(values[which]), format="%.4f", key="calculator_whatif_value")
+    new_value = st.number_input("New value", value=float(values[which]), format=field.format,
+                                key="calculator_whatif_value")
 try:
     comparison = calculator.what_if(model, values, {which: new_value})
     st.dataframe(comparison.astype(str), hide_index=True, width="stretch")

@@ -1,12 +1,13 @@
 """Charts of the patient calculator (data in, Altair chart out): the patient's survival
 curve against the risk groups' Kaplan-Meier curves, term contributions, and the
-nomogram with the patient marked. :func:`png` / :func:`svg` render any of them."""
+nomogram with the patient marked. ``hccdash.charts.export`` renders them as PNG / SVG."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
-import vl_convert as vlc
+
+from hccdash.charts import evaluation
 
 PATIENT = "This patient"
 
@@ -42,31 +43,18 @@ def contribution_chart(contributions: pd.DataFrame) -> alt.Chart:
     ).properties(title="Contribution of each term to the linear predictor", width=420)
 
 
-def nomogram_chart(ticks: pd.DataFrame, marks: pd.DataFrame) -> alt.Chart:
-    """rms-style nomogram: one row per axis (ticks labelled), the patient's values marked.
-    ``ticks``: axis, order, label, x (0-100); ``marks``: axis, x, label."""
+def nomogram_chart(ticks: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
+    """The evaluation page's rms-style nomogram (``hccdash.charts.evaluation.nomogram_chart``)
+    with the patient's points marked in red. ``ticks``: axis, order, label, x (0-100);
+    ``marks``: axis, x, label."""
+    chart = evaluation.nomogram_chart(ticks, title="Nomogram (patient's points in red)")
+    if marks.empty:
+        return chart
     order = list(ticks.sort_values("order")["axis"].drop_duplicates())
-    y = alt.Y("axis:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
-    x = alt.X("x:Q", title=None, axis=None, scale=alt.Scale(domain=[-2, 102]))
-    spans = ticks.groupby("axis", as_index=False).agg(x=("x", "min"), x2=("x", "max"))
-    lines = alt.Chart(spans).mark_rule(color="#555").encode(x=x, x2="x2:Q", y=y)
-    tick = alt.Chart(ticks).mark_tick(color="#555", thickness=1, size=10).encode(x=x, y=y)
-    text = alt.Chart(ticks).mark_text(dy=-10, fontSize=9, color="#333").encode(x=x, y=y, text="label:N")
-    layers = lines + tick + text
-    if not marks.empty:
-        point = alt.Chart(marks).mark_point(shape="triangle-down", size=120, filled=True, color="#c0392b").encode(
-            x=x, y=y, tooltip=["axis:N", "label:N"])
-        label = alt.Chart(marks).mark_text(dy=14, fontSize=10, color="#c0392b", fontWeight="bold").encode(
-            x=x, y=y, text="label:N")
-        layers = layers + point + label
-    return layers.properties(title="Nomogram (patient's points in red)", width=560, height=max(200, 42 * len(order)))
-
-
-def png(chart: alt.Chart, scale: float = 2.0) -> bytes:
-    """The chart as PNG bytes (vl-convert, no browser)."""
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
-
-
-def svg(chart: alt.Chart) -> str:
-    """The chart as SVG text."""
-    return vlc.vegalite_to_svg(chart.to_json())
+    y = alt.Y("axis:N", sort=order, title=None)
+    x = alt.X("x:Q", title=None, axis=None, scale=alt.Scale(domain=[-3, 103]))
+    point = alt.Chart(marks).mark_point(shape="triangle-down", size=120, filled=True, color="#c0392b").encode(
+        x=x, y=y, tooltip=["axis:N", "label:N"])
+    label = alt.Chart(marks).mark_text(dx=8, dy=-12, align="left", fontSize=10, color="#c0392b",
+                                       fontWeight="bold").encode(x=x, y=y, text="label:N")
+    return chart + point + label

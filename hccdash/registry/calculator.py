@@ -53,6 +53,7 @@ class Field:
     default: float | str | None
     hard_min: float | None
     hard_max: float | None
+    format: str = "%.4f"  # printf format of the number input
 
 
 def form_fields(model: JsonModel) -> list[Field]:
@@ -71,9 +72,18 @@ def form_fields(model: JsonModel) -> list[Field]:
                 default=p["levels"][0] if p["kind"] == "categorical" else _round(p["mean"]),
                 hard_min=p["hard_min"],
                 hard_max=p["hard_max"],
+                format=_number_format(p),
             )
         )
     return sorted(fields, key=lambda f: f.kind == "rad_score")
+
+
+def _number_format(predictor: dict[str, Any]) -> str:
+    """Enough decimals for the training values' magnitude: 12.3 -> %.2f, 0.0123 -> %.4f."""
+    if predictor["kind"] == "categorical":
+        return "%s"
+    size = max(abs(predictor["min"]), abs(predictor["max"]))
+    return "%.1f" if size >= 100 else "%.2f" if size >= 1 else "%.4f"
 
 
 def _round(value: float) -> float:
@@ -329,12 +339,20 @@ PROBABILITY_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
 def nomogram(model: JsonModel) -> Nomogram:
-    """The model's nomogram axes (rms::nomogram), with the lp and total-points axes set by the
-    training linear predictor's range."""
-    axes = nomogram_axes(model.coef.to_dict(), nomogram_data(model))
-    lp_ticks = pretty(model.spec["model"]["lp_range"], NINT)
+    """The model's nomogram axes as the evaluation page draws them (rms::nomogram; a Cox
+    model's linear predictor centred at the training mean, as cph), with the lp and
+    total-points axes set by the training linear predictor's range."""
+    shift = _lp_centre(model)
+    intercept = -shift if model.family == "cox" else model.spec["model"]["intercept"]
+    axes = nomogram_axes(model.coef.to_dict(), nomogram_data(model), intercept=intercept)
+    lp_ticks = pretty(np.asarray(model.spec["model"]["lp_range"]) - shift, NINT)
     total_max = MAX_POINTS if len(model.terms) == 1 else max(MAX_POINTS, axes.scale * (lp_ticks.max() - axes.lp_at_zero))
     return replace(axes, lp_ticks=lp_ticks, total_points=pretty([0.0, total_max], NINT))
+
+
+def _lp_centre(model: JsonModel) -> float:
+    """Mean training linear predictor b'mean of a Cox model (0 for logistic)."""
+    return float(model.terms["mean"].to_numpy(float) @ model.coef.to_numpy()) if model.family == "cox" else 0.0
 
 
 def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -347,7 +365,9 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
 
     def add(axis: str, labels, xs) -> None:
         nonlocal order
-        rows.extend({"axis": axis, "order": order, "label": lab, "x": float(x)} for lab, x in zip(labels, xs))
+        shown = _spaced(np.asarray(xs, dtype=float))
+        rows.extend({"axis": axis, "order": order, "label": lab if keep else "", "x": float(x)}
+                    for lab, x, keep in zip(labels, xs, shown))
         order += 1
 
     add("Points", [f"{v:g}" for v in pretty([0, MAX_POINTS], NINT)], pretty([0, MAX_POINTS], NINT))
@@ -367,27 +387,35 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
     return ticks, marks
 
 
+def _spaced(xs: np.ndarray, gap: float = 4.5) -> list[bool]:
+    """Which ticks get a label so that labels stay ``gap`` points apart (the others stay ticks)."""
+    keep, last = [], -np.inf
+    for x in xs:
+        keep.append(bool(abs(x - last) >= gap))
+        if keep[-1]:
+            last = x
+    return keep
+
+
 def _outcome_axes(model: JsonModel, nom: Nomogram) -> list:
     if model.family == "logistic":
         horizon = model.spec["endpoint"]["er_horizon"]
         return [probability_axis(nom, PROBABILITY_TICKS, f"ER within {horizon:g} months")]
     axes = []
     for h in model.horizons:
-        s0 = _baseline_at_zero(model, h)
+        s0 = baseline_at_zero(model, h)
         if np.isfinite(s0):
             axes.append(survival_axis(nom, s0, SURVIVAL_TICKS, f"RFS at {h:g} months"))
     return axes
 
 
-def _baseline_at_zero(model: JsonModel, horizon: float) -> float:
-    """S(horizon) of a patient whose linear predictor b'x is 0 (the nomogram's S0)."""
+def baseline_at_zero(model: JsonModel, horizon: float) -> float:
+    """S(horizon) at the centred linear predictor 0 (covariates at their training means)."""
     base = model.spec["baseline"]
     if horizon > base["max_time"]:
         return float("nan")
     index = np.searchsorted(base["time"], horizon, side="right") - 1
-    cumhaz = 0.0 if index < 0 else base["cumhaz"][index]
-    centre = float(model.terms["mean"].to_numpy(float) @ model.coef.to_numpy())
-    return float(np.exp(-cumhaz * np.exp(-centre)))
+    return float(np.exp(-(0.0 if index < 0 else base["cumhaz"][index])))
 
 
 def what_if(

@@ -17,6 +17,7 @@ import io
 import pandas as pd
 
 from hccdash.charts import calculator as charts
+from hccdash.charts.export import chart_png
 from hccdash.registry.calculator import PatientResult, nomogram_figure
 from hccdash.registry.json_model import JsonModel
 
@@ -65,9 +66,9 @@ def summary_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str
 
 def _charts(model: JsonModel, result: PatientResult) -> dict[str, bytes]:
     ticks, marks = nomogram_figure(model, result)
-    images = {"nomogram": charts.png(charts.nomogram_chart(ticks, marks), scale=1.5)}
+    images = {"nomogram": chart_png(charts.nomogram_chart(ticks, marks), scale=1.5)}
     if result.curve is not None:
-        images["survival"] = charts.png(charts.survival_chart(result.curve, model.km_curves(), model.horizons), scale=1.5)
+        images["survival"] = chart_png(charts.survival_chart(result.curve, model.km_curves(), model.horizons), scale=1.5)
     return images
 
 

@@ -148,3 +148,26 @@ def test_cli_models_export_and_import(cox_pipeline, tmp_path, capsys):
     assert cli.main(["import-model", str(path), "--name", "site-c"]) == 2
     assert "Additional properties" in capsys.readouterr().err
     assert registry.list_models()["name"].tolist() == ["combined", "site-b"]
+
+
+def test_calculator_nomogram_equals_the_evaluation_nomogram(cox_pipeline):
+    """Same axes and points as the evaluation page draws from the pipeline and its training
+    rows, and the patient's total points read off the RFS axes give the predicted S(t)."""
+    from hccdash.evaluation.nomogram import nomogram_ticks
+    from hccdash.stats.nomogram import survival_from_points
+
+    pipeline = cox_pipeline.result.model
+    registry.save(pipeline, "combined", **cox_pipeline.save_kwargs())
+    model = registry.json_model("combined")
+    theirs = nomogram_ticks(pipeline, cox_pipeline.train, HORIZONS)
+    mine, _ = calculator.nomogram_figure(model)
+    for axis in [a for a in theirs["axis"].unique() if a in set(model.terms.index) | {"Total points"}]:
+        np.testing.assert_allclose(mine.loc[mine["axis"] == axis, "x"], theirs.loc[theirs["axis"] == axis, "x"],
+                                   rtol=1e-9, err_msg=axis)
+    values = _inputs(model, cox_pipeline.validation.iloc[0])
+    result = calculator.predict_patient(model, values)
+    total = result.points.set_index("term").at["total", "points"]
+    nom = calculator.nomogram(model)
+    for j, h in enumerate(HORIZONS):
+        s0 = calculator.baseline_at_zero(model, h)
+        assert survival_from_points(nom, total, s0) == pytest.approx(result.estimates["surv"].iloc[j], rel=1e-9)
