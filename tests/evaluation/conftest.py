@@ -1,5 +1,5 @@
 """Shared fitted models for the evaluation tests: a synthetic cohort with two centres,
-built once per module with quick settings (no store needed), and a stored copy for the
+built once per session with quick settings (no store needed), and a stored copy for the
 page and job tests."""
 
 from __future__ import annotations
@@ -16,30 +16,30 @@ from hccdash.settings import ModelSettings
 from evaluation_fixtures import COHORT, QUICK, SOURCE, with_centres
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def builder() -> ModelBuilder:
     return ModelBuilder(with_centres(synthetic_inputs(n=160, p=60, seed=3, n_latent=15)))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rfs_result(builder):
     return builder.build(QUICK, ("AFP", "BCLC", "age"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def rfs_evaluation(builder, rfs_result):
     from hccdash.evaluation.summary import evaluate
 
     return evaluate(rfs_result, builder)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def er_result(builder):
     settings = dataclasses.replace(QUICK, model=ModelSettings(endpoint="er", er_horizon_months=12.0))
     return builder.build(settings, ("AFP", "BCLC", "age"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def er_evaluation(builder, er_result):
     from hccdash.evaluation.summary import evaluate
 
