@@ -143,7 +143,7 @@ else:
                                 key="calculator_whatif_value")
 try:
     comparison = calculator.what_if(model, values, {which: new_value})
-    st.dataframe(comparison.astype(str), hide_index=True, width="stretch")
+    st.dataframe(report.what_if_text(comparison), hide_index=True, width="stretch")
     st.download_button("Download what-if (CSV)", comparison.to_csv(index=False), "what_if.csv", "text/csv")
 except calculator.InputError as exc:
     st.error(str(exc))

@@ -51,6 +51,24 @@ def estimate_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, st
     return [(label, f"{value} ({ci})") for label, value, ci in estimate_cards(model, result)]
 
 
+def _cell(quantity: str, value, change: bool) -> str:
+    if isinstance(value, str):
+        return value
+    percent = quantity.startswith(("RFS", "ER"))
+    if change:
+        return f"{100 * value:+.1f} pp" if percent else f"{value:+.4g}"
+    return f"{100 * value:.1f}%" if percent else f"{value:.4g}"
+
+
+def what_if_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The what-if table for display: probabilities in percent (changes in percentage
+    points), other numbers to 4 significant digits."""
+    out = table.copy().astype(object)
+    for column in ("before", "after", "change"):
+        out[column] = [_cell(q, v, column == "change") for q, v in zip(table["quantity"], table[column])]
+    return out
+
+
 def summary_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str]]:
     """Model and risk-group lines of the report."""
     training = model.spec["training"]

@@ -38,3 +38,14 @@ def test_pdf_report_is_one_page(patient):
     pdf = report.patient_report_pdf(model, result, patient_label="P001")
     assert pdf.startswith(b"%PDF")
     assert re.findall(rb"/Count (\d+)", pdf) == [b"1"]
+
+
+def test_what_if_text_shows_percent_and_percentage_points(patient):
+    model, _ = patient
+    values = {"age": 61, "afp": 520.0, "child_pugh": "B", FEATURES[0]: 58.0, FEATURES[1]: 6.5}
+    table = calculator.what_if(model, values, {"afp": 20.0})
+    text = report.what_if_text(table).set_index("quantity")
+    row = table.set_index("quantity").loc["RFS at 24 months"]
+    assert text.at["RFS at 24 months", "before"] == f"{100 * row['before']:.1f}%"
+    assert text.at["RFS at 24 months", "change"] == f"{100 * row['change']:+.1f} pp"
+    assert row["change"] > 0  # AFP below 400 drops the "afp > 400" term, whose HR > 1 here
