@@ -31,7 +31,6 @@ from hccdash.modeling import regression
 from hccdash.modeling.builder import ModelBuilder, load_model_inputs
 from hccdash.modeling.endpoints import Endpoint
 from hccdash.modeling.pipeline import RadiomicsNomogram
-from hccdash.selection.target import subset
 from hccdash.settings import Settings
 
 KIND = "validation"
@@ -75,7 +74,7 @@ def _resample_frame(X: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
 def _one_resample(fit: Fitter, score: Scorer, X: pd.DataFrame, y, rows: np.ndarray, b: int):
     """(b, C on the resample, C on the original rows) or (b, error message, None)."""
     try:
-        Xb, yb = _resample_frame(X, rows), subset(y, rows)
+        Xb, yb = _resample_frame(X, rows), np.asarray(y)[rows]
         model = fit(Xb, yb)
         return b, score(model, Xb, yb), score(model, X, y)
     except Exception as exc:  # a failed refit is reported, not fatal: see the module docstring

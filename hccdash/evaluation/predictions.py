@@ -23,7 +23,7 @@ from hccdash.evaluation.data import EvaluationInput, SplitData
 from hccdash.modeling import regression
 from hccdash.modeling.combined import RAD_SCORE
 from hccdash.modeling.pipeline import RadiomicsNomogram
-from hccdash.selection.target import binary_array, subset
+from hccdash.selection.target import binary_array
 
 MODELS = ("clinical", "radiomics", "combined")
 
@@ -90,7 +90,7 @@ def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, Sub
     if np.ptp(scores[RAD_SCORE].to_numpy()[rows]) == 0:
         notes.append("Radiomics model: the rad-score is constant (no feature selected), so it is not evaluated")
     else:
-        fit = regression.fit(scores[rows], subset(train.y, rows), model.settings.model.ties)
+        fit = regression.fit(scores[rows], np.asarray(train.y)[rows], model.settings.model.ties)
         found["radiomics"] = SubModel("radiomics", fit, lambda X: rad_score_frame(model, X))
     combined = model.combined_
     found["combined"] = SubModel(
@@ -111,7 +111,7 @@ def predict(sub: SubModel, split: SplitData, horizons: Sequence[float]) -> Predi
     return Prediction(
         model=sub.name, split=split.name, family=sub.family, ids=split.ids[rows],
         time=split.time[rows], event=split.event[rows],
-        y=None if survival else binary_array(subset(split.y, rows)).astype(float),
+        y=None if survival else binary_array(np.asarray(split.y)[rows]).astype(float),
         lp=np.asarray(sub.fit.predict(design), dtype=float), horizons=horizons if survival else (),
         surv=surv, prob=None if survival else sub.fit.predict_proba(design),
     )
