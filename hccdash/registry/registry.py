@@ -89,6 +89,16 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_notes(notes: str) -> str:
+    """``notes`` if it is plain text (no markup, no control characters, at most 2000 characters)."""
+    if not isinstance(notes, str) or len(notes) > spec_module.MAX_NOTES or not re.search(spec_module.TEXT_PATTERN, notes):
+        raise ValueError(
+            f"Notes must be plain text of at most {spec_module.MAX_NOTES} characters, without markup "
+            "such as '<tag>' or control characters"
+        )
+    return notes
+
+
 def sha256_file(path: Path) -> str:
     """SHA-256 hex digest of a file's bytes."""
     digest = hashlib.sha256()
@@ -123,6 +133,7 @@ def save(
     from hccdash.registry import json_export
 
     check_name(name)
+    check_notes(notes)
     if spec is None:
         if data is None or time is None or event is None:
             raise ValueError("Saving a pipeline needs its training rows: data, time and event")
@@ -148,6 +159,7 @@ def import_json(text: str | bytes, name: str, notes: str = "", *, store: Store |
     from hccdash.registry import json_export
 
     check_name(name)
+    check_notes(notes)
     spec = json_export.parse_model(text)
     spec = {**spec, "name": name, "notes": notes or spec.get("notes", "")}
     spec_module.validate(spec)

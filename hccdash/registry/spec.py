@@ -37,14 +37,16 @@ MAX_GROUPS = 10
 MAX_HORIZONS = 10
 MAX_NOTES = 2_000
 
-# Model, predictor, term and level names: letters, digits and a few separators; no
-# slashes, no leading dot, no markup. Radiomic features are "{phase}.{pyradiomics name}".
+# Model names (also file names): letters, digits, "_.-". Predictor, term and level names:
+# printable text that starts with a letter or digit (predictors, terms), never ".." (no
+# path), never markup. Radiomic features are "{phase}.{pyradiomics name}".
+_NO_MARKUP = r"^(?![\s\S]*<[A-Za-z/!?])(?![\s\S]*[\x7f-\x9f\u202a-\u202e\u2066-\u2069])"  # no tag, no bidi override
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-PREDICTOR_PATTERN = r"^(?!.*\.\.)[A-Za-z0-9][\w .()%/\-]{0,63}$"  # e.g. "AFP (ng/mL)"; no ".."
-TERM_PATTERN = r"^(?!.*\.\.)(?!.*<[A-Za-z/!?])[A-Za-z0-9][\w .()%/\-\[\]<>=+,:;\u2264\u2265]{0,127}$"  # "sex[M]", "afp > 400"
+PREDICTOR_PATTERN = _NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,63}$"  # "AFP (ng/mL)"; no "..", no markup
+TERM_PATTERN = _NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,127}$"  # "sex[M]", "afp > 400"
 FEATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}\.[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}$"
-LEVEL_PATTERN = r"^(?!.*<[A-Za-z/!?])[\w .,:;+\-<>=%()/\u2264\u2265]{1,64}$"  # no markup: "<" never opens a tag
-TEXT_PATTERN = r"^[^<>\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # free text: no markup, no control characters
+LEVEL_PATTERN = _NO_MARKUP + r"[^\x00-\x1f]{1,64}$"
+TEXT_PATTERN = _NO_MARKUP + r"[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # free text: no markup, no control characters
 
 _number = {"type": "number"}
 _text = {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN}

@@ -68,6 +68,10 @@ def test_rename_delete_and_duplicate_names(cox_standin):
         registry.save(fitted, "old", spec=spec)
     with pytest.raises(ValueError, match="not allowed"):
         registry.save(fitted, "../evil", spec=spec)
+    with pytest.raises(ValueError, match="Notes must be plain text"):
+        registry.save(fitted, "other", "<script>alert(1)</script>", spec=spec)
+    registry.save(fitted, "other", "AFP > 400 and age < 70\nsecond line", spec=spec)
+    registry.delete("other")
     registry.rename("old", "new")
     assert registry.list_models()["name"].tolist() == ["new"]
     registry.load("new")  # same artifact, same hash
