@@ -56,7 +56,7 @@ def _images():
     """The image entries (manifest or folder scan) or None."""
     mode = st.radio("Images", ["None", "Manifest", "Folder scan"], key="ci_images", horizontal=True)
     if mode == "Manifest":
-        source, name, _ = _source("Manifest (CSV/XLSX: patient_id, phase, image, mask[, reader])", "ci_manifest",
+        source, name, _ = _source("Manifest (CSV/XLSX: patient_id, phase, image, mask[, reader][, label])", "ci_manifest",
                                   ["csv", "xlsx"])
         base = None
         if isinstance(source, bytes):

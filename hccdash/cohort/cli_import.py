@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--centre-col")
     parser.add_argument("--predictors", help="comma-separated predictor columns (default: guessed)")
     images = parser.add_mutually_exclusive_group()
-    images.add_argument("--manifest", help="CSV/XLSX with patient_id, phase, image, mask[, reader]; "
+    images.add_argument("--manifest", help="CSV/XLSX with patient_id, phase, image, mask[, reader][, label]; "
                         "paths relative to its folder")
     images.add_argument("--image-folder", help="scan this folder with --image-pattern / --mask-pattern")
     parser.add_argument("--image-pattern", default=cohort.image_pattern)

@@ -171,6 +171,8 @@ def check_images(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check each entry of a manifest / scan; return the usable ones and every problem.
 
+    ``label``: the mask label for every row (None: label 1 if present, else the only /
+    largest); an entry's own ``label`` (manifest column) overrides it for that row.
     Usable rows get ``image_path``, ``mask_path`` and ``label``. Errors: a phase name with
     a dot (feature names are ``phase.feature``). Warnings, each row skipped: missing
     patient id / phase, unknown patient, duplicate (patient, phase, reader), missing or
@@ -227,7 +229,9 @@ def check_images(
         if not info.labels:
             skip("empty_mask", "mask has no foreground voxels", column="mask", value=entry.mask)
             continue
-        chosen, note = choose_label(info.labels, label, settings.label)
+        row_label = getattr(entry, "label", None)
+        requested = label if row_label is None or pd.isna(row_label) else int(row_label)
+        chosen, note = choose_label(info.labels, requested, settings.label)
         if chosen is None:
             skip("label_absent", note, column="mask", value=entry.mask)
             continue

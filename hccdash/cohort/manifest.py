@@ -1,12 +1,14 @@
 """Which image and mask belong to which patient: a manifest table or a folder scan.
 
 Both return the same frame, one row per image: ``patient_id, phase, reader, image,
-mask, file, row`` (``image`` / ``mask`` absolute paths, ``file`` / ``row`` where the
+mask, label, file, row`` (``image`` / ``mask`` absolute paths; ``label`` the mask label
+chosen for this row, or None for the cohort-wide choice; ``file`` / ``row`` where the
 entry came from, for messages).
 
 **Manifest**: CSV or XLSX with columns ``patient_id, phase, image, mask`` and optionally
-``reader`` (default ``1``; column names are case-insensitive). Relative paths are
-relative to the manifest file's folder (or ``base_dir`` for an uploaded manifest).
+``reader`` (default ``1``) and ``label`` (the mask label to use for that row); column
+names are case-insensitive. Relative paths are relative to the manifest file's folder
+(or ``base_dir`` for an uploaded manifest).
 
 **Folder scan pattern** (matched against each file's and folder's path relative to the
 scanned folder, ``/`` between folders; a matching folder is a DICOM series):
@@ -34,7 +36,7 @@ import pandas as pd
 from hccdash.cohort.clinical import Source, read_table
 from hccdash.cohort.mapping import canonical
 
-COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "file", "row"]
+COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "label", "file", "row"]
 _FIELDS = {"patient_id": r"[^/]+", "phase": r"[A-Za-z0-9-]+", "reader": r"\d*"}
 
 
@@ -92,9 +94,18 @@ def scan_folder(folder: str | Path, image_pattern: str, mask_pattern: str) -> pd
                 "patient_id": key[0], "phase": key[1], "reader": canonical(reader),
                 "image": str(folder / image) if image else None,
                 "mask": str(folder / mask) if mask else None,
-                "file": image or mask, "row": None,
+                "label": None, "file": image or mask, "row": None,
             })
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _label(value: object, file: str, row: int) -> int | None:
+    text = canonical(value)
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError(f"{file}, row {row}, column 'label': a mask label is a whole number above 0, got {value!r}")
+    return int(text)
 
 
 def read_manifest(source: Source, base_dir: str | Path | None = None, filename: str | None = None) -> pd.DataFrame:
@@ -124,6 +135,7 @@ def read_manifest(source: Source, base_dir: str | Path | None = None, filename: 
         "reader": table[columns["reader"]].map(lambda v: canonical(v) or "1") if "reader" in columns else "1",
         "image": table[columns["image"]].map(absolute),
         "mask": table[columns["mask"]].map(absolute),
+        "label": [_label(v, name, r) for r, v in table[columns["label"]].items()] if "label" in columns else None,
         "file": name,
         "row": table.index.astype(int),
     }, columns=COLUMNS).reset_index(drop=True)

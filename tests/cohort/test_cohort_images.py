@@ -177,3 +177,19 @@ def test_sha256_of_file_and_series_folder(tmp_path):
     assert sha256_path(copy) == sha256_path(path)  # content, not name
     write_volume(path, np.zeros(SHAPE, np.int16))
     assert sha256_path(path) == hashlib.sha256(path.read_bytes()).hexdigest()  # new content, new hash
+
+
+def test_manifest_label_column_chooses_per_row(tmp_path):
+    two = cube_mask()
+    two[0, 0:2, 0:2] = 2
+    write_volume(tmp_path / "a.nii.gz", np.ones(SHAPE, np.int16))
+    write_volume(tmp_path / "a_mask.nii.gz", two)
+    (tmp_path / "m.csv").write_text("patient_id,phase,image,mask,reader,label\n"
+                                    "a,portal,a.nii.gz,a_mask.nii.gz,1,2\n"
+                                    "a,portal,a.nii.gz,a_mask.nii.gz,2,\n")
+    images, problems = check_images(read_manifest(tmp_path / "m.csv"), ["a"])
+    assert images.set_index("reader")["label"].to_dict() == {"1": 2, "2": 1}
+    assert [p.message.endswith("label 2 used as chosen") for p in problems] == [True, False]
+    (tmp_path / "m.csv").write_text("patient_id,phase,image,mask,label\na,portal,a.nii.gz,a_mask.nii.gz,tumour\n")
+    with pytest.raises(ValueError, match="m.csv, row 2, column 'label'.*'tumour'"):
+        read_manifest(tmp_path / "m.csv")
