@@ -51,3 +51,14 @@ def test_switching_settings_loco_and_report(page):
     page.button(key="ev_report_html_build").click().run()
     assert not page.exception, page.exception
     assert "Download the HTML report" in _downloads(page)
+
+
+@pytest.mark.slow
+def test_early_recurrence_preset_shows_roc_and_hosmer_lemeshow(page):
+    page.selectbox(key="ev_preset").set_value("003").run()
+    assert not page.exception, page.exception
+    assert "ev_horizon" not in [r.key for r in page.radio]  # no time-dependent figures for ER
+    ids = " ".join(d.proto.id for d in page.get("download_button"))
+    for key in ("ev_roc_train_png", "ev_roc_validation_svg", "ev_cal_validation_csv", "ev_hl_tcsv",
+                "ev_delong_tcsv", "ev_youden_tcsv", "ev_nomo_png"):
+        assert key in ids, key
