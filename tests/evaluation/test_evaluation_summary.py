@@ -96,3 +96,17 @@ def test_rad_score_correlation_is_spearman(rfs_evaluation, rfs_result, builder):
     assert (row["rho"], row["p"]) == pytest.approx((rho, p))
     bclc = rfs_evaluation.correlation.query("split == 'train' and variable == 'BCLC'").iloc[0]
     assert np.isnan(bclc["rho"]) and "unordered" in bclc["note"]
+
+
+def test_uno_c_option_truncates_at_the_last_offered_horizon(rfs_evaluation):
+    import dataclasses
+
+    from hccdash.evaluation.discrimination import c_index_table
+
+    e = rfs_evaluation
+    settings = dataclasses.replace(e.settings.evaluation, uno_c=True, n_bootstrap=50)
+    table = c_index_table(e.predictions, settings, tau=max(e.horizons)).set_index(["model", "split"])
+    p = e.predictions[("radiomics", "validation")]
+    assert table.loc[("radiomics", "validation"), "uno_c"] == pytest.approx(
+        stats.uno_c(p.time, p.event, p.lp, tau=24.0))
+    assert "uno_c" not in e.c_index.columns  # off by default
