@@ -2,9 +2,9 @@
 
 Formats: NIfTI, NRRD, MHA (any file SimpleITK reads), DICOM series folders (SimpleITK /
 GDCM, the first series in the folder) and DICOM-SEG masks (highdicom, resampled onto the
-image: :mod:`hccdash.cohort.dicomseg`). Use :func:`read_image` and :func:`read_mask`
-wherever a stored ``image_path`` / ``mask_path`` is opened, so every step sees the
-same voxels.
+image: :mod:`hccdash.cohort.dicomseg`). Use :func:`read_image` and
+``read_mask(mask_path, image, label)`` wherever a stored ``image_path`` / ``mask_path``
+is opened, so every step sees the same voxels.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
-from hccdash.cohort.dicomseg import is_dicom_seg, read_seg
+from hccdash.cohort.dicomseg import is_dicom_seg, read_seg, seg_label_counts
 from hccdash.cohort.validate import ERROR, WARNING, Problem
 from hccdash.settings import CohortSettings
 
@@ -44,10 +44,14 @@ def read_image(path: str | Path) -> sitk.Image:
     return sitk.ReadImage(str(path))
 
 
-def read_mask(path: str | Path, image: sitk.Image) -> sitk.Image:
-    """A mask as an integer label map; a DICOM-SEG is resampled onto ``image``."""
+def read_mask(path: str | Path, image: sitk.Image, label: int | None = None) -> sitk.Image:
+    """A mask as an integer label map on the grid of ``image``.
+
+    A DICOM-SEG is resampled onto ``image``; with ``label`` only that segment is read
+    (segments may overlap). Other masks are returned as stored (all labels).
+    """
     if is_dicom_seg(path):
-        return read_seg(path, image)
+        return read_seg(path, image, label)
     mask = read_image(path)
     values = sitk.GetArrayViewFromImage(mask)
     if np.issubdtype(values.dtype, np.floating):
@@ -136,9 +140,12 @@ def inspect_pair(image_path: str | Path, mask_path: str | Path) -> PairInfo:
         if key in _pair_cache:
             return _pair_cache[key]
     geometry = image_geometry(image_path)
-    mask = read_mask(mask_path, geometry.blank())
-    values, counts = np.unique(sitk.GetArrayViewFromImage(mask), return_counts=True)
-    info = PairInfo(geometry, Geometry.of(mask), {int(v): int(c) for v, c in zip(values, counts) if v != 0})
+    if is_dicom_seg(mask_path):  # resampled onto the image: same grid by construction
+        info = PairInfo(geometry, geometry, seg_label_counts(mask_path, geometry.blank()))
+    else:
+        mask = read_mask(mask_path, geometry.blank())
+        values, counts = np.unique(sitk.GetArrayViewFromImage(mask), return_counts=True)
+        info = PairInfo(geometry, Geometry.of(mask), {int(v): int(c) for v, c in zip(values, counts) if v != 0})
     with _pair_lock:
         _pair_cache[key] = info
     return info

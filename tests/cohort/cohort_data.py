@@ -106,8 +106,9 @@ def write_ct_series(folder: Path, array: np.ndarray, spacing=(0.7, 0.7, 5.0), or
 
 
 def write_seg(path: Path, datasets: list[Dataset], labels: np.ndarray) -> Path:
-    """A binary DICOM-SEG (highdicom) with one segment per non-zero label of ``labels``."""
-    numbers = [int(v) for v in np.unique(labels) if v]
+    """A binary DICOM-SEG (highdicom): one segment per non-zero label of a (z, y, x) label map,
+    or per channel of a (z, y, x, k) stack of masks, which may overlap."""
+    numbers = list(range(1, labels.shape[3] + 1)) if labels.ndim == 4 else [int(v) for v in np.unique(labels) if v]
     descriptions = [
         hd.seg.SegmentDescription(
             segment_number=k, segment_label=f"lesion {k}",

@@ -193,3 +193,22 @@ def test_manifest_label_column_chooses_per_row(tmp_path):
     (tmp_path / "m.csv").write_text("patient_id,phase,image,mask,label\na,portal,a.nii.gz,a_mask.nii.gz,tumour\n")
     with pytest.raises(ValueError, match="m.csv, row 2, column 'label'.*'tumour'"):
         read_manifest(tmp_path / "m.csv")
+
+
+def test_overlapping_seg_segments_are_counted_and_read_one_by_one(tmp_path):
+    """As in HCC-TACE-Seg: a liver segment (1) containing the tumour segment (2)."""
+    array = np.zeros((5, 10, 10), np.int16)
+    datasets = write_ct_series(tmp_path / "series", array)
+    liver = np.zeros(array.shape, bool)
+    liver[1:4, 1:9, 1:9] = True
+    tumour = np.zeros(array.shape, bool)
+    tumour[2, 3:5, 3:6] = True
+    write_seg(tmp_path / "seg.dcm", datasets, np.stack([liver, tumour], axis=-1))
+    image = read_image(tmp_path / "series")
+    with pytest.raises(ValueError, match="overlap"):
+        read_mask(tmp_path / "seg.dcm", image)
+    assert np.array_equal(sitk.GetArrayFromImage(read_mask(tmp_path / "seg.dcm", image, label=2)), tumour * 2)
+    entry = {"patient_id": "P1", "phase": "portal", "image": str(tmp_path / "series"), "mask": str(tmp_path / "seg.dcm")}
+    images, problems = check_images(_entries([entry]), ["P1"], label=2)
+    assert images["label"].tolist() == [2]
+    assert "labels 1 (192 voxels), 2 (6 voxels); label 2 used as chosen" in problems[0].message
