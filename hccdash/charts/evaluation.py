@@ -41,11 +41,13 @@ def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str, p_value: f
 
 
 def roc_chart(curves: pd.DataFrame, title: str) -> alt.LayerChart:
-    """ROC curves (fpr, tpr) per model, the legend carrying each AUC (``label``)."""
-    line = alt.Chart(curves).mark_line(interpolate="step-after").encode(
+    """ROC curves (fpr, tpr) per model joined in row order (each curve's rows run from the
+    highest threshold to the lowest), the legend carrying each AUC (``label``)."""
+    ordered = curves.assign(point=curves.groupby("label").cumcount())  # curve order (thresholds descending)
+    line = alt.Chart(ordered).mark_line().encode(
         x=alt.X("fpr:Q", title="1 - specificity", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("tpr:Q", title="Sensitivity", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("label:N", title="Model"), order="fpr:Q")
+        color=alt.Color("label:N", title="Model"), order="point:Q")
     return (_diagonal() + line).properties(width=WIDTH, height=WIDTH, title=title)
 
 
@@ -126,10 +128,10 @@ def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
 def c_index_chart(table: pd.DataFrame, metric: str) -> alt.LayerChart:
     """Bars of the C-index (or AUC) per model, training and validation side by side, with
     CI whiskers and a rule at 0.5. ``table``: model, split, c_index, lower, upper."""
-    x = alt.X("model:N", sort=MODEL_ORDER, title=None)
+    x = alt.X("model:N", sort=MODEL_ORDER, title=None, axis=alt.Axis(labelAngle=0))
     offset = alt.XOffset("split:N", sort=["train", "validation"])
     colour = alt.Color("split:N", sort=["train", "validation"], title="Split")
-    bars = alt.Chart(table).mark_bar(opacity=0.8).encode(
+    bars = alt.Chart(table).mark_bar(opacity=0.8, clip=True).encode(
         x=x, xOffset=offset, y=alt.Y("c_index:Q", title=metric, scale=alt.Scale(domain=[0.4, 1])), color=colour,
         tooltip=["model:N", "split:N", alt.Tooltip("c_index:Q", format=".3f"), alt.Tooltip("lower:Q", format=".3f"),
                  alt.Tooltip("upper:Q", format=".3f")])
