@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from hccdash.registry import registry
@@ -58,8 +60,9 @@ with export_tab:
     if names:
         target = st.selectbox("Model to export", names, key="registry_export")
         try:
-            st.download_button("Download JSON model file", registry.export_json(target), f"{target}.json",
-                               "application/json", key="registry_export_button")
+            registry.verify(target)
+            st.download_button("Download JSON model file", partial(registry.export_json, target), f"{target}.json",
+                               "application/json", key="registry_export_button", on_click="ignore")
         except (registry.ArtifactError, ValueError) as exc:
             st.error(str(exc))
 

@@ -20,7 +20,6 @@ import pytest
 
 from hccdash.registry import calculator, registry
 from hccdash.registry.json_model import JsonModel
-from registry_standin import FEATURES
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
