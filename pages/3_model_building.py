@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hccdash.charts import model as charts
-from hccdash.charts.calculator import png, svg
+from hccdash.charts.export import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
@@ -31,8 +31,8 @@ def get_builder(cohort: str, source: str | None) -> ModelBuilder:
 def download_chart(chart, name: str, key: str) -> None:
     """PNG and SVG buttons for a chart (rendered only when clicked)."""
     left, right = st.columns(2)
-    left.download_button("PNG", lambda: png(chart), f"{name}.png", "image/png", key=f"{key}_png")
-    right.download_button("SVG", lambda: svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
+    left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
+    right.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
 
 
 def table(frame, name: str, key: str) -> None:

@@ -19,7 +19,6 @@ from hccdash import stats
 from hccdash.selection.target import binary_array, is_survival, survival_arrays
 from hccdash.stats.roc import auc
 
-FAMILIES = ("cox", "logistic")
 
 
 def family_of(y) -> str:
@@ -66,11 +65,6 @@ def term_p(model, columns: Sequence[str]) -> float:
     cov = model.cov_.loc[columns, columns].to_numpy(dtype=float)
     chisq = float(b @ np.linalg.solve(cov, b))
     return float(sps.chi2.sf(chisq, len(columns)))
-
-
-def loglik(model) -> float:
-    """Maximised log-likelihood (partial for Cox)."""
-    return float(model.loglik_)
 
 
 def concordance(y, lp) -> float:

@@ -137,12 +137,6 @@ class RadiomicsSignature(BaseEstimator):
         check_is_fitted(self, "funnel_")
         return pd.Series(dtype=float) if self.lasso_ is None else self.lasso_.coefficients_
 
-    @property
-    def filtered_features_(self) -> list[str]:
-        """Features entering the LASSO (after every filter)."""
-        check_is_fitted(self, "funnel_")
-        return [] if self.standardizer_ is None else list(self.standardizer_.mean_.index)
-
     def rad_score(self, X: pd.DataFrame) -> pd.Series:
         """The rad-score of each row of ``X`` (NaN where a selected feature is missing)."""
         check_is_fitted(self, "funnel_")

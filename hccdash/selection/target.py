@@ -43,7 +43,3 @@ def n_events(y) -> int:
     values = binary_array(y)
     return int(min(values.sum(), len(values) - values.sum()))
 
-
-def subset(y, rows) -> np.ndarray:
-    """``y`` restricted to the positions ``rows`` (works for both target kinds)."""
-    return np.asarray(y)[rows]

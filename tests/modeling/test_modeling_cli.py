@@ -67,3 +67,14 @@ def test_bad_input_names_the_problem(csv_pair, tmp_path, capsys):
     assert "event" in err and "must be 0/1" in err and "'yes'" in err
     assert main(_args(features, clinical, tmp_path / "out", "--clinical-vars", "nope")) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_save_as_registers_the_model(csv_pair, tmp_path, capsys):
+    """--save-as stores the fitted pipeline in the registry (hccdash.registry)."""
+    from hccdash.registry import registry
+
+    features, clinical = csv_pair
+    assert main(_args(features, clinical, tmp_path / "out", "--clinical-vars", "AFP", "--save-as", "cli_model")) == 0
+    assert "cli_model" in capsys.readouterr().out
+    assert "cli_model" in registry.list_models()["name"].tolist()
+    assert main(_args(features, clinical, tmp_path / "out", "--save-as", "cli_model")) == 2  # name taken
