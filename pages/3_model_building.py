@@ -49,6 +49,8 @@ current = st.session_state.get("cohort")
 cohort = st.selectbox("Cohort", cohorts, index=cohorts.index(current) if current in cohorts else 0, key="mb_cohort")
 sources = [EXTRACTED, *imported_sources(cohort)]
 source = st.selectbox("Features", sources, index=len(sources) - 1 if len(sources) > 1 else 0, key="mb_source")
+if st.button("Reload features", help="After a new extraction or import", key="mb_reload"):
+    get_builder.clear()
 try:
     builder = get_builder(cohort, None if source == EXTRACTED else source)
 except ValueError as exc:
@@ -120,7 +122,8 @@ sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_stat
 st.session_state.setdefault("mb_lambda_rule", "lambda.min")
 settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
 try:
-    base = builder.build(with_lambda(settings, "lambda.min"))
+    with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
+        base = builder.build(with_lambda(settings, "lambda.min"))
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

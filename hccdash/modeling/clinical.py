@@ -117,8 +117,9 @@ def _rows_complete(frame: pd.DataFrame) -> np.ndarray:
 class ClinicalModel(BaseEstimator):
     """Univariable screen + backward elimination; see the module docstring.
 
-    Fitted attributes: ``terms_`` (every candidate's coding), ``univariable_`` (one row per
-    model column), ``selected_`` (final variables), ``model_`` (CoxModel / LogisticModel,
+    Fitted attributes: ``terms_`` (every candidate's coding), ``skipped_`` (variables that
+    cannot be coded, e.g. one level in training, with the reason), ``univariable_`` (one row
+    per model column), ``selected_`` (final variables), ``model_`` (CoxModel / LogisticModel,
     None for the null model), ``table_`` (final HR/OR table), ``steps_`` (elimination log).
     """
 
@@ -157,7 +158,15 @@ class ClinicalModel(BaseEstimator):
             raise ValueError(f"The clinical table has {len(X)} rows but the outcome {len(y)}")
         self.family_ = regression.family_of(y)
         candidates = self._candidates(X)
-        self.terms_ = {v: make_term(X[v], y, v in set(self.dichotomise), self.minprop) for v in candidates}
+        self.terms_, self.skipped_ = {}, {}
+        for v in candidates:
+            try:
+                self.terms_[v] = make_term(X[v], y, v in set(self.dichotomise), self.minprop)
+            except ValueError as exc:  # e.g. a single level in training: unusable, unless forced in
+                if v in set(self.force_in):
+                    raise
+                self.skipped_[v] = str(exc)
+        candidates = [v for v in candidates if v in self.terms_]
         self.univariable_ = self._univariable(X, y)
         screened = [v for v in candidates
                     if v in set(self.force_in) or self._univariable_p.get(v, np.nan) < self.p_in]

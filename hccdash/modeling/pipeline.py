@@ -188,7 +188,9 @@ class RadiomicsNomogram(BaseEstimator):
     def warnings_(self) -> list[str]:
         """Every guardrail message of the fit."""
         check_is_fitted(self, "combined_")
-        return list(self.radiomics_.warnings_) + list(self.combined_.warnings_)
+        skipped = [] if self.clinical_ is None else [
+            f"Clinical variable '{v}' left out: {reason}" for v, reason in self.clinical_.skipped_.items()]
+        return list(self.radiomics_.warnings_) + skipped + list(self.combined_.warnings_)
 
     @property
     def is_survival(self) -> bool:

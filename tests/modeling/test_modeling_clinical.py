@@ -91,3 +91,13 @@ def test_logistic_family_reports_odds_ratios():
     assert model.selected_ == ["a"]
     reference = stats.logistic_fit(X[["a"]], y)
     assert model.table_.loc[0, "OR"] == pytest.approx(np.exp(reference.coef_["a"]), rel=1e-10)
+
+
+def test_unusable_variable_is_skipped_with_its_reason(known):
+    X, y = known
+    X = X.assign(single=pd.Categorical(["yes"] * len(X)))
+    model = ClinicalModel().fit(X, y)
+    assert "single" in model.skipped_ and "fewer than two levels" in model.skipped_["single"]
+    assert model.selected_ == ["x1", "stage"]
+    with pytest.raises(ValueError, match="fewer than two levels"):
+        ClinicalModel(force_in=("single",)).fit(X, y)
