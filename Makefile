@@ -36,6 +36,7 @@ test: install sample
 bench: $(STAMP)
 	$(PY) bench/extract.py
 	$(PY) bench/model.py
+	$(PY) bench/evaluation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -68,17 +68,28 @@ def net_benefit_survival(time, event, prob_event_at_t, t: float, thresholds) -> 
     pt = _thresholds(thresholds)
     odds = pt / (1 - pt)
 
-    def benefit(treated: np.ndarray, weight: np.ndarray) -> float:
+    def survival_of(treated: np.ndarray) -> tuple[float, float]:
+        """(q, S_P(t)) of the treated group P."""
         if not treated.any():
-            return 0.0
-        q = treated.mean()
-        s = km_survival(time[treated], event[treated], [t])[0]
+            return 0.0, 0.0
+        return treated.mean(), km_survival(time[treated], event[treated], [t])[0]
+
+    def benefit(q: float, s: float, weight: np.ndarray) -> np.ndarray:
         return (1 - s) * q - s * q * weight
 
-    everybody = np.ones(time.size, dtype=bool)
+    # one Kaplan-Meier fit per distinct treated group, not per threshold
+    groups = {}
+    model = np.empty(pt.size)
+    for i, p in enumerate(pt):
+        treated = prob >= p
+        key = int(treated.sum())
+        if key not in groups:
+            groups[key] = survival_of(treated)
+        model[i] = benefit(*groups[key], odds[i])
+    q_all, s_all = survival_of(np.ones(time.size, dtype=bool))
     return pd.DataFrame({
         "threshold": pt,
-        "model": [benefit(prob >= p, w) for p, w in zip(pt, odds)],
-        "treat_all": [benefit(everybody, w) for w in odds],
+        "model": model,
+        "treat_all": benefit(q_all, s_all, odds),
         "treat_none": np.zeros(pt.size),
     })
