@@ -25,16 +25,10 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _available() -> dict[str, object]:
-    modules = {}
-    for name, module_name in COMMANDS.items():
-        try:
-            modules[name] = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # command not built yet
-            raise
-    return modules
+def _modules(argv: list[str]) -> dict[str, object]:
+    """The command modules to load: only the one named in ``argv``, or all (for help)."""
+    chosen = [argv[0]] if argv and argv[0] in COMMANDS else list(COMMANDS)
+    return {name: importlib.import_module(COMMANDS[name]) for name in chosen}
 
 
 def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
@@ -50,7 +44,8 @@ def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit code."""
-    parser = build_parser(_available())
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_modules(argv))
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
