@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import importlib
 
+# These functions share their module's name: bind them now, or importing the module
+# (anywhere) would leave the package attribute pointing at the module.
+from hccdash.stats.icc import icc
+from hccdash.stats.pretty import pretty
+
 _EXPORTS: dict[str, str] = {
     # discrimination
     "harrell_c": "concordance",
