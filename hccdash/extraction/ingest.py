@@ -12,8 +12,10 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hccdash import paths
@@ -32,7 +34,7 @@ def write_case_file(result: CaseResult) -> Path:
     target = case_file(result.case_key)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{result.case_key}.", suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
-        json.dump(result.to_dict(), handle)
+        handle.write(json.dumps(result.to_dict()))  # dumps uses the C encoder; dump does not
     os.replace(tmp, target)
     return target
 
@@ -90,11 +92,27 @@ def ingest_results(store: Store, results: Iterable[CaseResult], spec: Extraction
             "error": [r.error for r in results],
             "seconds": [float(r.seconds) for r in results],
         }
-    ).drop_duplicates("case_key", keep="last")
+    )
+    done = [r for r in results if r.status == "done"]
     features = pd.DataFrame(
-        [(r.case_key, name, value) for r in results if r.status == "done" for name, value in r.features.items()],
-        columns=["case_key", "feature", "value"],
-    ).drop_duplicates(["case_key", "feature"], keep="last")
+        {
+            "case_key": np.repeat([r.case_key for r in done], [len(r.features) for r in done]),
+            "feature": list(chain.from_iterable(r.features.keys() for r in done)),
+            "value": np.fromiter(chain.from_iterable(r.features.values() for r in done), dtype=float),
+        }
+    )
+    return ingest_frames(store, cases, features, spec)
+
+
+def ingest_frames(store: Store, cases: pd.DataFrame, features: pd.DataFrame, spec: ExtractionSpec | None = None) -> int:
+    """Store case rows (the ``cases`` columns but ``computed_at``) and long features in one transaction.
+
+    Earlier rows of the same case keys are replaced; returns the number of cases.
+    """
+    if cases.empty:
+        return 0
+    cases = cases.drop_duplicates("case_key", keep="last")
+    features = features[["case_key", "feature", "value"]].drop_duplicates(["case_key", "feature"], keep="last")
     with store.transaction() as con:
         if spec is not None:
             record_settings(con, spec)

@@ -5,8 +5,8 @@ with the default settings (through the normal engine and cache) and writes
 ``sample_data/features.parquet``: one row per case with its cache key, content hashes,
 label, settings hash, library versions, status / error and one column per feature.
 
-:func:`ensure_sample_features` loads that table into the store (and the per-case
-files) for every key the store lacks: the rows are keyed exactly like a real
+:func:`ensure_sample_features` loads that table into the store for every key the
+store lacks (the table itself is the recoverable copy, so no per-case files): the rows are keyed exactly like a real
 extraction, so extracting the sample cohort afterwards finds them cached, and
 re-extracting (``--retry``-free, in a fresh home) reproduces them.
 """
@@ -21,7 +21,6 @@ import pandas as pd
 
 from hccdash import paths
 from hccdash.extraction import ingest
-from hccdash.extraction.case import CaseResult
 from hccdash.extraction.cli import ProgressPrinter
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
 from hccdash.extraction.manifest import read_manifest
@@ -80,22 +79,16 @@ def ensure_sample_features(path: Path = SAMPLE_FEATURES, store: Store | None = N
         return 0
     table = pd.read_parquet(path)
     table = table[table["case_key"].isin(missing)]
-    feature_columns = [c for c in table.columns if c not in META_COLUMNS]
-    results = []
-    for record in table.to_dict("records"):
-        features = {name: float(record[name]) for name in feature_columns if pd.notna(record[name])}
-        result = CaseResult(
-            **{k: record[k] for k in META_COLUMNS if k != "error"},
-            error=None if pd.isna(record["error"]) else record["error"],
-            features=features if record["status"] == "done" else {},
-        )
-        result.label = int(result.label)
-        if result.status == "done":
-            ingest.write_case_file(result)
-        results.append(result)
-    ingest.ingest_results(store, results, spec)
+    cases = table[META_COLUMNS].astype({"label": int})
+    features = (
+        table.drop(columns=[c for c in META_COLUMNS if c != "case_key"])
+        .melt(id_vars="case_key", var_name="feature", value_name="value")
+        .dropna(subset=["value"])
+    )
+    features = features[features["case_key"].isin(cases.loc[cases["status"] == "done", "case_key"])]
+    ingest.ingest_frames(store, cases, features, spec)
     store.checkpoint()
-    return len(results)
+    return len(cases)
 
 
 def _images_known(store: Store, image_hashes: list[str]) -> bool:
