@@ -18,6 +18,7 @@ import dataclasses
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -43,6 +44,7 @@ def _timed(call) -> float:
 
 
 def main() -> None:
+    warnings.simplefilter("ignore")  # guardrail messages (null model at the top of the path, EPV) are expected
     inputs = synthetic_inputs(N_PATIENTS, N_FEATURES, SEED)
     builder = ModelBuilder(inputs)
     settings = Settings()

@@ -60,3 +60,14 @@ def test_preset_button_applies_the_study_recipe(page):
     assert page.session_state["mb_horizon"] == 6.0
     assert page.session_state["mb_mrmr_on"] is False
     assert page.session_state["mb_univariate_test"] == "mannwhitney"
+
+
+@pytest.mark.parametrize("key, value", [("mb_fusion", "scores"), ("mb_endpoint", "er")])
+def test_fusion_and_endpoint_choices_rerun(page, key, value):
+    """Per-phase fusion (lambda by rule) and the early-recurrence endpoint render without error."""
+    before = _output(page)
+    page.radio(key=key).set_value(value).run()
+    assert not page.exception, page.exception
+    assert _output(page) != before
+    if key == "mb_fusion":
+        assert page.radio(key="mb_lambda_rule").value == "lambda.min"
