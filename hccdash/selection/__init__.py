@@ -1,7 +1,9 @@
 """Feature selection steps, scikit-learn style, each fitted on the training split only.
 
 Order of the default pipeline (METHODS.md): ICC -> zero / near-zero variance ->
-univariate -> correlation -> mRMR -> (random-forest importance) -> z-score -> LASSO.
+univariate -> correlation -> mRMR -> (random-forest importance) -> z-score -> LASSO;
+:func:`selection_stability` repeats a selection on bootstrap resamples. The chain, the
+rad-score and the models built on it are in :mod:`hccdash.modeling`.
 """
 
 from hccdash.selection.correlation import CorrelationFilter, correlation_matrix, find_correlation
@@ -9,6 +11,7 @@ from hccdash.selection.forest import RFImportanceSelector
 from hccdash.selection.icc_filter import ICCFilter, feature_icc
 from hccdash.selection.lasso import LassoSelector
 from hccdash.selection.mrmr import MRMRSelector
+from hccdash.selection.stability import selection_stability
 from hccdash.selection.standardize import Standardizer
 from hccdash.selection.univariate import UnivariateFilter, univariate_pvalues
 from hccdash.selection.variance import VarianceFilter, near_zero_var
@@ -26,5 +29,6 @@ __all__ = [
     "feature_icc",
     "find_correlation",
     "near_zero_var",
+    "selection_stability",
     "univariate_pvalues",
 ]
