@@ -141,3 +141,20 @@ def test_standardizer_is_r_scale_and_reused_on_new_rows():
     assert out["c"].tolist() == [0.0, 2.0]  # constant on training: centred, not scaled
     assert z.constant_ == ["c"]
     pd.testing.assert_frame_equal(z.inverse_transform(out), new)
+
+
+def test_steps_compose_in_a_scikit_learn_pipeline(data):
+    """The steps are ordinary transformers: a sklearn Pipeline with a survival target runs them in
+    order and keeps the column names."""
+    from sklearn.pipeline import Pipeline
+
+    from hccdash.selection import LassoSelector, VarianceFilter
+
+    X, _, y = data
+    pipe = Pipeline([("variance", VarianceFilter()), ("univariate", UnivariateFilter(0.2)),
+                     ("z", Standardizer()), ("lasso", LassoSelector(folds=4, seed=0))]).set_output(transform="pandas")
+    pipe.fit(X, y)
+    assert list(pipe[:-1].get_feature_names_out()) == pipe.named_steps["univariate"].selected_features_
+    assert "signal" in pipe.named_steps["lasso"].selected_features_
+    out = pipe.transform(X)
+    assert list(out.columns) == pipe.named_steps["lasso"].selected_features_
