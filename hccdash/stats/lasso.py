@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hccdash.stats.lasso_cv import choose_lambdas, cv_raw, cv_summary, fold_coefficients, fold_ids
+from hccdash.stats.lasso_cv import choose_lambdas, cv_raw, cv_summary, fit_paths, fold_ids
 from hccdash.stats.lasso_families import BinomialFamily, CoxFamily
 from hccdash.stats.lasso_solver import (
     DEFAULT_TOL,
+    PathFit,
     Problem,
-    default_grid,
-    fit_path,
+    fit_on_rows,
     lambda_max,
     null_start,
     solve,
@@ -80,9 +80,7 @@ class LassoPath:
         if ratio[nearest] < 1e-12:
             beta = start
         else:
-            pf = self.problem.penalty
-            working = np.flatnonzero((start != 0) | (pf == 0))
-            beta = solve(self.problem, lam, start, working)
+            beta, _ = solve(self.problem, lam, start)
         return pd.Series(beta, index=self.coefficients.index, name=lam)
 
     def selected(self, lam: float) -> list[str]:
@@ -199,12 +197,14 @@ def lasso_path(
     them. Each lambda is warm-started from the previous one.
     """
     columns, problem = _problem(X, target, family, tol)
-    if lambdas is None:
-        fit = fit_path(problem, default_grid(problem, n_lambda, lambda_min_ratio), stop_early=family)
-    else:
-        fit = fit_path(problem, _given_lambdas(lambdas))
+    grid = None if lambdas is None else _given_lambdas(lambdas)
+    fit = fit_on_rows(problem, None, grid, (n_lambda, lambda_min_ratio))
+    return _as_path(family, columns, problem, fit)
+
+
+def _as_path(family: str, columns: pd.Index, problem: Problem, fit: PathFit) -> LassoPath:
     coefs = pd.DataFrame(fit.coefs, index=columns, columns=pd.Index(fit.lambdas, name="lambda"))
-    features = coefs.drop(INTERCEPT, errors="ignore") if family == "binomial" else coefs
+    features = coefs.drop(INTERCEPT, errors="ignore")
     return LassoPath(
         family=family,
         lambdas=fit.lambdas,
@@ -238,16 +238,16 @@ def cv_lasso(
     (``predict(fold_fit, s = lambda)``, clamped to the fold's grid). ``n_folds = n`` gives leave-one-out; ``foldid`` (1..K per row)
     overrides ``n_folds`` and ``seed``. ``n_jobs`` folds are fitted in parallel (joblib).
     """
-    path = lasso_path(X, target, family, lambdas, n_lambda, lambda_min_ratio, tol)
-    problem = path.problem
+    columns, problem = _problem(X, target, family, tol)
     order = _row_order(target, family)
     if foldid is None:
         foldid = fold_ids(len(X), n_folds, seed)
     foldid = np.asarray(foldid)
     if foldid.shape != (len(X),):
         raise ValueError(f"foldid must have one entry per row ({len(X)}), got shape {foldid.shape}")
-    own_grids = (n_lambda, lambda_min_ratio) if lambdas is None else None
-    coefs = fold_coefficients(problem, foldid[order], path.lambdas, own_grids, n_jobs)
+    grid = None if lambdas is None else _given_lambdas(lambdas)
+    full, coefs = fit_paths(problem, foldid[order], grid, (n_lambda, lambda_min_ratio), n_jobs)
+    path = _as_path(family, columns, problem, full)
     raw, weights = cv_raw(problem, foldid[order], coefs)
     cvm, cvsd = cv_summary(raw, weights)
     i_min, i_1se = choose_lambdas(path.lambdas, cvm, cvsd)
@@ -300,7 +300,7 @@ def _design(X) -> tuple[np.ndarray, pd.Index]:
         raise ValueError(f"X must have rows and columns, got shape {frame.shape}")
     if frame.columns.duplicated().any():
         raise ValueError(f"X has duplicated columns: {list(frame.columns[frame.columns.duplicated()])}")
-    bad = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    bad = [c for c, dtype in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
     if bad:
         raise ValueError(f"X has non-numeric column(s) {bad}")
     values = frame.to_numpy(dtype=float)

@@ -2,7 +2,7 @@
 
 - Folds: ``sample(rep(1:K, length = n))`` with a seeded numpy generator (K = n gives
   leave-one-out); a given ``foldid`` (1..K) is used as is.
-- Each fold is fitted on the other folds (see :func:`fold_coefficients` for its lambdas).
+- Each fold is fitted on the other folds (see :func:`fit_paths` for its lambdas).
 - Cox ("grouped", glmnet's default): for fold k with coefficients b_-k fitted without it,
   ``cvraw_k = (D_full(b_-k) - D_-k(b_-k)) / e_k`` where D is the partial-likelihood
   deviance (2 (saturated - model) log-likelihood, Breslow) on all rows / on the rows
@@ -23,7 +23,7 @@ import numpy as np
 from joblib import Parallel, delayed
 
 from hccdash.stats.lasso_families import CoxFamily
-from hccdash.stats.lasso_solver import Problem, default_grid, fit_path, interpolate
+from hccdash.stats.lasso_solver import PathFit, Problem, fit_on_rows, interpolate
 
 _PROB_CLIP = 1e-5
 
@@ -35,31 +35,28 @@ def fold_ids(n: int, n_folds: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(np.resize(np.arange(1, n_folds + 1), n))
 
 
-def _fold_coefs(problem: Problem, rows: np.ndarray, lambdas: np.ndarray, own_grid) -> np.ndarray:
-    sub = problem.subset(rows)
-    if own_grid is None:
-        return fit_path(sub, lambdas).coefs
-    fit = fit_path(sub, default_grid(sub, *own_grid), stop_early=type(sub.family).name)
-    return interpolate(fit.lambdas, fit.coefs, lambdas)
-
-
-def fold_coefficients(
+def fit_paths(
     problem: Problem,
     foldid: np.ndarray,
-    lambdas: np.ndarray,
-    own_grid: tuple[int, float | None] | None,
+    lambdas: np.ndarray | None,
+    grid: tuple[int, float | None],
     n_jobs: int | None,
-) -> list[np.ndarray]:
-    """Coefficient matrices (m x L) at ``lambdas``, fitted without each fold (folds 1..K).
+) -> tuple[PathFit, list[np.ndarray]]:
+    """The full-data path and, for each fold 1..K, the coefficients (m x L) fitted without
+    it at the full-data lambdas; all K + 1 fits run in parallel (``n_jobs``, joblib).
 
-    ``own_grid = (n_lambda, lambda_min_ratio)``: each fold is fitted on its own default
-    grid and interpolated (cv.glmnet without a ``lambda`` argument); None: each fold is
-    fitted on ``lambdas`` themselves."""
+    Given ``lambdas``: every fit uses them. Otherwise (cv.glmnet without ``lambda``) each
+    fit uses its own default ``grid = (n_lambda, lambda_min_ratio)`` with glmnet's early
+    stopping, and a fold's coefficients are read at the full-data lambdas by linear
+    interpolation in lambda, clamped to its grid (glmnet's ``predict(fit, s = lambda)``).
+    """
     folds = np.unique(foldid)
-    jobs = (
-        delayed(_fold_coefs)(problem, np.flatnonzero(foldid != k), lambdas, own_grid) for k in folds
-    )
-    return Parallel(n_jobs=n_jobs)(jobs)
+    row_sets = [None, *(np.flatnonzero(foldid != k) for k in folds)]
+    fits = Parallel(n_jobs=n_jobs)(delayed(fit_on_rows)(problem, rows, lambdas, grid) for rows in row_sets)
+    full = fits[0]
+    if lambdas is not None:
+        return full, [fit.coefs for fit in fits[1:]]
+    return full, [interpolate(fit.lambdas, fit.coefs, full.lambdas) for fit in fits[1:]]
 
 
 def cv_raw(problem: Problem, foldid: np.ndarray, coefs: list[np.ndarray]):
