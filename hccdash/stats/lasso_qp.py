@@ -33,13 +33,14 @@ class Curvature:
         self.H = H + _RIDGE * (float(np.mean(np.diag(H))) if k else 1.0) * np.eye(k)
         self._factors: dict[bytes, tuple] = {}
 
-    def solve(self, idx: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    def solve(self, idx: np.ndarray, block: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Solve ``H[idx, idx] x = rhs`` (``block`` is ``H[idx, idx]``)."""
         key = idx.tobytes()
         factor = self._factors.get(key)
         if factor is None:
             if len(self._factors) >= _MAX_FACTORS:
                 self._factors.clear()
-            factor = cho_factor(self.H[np.ix_(idx, idx)], lower=True, check_finite=False)
+            factor = cho_factor(block, lower=True, check_finite=False)
             self._factors[key] = factor
         return cho_solve(factor, rhs, check_finite=False)
 
@@ -52,26 +53,29 @@ def quadratic_lasso(curvature: Curvature, g: np.ndarray, b0: np.ndarray, l: np.n
     H = curvature.H
     free = l == 0
     b = b0.copy()
+    Hb0 = H @ b0
     active = (b != 0) | free
     entering = np.zeros(k)  # sign given to a coefficient that joins the active set at zero
-    current = _objective(H, g, b0, l, b)
+    scale = 1e-13 * (1.0 + float(l @ np.abs(b0)) + abs(float(g @ b0)))  # rounding of objective changes
     optimal_on_active = not active.any()
     for _ in range(10 * k + 100):
         if not optimal_on_active:
             idx = np.flatnonzero(active)
+            block = H if idx.size == k else H[np.ix_(idx, idx)]
             s = np.where(free[idx], 0.0, np.where(b[idx] != 0, np.sign(b[idx]), entering[idx]))
             try:
-                target = curvature.solve(idx, H[idx] @ b0 - g[idx] - l[idx] * s)
+                target = curvature.solve(idx, block, Hb0[idx] - g[idx] - l[idx] * s)
             except np.linalg.LinAlgError:
                 break
-            b_new, value, optimal_on_active = _line_search(H, g, b0, l, b, idx, target, current)
-            if value > current + 1e-13 * (1.0 + abs(current)):
+            gradient = g[idx] + block @ b[idx] - Hb0[idx]
+            moved, change, optimal_on_active = _line_search(block, gradient, l[idx], b[idx], target)
+            if change > scale:
                 break  # stalled: let coordinate descent finish
-            b, current = b_new, value
+            b[idx] = moved
             active = (b != 0) | free
             entering[b != 0] = 0.0
             continue
-        grad = g + H @ (b - b0)
+        grad = g + H @ b - Hb0
         excess = np.where(active, -np.inf, np.abs(grad) - l * (1 + KKT_SLACK))
         worst = int(np.argmax(excess))
         if excess[worst] <= 0:
@@ -82,34 +86,33 @@ def quadratic_lasso(curvature: Curvature, g: np.ndarray, b0: np.ndarray, l: np.n
     return _coordinate_descent(H, g, b0, l, b)
 
 
-def _objective(H, g, b0, l, b) -> float:
-    d = b - b0
-    return float(g @ d + 0.5 * d @ (H @ d) + l @ np.abs(b))
+def _line_search(block, gradient, l, start, target) -> tuple[np.ndarray, float, bool]:
+    """Best point of the segment start -> target (the active coefficients): its end or a
+    point where a coefficient crosses zero. The objective along the segment is
+    ``t g'd + t^2 d'Hd / 2 + sum l (|start + t d| - |start|)``, so each candidate costs O(k).
 
+    Returns the point, its change of objective, and whether it is the end with no sign
+    changed (then the active set is solved)."""
+    d = target - start
+    slope, curve = float(gradient @ d), float(d @ (block @ d))
+    penalty0 = float(l @ np.abs(start))
 
-def _line_search(H, g, b0, l, b, idx, target, current) -> tuple[np.ndarray, float, bool]:
-    """Best point of the segment b -> target (on idx): its end or a zero crossing.
+    def change(t: float, moved: np.ndarray) -> float:
+        return t * slope + 0.5 * t * t * curve + float(l @ np.abs(moved)) - penalty0
 
-    Returns the point, its objective and whether it is the end with no sign changed
-    (then the active set is solved)."""
-    start = b[idx]
-    crossing = (start != 0) & (np.sign(target) != np.sign(start)) & (l[idx] > 0)
+    crossing = (start != 0) & (np.sign(target) != np.sign(start)) & (l > 0)
     if not crossing.any():
-        trial = b.copy()
-        trial[idx] = target
-        return trial, _objective(H, g, b0, l, trial), True
-    cross_at = np.full(idx.size, np.inf)
+        return target, change(1.0, target), True
+    cross_at = np.full(start.size, np.inf)
     cross_at[crossing] = start[crossing] / (start[crossing] - target[crossing])
-    best, best_value = b, np.inf
+    best, best_change = start, np.inf
     for t in np.unique(np.r_[cross_at[crossing], 1.0]):
-        trial = b.copy()
-        moved = start + t * (target - start)
+        moved = start + t * d
         moved[cross_at == t] = 0.0
-        trial[idx] = moved
-        value = _objective(H, g, b0, l, trial)
-        if value < best_value:
-            best, best_value = trial, value
-    return best, best_value, False
+        value = change(t, moved)
+        if value < best_change:
+            best, best_change = moved, value
+    return best, best_change, False
 
 
 def _coordinate_descent(H, g, b0, l, b, tol: float = 1e-20) -> np.ndarray:

@@ -33,8 +33,8 @@ from hccdash.stats.lasso_qp import KKT_SLACK, Curvature, quadratic_lasso
 
 DEFAULT_TOL = 1e-10  # KKT residual of -loglik/n: about 1e-7 on z-scored coefficients
 _MAX_NEWTON = 200
-_REUSE_HESSIAN = 0.1  # keep the Hessian while each step cuts the KKT residual 10-fold
-_MAX_NEW = 10  # features added to the working set per KKT round
+_REUSE_HESSIAN = 0.3  # keep the Hessian while each step cuts the KKT residual 3-fold
+_MAX_NEW = 40  # features added to the working set per KKT round
 _MIN_RATIO = 1e-6  # glmnet.control()$eps: the smallest lambda.min.ratio
 
 
@@ -115,7 +115,7 @@ def solve(problem: Problem, lam: float, beta: np.ndarray) -> tuple[np.ndarray, n
     """Minimiser at ``lam`` warm-started from ``beta``, and its linear predictor.
 
     Working set: the non-zero and unpenalised coefficients of ``beta`` plus the features
-    violating their KKT condition (``|gradient_j| > lam``; at most the 10 worst per
+    violating their KKT condition (``|gradient_j| > lam``; at most the 40 worst per
     round), solved; repeated until no feature outside the working set violates it.
     """
     X, pf = problem.X, problem.penalty
