@@ -35,6 +35,8 @@ _EXPORTS: dict[str, str] = {
     "lasso_logistic": "lasso",
     "lasso_path": "lasso",
     "cv_lasso": "lasso",
+    "LassoPath": "lasso",
+    "CVLassoResult": "lasso",
     # survival curves and tests
     "km_survival": "survival",
     "logrank": "survival",
