@@ -9,10 +9,12 @@ Objective (glmnet's, alpha = 1)::
 - Logistic: Bernoulli likelihood of 0/1 outcomes with an unpenalised intercept.
 
 X is used as given: no standardisation inside (glmnet's ``standardize = FALSE``); the
-caller z-scores the features (training mean and sd, as R's ``scale()``). Solved by
-proximal Newton with coordinate descent, strong rules and working sets
-(``lasso_solver``) to about 1e-7 on z-scored coefficients; the R fixtures are
-``glmnet(x, y, family = "cox" | "binomial", standardize = FALSE, thresh = 1e-14)``.
+caller z-scores the features (training mean and sd, as R's ``scale()``). Solved to a KKT
+residual of 1e-10 (about 1e-7 on z-scored coefficients) by proximal Newton on KKT working
+sets, warm-started along the path (``lasso_solver``; its quadratic subproblems are
+solved exactly, ``lasso_qp``). The R fixtures are
+``glmnet(x, y, family = "cox" | "binomial", standardize = FALSE, thresh = 1e-14)``; in
+hard p > n fits glmnet's default ``thresh = 1e-7`` stops farther from the optimum.
 
 Survival targets are scikit-survival structured arrays (``Surv.from_arrays(event, time)``);
 a ``(time, event)`` pair is accepted too. Binary targets are 0/1.
@@ -48,7 +50,8 @@ class LassoPath:
     ``coefficients`` is a DataFrame features x lambdas (for "binomial" its first row is
     ``"intercept"``); ``deviance`` is glmnet's ``deviance()`` (Cox: 2 (saturated - model)
     partial log-likelihood; binomial: -2 log-likelihood) and ``dev_ratio`` its
-    ``dev.ratio``. :meth:`coef` gives the coefficients at any lambda.
+    ``dev.ratio``. :meth:`coef` gives the coefficients at any lambda. ``problem`` holds
+    the solver's data (for Cox the rows in time order), kept for refits.
     """
 
     family: str
@@ -236,7 +239,8 @@ def cv_lasso(
     default grid (same ``n_lambda`` and ``lambda_min_ratio``, glmnet's early stopping),
     its coefficients read at the full-data lambdas by linear interpolation in lambda
     (``predict(fold_fit, s = lambda)``, clamped to the fold's grid). ``n_folds = n`` gives leave-one-out; ``foldid`` (1..K per row)
-    overrides ``n_folds`` and ``seed``. ``n_jobs`` folds are fitted in parallel (joblib).
+    overrides ``n_folds`` and ``seed``. The K + 1 fits run in ``n_jobs`` joblib workers
+    (None: in this process; 2 on a 2-core machine meets the issue's bench).
     """
     columns, problem = _problem(X, target, family, tol)
     order = _row_order(target, family)
@@ -281,6 +285,8 @@ def _problem(X, target, family: str, tol: float) -> tuple[pd.Index, Problem]:
             values[order], CoxFamily(time[order], event[order]), np.ones(values.shape[1]), tol
         )
     y = binary_target(target, len(values))
+    if INTERCEPT in columns:
+        raise ValueError(f"X has a column named {INTERCEPT!r}, the name of the logistic intercept")
     design = np.hstack([np.ones((len(values), 1)), values])
     penalty = np.r_[0.0, np.ones(values.shape[1])]
     return pd.Index([INTERCEPT, *columns]), Problem(design, BinomialFamily(y), penalty, tol)
@@ -318,7 +324,10 @@ def survival_target(target, n: int | None) -> tuple[np.ndarray, np.ndarray]:
         names = target.dtype.names
         if len(names) != 2:
             raise ValueError(f"survival target must have 2 fields (event, time), got {names}")
-        event, time = target[names[0]], target[names[1]]
+        # the boolean field is the event; else the first, as scikit-survival's Surv
+        event_name = next((name for name in names if target.dtype[name] == np.bool_), names[0])
+        time_name = names[1] if event_name == names[0] else names[0]
+        event, time = target[event_name], target[time_name]
     elif isinstance(target, (tuple, list)) and len(target) == 2:
         time, event = target
     else:

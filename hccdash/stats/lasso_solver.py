@@ -1,4 +1,4 @@
-"""LASSO solver: proximal Newton with coordinate descent, working sets and strong rules.
+"""LASSO solver: proximal Newton on KKT working sets, warm-started along the path.
 
 Minimises ``loss(X b) + lam * sum_j pf_j |b_j|`` where ``loss`` is a family of
 ``lasso_families`` (minus the log-likelihood over n) and ``pf_j`` is 0 for unpenalised
@@ -8,16 +8,16 @@ At one lambda (:func:`solve`):
 
 1. Working set W: the features that are non-zero or unpenalised at the warm start, plus
    those violating their KKT condition there (``|gradient_j| > lam``: the candidates of
-   the sequential strong rule that do need to move).
-2. Proximal Newton on W: the exact Hessian of the loss on W gives a quadratic model;
-   the LASSO of that model is solved by coordinate descent (covariance updates, as
-   glmnet's ``type.gaussian="covariance"``) and then polished exactly by solving the
-   linear system of its support and signs; a backtracking line search on the true
-   objective keeps every step a descent step. Stops when the largest violation of the
-   optimality conditions on W (:func:`kkt_residual`) is below ``tol``: the coefficient
-   error left is about that residual over the smallest curvature of the loss.
-3. KKT check on every feature: any inactive feature whose gradient exceeds its
-   penalty joins W, and step 2 runs again.
+   the sequential strong rule that do need to move), the worst 40 at most.
+2. Proximal Newton on W: the Hessian of the loss on W (exact for the Cox partial
+   likelihood, risk-set sums by cumulative sums in time order) gives a quadratic model
+   whose LASSO is solved exactly (``lasso_qp``: feature-sign search, coordinate descent
+   as fallback); a backtracking line search on the true objective keeps every step a
+   descent step. The Hessian is reused while each step cuts the KKT residual 3-fold.
+   Stops when the largest violation of the optimality conditions on W
+   (:func:`kkt_residual`) is below ``tol``: the coefficient error left is about that
+   residual over the smallest curvature of the loss.
+3. KKT check on every feature: violators join W, and step 2 runs again.
 
 Along a path (:func:`fit_path`) each lambda starts from the previous solution.
 """
@@ -91,6 +91,8 @@ def default_grid(problem: Problem, n_lambda: int, lambda_min_ratio: float | None
     if n_lambda < 1:
         raise ValueError(f"n_lambda must be at least 1, got {n_lambda}")
     top = lambda_max(problem, null_start(problem))
+    if not top > 0:
+        raise ValueError("every feature's gradient is zero at the null model (no event, or constant features)")
     step = 1.0 / max(n_lambda - 1, 1)
     if problem.family.name == "cox":  # glmnet's Fortran coxnet computes 1/(nlam-1) in single precision
         step = float(np.float32(1.0) / np.float32(max(n_lambda - 1, 1)))

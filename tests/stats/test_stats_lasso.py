@@ -140,6 +140,9 @@ def test_cox_target_as_structured_array_or_pair(whas):
     a = lasso_path(X, y, "cox", lambdas=lam).coefficients
     b = lasso_path(X, (y["time"], y["event"]), "cox", lambdas=lam).coefficients
     pd.testing.assert_frame_equal(a, b)
+    swapped = np.empty(len(y), dtype=[("time", float), ("status", bool)])
+    swapped["time"], swapped["status"] = y["time"], y["event"]
+    pd.testing.assert_frame_equal(a, lasso_path(X, swapped, "cox", lambdas=lam).coefficients)
 
 
 def _cox_gradient(X: np.ndarray, time: np.ndarray, event: np.ndarray, beta: np.ndarray) -> np.ndarray:
@@ -200,6 +203,8 @@ def test_folds_seeded_balanced_and_leave_one_out(breast):
     np.testing.assert_array_equal(a.foldid, b.foldid)
     np.testing.assert_array_equal(np.bincount(a.foldid)[1:], [8] * 5)
     np.testing.assert_allclose(a.cvm, b.cvm)
+    parallel = cv_lasso(X, y, "binomial", n_folds=5, seed=4, n_lambda=10, n_jobs=2)
+    np.testing.assert_array_equal(parallel.cvm, a.cvm)
     loo = cv_lasso(X, y, "binomial", n_folds=40, n_lambda=10)
     assert sorted(loo.foldid) == list(range(1, 41))
     assert np.all(np.isfinite(loo.cvm)) and np.all(loo.cvsd > 0)
@@ -217,5 +222,7 @@ def test_bad_input_names_the_problem(whas):
         lasso_path(X, y, "poisson")
     with pytest.raises(ValueError, match="single class"):
         lasso_logistic(X, np.ones(len(X)), 0.1)
+    with pytest.raises(ValueError, match="intercept"):
+        lasso_logistic(X.rename(columns={"age": "intercept"}), y["event"].astype(int), 0.1)
     with pytest.raises(ValueError, match="n_folds"):
         cv_lasso(X, y, "cox", n_folds=2)
