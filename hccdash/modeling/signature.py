@@ -96,6 +96,7 @@ class RadiomicsSignature(BaseEstimator):
             (step.fit(current, y) if cache is None else step.fit_cached(current, y, cache))
             current = step.transform(current)
             self.steps_.append((name, step))
+            self.warnings_ += getattr(step, "warnings_", [])
             funnel.append((name, current.shape[1]))
         if current.shape[1] == 0:
             self.standardizer_, self.lasso_ = None, None

@@ -84,11 +84,11 @@ class ICCFilter(FeatureFilter):
                 dropped[name] = "no repeat data"
             elif not none and value < self.threshold:
                 dropped[name] = f"ICC = {value:.3f} < {self.threshold:g}"
+        self.warnings_ = []
         if absent.any() and self.missing == "keep":
-            warnings.warn(
+            self.warnings_.append(
                 f"{int(absent.sum())} feature(s) have no repeat data for the ICC and were kept "
-                f"(e.g. {[c for c, a in zip(columns, absent) if a][:3]})",
-                UserWarning, stacklevel=3,
-            )
+                f"(e.g. {[c for c, a in zip(columns, absent) if a][:3]})")
+            warnings.warn(self.warnings_[0], UserWarning, stacklevel=3)
         self.n_without_repeats_ = int(absent.sum())
         return [c for c in columns if c not in dropped], dropped

@@ -45,6 +45,7 @@ def test_icc_filter_thresholds_and_missing():
     with pytest.warns(UserWarning, match="no repeat data"):
         kept = ICCFilter(0.75, icc=icc).fit_scores(icc, X.columns)
     assert kept.selected_features_ == ["a", "b", "d"]
+    assert kept.warnings_ and "1 feature(s) have no repeat data" in kept.warnings_[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         dropped = ICCFilter(0.75, icc=icc, missing="drop").fit_scores(icc, X.columns)
