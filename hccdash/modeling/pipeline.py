@@ -105,7 +105,8 @@ class RadiomicsNomogram(BaseEstimator):
         clinical = X[list(self.clinical_vars)]
         if cache is None:
             return model.fit(clinical, y)
-        key = ("clinical", tuple(self.clinical_vars), settings_key(m), self.settings.evaluation.maxstat_minprop)
+        key = ("clinical", tuple(self.clinical_vars), settings_key(m), self.settings.evaluation.maxstat_minprop,
+               self.settings.evaluation.ci_level)
         return cache.get(key, lambda: model.fit(clinical, y))
 
     def _fit_combined(self, X: pd.DataFrame, y) -> None:
