@@ -75,18 +75,15 @@ def app_url(hccdash_home):
         log.close()
 
 
-def _wait_for_script(page, timeout_ms: int = 120_000) -> None:
-    """Wait until the app has rendered and no script run is in progress."""
+def _wait_for_script(page, timeout_ms: int = 180_000) -> None:
+    """Wait until the app's script run has finished and stays finished for a second."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            return app && app.getAttribute('data-test-script-state') !== 'running'
-                && !document.querySelector('[data-testid="stSkeleton"]');
-        }""",
-        timeout=timeout_ms,
-    )
-    page.wait_for_timeout(500)
+    finished = """() => document.querySelector('[data-testid="stApp"]')
+                     .getAttribute('data-test-script-state') === 'notRunning'"""
+    for _ in range(2):
+        page.wait_for_function(finished, timeout=timeout_ms)
+        page.wait_for_timeout(1000)
+    page.wait_for_function(finished, timeout=timeout_ms)
 
 
 def test_every_page_opens_without_exception(app_url):
