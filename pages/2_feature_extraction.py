@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from hccdash import jobs, overview
+from hccdash import jobs, overview, paths
 from hccdash.extraction import features_io
 from hccdash.extraction.job import start_extraction
 from hccdash.extraction.params import (
@@ -122,6 +122,12 @@ if active:
     st.caption("An extraction of this cohort is running; start another when it ends or after cancelling it.")
 
 
+@st.cache_data(max_entries=8, show_spinner="Reading the feature matrix…")
+def cached_matrix(cohort: str, settings_hash: str, reader: str, version: tuple[int, int], store_path: str):
+    """The extracted matrix; ``version`` (done, failed counts) changes whenever cases are added."""
+    return feature_matrix(cohort, settings_hash, reader=reader)
+
+
 @st.fragment(run_every=POLL_SECONDS)
 def job_panel(cohort: str) -> None:
     """The latest extraction job of the cohort, re-read from the store every few seconds."""
@@ -163,7 +169,7 @@ if spec is not None:
 
     if not state.failures.empty:
         st.subheader("Failed cases")
-        st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, use_container_width=True)
+        st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, width="stretch")
         left, right = st.columns(2)
         left.download_button("Download failures (CSV)", features_io.to_csv_bytes(state.failures, index=False),
                              "extraction_failures.csv", "text/csv", key="fx_failures_download")
@@ -178,12 +184,16 @@ if spec is not None:
     source = c1.selectbox("Features", sources, key="fx_source")
     readers = state.readers or ("1",)
     reader = c2.selectbox("Reader", readers, key="fx_reader")
-    matrix = feature_matrix(cohort, spec, reader=reader, source=None if source == sources[0] else source)
+    if source == sources[0]:
+        matrix = cached_matrix(cohort, spec.settings_hash, reader, (state.n_done, state.n_failed),
+                               str(paths.store_path()))
+    else:
+        matrix = feature_matrix(cohort, reader=reader, source=source)
     if matrix.empty:
         st.info("No features yet for this cohort, reader and settings.")
     else:
         st.caption(f"{matrix.shape[0]} patients × {matrix.shape[1]} features (`phase.feature`)")
-        st.dataframe(matrix, use_container_width=True)
+        st.dataframe(matrix, width="stretch")
         left, right = st.columns(2)
         left.download_button("Download matrix (CSV)", features_io.to_csv_bytes(matrix), f"{cohort}_features.csv",
                              "text/csv", key="fx_matrix_csv")
@@ -217,6 +227,6 @@ with st.expander("Import an external feature table"):
 
 with st.expander("Extraction jobs"):
     table = jobs.jobs_table(jobs.list_jobs(kind="extraction", cohort=cohort))
-    st.dataframe(table, hide_index=True, use_container_width=True)
+    st.dataframe(table, hide_index=True, width="stretch")
     st.download_button("Download jobs (CSV)", features_io.to_csv_bytes(table, index=False), "extraction_jobs.csv",
                        "text/csv", key="fx_jobs_download")
