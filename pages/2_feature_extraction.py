@@ -124,7 +124,7 @@ if active:
 
 @st.cache_data(max_entries=8, show_spinner="Reading the feature matrix…")
 def cached_matrix(cohort: str, settings_hash: str, reader: str, version: tuple[int, int], store_path: str):
-    """The extracted matrix; ``version`` (done, failed counts) changes whenever cases are added."""
+    """The extracted matrix; ``version`` (done, failed counts) changes whenever cases are added, ``store_path`` keys it per store."""
     return feature_matrix(cohort, settings_hash, reader=reader)
 
 
@@ -161,8 +161,9 @@ job_panel(cohort)
 # ---- state of the cohort under these settings ----------------------------------------------
 if spec is not None:
     state = cohort_extraction(cohort, spec)
+    st.subheader("This cohort under the settings above")
     cols = st.columns(4)
-    cols[0].metric("Cases (patient × phase × reader)", state.n_cases)
+    cols[0].metric("Cases", state.n_cases, help="patient × phase × reader")
     cols[1].metric("Extracted", state.n_done)
     cols[2].metric("Failed", state.n_failed)
     cols[3].metric("Not yet extracted", state.n_pending)
