@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import SimpleITK as sitk
 from joblib import Parallel, delayed, parallel_config
 
 from hccdash.extraction import cache, ingest
@@ -76,8 +77,12 @@ def iter_results(
         with Client(scheduler) as client, parallel_config(backend="dask", client=client):
             yield from Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1, pre_dispatch="all")(tasks)
     elif n_jobs == 1 or len(cases) == 1:
-        for case in cases:
-            yield extract_case(case, spec)
+        threads = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
+        try:
+            for case in cases:
+                yield extract_case(case, spec)  # sets SimpleITK to one thread ...
+        finally:
+            sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)  # ... which this process gets back
     else:
         yield from Parallel(
             n_jobs=n_jobs or -1, backend="loky", return_as="generator_unordered", batch_size=1
