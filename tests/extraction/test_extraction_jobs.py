@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from datetime import datetime, timedelta
 
@@ -94,3 +96,18 @@ def test_unknown_kind_and_bad_options_are_refused(tiny_spec):
         start_extraction("test", tiny_spec, scheduler="localhost:8786")
     with pytest.raises(ValueError, match="No job with id"):
         jobs.job_status("missing")
+
+
+def test_dead_cancelling_job_is_closed_and_liveness_checks_the_job_id():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()  # exited and reaped: its pid is gone
+    dead_pid = process.pid
+    Store().execute(
+        "INSERT INTO jobs (job_id, kind, spec, status, pid, created_at, updated_at) "
+        "VALUES ('j1', 'extraction', '{}', 'cancelling', ?, now(), now())",
+        [dead_pid],
+    )
+    assert not jobs.process_alive(dead_pid, "j1")
+    assert not jobs.process_alive(os.getpid(), "j1")  # alive, but not running job j1
+    assert jobs.resume_stale_jobs() == []
+    assert jobs.job_status("j1").status == "cancelled"
