@@ -5,7 +5,8 @@
 1. ``--cases`` sample cases (``sample_data/manifest.csv``; images built if missing)
    with the default settings: a plain ``RadiomicsFeatureExtractor.execute`` loop, one
    case after another, and hccdash (``run_extraction``, all cores) in a fresh
-   ``HCCDASH_HOME``; both give the same features (checked).
+   ``HCCDASH_HOME``, alternating in rounds of ``--chunk`` cases so that both meet the
+   same background load; both give the same features (checked).
 2. hccdash again over the whole manifest (every case already stored: the shipped
    ``sample_data/features.parquet`` is loaded for the cases not extracted in step 1,
    else they are extracted first): hashing from the remembered (path, size, mtime)
@@ -40,6 +41,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=60, help="cases timed in step 1 (default 60)")
     parser.add_argument("--jobs", type=int, default=None, help="hccdash workers (default: all cores)")
+    parser.add_argument("--chunk", type=int, default=20, help="cases per alternating plain / hccdash round")
     args = parser.parse_args()
 
     subprocess.run([sys.executable, "-m", "hccdash.sample", "--if-missing"], cwd=PROJECT, check=True)
@@ -66,18 +68,21 @@ def main() -> int:
     print(f"{len(chosen)} cases, default settings, {cores} cores, hccdash workers: {args.jobs or cores}")
 
     extractor = RadiomicsFeatureExtractor(spec.params)
-    start = time.perf_counter()
-    plain = {}
-    for row in chosen.itertuples(index=False):
-        plain[(row.image_sha256, row.mask_sha256)] = numeric_features(extractor.execute(row.image_path, row.mask_path))
-    plain_seconds = time.perf_counter() - start
+    plain, plain_seconds, ours_seconds, cases = {}, 0.0, 0.0, []
+    for first in range(0, len(chosen), args.chunk):  # alternate, so both see the same background load
+        chunk = chosen.iloc[first : first + args.chunk]
+        start = time.perf_counter()
+        for row in chunk.itertuples(index=False):
+            features = numeric_features(extractor.execute(row.image_path, row.mask_path))
+            plain[(row.image_sha256, row.mask_sha256)] = features
+        plain_seconds += time.perf_counter() - start
+        start = time.perf_counter()
+        chunk_cases = cases_from_images(read_manifest(manifest).iloc[first : first + args.chunk], spec)
+        summary = run_extraction(chunk_cases, spec, n_jobs=args.jobs)
+        ours_seconds += time.perf_counter() - start
+        assert summary.n_computed == len(chunk_cases) and summary.n_failed == 0, summary
+        cases += chunk_cases
     print(f"plain pyradiomics, sequential: {plain_seconds:.1f} s ({plain_seconds / len(chosen):.2f} s per case)")
-
-    start = time.perf_counter()
-    cases = cases_from_images(read_manifest(manifest).iloc[: args.cases], spec)
-    summary = run_extraction(cases, spec, n_jobs=args.jobs)
-    ours_seconds = time.perf_counter() - start
-    assert summary.n_computed == len(cases) and summary.n_failed == 0, summary
     worst = 0.0
     for case in cases:
         ours = read_case_file(case.case_key).features
