@@ -33,13 +33,14 @@ class Curvature:
         self.H = H + _RIDGE * (float(np.mean(np.diag(H))) if k else 1.0) * np.eye(k)
         self._factors: dict[bytes, tuple] = {}
 
-    def solve(self, idx: np.ndarray, block: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-        """Solve ``H[idx, idx] x = rhs`` (``block`` is ``H[idx, idx]``)."""
+    def solve(self, idx: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+        """Solve ``H[idx, idx] x = rhs``."""
         key = idx.tobytes()
         factor = self._factors.get(key)
         if factor is None:
             if len(self._factors) >= _MAX_FACTORS:
                 self._factors.clear()
+            block = self.H if idx.size == self.H.shape[0] else self.H[np.ix_(idx, idx)]
             factor = cho_factor(block, lower=True, check_finite=False)
             self._factors[key] = factor
         return cho_solve(factor, rhs, check_finite=False)
@@ -61,14 +62,12 @@ def quadratic_lasso(curvature: Curvature, g: np.ndarray, b0: np.ndarray, l: np.n
     for _ in range(10 * k + 100):
         if not optimal_on_active:
             idx = np.flatnonzero(active)
-            block = H if idx.size == k else H[np.ix_(idx, idx)]
             s = np.where(free[idx], 0.0, np.where(b[idx] != 0, np.sign(b[idx]), entering[idx]))
             try:
-                target = curvature.solve(idx, block, Hb0[idx] - g[idx] - l[idx] * s)
+                target = curvature.solve(idx, Hb0[idx] - g[idx] - l[idx] * s)
             except np.linalg.LinAlgError:
                 break
-            gradient = g[idx] + block @ b[idx] - Hb0[idx]
-            moved, change, optimal_on_active = _line_search(block, gradient, l[idx], b[idx], target)
+            moved, change, optimal_on_active = _line_search(H, g + H @ b - Hb0, l, b, idx, target)
             if change > scale:
                 break  # stalled: let coordinate descent finish
             b[idx] = moved
@@ -86,15 +85,19 @@ def quadratic_lasso(curvature: Curvature, g: np.ndarray, b0: np.ndarray, l: np.n
     return _coordinate_descent(H, g, b0, l, b)
 
 
-def _line_search(block, gradient, l, start, target) -> tuple[np.ndarray, float, bool]:
-    """Best point of the segment start -> target (the active coefficients): its end or a
-    point where a coefficient crosses zero. The objective along the segment is
-    ``t g'd + t^2 d'Hd / 2 + sum l (|start + t d| - |start|)``, so each candidate costs O(k).
+def _line_search(H, gradient, l, b, idx, target) -> tuple[np.ndarray, float, bool]:
+    """Best point of the segment from ``b[idx]`` to ``target`` (the active coefficients):
+    its end or a point where a coefficient crosses zero. Along the segment the objective
+    changes by ``t g'd + t^2 d'Hd / 2 + sum l (|start + t d| - |start|)`` (``gradient`` g at
+    ``b``), so each candidate costs O(k).
 
     Returns the point, its change of objective, and whether it is the end with no sign
     changed (then the active set is solved)."""
-    d = target - start
-    slope, curve = float(gradient @ d), float(d @ (block @ d))
+    start, l = b[idx], l[idx]
+    d = np.zeros_like(b)
+    d[idx] = target - start
+    slope, curve = float(gradient @ d), float(d @ (H @ d))
+    d = d[idx]
     penalty0 = float(l @ np.abs(start))
 
     def change(t: float, moved: np.ndarray) -> float:
