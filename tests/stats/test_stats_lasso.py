@@ -124,6 +124,23 @@ def test_cv_matches_cv_glmnet_with_fixed_folds(family, whas, breast):
     np.testing.assert_array_equal(cv.foldid, foldid)
 
 
+def test_leave_one_out_cox_matches_cv_glmnet():
+    """cv.glmnet(x, Surv(time, status), "cox", standardize=FALSE, foldid=1:80, thresh=1e-14)
+    on the first 80 whas500 rows (age, bmi, hr, sysbp, chf): censored rows are folds
+    without events (weight 0 in cvm, counted in N)."""
+    data = pd.read_csv(REF / "whas500.csv").iloc[:80]
+    X = _zscore(data[["age", "bmi", "hr", "sysbp", "chf"]])
+    y = Surv.from_arrays(event=data["fstat"].astype(bool), time=data["lenfol"] / 365.25)
+    r_cv = pd.read_csv(REF / "cox_loo_cv.csv")
+    r_opt = json.loads((REF / "cox_loo_cv.json").read_text())
+    cv = cv_lasso(X, y, "cox", n_folds=len(X))
+    np.testing.assert_allclose(cv.lambdas, r_cv["lambda"], rtol=1e-9)
+    np.testing.assert_allclose(cv.cvm, r_cv["cvm"], rtol=1e-3)
+    np.testing.assert_allclose(cv.cvsd, r_cv["cvsd"], rtol=1e-3)
+    assert cv.lambda_min == pytest.approx(r_opt["lambda_min"], rel=1e-9)
+    assert cv.lambda_1se == pytest.approx(r_opt["lambda_1se"], rel=1e-9)
+
+
 def test_off_grid_coef_is_an_exact_refit(whas):
     X, y, _ = whas
     path = lasso_path(X, y, "cox")
