@@ -240,7 +240,8 @@ def cv_lasso(
     its coefficients read at the full-data lambdas by linear interpolation in lambda
     (``predict(fold_fit, s = lambda)``, clamped to the fold's grid). ``n_folds = n`` gives leave-one-out; ``foldid`` (1..K per row)
     overrides ``n_folds`` and ``seed``. The K + 1 fits run in ``n_jobs`` joblib workers
-    (None: in this process; 2 on a 2-core machine meets the issue's bench).
+    (None: in this process). The full-data path is solved to ``tol``; the fold fits, which
+    only feed deviances, to ``lasso_cv.FOLD_TOL`` (1e-8) if that is looser.
     """
     columns, problem = _problem(X, target, family, tol)
     order = _row_order(target, family)

@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from joblib import Parallel, delayed
 
@@ -26,6 +28,7 @@ from hccdash.stats.lasso_families import CoxFamily
 from hccdash.stats.lasso_solver import PathFit, Problem, fit_on_rows, interpolate
 
 _PROB_CLIP = 1e-5
+FOLD_TOL = 1e-8  # KKT residual of the fold fits: coefficients within ~1e-5, deviances within ~1e-8
 
 
 def fold_ids(n: int, n_folds: int, seed: int) -> np.ndarray:
@@ -41,9 +44,11 @@ def fit_paths(
     lambdas: np.ndarray | None,
     grid: tuple[int, float | None],
     n_jobs: int | None,
+    fold_tol: float = FOLD_TOL,
 ) -> tuple[PathFit, list[np.ndarray]]:
     """The full-data path and, for each fold 1..K, the coefficients (m x L) fitted without
     it at the full-data lambdas; all K + 1 fits run in parallel (``n_jobs``, joblib).
+    Fold fits only feed deviances: they stop at the KKT residual ``fold_tol``.
 
     Given ``lambdas``: every fit uses them. Otherwise (cv.glmnet without ``lambda``) each
     fit uses its own default ``grid = (n_lambda, lambda_min_ratio)`` with glmnet's early
@@ -52,7 +57,10 @@ def fit_paths(
     """
     folds = np.unique(foldid)
     row_sets = [None, *(np.flatnonzero(foldid != k) for k in folds)]
-    fits = Parallel(n_jobs=n_jobs)(delayed(fit_on_rows)(problem, rows, lambdas, grid) for rows in row_sets)
+    loose = replace(problem, tol=max(problem.tol, fold_tol))
+    fits = Parallel(n_jobs=n_jobs)(
+        delayed(fit_on_rows)(problem if rows is None else loose, rows, lambdas, grid) for rows in row_sets
+    )
     full = fits[0]
     if lambdas is not None:
         return full, [fit.coefs for fit in fits[1:]]
@@ -68,7 +76,7 @@ def cv_raw(problem: Problem, foldid: np.ndarray, coefs: list[np.ndarray]):
         weights = np.empty(folds.size)
         for i, (k, B) in enumerate(zip(folds, coefs)):
             inside = foldid == k
-            eta = X @ B
+            eta = _linear_predictor(X, B)
             full = family.deviance(eta)
             rest = family.subset(np.flatnonzero(~inside)).deviance(eta[~inside])
             weights[i] = family.event[inside].sum()
@@ -79,13 +87,19 @@ def cv_raw(problem: Problem, foldid: np.ndarray, coefs: list[np.ndarray]):
     per_row = np.empty((y.size, coefs[0].shape[1]))
     for k, B in zip(folds, coefs):
         inside = foldid == k
-        p = np.clip(1.0 / (1.0 + np.exp(-(X[inside] @ B))), _PROB_CLIP, 1 - _PROB_CLIP)
+        p = np.clip(1.0 / (1.0 + np.exp(-_linear_predictor(X[inside], B))), _PROB_CLIP, 1 - _PROB_CLIP)
         yk = y[inside][:, None]
         per_row[inside] = -2.0 * (yk * np.log(p) + (1 - yk) * np.log(1 - p))
     if y.size / folds.size < 3:
         return per_row, np.ones(y.size)
     raw = np.vstack([per_row[foldid == k].mean(axis=0) for k in folds])
     return raw, np.array([np.sum(foldid == k) for k in folds], dtype=float)
+
+
+def _linear_predictor(X: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """X @ B using only the columns with a non-zero coefficient somewhere on the path."""
+    used = np.flatnonzero(np.any(B != 0, axis=1))
+    return X[:, used] @ B[used]
 
 
 def cv_summary(raw: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
