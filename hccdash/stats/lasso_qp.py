@@ -19,7 +19,7 @@ from scipy.linalg import cho_factor, cho_solve
 
 KKT_SLACK = 1e-9  # relative slack of the KKT checks (rounding of the gradients)
 _RIDGE = 1e-12  # relative to the mean of diag(H): keeps H_AA invertible
-_MAX_PASSES = 10_000
+_MAX_PASSES = 1000  # coordinate descent fallback only
 _MAX_FACTORS = 16
 
 
