@@ -16,13 +16,13 @@ def funnel_chart(funnel: pd.DataFrame) -> alt.Chart:
     """Horizontal bars: features left after each step (``funnel``: step, label, features)."""
     data = funnel.assign(order=range(len(funnel)))
     base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None),
+        y=alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelOverlap=False)),
         x=alt.X("features:Q", title="Features left", scale=alt.Scale(type="symlog")),
         tooltip=["label:N", "features:Q"],
     )
     bars = base.mark_bar(color="#5d6d7e")
     text = base.mark_text(align="left", dx=4).encode(text="features:Q")
-    return (bars + text).properties(title="Features surviving each step", width=420, height=30 * len(data))
+    return (bars + text).properties(title="Features surviving each step", width=420, height=alt.Step(28))
 
 
 def _lambda_rules(lambdas: dict[str, float]) -> alt.Chart:
@@ -36,8 +36,9 @@ def _lambda_rules(lambdas: dict[str, float]) -> alt.Chart:
 
 def cv_curve_chart(path: pd.DataFrame, lambda_min: float, lambda_1se: float, chosen: float | None = None,
                    measure: str = "Partial-likelihood deviance") -> alt.Chart:
-    """CV deviance (mean +- 1 SE) against log(lambda), with lambda.min, lambda.1se and the
-    chosen lambda marked (``path``: lambda, log_lambda, cvm, cvsd, n_features), as plot(cv.glmnet)."""
+    """CV deviance (mean +- 1 SE) against log(lambda), lambda.min and lambda.1se as dashed rules and
+    the chosen lambda as a diamond on the curve (``path``: lambda, log_lambda, cvm, cvsd,
+    n_features), as plot(cv.glmnet)."""
     data = path.assign(lower=path["cvm"] - path["cvsd"], upper=path["cvm"] + path["cvsd"])
     x = alt.X("log_lambda:Q", title="log(lambda)", scale=alt.Scale(zero=False))
     bars = alt.Chart(data).mark_rule(color="#aaa").encode(x=x, y=alt.Y("lower:Q", scale=alt.Scale(zero=False)),
@@ -47,8 +48,13 @@ def cv_curve_chart(path: pd.DataFrame, lambda_min: float, lambda_1se: float, cho
         tooltip=[alt.Tooltip("lambda:Q", format=".4g"), alt.Tooltip("cvm:Q", format=".4f"),
                  alt.Tooltip("cvsd:Q", format=".4f"), "n_features:Q"],
     )
-    rules = _lambda_rules({"lambda.min": lambda_min, "lambda.1se": lambda_1se, "chosen": chosen})
-    return (bars + points + rules).properties(title="LASSO cross-validation", width=460, height=280)
+    rules = _lambda_rules({"lambda.min": lambda_min, "lambda.1se": lambda_1se})
+    layers = bars + points + rules
+    if chosen is not None:
+        at = data.iloc[[int(np.argmin(np.abs(np.log(data["lambda"].to_numpy()) - np.log(chosen))))]]
+        layers += alt.Chart(at).mark_point(shape="diamond", size=180, filled=True, color=_MARKS["chosen"]).encode(
+            x="log_lambda:Q", y="cvm:Q", tooltip=[alt.Tooltip("lambda:Q", format=".4g", title="chosen lambda")])
+    return layers.properties(title="LASSO cross-validation (diamond: chosen lambda)", width=460, height=280)
 
 
 def path_frame(coefficients: pd.DataFrame) -> pd.DataFrame:
@@ -79,12 +85,12 @@ def coefficient_chart(coefficients: pd.Series, stability: Mapping[str, float] | 
     (share of bootstrap resamples selecting it; absent features count 0)."""
     data = pd.DataFrame({"feature": coefficients.index, "coefficient": coefficients.to_numpy()})
     order = list(data.sort_values("coefficient")["feature"])
-    y = alt.Y("feature:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("feature:N", sort=order, title=None, axis=alt.Axis(labelLimit=320, labelOverlap=False))
     bars = alt.Chart(data).mark_bar().encode(
         x=alt.X("coefficient:Q", title="Coefficient (z-scored feature)"), y=y,
         color=alt.condition("datum.coefficient > 0", alt.value("#c0392b"), alt.value("#2471a3")),
         tooltip=["feature:N", alt.Tooltip("coefficient:Q", format=".4f")],
-    ).properties(title="Rad-score coefficients", width=300, height=max(60, 22 * len(data)))
+    ).properties(title="Rad-score coefficients", width=300, height=alt.Step(22))
     if stability is None:
         return bars
     data["stability"] = pd.Series(stability, dtype=float).reindex(data["feature"]).fillna(0.0).to_numpy()
@@ -93,5 +99,5 @@ def coefficient_chart(coefficients: pd.Series, stability: Mapping[str, float] | 
                 axis=alt.Axis(format="%")),
         y=alt.Y("feature:N", sort=order, axis=None),
         tooltip=["feature:N", alt.Tooltip("stability:Q", format=".0%")],
-    ).properties(title="Stability", width=160, height=max(60, 22 * len(data)))
+    ).properties(title="Stability", width=160, height=alt.Step(22))
     return alt.hconcat(bars, beside)
