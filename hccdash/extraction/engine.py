@@ -4,8 +4,9 @@ Parallelism is one case per task (pyradiomics #709): joblib's loky processes on 
 machine, or a Dask cluster through joblib's ``dask`` backend when a scheduler address
 is given. Results come back as they complete (``return_as="generator_unordered"``);
 only the calling process writes them: per-case files first, then the store in one
-transaction per batch (see :mod:`hccdash.extraction.ingest`). Between batches the run
-checks ``should_stop`` and stops cleanly, keeping everything already stored.
+transaction per batch (see :mod:`hccdash.extraction.ingest`). As results arrive the run
+checks ``should_stop`` (at most every ``STOP_CHECK_SECONDS``) and stops cleanly: the
+results received so far are stored, pending tasks are dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hccdash.store import Store
 BATCH_SIZE = 25  # results per store transaction
 BATCH_SECONDS = 2.0  # ... or fewer, if this long has passed since the last write
 CHECKPOINT_AFTER = 200  # cases stored in one run before a CHECKPOINT
+STOP_CHECK_SECONDS = 0.5  # least time between two should_stop() calls
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,8 @@ def run_extraction(
         on_progress(len(cases), n_done, n_failed)
 
     buffer: list[CaseResult] = []
-    computed, cancelled, last_write = 0, False, time.monotonic()
+    computed, cancelled = 0, False
+    last_write = last_check = time.monotonic()
     results = iter_results(pending, spec, n_jobs=n_jobs, scheduler=scheduler)
     try:
         for result in results:
@@ -140,7 +143,9 @@ def run_extraction(
                 buffer, last_write = [], time.monotonic()
                 if on_progress:
                     on_progress(len(cases), n_done, n_failed)
-                if should_stop and should_stop():
+            if should_stop and time.monotonic() - last_check >= STOP_CHECK_SECONDS:
+                last_check = time.monotonic()
+                if should_stop():
                     cancelled = True
                     break
     finally:

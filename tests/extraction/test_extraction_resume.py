@@ -15,7 +15,7 @@ from hccdash.store import Store
 
 from extraction_helpers import write_variants
 
-N_CASES = 8
+N_CASES = 6
 
 
 def _extract(manifest, params, out) -> list[str]:
