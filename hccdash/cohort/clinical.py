@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -58,9 +59,17 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     data, name = _load(source, filename)
     if _is_excel(data, name):
         try:
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl")
+            raw = pd.read_excel(io.BytesIO(data), sheet_name=0 if sheet is None else sheet, dtype=str,
+                                engine="openpyxl", header=None)
         except ValueError as exc:
             raise ValueError(f"{name}: cannot read sheet {sheet!r}: {exc}") from exc
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
+        if raw.empty:
+            raise ValueError(f"{name}: sheet {sheet!r} is empty" if sheet is not None else f"{name}: the first sheet is empty")
+        # header read as a row: pandas would rename a repeated name 'x' to 'x.1'
+        header = [f"Unnamed: {i}" if pd.isna(h) else h for i, h in enumerate(raw.iloc[0])]
+        frame = raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
     else:
         frame = _read_csv(data, name)
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -85,11 +94,24 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
             break
         except UnicodeDecodeError:
             continue
+    if not text.strip():
+        raise ValueError(f"{name}: the file is empty")
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False,
-                           skip_blank_lines=False)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False,
+                            skip_blank_lines=False)
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ValueError(f"{name}: not a readable CSV table: {exc}") from exc
+    header = next(csv.reader(io.StringIO(text), delimiter=_separator(text, frame)), [])
+    if len(header) == len(frame.columns):  # pandas renames a repeated name 'x' to 'x.1'
+        frame.columns = [h if h.strip() else c for h, c in zip(header, frame.columns)]
+    return frame
+
+
+def _separator(text: str, frame: pd.DataFrame) -> str:
+    """The separator pandas chose: the one splitting the header into as many names as columns."""
+    first = text.splitlines()[0]
+    counts = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in (",", ";", "\t", "|")}
+    return next((sep for sep, n in counts.items() if n == len(frame.columns)), ",")
 
 
 @dataclass(frozen=True)

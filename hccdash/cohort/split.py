@@ -31,7 +31,8 @@ def check_split_settings(settings: SplitSettings) -> None:
 def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None) -> tuple[pd.Series, list[Problem]]:
     """'train' / 'validation' / None per patient (``patients`` indexed by id with ``event``, ``centre``).
 
-    Problems: errors for a centre split without centres or with unknown validation
+    Problems: errors for too few patients for the fraction, a centre split without
+    centres or with unknown validation
     centres, or a split leaving one side empty; warnings for patients without a centre
     and for a side without events.
     """
@@ -47,8 +48,16 @@ def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None
         if strata is None:
             problems.append(Problem(WARNING, "split_unstratified", "fewer than 2 patients in an event group",
                                     "random split without stratification", column="event"))
-        train, _ = train_test_split(ids.index.to_numpy(), train_size=settings.train_fraction,
-                                    random_state=settings.seed, stratify=strata)
+        try:
+            train, _ = train_test_split(ids.index.to_numpy(), train_size=settings.train_fraction,
+                                        random_state=settings.seed, stratify=strata)
+        except ValueError as exc:  # too few patients for this fraction (and strata)
+            problems.append(Problem(ERROR, "split_too_small",
+                                    f"{len(ids)} patient(s) cannot be split with train fraction "
+                                    f"{settings.train_fraction}: {exc}",
+                                    "import refused; add patients, change the fraction or use no split",
+                                    value=str(settings.train_fraction)))
+            return split, problems
         split[:] = "validation"
         split.loc[train] = "train"
     else:

@@ -1,0 +1,87 @@
+"""Hostile clinical tables: clear messages naming file / row / column, store untouched."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from hccdash.cli import main
+from hccdash.cohort.clinical import read_table
+from hccdash.cohort.importer import import_cohort
+from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.cohort.events import parse_event_values
+from hccdash.store import Store
+
+TABLES = ("cohorts", "patients", "variables", "clinical", "images")
+
+
+def dump(store: Store) -> dict[str, list]:
+    return {t: store.query(f"SELECT * EXCLUDE (created_at) FROM {t}" if t == "cohorts" else f"SELECT * FROM {t}")
+            .astype(str).values.tolist() for t in TABLES}
+
+
+def write(tmp_path, name: str, text: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(text)
+    return str(path)
+
+
+def test_duplicate_csv_header_is_named(tmp_path):
+    path = write(tmp_path, "dup.csv", b"id,t,t\nA,1,1\n")
+    with pytest.raises(ValueError, match=r"dup\.csv: column name\(s\) \['t'\] occur more than once"):
+        read_table(path)
+
+
+def test_duplicate_xlsx_header_is_named_and_trailing_blank_columns_dropped(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["id", "t", "t"])
+    book.active.append(["A", 1, 1])
+    book.create_sheet("ok").append(["id", "t", "e", None])
+    book["ok"].append(["007", 1.5, 1])
+    book.create_sheet("blank")
+    book.save(tmp_path / "book.xlsx")
+    with pytest.raises(ValueError, match=r"book\.xlsx: column name\(s\) \['t'\]"):
+        read_table(tmp_path / "book.xlsx")
+    table = read_table(tmp_path / "book.xlsx", sheet="ok")
+    assert list(table.columns) == ["id", "t", "e"] and table.loc[2, "id"] == "007"
+    with pytest.raises(ValueError, match=r"book\.xlsx: sheet 'blank' is empty"):
+        read_table(tmp_path / "book.xlsx", sheet="blank")
+
+
+def test_trailing_separators_do_not_make_duplicate_names(tmp_path):
+    table = read_table(write(tmp_path, "trail.csv", b"id,t,e,,\nA,1,1,,\n"))
+    assert list(table.columns) == ["id", "t", "e"]
+
+
+def test_empty_file_and_fake_workbook(tmp_path):
+    with pytest.raises(ValueError, match=r"empty\.csv: the file is empty"):
+        read_table(write(tmp_path, "empty.csv", b"\n \n"))
+    with pytest.raises(ValueError, match=r"fake\.xlsx: not a readable XLSX workbook"):
+        read_table(write(tmp_path, "fake.xlsx", b"PK\x03\x04garbage" * 10))
+
+
+def test_too_small_cohort_is_refused_with_a_report_not_a_crash(tmp_path, capsys):
+    store = Store()
+    path = write(tmp_path, "one.csv", b"id,t,e\nA,1,1\n")
+    before = dump(store)
+    code = main(["import", "--clinical", path, "--name", "one", "--id-col", "id", "--time-col", "t",
+                 "--time-unit", "months", "--event-col", "e", "--event-values", "1,0"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "split_too_small" in out and "1 patient(s) cannot be split with train fraction 0.7" in out
+    assert dump(store) == before
+
+
+def test_refused_table_leaves_a_stored_cohort_untouched(tmp_path):
+    store = Store()
+    good = read_table(write(tmp_path, "good.csv", b"id,t,e\n" + b"".join(b"P%d,%d,%d\n" % (i, i + 1, i % 2) for i in range(20))))
+    assert import_cohort("c", good, guess_mapping(good), store=store).ok
+    before = dump(store)
+    bad = read_table(write(tmp_path, "bad.csv", b"id,t,e\nA,-1,1\nB,inf,0\nC,2,maybe\n"))
+    mapping = remap(bad, guess_mapping(bad), id_col="id", time_col="t", time_unit="months", event_col="e",
+                    event_coding=parse_event_values("1,0"))
+    result = import_cohort("c", bad, mapping, replace=True, store=store)
+    assert not result.ok
+    checks = {(p.check, p.row) for p in result.report.errors}
+    assert {("negative_time", 2), ("non_numeric_time", 3), ("unknown_event", 4)} <= checks
+    assert dump(store) == before
