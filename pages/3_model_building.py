@@ -7,6 +7,7 @@ import streamlit as st
 from hccdash.charts import model as charts
 from hccdash.charts.export import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
+from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
@@ -143,6 +144,7 @@ else:
     st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
     result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
 
+st.session_state["mb_current"] = CurrentModel(cohort, None if source == EXTRACTED else source, result)
 for message in result.warnings:
     st.warning(message)
 

@@ -22,7 +22,7 @@ from hccdash.modeling.builder import ModelBuilder, load_model_inputs
 from hccdash.settings import EvaluationSettings
 
 EXTRACTED = "extracted features (default settings)"
-PRESET, SAVED = "Preset fitted on this cohort", "Saved model (registry)"
+CURRENT, PRESET, SAVED = "Current model (Model building)", "Preset fitted on this cohort", "Saved model (registry)"
 
 st.title("Evaluation")
 st.caption("Every figure and test of the five studies for the clinical, radiomics and combined models, training and "
@@ -75,9 +75,17 @@ except ValueError as exc:
     st.stop()
 
 saved = sources.saved_pipelines(cohort)
-kind = top[2].radio("Model", [PRESET, SAVED] if saved else [PRESET], key="ev_kind")
+current_model = st.session_state.get("mb_current")
+if current_model is not None and not current_model.matches(cohort, source):
+    current_model = None
+kinds = [CURRENT] * (current_model is not None) + [PRESET] + [SAVED] * bool(saved)
+kind = top[2].radio("Model", kinds, key="ev_kind",
+                    help="The current model is the one on screen on **Model building** (same cohort and features)")
 choices = sources.preset_choices()
-if kind == PRESET:
+if kind == CURRENT:
+    choice = current_model.key
+    st.caption(f"Current model: {current_model.label}")
+elif kind == PRESET:
     choice = st.selectbox("Settings (the model-building defaults or a study preset)", list(choices),
                           format_func=choices.get, key="ev_preset")
 else:
@@ -103,7 +111,12 @@ key = str((cohort, source, kind, choice, ev))
 if key not in cache:
     bar = st.progress(0.0, "Fitting the model…")
     try:
-        fitted = sources.fit_preset(builder, choice) if kind == PRESET else sources.load_saved(choice)
+        if kind == CURRENT:
+            fitted = current_model.result
+        elif kind == PRESET:
+            fitted = sources.fit_preset(builder, choice)
+        else:
+            fitted = sources.load_saved(choice)
         result = evaluate(fitted, builder, ev, sources.stored_centres(cohort),
                           progress=lambda step, fraction: bar.progress(fraction, f"Evaluating: {step}…"))
     except ValueError as exc:

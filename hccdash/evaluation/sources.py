@@ -1,7 +1,10 @@
-"""Where the evaluation page gets a fitted model: a study preset (or the defaults) fitted on
-a stored cohort, or a saved pipeline from the model registry; and the cohort's centres."""
+"""Where the evaluation page gets a fitted model: the current model of the model-building
+page, a study preset (or the defaults) fitted on a stored cohort, or a saved pipeline from
+the model registry; and the cohort's centres."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -11,6 +14,33 @@ from hccdash.modeling.presets import TITLES, preset
 from hccdash.settings import Settings
 
 DEFAULTS = "defaults"
+
+
+@dataclass(frozen=True)
+class CurrentModel:
+    """The build result on screen on Model building, handed to Evaluation."""
+
+    cohort: str
+    source: str | None  # imported feature source, None for the extracted features
+    result: BuildResult
+
+    @property
+    def key(self) -> str:
+        """Identifies the fit: every setting (the chosen lambda included) and the clinical variables."""
+        return str((self.result.settings.to_dict(), self.result.clinical_vars))
+
+    @property
+    def label(self) -> str:
+        """One line for the user: endpoint, features, lambda and clinical variables."""
+        result = self.result
+        lam = result.settings.selection.lasso_lambda
+        return (f"{result.endpoint.label}, {len(result.model.radiomics_.selected_features_)} radiomics features "
+                f"(lambda {lam if isinstance(lam, str) else format(lam, '.4g')}), clinical variables: "
+                f"{', '.join(result.clinical_vars) or 'none'}")
+
+    def matches(self, cohort: str, source: str | None) -> bool:
+        """True when the model was fitted on this cohort and feature source."""
+        return (self.cohort, self.source) == (cohort, source)
 
 
 def preset_choices() -> dict[str, str]:
