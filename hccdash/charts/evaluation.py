@@ -15,17 +15,27 @@ MODEL_ORDER = ["clinical", "radiomics", "combined"]
 WIDTH, HEIGHT = 360, 280
 
 
+def _model_sort(data: pd.DataFrame, field: str) -> list[str]:
+    """Values of ``field`` in the clinical, radiomics, combined order of their ``model``, so every
+    chart gives each model the same colour."""
+    rank = {m: i for i, m in enumerate(MODEL_ORDER)}
+    firsts = data.drop_duplicates(field)
+    return [str(v) for v in firsts.sort_values("model", key=lambda m: m.map(rank))[field]]
+
+
 def _diagonal() -> alt.Chart:
     line = pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]})
     return alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
 
 
-def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str, p_value: float | None = None) -> alt.VConcatChart:
+def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str],
+             p_value: float | None = None) -> alt.VConcatChart:
     """KM step curves of the low / high groups with their log CI band, and the number at
     risk per group at the table times beneath. ``curves``: group, time, surv, lower, upper;
-    ``at_risk``: group, time, n."""
+    ``at_risk``: group, time, n; ``title``: one line or a list of lines. The legend sits on
+    top so two charts fit side by side in a 1400 px window."""
     x = alt.X("time:Q", title="Months since treatment", scale=alt.Scale(domain=[0, float(curves["time"].max())]))
-    colour = alt.Color("group:N", scale=RISK_COLOURS, title="Risk group")
+    colour = alt.Color("group:N", scale=RISK_COLOURS, title="Risk group", legend=alt.Legend(orient="top"))
     band = alt.Chart(curves).mark_area(opacity=0.15, interpolate="step-after").encode(
         x=x, y=alt.Y("lower:Q"), y2="upper:Q", color=colour)
     line = alt.Chart(curves).mark_line(interpolate="step-after").encode(
@@ -47,11 +57,11 @@ def roc_chart(curves: pd.DataFrame, title: str) -> alt.LayerChart:
     line = alt.Chart(ordered).mark_line().encode(
         x=alt.X("fpr:Q", title="1 - specificity", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("tpr:Q", title="Sensitivity", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("label:N", title="Model"), order="point:Q")
+        color=alt.Color("label:N", sort=_model_sort(curves, "label"), title="Model"), order="point:Q")
     return (_diagonal() + line).properties(width=WIDTH, height=WIDTH, title=title)
 
 
-def calibration_chart(table: pd.DataFrame, title: str, survival: bool) -> alt.LayerChart:
+def calibration_chart(table: pd.DataFrame, title: str | list[str], survival: bool) -> alt.LayerChart:
     """Mean predicted vs observed per group with CI bars, per model, and the diagonal.
     Survival: predicted S(t) vs Kaplan-Meier S(t); binary: probability vs proportion."""
     what = "survival probability" if survival else "probability"
@@ -118,7 +128,7 @@ def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
     y = alt.Y("row:N", sort=None, title=None, axis=alt.Axis(labelLimit=300))
     bars = alt.Chart(data).mark_rule().encode(x="lower:Q", x2="upper:Q", y=y)
     points = alt.Chart(data).mark_point(filled=True, shape="square", size=70).encode(
-        x=x, y=y, color=alt.Color("model:N", title="Model") if "model" in data else alt.value("#333"),
+        x=x, y=y, color=alt.Color("model:N", sort=MODEL_ORDER, title="Model") if "model" in data else alt.value("#333"),
         tooltip=["row:N", alt.Tooltip("ratio:Q", format=".3f"), alt.Tooltip("lower:Q", format=".3f"),
                  alt.Tooltip("upper:Q", format=".3f"), alt.Tooltip("p:Q", format=".3g")])
     one = alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(color="gray", strokeDash=[4, 4]).encode(x="ratio:Q")

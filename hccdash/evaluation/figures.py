@@ -30,8 +30,8 @@ def km(e: Evaluation, model: str, split: str) -> Figure:
     rg = e.risk_groups[model]
     row = _rows(rg.comparisons, split=split).iloc[0]
     curves, at_risk = _rows(rg.curves, split=split), _rows(rg.at_risk, split=split)
-    title = (f"{model}, {split}: cut-off {rg.cutoff:.3g} ({rg.method}, training); "
-             f"HR {row['hr']:.2f} ({row['hr_lower']:.2f}-{row['hr_upper']:.2f})")
+    title = [f"{model}, {split}: cut-off {rg.cutoff:.3g} ({rg.method}, training)",
+             f"HR high vs low {row['hr']:.2f} ({row['hr_lower']:.2f}-{row['hr_upper']:.2f})"]
     return charts.km_chart(curves, at_risk, title, row["p_logrank"]), curves
 
 
@@ -50,8 +50,8 @@ def calibration(e: Evaluation, split: str, horizon: float | None = None) -> Figu
         return charts.calibration_chart(data, f"Calibration at {horizon:g} months, {split}", True), data
     data = _rows(e.calibration, split=split)
     hl = _rows(e.hosmer_lemeshow, split=split)
-    subtitle = "; ".join(f"{r.model}: HL p = {r.p:.3g}" for r in hl.itertuples())
-    return charts.calibration_chart(data, f"Calibration, {split} ({subtitle})", False), data
+    hl_lines = [f"{r.model}: Hosmer-Lemeshow p = {r.p:.3g}" for r in hl.itertuples()]
+    return charts.calibration_chart(data, [f"Calibration, {split}", *hl_lines], False), data
 
 
 def decision(e: Evaluation, split: str, horizon: float | None = None) -> Figure:

@@ -1,0 +1,51 @@
+"""Evaluation charts read at 1400 px with two splits side by side: titles wrap into short
+lines, the KM legend does not stick out to the right, and each model keeps one colour
+across ROC, calibration and forest plots (clinical, radiomics, combined order)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from hccdash.charts import evaluation as charts
+from hccdash.evaluation import figures
+
+MAX_LINE = 70  # characters of a title line that fit above a 360 px chart
+
+
+def _title_lines(spec: dict) -> list[str]:
+    title = spec["title"]
+    text = title["text"] if isinstance(title, dict) else title
+    return [text] if isinstance(text, str) else list(text)
+
+
+def test_km_title_wraps_and_legend_on_top(rfs_evaluation):
+    chart, _ = figures.km(rfs_evaluation, "combined", "validation")
+    spec = chart.to_dict()
+    top = spec["vconcat"][0]
+    lines = _title_lines(top)
+    assert len(lines) == 2 and all(len(line) <= MAX_LINE for line in lines), lines
+    assert lines[1].startswith("HR high vs low ")
+    colour = top["layer"][1]["encoding"]["color"]
+    assert colour["legend"]["orient"] == "top"
+
+
+def test_er_calibration_title_one_line_per_model(er_evaluation):
+    chart, _ = figures.calibration(er_evaluation, "validation")
+    lines = _title_lines(chart.to_dict())
+    assert lines[0] == "Calibration, validation"
+    assert [line.split(":")[0] for line in lines[1:]] == ["clinical", "radiomics", "combined"]
+    assert all(len(line) <= MAX_LINE for line in lines)
+
+
+def test_roc_and_forest_colours_follow_the_model_order():
+    curves = pd.DataFrame({"fpr": [0.0, 1.0] * 3, "tpr": [0.0, 1.0] * 3,
+                           "model": ["combined"] * 2 + ["clinical"] * 2 + ["radiomics"] * 2,
+                           "label": ["combined (AUC 0.800)"] * 2 + ["clinical (AUC 0.700)"] * 2
+                           + ["radiomics (AUC 0.750)"] * 2})
+    colour = charts.roc_chart(curves, "ROC").to_dict()["layer"][1]["encoding"]["color"]
+    assert colour["sort"] == ["clinical (AUC 0.700)", "radiomics (AUC 0.750)", "combined (AUC 0.800)"]
+
+    forest = pd.DataFrame({"term": ["rad_score", "AFP"], "ratio": [2.0, 1.1], "lower": [1.5, 0.9],
+                           "upper": [3.0, 1.3], "p": [0.001, 0.3], "measure": "HR", "model": ["combined", "clinical"]})
+    colour = charts.forest_chart(forest, "HR").to_dict()["layer"][2]["encoding"]["color"]
+    assert colour["sort"] == ["clinical", "radiomics", "combined"]
