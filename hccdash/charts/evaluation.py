@@ -125,14 +125,15 @@ def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
     data["row"] = data.get("model", "") + ": " + data["term"] if "model" in data else data["term"]
     measure = str(data["measure"].iloc[0]) if len(data) else "HR"
     x = alt.X("ratio:Q", title=f"{measure} (95% CI, log scale)", scale=alt.Scale(type="log"))
-    y = alt.Y("row:N", sort=None, title=None, axis=alt.Axis(labelLimit=300))
+    y = alt.Y("row:N", sort=None, title=None, axis=alt.Axis(labelLimit=300, labelOverlap=False))
     bars = alt.Chart(data).mark_rule().encode(x="lower:Q", x2="upper:Q", y=y)
     points = alt.Chart(data).mark_point(filled=True, shape="square", size=70).encode(
         x=x, y=y, color=alt.Color("model:N", sort=MODEL_ORDER, title="Model") if "model" in data else alt.value("#333"),
         tooltip=["row:N", alt.Tooltip("ratio:Q", format=".3f"), alt.Tooltip("lower:Q", format=".3f"),
                  alt.Tooltip("upper:Q", format=".3f"), alt.Tooltip("p:Q", format=".3g")])
     one = alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(color="gray", strokeDash=[4, 4]).encode(x="ratio:Q")
-    return (one + bars + points).properties(width=WIDTH + 60, height=max(80, 26 * len(data)), title=title)
+    # a step height: Streamlit squashes fixed heights of layered charts (rows then overlap)
+    return (one + bars + points).properties(width=WIDTH + 60, height=alt.Step(26), title=title)
 
 
 def c_index_chart(table: pd.DataFrame, metric: str) -> alt.LayerChart:

@@ -49,3 +49,12 @@ def test_roc_and_forest_colours_follow_the_model_order():
                            "upper": [3.0, 1.3], "p": [0.001, 0.3], "measure": "HR", "model": ["combined", "clinical"]})
     colour = charts.forest_chart(forest, "HR").to_dict()["layer"][2]["encoding"]["color"]
     assert colour["sort"] == ["clinical", "radiomics", "combined"]
+
+
+def test_forest_rows_get_a_step_height_and_every_label():
+    """A fixed pixel height is squashed by Streamlit (rows overlap); a step height is not."""
+    forest = pd.DataFrame({"term": [f"x{i}" for i in range(7)], "ratio": 1.5, "lower": 1.1, "upper": 2.0,
+                           "p": 0.01, "measure": "HR"})
+    spec = charts.forest_chart(forest, "HR").to_dict()
+    assert spec["height"] == {"step": 26}
+    assert spec["layer"][1]["encoding"]["y"]["axis"]["labelOverlap"] is False
