@@ -7,6 +7,7 @@ import streamlit as st
 from hccdash.charts import model as charts
 from hccdash.charts.export import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
+from hccdash.display import for_display
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
@@ -38,7 +39,7 @@ def download_chart(chart, name: str, key: str) -> None:
 
 def table(frame, name: str, key: str) -> None:
     """A table with its CSV download."""
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(for_display(frame), hide_index=True, width="stretch")
     st.download_button("CSV", frame.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_csv")
 
 

@@ -11,6 +11,7 @@ import streamlit as st
 from hccdash.charts import evaluation as charts
 from hccdash.charts.export import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
+from hccdash.display import for_display, format_p
 from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.centres import leave_one_centre_out
 from hccdash.evaluation.forest import subgroup_forest
@@ -47,7 +48,7 @@ def figure(fig, name: str, key: str) -> None:
 
 def table(frame, name: str, key: str) -> None:
     """A table with its CSV download."""
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(for_display(frame), hide_index=True, width="stretch")
     st.download_button("CSV", frame.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
 
 
@@ -140,10 +141,12 @@ if survival:
         st.warning("No horizon has enough patients at risk in every split: time-dependent figures are not shown.")
 
 tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
-                "Forest / subgroups / correlation", "By centre", "Optimism", "Report"])
+                "Forest / subgroups / correlation", "By centre", "Optimism", "Report"],
+               key="ev_tab", on_change="rerun")  # tracked, so a button inside a tab does not jump back to the first
 
 with tabs[0]:
     figure(figures.c_index(evaluation), "c_index", "ev_c")
+    table(evaluation.c_index, "c_index_table", "ev_ctab")
     if survival:
         table(evaluation.horizon_table(), "horizons", "ev_hz")
         table(evaluation.time_auc, "time_dependent_auc", "ev_tauc")
@@ -184,7 +187,7 @@ with tabs[5]:
                                   key="ev_sub_model")
     sub_split = cols[2].selectbox("Split", evaluation.splits, key="ev_sub_split")
     sub_table, interaction_p = subgroups(evaluation, builder.inputs.clinical, sub_model, sub_split, variable)
-    st.metric("Interaction p (LR test, risk group x subgroup)", f"{interaction_p:.3g}")
+    st.metric("Interaction p (LR test, risk group x subgroup)", format_p(interaction_p))
     forest_data = subgroup_forest(sub_table, variable)
     if forest_data["ratio"].notna().any():
         figure((charts.forest_chart(forest_data, f"High vs low risk by {variable} ({sub_split})"), forest_data),

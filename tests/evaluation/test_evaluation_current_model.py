@@ -41,3 +41,21 @@ def test_evaluation_uses_the_model_building_result(stored_cohort):
     assert not at.exception, at.exception
     (evaluation,) = at.session_state["ev_results"].values()
     assert evaluation.settings.selection.mrmr_k != 5
+
+
+@pytest.mark.slow
+def test_tab_stays_open_after_a_button_and_p_values_are_rounded(stored_cohort):
+    """The tabs track their state (a button inside "By centre" used to jump back to the first
+    tab); the C-index numbers are on screen; p-values read "<0.001", not 0.0000000007."""
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
+    at.session_state["cohort"] = stored_cohort
+    at.run()
+    at.switch_page("pages/4_evaluation.py").run()
+    assert at.session_state["ev_tab"] == "Discrimination"  # only tracked tabs hold a state
+    at.session_state["ev_tab"] = "By centre"
+    at.button(key="ev_loco").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["ev_tab"] == "By centre"
+    assert "c_index" in at.dataframe[0].value.columns  # first table of Discrimination
+    risk = next(df.value for df in at.dataframe if "p_logrank" in df.value.columns)
+    assert all(isinstance(v, str) and (v.startswith("<") or float(v) >= 0.001) for v in risk["p_logrank"])

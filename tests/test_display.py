@@ -1,0 +1,26 @@
+"""On-screen tables: p-values printed as in clinical papers, raw numbers left for downloads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from hccdash.display import for_display, format_p
+
+
+def test_format_p():
+    assert [format_p(v) for v in (3e-11, 0.0009999, 0.001, 0.0499, 0.934, 1.0, np.nan, None, "")] == \
+        ["<0.001", "<0.001", "0.001", "0.0499", "0.934", "1", "", "", ""]
+
+
+def test_only_p_columns_are_formatted_and_the_input_is_kept():
+    frame = pd.DataFrame({"term": ["rad_score", "AFP"], "hr": [3.9833, 1.0009], "p": [3e-11, 0.068],
+                          "p_logrank": [7e-13, 0.5573], "p (variable)": [0.0002, np.nan], "interaction_p": [0.2, 0.01],
+                          "predictor": [True, False]})
+    shown = for_display(frame)
+    assert shown["p"].tolist() == ["<0.001", "0.068"]
+    assert shown["p_logrank"].tolist() == ["<0.001", "0.557"]
+    assert shown["p (variable)"].tolist() == ["<0.001", ""]
+    assert shown["interaction_p"].tolist() == ["0.2", "0.01"]
+    assert shown["hr"].tolist() == [3.9833, 1.0009] and shown["predictor"].tolist() == [True, False]
+    assert frame["p"].tolist() == [3e-11, 0.068]  # the download copy is untouched
