@@ -32,8 +32,7 @@ def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None
     """'train' / 'validation' / None per patient (``patients`` indexed by id with ``event``, ``centre``).
 
     Problems: errors for too few patients for the fraction, a centre split without
-    centres or with unknown validation
-    centres, or a split leaving one side empty; warnings for patients without a centre
+    centres or with unknown validation centres, or a split leaving one side empty; warnings for patients without a centre
     and for a side without events.
     """
     settings = settings or SplitSettings()

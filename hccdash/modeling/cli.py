@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -59,7 +60,10 @@ def read_settings(path: Path | None) -> Settings:
         return Settings()
     if not path.is_file():
         raise FileNotFoundError(f"Settings file {path} not found")
-    data = yaml.safe_load(path.read_text()) or {}
+    try:
+        data = yaml.safe_load(path.read_bytes().decode("utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Settings file {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"Settings file {path} must hold a mapping of sections")
     return Settings.from_dict(data)
@@ -80,13 +84,16 @@ def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
                 raise ValueError(f"--lasso-lambda must be lambda.min, lambda.1se or a number, got {value!r}") from None
         selection = dataclasses.replace(selection, lasso_lambda=value)
     split = settings.split if args.split is None else dataclasses.replace(settings.split, method=args.split)
-    return dataclasses.replace(settings, selection=selection, split=split)
+    return dataclasses.replace(settings, selection=selection, split=split).validated()
 
 
 def _read_csv(path: Path, id_col: str) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable CSV table: {exc}") from None
     if id_col not in frame.columns:
         raise ValueError(f"{path}: no id column '{id_col}' (columns: {list(frame.columns)[:10]})")
     frame[id_col] = frame[id_col].astype(str)
@@ -104,16 +111,22 @@ def read_features(path: Path, id_col: str) -> pd.DataFrame:
         if frame[id_col].duplicated().any():
             raise ValueError(f"{path}: duplicated patient id(s) {list(frame[id_col][frame[id_col].duplicated()][:5])}")
         frame = frame.set_index(id_col)
-    keep = [c for c in frame.columns
-            if not str(c).split(".")[-1].startswith("diagnostics_") and pd.api.types.is_numeric_dtype(frame[c])]
+    features = [c for c in frame.columns if not str(c).split(".")[-1].startswith("diagnostics_")]
+    for column in features:  # a number column with a stray text cell is an error, not a text column
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        if numbers.notna().any() and not pd.api.types.is_numeric_dtype(frame[column]):
+            patient = numbers.index[numbers.isna() & frame[column].notna()][0]
+            raise ValueError(f"{path}: feature column '{column}' holds numbers and text; patient '{patient}' has "
+                             f"{frame.at[patient, column]!r}")
+    keep = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])]
     frame = frame[keep].astype(float)
     frame.index.name = "patient_id"
     if frame.empty or not keep:
         raise ValueError(f"{path}: no numeric feature column found")
-    incomplete = frame.columns[frame.isna().any()]
+    incomplete = frame.columns[(~np.isfinite(frame)).any()]
     if len(incomplete):
-        raise ValueError(f"{path}: feature(s) {list(incomplete[:5])} have missing values "
-                         f"(e.g. patient '{frame.index[frame[incomplete[0]].isna()][0]}')")
+        raise ValueError(f"{path}: feature(s) {list(incomplete[:5])} have missing or infinite values "
+                         f"(e.g. patient '{frame.index[~np.isfinite(frame[incomplete[0]])][0]}')")
     return frame
 
 
@@ -129,10 +142,10 @@ def read_clinical(path: Path, id_col: str, time_col: str, time_unit: str, event_
     frame = frame.set_index(id_col)
     frame.index.name = "patient_id"
     time = pd.to_numeric(frame[time_col], errors="coerce")
-    bad = time.index[time.isna() | (time <= 0)]
+    bad = time.index[~np.isfinite(time) | (time <= 0)]
     if len(bad):
         raise ValueError(f"{path}: column '{time_col}' needs positive numbers; patient '{bad[0]}' has "
-                         f"{frame.loc[bad[0], time_col]!r}")
+                         f"'{frame.loc[bad[0], time_col]}'")
     event = pd.to_numeric(frame[event_col], errors="coerce")
     bad = event.index[~event.isin([0, 1])]
     if len(bad):
@@ -162,6 +175,10 @@ def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     if errors:
         raise ValueError(f"--split {settings.split.method}: {'; '.join(errors)}")
     patients["split"] = split
+    training = patients[patients["split"] == "train"] if split.notna().any() else patients
+    if training["event"].sum() < 2:
+        raise ValueError(f"{args.clinical}: the training set has {int(training['event'].sum())} event(s) among "
+                         f"{len(training)} patients; at least 2 are needed to fit a model")
     return ModelInputs(features.loc[common], clinical.loc[common], patients, None, args.features.stem)
 
 

@@ -1,0 +1,80 @@
+"""`python -m hccdash fit` with hostile CSV and settings files: exit 2, a message naming file / column / patient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hccdash.cli import main
+
+
+@pytest.fixture
+def pair(tmp_path):
+    rng = np.random.default_rng(1)
+    ids = [f"P{i:03d}" for i in range(40)]
+    features = pd.DataFrame(rng.normal(size=(40, 5)), columns=[f"portal.f{i}" for i in range(5)], index=ids)
+    clinical = pd.DataFrame({"t": rng.exponential(30, 40).round(1) + 0.5, "e": np.arange(40) % 2}, index=ids)
+    return features.rename_axis("id"), clinical.rename_axis("id")
+
+
+def _fit(tmp_path, features, clinical, *extra) -> int:
+    paths = []
+    for name, table in (("features.csv", features), ("clinical.csv", clinical)):
+        if isinstance(table, pd.DataFrame):
+            table.to_csv(tmp_path / name)
+        else:
+            (tmp_path / name).write_bytes(table)
+        paths.append(str(tmp_path / name))
+    return main(["fit", "--features", paths[0], "--clinical", paths[1], "--id-col", "id", "--time-col", "t",
+                 "--event-col", "e", "--out", str(tmp_path / "out"), *extra])
+
+
+def test_a_text_cell_in_a_feature_column_is_named_not_dropped(tmp_path, pair, capsys):
+    features, clinical = pair
+    features = features.astype(object)
+    features.loc["P003", "portal.f1"] = "1,5"
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "features.csv: feature column 'portal.f1' holds numbers and text; patient 'P003' has '1,5'" in \
+        capsys.readouterr().err
+
+
+def test_infinite_feature_and_time_name_the_file(tmp_path, pair, capsys):
+    features, clinical = pair
+    features.loc["P004", "portal.f2"] = np.inf
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "features.csv: feature(s) ['portal.f2'] have missing or infinite values (e.g. patient 'P004')" in \
+        capsys.readouterr().err
+    features.loc["P004", "portal.f2"] = 0.0
+    clinical.loc["P002", "t"] = np.inf
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "clinical.csv: column 't' needs positive numbers; patient 'P002' has 'inf'" in capsys.readouterr().err
+
+
+def test_empty_feature_file_and_broken_yaml(tmp_path, pair, capsys):
+    features, clinical = pair
+    assert _fit(tmp_path, b"", clinical) == 2
+    assert "features.csv: not a readable CSV table" in capsys.readouterr().err
+    (tmp_path / "s.yaml").write_bytes(b"selection:\n  mrmr_k: [unclosed\n")
+    assert _fit(tmp_path, features, clinical, "--settings", str(tmp_path / "s.yaml")) == 2
+    assert "s.yaml is not valid YAML" in capsys.readouterr().err
+
+
+def test_out_of_range_settings_and_lambda_are_refused(tmp_path, pair, capsys):
+    features, clinical = pair
+    (tmp_path / "s.yaml").write_text("selection:\n  icc_threshold: 1.5\n")
+    assert _fit(tmp_path, features, clinical, "--settings", str(tmp_path / "s.yaml")) == 2
+    assert "selection.icc_threshold must be a number >= 0 and <= 1" in capsys.readouterr().err
+    assert _fit(tmp_path, features, clinical, "--lasso-lambda=-1") == 2
+    assert "selection.lasso_lambda must be one of ['lambda.min', 'lambda.1se'] or a number > 0, got -1.0" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_single_event_is_refused_naming_the_training_set(tmp_path, pair, capsys):
+    features, clinical = pair
+    clinical["e"] = 0
+    clinical.loc["P000", "e"] = 1
+    assert _fit(tmp_path, features, clinical, "--split", "none") == 2
+    assert "clinical.csv: the training set has 1 event(s) among 40 patients; at least 2 are needed" in \
+        capsys.readouterr().err
