@@ -8,7 +8,7 @@ row 1, so the first data row is row 2 (for CSV, XLSX and manifest files alike).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
@@ -87,8 +87,9 @@ class Report:
         return Report(self.problems + other.problems)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per problem (columns as :class:`Problem`), for the page and CSV download."""
-        columns = [f.name for f in fields(Problem)]
+        """One row per problem, for the page and CSV download: what and where first (severity,
+        check, column, message), the file name last (it is the same on most rows)."""
+        columns = ["severity", "check", "column", "message", "action", "row", "value", "patient_id", "file"]
         frame = pd.DataFrame([asdict(p) for p in self.problems], columns=columns)
         return frame.astype({"row": "Int64"})
 
