@@ -31,12 +31,14 @@ class CurrentModel:
 
     @property
     def label(self) -> str:
-        """One line for the user: endpoint, features, lambda and clinical variables."""
+        """One line for the user: endpoint, rad-score size and lambda, clinical terms kept."""
         result = self.result
-        lam = result.settings.selection.lasso_lambda
-        return (f"{result.endpoint.label}, {len(result.model.radiomics_.selected_features_)} radiomics features "
-                f"(lambda {lam if isinstance(lam, str) else format(lam, '.4g')}), clinical variables: "
-                f"{', '.join(result.clinical_vars) or 'none'}")
+        lasso = result.lasso
+        lam = f"lambda {lasso.lambda_value_:.4g}" if lasso is not None else str(result.settings.selection.lasso_lambda)
+        clinical = result.model.clinical_
+        kept = ", ".join(clinical.selected_) if clinical is not None else ""
+        return (f"{result.endpoint.label}; rad-score of {len(result.model.radiomics_.selected_features_)} features "
+                f"({lam}); clinical terms kept: {kept or 'none'}")
 
     def matches(self, cohort: str, source: str | None) -> bool:
         """True when the model was fitted on this cohort and feature source."""

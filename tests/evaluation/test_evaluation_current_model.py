@@ -30,7 +30,9 @@ def test_evaluation_uses_the_model_building_result(stored_cohort):
     assert not at.exception, at.exception
     kind = at.radio(key="ev_kind")
     assert kind.options[0] == CURRENT and kind.value == CURRENT
-    assert any(c.value.startswith("Current model: RFS") for c in at.caption)
+    label = next(c.value for c in at.caption if c.value.startswith("Current model: RFS; rad-score of "))
+    assert f"lambda {current.result.lasso.lambda_value_:.4g}" in label
+    assert label.endswith(f"clinical terms kept: {', '.join(current.result.model.clinical_.selected_) or 'none'}")
     (evaluation,) = at.session_state["ev_results"].values()
     assert evaluation.settings.selection.mrmr_k == 5  # the moved slider, not the preset defaults
     assert evaluation.settings.selection.icc_threshold is None
