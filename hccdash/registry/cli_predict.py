@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hccdash.cohort.clinical import read_table
 from hccdash.registry.calculator import estimate_columns, predict_table
 from hccdash.registry.registry import json_model
 
@@ -37,11 +38,15 @@ def _summaries(problems: pd.DataFrame, index: pd.Index) -> pd.Series:
 def run(args: argparse.Namespace) -> int:
     if not args.input.is_file():
         raise FileNotFoundError(f"{args.input} does not exist")
+    if args.out.resolve() == args.input.resolve():
+        raise ValueError(f"--out {args.out} is the input file; choose another file")
+    if not args.out.parent.is_dir():
+        raise FileNotFoundError(f"--out {args.out}: folder {args.out.parent} does not exist")
     model = json_model(args.model)
-    data = pd.read_csv(args.input, dtype=str, keep_default_na=False)
+    data = read_table(args.input)  # separator, encoding, repeated names, blank and NA cells handled
     if args.id_col and args.id_col not in data.columns:
-        raise ValueError(f"{args.input}: no column {args.id_col!r}")
-    data.index = pd.RangeIndex(1, len(data) + 1, name="row")
+        raise ValueError(f"{args.input}: no column {args.id_col!r} (columns: {list(data.columns)})")
+    data.index = pd.Index(data.index - 1, name="row")  # spreadsheet row 2 = data row 1
     predictions, checked = predict_table(model, data)
     out = pd.DataFrame(index=data.index)
     if args.id_col:
