@@ -20,6 +20,12 @@ def format_p(value) -> str:
     return f"<{P_FLOOR:g}" if p < P_FLOOR else f"{p:.3g}"
 
 
+def p_text(value) -> str:
+    """"p = 0.279" or "p < 0.001", for figure titles."""
+    shown = format_p(value)
+    return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown or 'NA'}"
+
+
 def for_display(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every p-value column (``p``, ``p_*``, ``p (...)``, ``*_p``)
     formatted by :func:`format_p`; other columns untouched."""

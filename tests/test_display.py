@@ -24,3 +24,9 @@ def test_only_p_columns_are_formatted_and_the_input_is_kept():
     assert shown["interaction_p"].tolist() == ["0.2", "0.01"]
     assert shown["hr"].tolist() == [3.9833, 1.0009] and shown["predictor"].tolist() == [True, False]
     assert frame["p"].tolist() == [3e-11, 0.068]  # the download copy is untouched
+
+
+def test_p_text_for_titles():
+    from hccdash.display import p_text
+
+    assert [p_text(v) for v in (2e-163, 0.0, 0.279, np.nan)] == ["p < 0.001", "p < 0.001", "p = 0.279", "p = NA"]

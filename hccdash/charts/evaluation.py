@@ -10,6 +10,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from hccdash.display import p_text
+
 RISK_COLOURS = alt.Scale(domain=["low", "high"], range=["#2471a3", "#c0392b"])
 MODEL_ORDER = ["clinical", "radiomics", "combined"]
 WIDTH, HEIGHT = 360, 280
@@ -41,7 +43,7 @@ def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str]
     line = alt.Chart(curves).mark_line(interpolate="step-after").encode(
         x=x, y=alt.Y("surv:Q", title="Recurrence-free probability", scale=alt.Scale(domain=[0, 1])), color=colour,
         tooltip=["group:N", "time:Q", alt.Tooltip("surv:Q", format=".3f")])
-    subtitle = [] if p_value is None else [f"log-rank p = {p_value:.3g}"]
+    subtitle = [] if p_value is None else [f"log-rank {p_text(p_value)}"]
     top = (band + line).properties(width=WIDTH, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
     table = alt.Chart(at_risk).mark_text(fontSize=10).encode(
         x=alt.X("time:Q", title="Number at risk", scale=alt.Scale(domain=[0, float(curves["time"].max())])),

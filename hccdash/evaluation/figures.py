@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from hccdash.charts import evaluation as charts
+from hccdash.display import p_text
 from hccdash.evaluation.summary import Evaluation
 
 Figure = tuple[alt.TopLevelMixin, pd.DataFrame]
@@ -50,7 +51,7 @@ def calibration(e: Evaluation, split: str, horizon: float | None = None) -> Figu
         return charts.calibration_chart(data, f"Calibration at {horizon:g} months, {split}", True), data
     data = _rows(e.calibration, split=split)
     hl = _rows(e.hosmer_lemeshow, split=split)
-    hl_lines = [f"{r.model}: Hosmer-Lemeshow p = {r.p:.3g}" for r in hl.itertuples()]
+    hl_lines = [f"{r.model}: Hosmer-Lemeshow {p_text(r.p)}" for r in hl.itertuples()]
     return charts.calibration_chart(data, [f"Calibration, {split}", *hl_lines], False), data
 
 

@@ -35,6 +35,8 @@ def test_er_calibration_title_one_line_per_model(er_evaluation):
     assert lines[0] == "Calibration, validation"
     assert [line.split(":")[0] for line in lines[1:]] == ["clinical", "radiomics", "combined"]
     assert all(len(line) <= MAX_LINE for line in lines)
+    assert all(line.split("Hosmer-Lemeshow ")[1].startswith(("p = ", "p < 0.001")) for line in lines[1:])
+    assert not any("e-" in line for line in lines)  # no 2e-163
 
 
 def test_roc_and_forest_colours_follow_the_model_order():
