@@ -225,10 +225,10 @@ def cohorts_section() -> None:
     st.download_button("Download list (CSV)", summary.to_csv(index=False), "cohorts.csv", "text/csv", key="ci_list_csv")
     names = list_cohorts()
     current = st.session_state.get("cohort")
-    if current in names and st.session_state.get("ci_selected") != current:  # e.g. just imported, or chosen elsewhere
+    if current in names and current != st.session_state.get("ci_seen"):  # changed elsewhere: just imported, other page
         st.session_state["ci_selected"] = current
     name = st.selectbox("Cohort", names, key="ci_selected")
-    st.session_state["cohort"] = name
+    st.session_state["cohort"] = st.session_state["ci_seen"] = name
     cohort = load_cohort(name)
     st.subheader(f"Table 1: {name}")
     st.caption("Continuous: mean (SD) and Welch t-test when both groups pass Shapiro-Wilk (p > 0.05), else median [IQR] "
