@@ -146,6 +146,23 @@ MIGRATIONS: list[str] = [
         meta        JSON
     );
     """,
+    # 2: imported feature tables keyed by their source too (two tables of one cohort coexist)
+    """
+    CREATE TABLE imported_features_v2 (
+        cohort      TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        patient_id  TEXT NOT NULL,
+        phase       TEXT NOT NULL,
+        reader      TEXT NOT NULL,
+        feature     TEXT NOT NULL,
+        value       DOUBLE,
+        PRIMARY KEY (cohort, source, patient_id, phase, reader, feature)
+    );
+    INSERT INTO imported_features_v2
+        SELECT cohort, source, patient_id, phase, reader, feature, value FROM imported_features;
+    DROP TABLE imported_features;
+    ALTER TABLE imported_features_v2 RENAME TO imported_features;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -68,3 +68,18 @@ def test_newer_schema_is_refused(hccdash_home):
     store_module._migrated.clear()
     with pytest.raises(RuntimeError, match="newer than this hccdash"):
         Store(store.path)
+
+
+def test_migration_from_version_1_keeps_imported_features_and_keys_them_by_source(hccdash_home):
+    path = hccdash_home / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+    con.execute(MIGRATIONS[0])
+    con.execute("INSERT INTO schema_version VALUES (1, now())")
+    con.execute("INSERT INTO imported_features VALUES ('c', 'slicer', 'P1', 'portal', '1', 'f', 2.5)")
+    con.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.execute("INSERT INTO imported_features VALUES ('c', 'batch', 'P1', 'portal', '1', 'f', 7.0)")
+    rows = store.query("SELECT source, value FROM imported_features ORDER BY source")
+    assert rows.values.tolist() == [["batch", 7.0], ["slicer", 2.5]]

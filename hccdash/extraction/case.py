@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
+from hccdash.cohort.images import read_image, read_mask
 from hccdash.extraction import cache, preprocess
 from hccdash.extraction.params import ExtractionSpec
 
@@ -64,22 +65,6 @@ class CaseResult:
         return cls(**data)
 
 
-def read_image(path: str | Path, pixel_type: int = sitk.sitkUnknown) -> sitk.Image:
-    """A volume from a file SimpleITK reads (NIfTI, NRRD, MHA, ...) or a DICOM series folder."""
-    path = Path(path)
-    if path.is_dir():
-        reader = sitk.ImageSeriesReader()
-        files = reader.GetGDCMSeriesFileNames(str(path))
-        if not files:
-            raise ValueError(f"No DICOM series in folder {path}")
-        reader.SetFileNames(files)
-        reader.SetOutputPixelType(pixel_type)
-        return reader.Execute()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist")
-    return sitk.ReadImage(str(path), pixel_type)
-
-
 def _quiet_radiomics() -> None:
     import radiomics  # importing it resets its logger, so import first
 
@@ -113,7 +98,7 @@ def numeric_features(result: dict[str, Any]) -> dict[str, float]:
 def compute_features(image_path: str | Path, mask_path: str | Path, label: int, spec: ExtractionSpec) -> dict[str, float]:
     """The numeric pyradiomics features of one case under ``spec`` (raises on any problem)."""
     image = read_image(image_path)
-    mask = read_image(mask_path)
+    mask = read_mask(mask_path, image, int(label))  # DICOM-SEG resampled onto the image grid
     if spec.n4_bias_correction:
         image = preprocess.n4_bias_correction(image)
     if spec.roi == "2d":

@@ -186,11 +186,6 @@ def store_imported(long: pd.DataFrame, cohort: str, source: str, store: Store | 
     with (store or Store()).transaction() as con:
         con.register("incoming", frame)
         con.execute("DELETE FROM imported_features WHERE cohort = ? AND source = ?", [cohort, source])
-        con.execute(
-            "DELETE FROM imported_features WHERE cohort = ? AND (patient_id, phase, reader, feature) IN "
-            "(SELECT patient_id, phase, reader, feature FROM incoming)",
-            [cohort],
-        )
         con.execute("INSERT INTO imported_features SELECT * FROM incoming")
         con.unregister("incoming")
     return len(frame)
