@@ -36,6 +36,7 @@ MAX_BASELINE = 20_000
 MAX_GROUPS = 10
 MAX_HORIZONS = 10
 MAX_NOTES = 2_000
+MAX_INT_DIGITS = 18  # a longer integer literal is refused before Python converts it
 
 # Model names (also file names): letters, digits, "_.-". Predictor, term and level names:
 # printable text that starts with a letter or digit (predictors, terms), never ".." (no
@@ -241,9 +242,16 @@ def parse(text: str | bytes) -> dict[str, Any]:
             raise ValueError(f"Model file holds the non-finite number {literal}")
         return value
 
+    def short_int(literal: str) -> int:
+        if len(literal.lstrip("-")) > MAX_INT_DIGITS:
+            raise ValueError(f"Model file holds an integer of {len(literal.lstrip('-'))} digits "
+                             f"(at most {MAX_INT_DIGITS} allowed)")
+        return int(literal)
+
     try:
         data = json.loads(
-            text, parse_constant=no_constants, parse_float=finite_float, object_pairs_hook=no_duplicates
+            text, parse_constant=no_constants, parse_float=finite_float, parse_int=short_int,
+            object_pairs_hook=no_duplicates,
         )
     except json.JSONDecodeError as exc:
         raise ValueError(f"Model file is not valid JSON: {exc}") from exc
@@ -254,13 +262,21 @@ def parse(text: str | bytes) -> dict[str, Any]:
     return data
 
 
+def _shorten(text: str) -> str:
+    return f"{text[:60]}... ({len(text)} characters)"
+
+
 def validate(spec: dict[str, Any]) -> None:
     """Raise ``ValueError`` naming the first problem of ``spec``; return None when it is a valid model."""
-    errors = sorted(_VALIDATOR.iter_errors(spec), key=lambda e: list(e.absolute_path))
+    errors = sorted(_VALIDATOR.iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         error = errors[0]
+        while error.context:  # oneOf / anyOf: the deepest reason, inside the alternative that came closest
+            error = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
-        message = error.message if len(error.message) < 300 else error.message[:300] + "..."
+        shown = repr(error.instance)
+        message = error.message.replace(shown, _shorten(shown)) if len(shown) > 80 else error.message
+        message = message if len(message) < 300 else message[:300] + "..."
         raise ValueError(f"Model file does not match the schema at {where}: {message}")
     try:
         _check_finite(spec, "")

@@ -6,6 +6,7 @@ import pytest
 
 from hccdash import cli
 from hccdash.registry import registry
+from hccdash.registry import spec as spec_module
 from hccdash.store import Store
 
 
@@ -62,3 +63,16 @@ def test_refused_model_files_leave_the_registry_unchanged(combined, tmp_path, ca
         assert cli.main(["import-model", str(tmp_path / name), "--name", "x"]) == 2
         assert name in capsys.readouterr().err
     assert store.query("SELECT * FROM models ORDER BY name").astype(str).values.tolist() == before
+
+
+def test_schema_messages_name_the_deepest_reason_briefly(combined):
+    model = registry.json_model("combined").spec
+    hostile = {**model, "radiomics": {**model["radiomics"], "features": [
+        {**model["radiomics"]["features"][0], "name": "x'); DROP TABLE models;--"}]}}
+    with pytest.raises(ValueError, match=r"at radiomics/features/0/name: \"x'\); DROP TABLE models;--\" does not match"):
+        spec_module.validate(hostile)
+    long_levels = {**model, "predictors": [{**model["predictors"][0], "levels": ["a"] * 10000}, *model["predictors"][1:]]}
+    with pytest.raises(ValueError, match=r"at predictors/0/levels: \['a', .*\.\.\. \(50000 characters\) is too long"):
+        spec_module.validate(long_levels)
+    with pytest.raises(ValueError, match=r"an integer of 5001 digits \(at most 18 allowed\)"):
+        spec_module.parse(b'{"format": 1' + b"0" * 5000 + b"}")
