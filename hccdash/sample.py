@@ -26,7 +26,6 @@ Modules: ``sample_patients`` (who the patients are), ``sample_tumour`` (shape an
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from collections.abc import Iterable
@@ -34,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hccdash.digest import sha256_file
 from hccdash import paths
 from hccdash.sample_cohort import Cohort, build_cohort
 from hccdash.sample_images import render_patient, write_nifti
@@ -82,15 +82,6 @@ def write_patient_images(cohort: Cohort, patient: Patient, out: Path) -> list[st
             write_nifti(mask(patient, grid, phase_index, outline), grid, out / files["2"])
             written.append(files["2"])
     return written
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_hashes(path: Path) -> dict[str, str]:

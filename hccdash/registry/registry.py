@@ -16,7 +16,6 @@ and is never unpickled.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -27,6 +26,7 @@ from typing import Any
 import joblib
 import pandas as pd
 
+from hccdash.digest import sha256_file
 from hccdash import paths
 from hccdash.registry import spec as spec_module
 from hccdash.registry.json_model import JsonModel
@@ -97,15 +97,6 @@ def check_notes(notes: str) -> str:
             "such as '<tag>' or control characters"
         )
     return notes
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def save(
