@@ -15,6 +15,7 @@ from hccdash.cohort import (
 from hccdash.cohort.events import distinct_codes
 from hccdash.cohort.mapping import KINDS, natural_levels
 from hccdash.cohort.table1 import table1
+from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 
 NONE = "(none)"
@@ -224,11 +225,9 @@ def cohorts_section() -> None:
     st.dataframe(summary, hide_index=True, width="stretch")
     st.download_button("Download list (CSV)", summary.to_csv(index=False), "cohorts.csv", "text/csv", key="ci_list_csv")
     names = list_cohorts()
-    current = st.session_state.get("cohort")
-    if current in names and current != st.session_state.get("ci_seen"):  # changed elsewhere: just imported, other page
-        st.session_state["ci_selected"] = current
+    adopt_shared(st.session_state, "ci_selected", names)
     name = st.selectbox("Cohort", names, key="ci_selected")
-    st.session_state["cohort"] = st.session_state["ci_seen"] = name
+    publish_shared(st.session_state, "ci_selected")
     cohort = load_cohort(name)
     st.subheader(f"Table 1: {name}")
     st.caption("Continuous: mean (SD) and Welch t-test when both groups pass Shapiro-Wilk (p > 0.05), else median [IQR] "

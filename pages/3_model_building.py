@@ -15,6 +15,7 @@ from hccdash.modeling import stability_job
 from hccdash.modeling.builder import ModelBuilder, load_model_inputs
 from hccdash.modeling.controls import KEYS, controls_from_settings, settings_from_controls, with_lambda
 from hccdash.modeling.presets import TITLES, preset
+from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
 
 EXTRACTED = "extracted features (default settings)"
@@ -47,8 +48,9 @@ cohorts = list_cohorts()
 if not cohorts:
     st.info("No cohort yet: import one on **Cohort import** first.")
     st.stop()
-current = st.session_state.get("cohort")
-cohort = st.selectbox("Cohort", cohorts, index=cohorts.index(current) if current in cohorts else 0, key="mb_cohort")
+adopt_shared(st.session_state, "mb_cohort", cohorts)
+cohort = st.selectbox("Cohort", cohorts, key="mb_cohort")
+publish_shared(st.session_state, "mb_cohort")
 sources = [EXTRACTED, *imported_sources(cohort)]
 source = st.selectbox("Features", sources, index=len(sources) - 1 if len(sources) > 1 else 0, key="mb_source")
 if st.button("Reload features", help="After a new extraction or import", key="mb_reload"):
@@ -145,7 +147,7 @@ else:
     st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
     result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
 
-st.session_state["mb_current"] = CurrentModel(cohort, None if source == EXTRACTED else source, result)
+st.session_state["mb_current"] = CurrentModel(cohort, None if source == EXTRACTED else source, result, builder)
 for message in result.warnings:
     st.warning(message)
 

@@ -20,6 +20,7 @@ from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 
 EXTRACTED = "extracted features (default settings)"
@@ -63,9 +64,10 @@ cohorts = list_cohorts()
 if not cohorts:
     st.info("No cohort yet: import one on **Cohort import** first.")
     st.stop()
-current = st.session_state.get("cohort")
 top = st.columns(3)
-cohort = top[0].selectbox("Cohort", cohorts, index=cohorts.index(current) if current in cohorts else 0, key="ev_cohort")
+adopt_shared(st.session_state, "ev_cohort", cohorts)
+cohort = top[0].selectbox("Cohort", cohorts, key="ev_cohort")
+publish_shared(st.session_state, "ev_cohort")
 feature_sources = [EXTRACTED, *imported_sources(cohort)]
 source_name = top[1].selectbox("Features", feature_sources, index=len(feature_sources) - 1, key="ev_source")
 source = None if source_name == EXTRACTED else source_name
@@ -85,6 +87,7 @@ kind = top[2].radio("Model", kinds, key="ev_kind",
 choices = sources.preset_choices()
 if kind == CURRENT:
     choice = current_model.key
+    builder = current_model.builder  # evaluated on the inputs it was fitted on
     st.caption(f"Current model: {current_model.label}")
 elif kind == PRESET:
     choice = st.selectbox("Settings (the model-building defaults or a study preset)", list(choices),

@@ -23,6 +23,7 @@ class CurrentModel:
     cohort: str
     source: str | None  # imported feature source, None for the extracted features
     result: BuildResult
+    builder: ModelBuilder  # the inputs it was fitted on (evaluated on the same ones)
 
     @property
     def key(self) -> str:

@@ -35,3 +35,17 @@ def test_switching_the_stored_cohort_sticks(tiny):
     at.session_state["cohort"] = "first"  # chosen on another page
     at.run()
     assert at.selectbox(key="ci_selected").value == "first"
+
+
+def test_the_pick_follows_the_user_to_other_pages_and_back(tiny):
+    _store_two_cohorts(tiny["clinical"])
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
+    at.session_state["cohort"] = "first"
+    at.run()
+    at.switch_page(PAGE).run()
+    at.selectbox(key="ci_selected").set_value("second").run()
+    at.switch_page("pages/3_model_building.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="mb_cohort").value == "second"
+    at.switch_page(PAGE).run()  # the cohort page's widget state was dropped meanwhile
+    assert at.selectbox(key="ci_selected").value == "second"

@@ -4,6 +4,7 @@ and features) and evaluates exactly that fit, moved sliders and chosen lambda in
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from hccdash import paths
@@ -15,6 +16,7 @@ CURRENT = "Current model (Model building)"
 
 @pytest.mark.slow
 def test_evaluation_uses_the_model_building_result(stored_cohort):
+    st.cache_resource.clear()  # builders cached by other tests' pages (same cohort name, other store)
     at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
     at.session_state["cohort"] = stored_cohort
     at.run()

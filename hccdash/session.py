@@ -1,0 +1,30 @@
+"""The app-wide cohort choice shared by the pages' cohort selectboxes.
+
+Works on any mutable mapping (the pages pass ``st.session_state``), so it needs no
+Streamlit import. Each page's selectbox keeps its own widget key; before drawing it,
+:func:`adopt_shared` copies the app-wide choice in when it changed elsewhere (an import,
+another page) or when Streamlit dropped the widget's state after a page switch; after it,
+:func:`publish_shared` makes the user's pick the app-wide choice."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+
+SHARED = "cohort"
+
+
+def _seen(key: str) -> str:
+    return f"{key}_seen"
+
+
+def adopt_shared(state: MutableMapping, key: str, options: Sequence[str]) -> None:
+    """Set widget ``key`` to the shared choice if it changed since this widget last published,
+    or if the widget has no state (first visit, or dropped after a page switch)."""
+    current = state.get(SHARED)
+    if current in options and (key not in state or current != state.get(_seen(key))):
+        state[key] = current
+
+
+def publish_shared(state: MutableMapping, key: str) -> None:
+    """Make the value of widget ``key`` the shared choice."""
+    state[SHARED] = state[_seen(key)] = state[key]
