@@ -15,7 +15,7 @@ Public API (names resolved lazily from the module that implements them):
 
 from __future__ import annotations
 
-import importlib
+from hccdash.lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "read_table": "clinical",
@@ -49,7 +49,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'hccdash.cohort' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"hccdash.cohort.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())

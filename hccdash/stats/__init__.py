@@ -6,7 +6,7 @@ that implements them, so importing ``hccdash.stats`` stays cheap.
 
 from __future__ import annotations
 
-import importlib
+from hccdash.lazy import lazy_getattr
 
 # These functions share their module's name: bind them now, or importing the module
 # (anywhere) would leave the package attribute pointing at the module.
@@ -71,13 +71,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'hccdash.stats' has no attribute {name!r}")
-    module = importlib.import_module(f"hccdash.stats.{_EXPORTS[name]}")
-    value = getattr(module, name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:
