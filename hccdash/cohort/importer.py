@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,7 +188,12 @@ def fingerprint(v: Validation, frames: dict[str, pd.DataFrame]) -> str:
 def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
-        raise ValueError(f"A cohort name must have 1 to {MAX_NAME} characters, got {name!r}")
+        shown = name if len(name) <= 40 else f"{name[:40]}... ({len(name)} characters)"
+        raise ValueError(f"A cohort name must have 1 to {MAX_NAME} characters, got {shown!r}")
+    hidden = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c) in ("Cc", "Cf")})
+    if hidden:
+        raise ValueError(f"A cohort name must not hold control or invisible characters ({', '.join(hidden)}), "
+                         f"got {name!r}")
     return name
 
 

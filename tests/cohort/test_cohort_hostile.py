@@ -8,8 +8,10 @@ import pytest
 from hccdash.cli import main
 from hccdash.cohort.clinical import read_table
 from hccdash.cohort.importer import import_cohort
-from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.cohort.load import list_cohorts, load_cohort
 from hccdash.cohort.events import parse_event_values
+from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.settings import SplitSettings
 from hccdash.store import Store
 
 TABLES = ("cohorts", "patients", "variables", "clinical", "images")
@@ -85,3 +87,29 @@ def test_refused_table_leaves_a_stored_cohort_untouched(tmp_path):
     checks = {(p.check, p.row) for p in result.report.errors}
     assert {("negative_time", 2), ("non_numeric_time", 3), ("unknown_event", 4)} <= checks
     assert dump(store) == before
+
+
+@pytest.mark.parametrize("name, message", [
+    ("a\nb", r"control or invisible characters \(U\+000A\)"),
+    ("nul\x00x", r"U\+0000"),
+    ("\u202eevil", r"U\+202E"),
+    ("x" * 10000, r"1 to 100 characters, got 'x{40}\.\.\. \(10000 characters\)'$"),
+])
+def test_cohort_names_with_hidden_characters_or_huge_are_refused(tmp_path, name, message):
+    table = read_table(write(tmp_path, "c.csv", b"id,t,e\nA,1,1\nB,2,0\n"))
+    store = Store()
+    before = dump(store)
+    with pytest.raises(ValueError, match=message):
+        import_cohort(name, table, guess_mapping(table), store=store)
+    assert dump(store) == before
+
+
+def test_quotes_slashes_and_unicode_names_round_trip(tmp_path):
+    table = read_table(write(tmp_path, "c.csv", b"id,t,e\nA,1,1\nB,2,0\nC,3,1\nD,4,0\n"))
+    mapping = remap(table, guess_mapping(table), id_col="id", time_col="t", time_unit="months", event_col="e",
+                    event_coding=parse_event_values("1,0"))
+    names = ["q'\"x", "../../etc", "ünï 😀", "x'); DROP TABLE cohorts;--"]
+    for name in names:
+        assert import_cohort(name, table, mapping, split=SplitSettings(method="none")).ok
+    assert sorted(list_cohorts()) == sorted(names)
+    assert all(len(load_cohort(n).patients) == 4 for n in names)
