@@ -37,7 +37,8 @@ def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str]
     ``at_risk``: group, time, n; ``title``: one line or a list of lines. The legend sits on
     top so two charts fit side by side in a 1400 px window."""
     x = alt.X("time:Q", title="Months since treatment", scale=alt.Scale(domain=[0, float(curves["time"].max())]))
-    colour = alt.Color("group:N", scale=RISK_COLOURS, title="Risk group", legend=alt.Legend(orient="top"))
+    colour = alt.Color("group:N", scale=RISK_COLOURS, title="Risk group",
+                       legend=alt.Legend(orient="top", symbolOpacity=1))  # not the pale CI band colour
     band = alt.Chart(curves).mark_area(opacity=0.15, interpolate="step-after").encode(
         x=x, y=alt.Y("lower:Q"), y2="upper:Q", color=colour)
     line = alt.Chart(curves).mark_line(interpolate="step-after").encode(

@@ -26,7 +26,7 @@ def test_km_title_wraps_and_legend_on_top(rfs_evaluation):
     assert len(lines) == 2 and all(len(line) <= MAX_LINE for line in lines), lines
     assert lines[1].startswith("HR high vs low ")
     colour = top["layer"][1]["encoding"]["color"]
-    assert colour["legend"]["orient"] == "top"
+    assert colour["legend"]["orient"] == "top" and colour["legend"]["symbolOpacity"] == 1
 
 
 def test_er_calibration_title_one_line_per_model(er_evaluation):
