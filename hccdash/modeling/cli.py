@@ -7,7 +7,8 @@ as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`).
 
 Feature CSV: one row per patient, the id column, then feature columns (named
 ``"{phase}.{feature}"``, or plain names); a long table with a ``phase`` column (one row
-per patient and phase, as ``extract`` writes) is widened to ``"{phase}.{feature}"``.
+per patient and phase, as ``extract`` writes; with a ``reader`` column only reader 1 is used) is
+widened to ``"{phase}.{feature}"``.
 Non-numeric columns and pyradiomics ``diagnostics_*`` columns are ignored.
 Clinical CSV: the id, time and event (0/1) columns and the predictors named in
 ``--clinical-vars`` (text columns are categorical, first level sorted = reference).
@@ -90,13 +91,17 @@ def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
 def _read_csv(path: Path, id_col: str) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")
-    try:
-        frame = pd.read_csv(path)
+    try:  # ids as text: '007' and '7' are different patients
+        frame = pd.read_csv(path, dtype={id_col: str})
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path}: not a readable CSV table: {exc}") from None
     if id_col not in frame.columns:
         raise ValueError(f"{path}: no id column '{id_col}' (columns: {list(frame.columns)[:10]})")
-    frame[id_col] = frame[id_col].astype(str)
+    frame[id_col] = frame[id_col].str.strip()
+    blank = frame.index[frame[id_col].isna() | (frame[id_col] == "")]
+    if len(blank):
+        raise ValueError(f"{path}: column '{id_col}' is empty in row(s) {[int(r) + 2 for r in blank[:5]]} "
+                         "(row 1 = header)")
     return frame
 
 
@@ -104,7 +109,13 @@ def read_features(path: Path, id_col: str) -> pd.DataFrame:
     """Wide feature matrix indexed by patient id (see the module docstring)."""
     frame = _read_csv(path, id_col)
     if "phase" in frame.columns:
-        frame = frame.drop(columns=[c for c in ("reader",) if c in frame.columns])
+        if "reader" in frame.columns:  # the primary segmentation; repeats are for the ICC filter only
+            frame = frame[frame["reader"].astype(str).str.strip().isin(["1", "1.0"])].drop(columns="reader")
+        repeated = frame[frame.duplicated([id_col, "phase"])]
+        if len(repeated):
+            raise ValueError(f"{path}: patient '{repeated[id_col].iloc[0]}', phase '{repeated['phase'].iloc[0]}' "
+                             f"occurs more than once (row {int(repeated.index[0]) + 2}); keep one row per "
+                             "patient and phase")
         frame = frame.pivot(index=id_col, columns="phase")
         frame.columns = [f"{phase}.{feature}" for feature, phase in frame.columns]
     else:
@@ -169,6 +180,11 @@ def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     common = features.index.intersection(patients.index)
     if len(common) < 10:
         raise ValueError(f"Only {len(common)} patients are in both {args.features} and {args.clinical}")
+    for path, ids in ((args.features, features.index), (args.clinical, patients.index)):
+        unmatched = ids.difference(common)
+        if len(unmatched):
+            print(f"warning: {path}: {len(unmatched)} patient(s) not in the other file are left out "
+                  f"(e.g. {list(unmatched[:5])})", file=sys.stderr)
     patients = patients.loc[common]
     split, problems = split_patients(patients, settings.split)
     errors = [p.message for p in problems if p.severity == "error"]

@@ -78,3 +78,27 @@ def test_a_single_event_is_refused_naming_the_training_set(tmp_path, pair, capsy
     assert _fit(tmp_path, features, clinical, "--split", "none") == 2
     assert "clinical.csv: the training set has 1 event(s) among 40 patients; at least 2 are needed" in \
         capsys.readouterr().err
+
+
+def test_blank_ids_are_refused_and_leading_zeros_kept(tmp_path, pair, capsys):
+    features, clinical = pair
+    text = features.to_csv().replace("\nP005,", "\n,")
+    assert _fit(tmp_path, text.encode(), clinical) == 2
+    assert "features.csv: column 'id' is empty in row(s) [7]" in capsys.readouterr().err
+    zeros = [f"{i:03d}" for i in range(40)]
+    assert _fit(tmp_path, features.set_axis(zeros).rename_axis("id"),
+                clinical.set_axis([str(i) for i in range(40)]).rename_axis("id")) == 2
+    assert "Only 0 patients are in both" in capsys.readouterr().err  # '007' is not patient '7'
+
+
+def test_long_table_repeats_name_the_patient_and_reader_2_is_left_out(tmp_path, pair, capsys):
+    features, clinical = pair
+    long = features.set_axis([c.split(".")[1] for c in features.columns], axis=1).assign(phase="portal")
+    repeat = long.iloc[:2].assign(reader=2)
+    table = pd.concat([long.assign(reader=1), repeat]).reset_index()
+    # a reader-2 repeat is not a duplicate: fitting goes past reading the features
+    assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical, "--lasso-lambda=-1") == 2
+    assert "lasso_lambda" in capsys.readouterr().err
+    table = pd.concat([long, long.iloc[[3]]]).reset_index()
+    assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical) == 2
+    assert "features.csv: patient 'P003', phase 'portal' occurs more than once (row 42)" in capsys.readouterr().err
