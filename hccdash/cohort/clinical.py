@@ -19,9 +19,10 @@ import pandas as pd
 
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
-from hccdash.settings import TIME_UNITS_IN_MONTHS
+from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+MAX_TIME_MONTHS = CohortSettings().max_time_months
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
 
 Source = str | Path | bytes
@@ -127,7 +128,7 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     """Apply ``mapping`` to a table from :func:`read_table`; list every problem.
 
     Errors: a mapped column is missing; a missing or duplicate patient id; a missing,
-    non-numeric or negative time; a missing or unknown event code (or no coding).
+    non-numeric, negative or impossibly long time; a missing or unknown event code (or no coding).
     Warnings: missing values (one line per column), missing centre, text in a continuous
     column, values outside the given levels, predictors without variation.
     """
@@ -165,6 +166,11 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
             add(ERROR, "non_numeric_time", "time is not a number", "import refused", value=str(time_raw[row]), **where)
         elif time[row] < 0:
             add(ERROR, "negative_time", "time is negative", "import refused", value=str(time_raw[row]), **where)
+        elif not time[row] * TIME_UNITS_IN_MONTHS[mapping.time_unit] <= MAX_TIME_MONTHS:
+            months = time[row] * TIME_UNITS_IN_MONTHS[mapping.time_unit]
+            add(ERROR, "impossible_time", f"time of {months:.4g} months is above the possible {MAX_TIME_MONTHS:g} "
+                f"({MAX_TIME_MONTHS / 12:g} years)", f"import refused; check the value and the time unit "
+                f"({mapping.time_unit})", value=str(time_raw[row]), **where)
 
     coding = mapping.event_coding
     event = coding.encode(df[mapping.event_col]) if coding else pd.Series(pd.NA, index=df.index, dtype="Int64")

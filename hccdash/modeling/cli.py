@@ -29,7 +29,7 @@ import yaml
 
 from hccdash.cohort.split import split_patients
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
-from hccdash.settings import TIME_UNITS_IN_MONTHS, Settings
+from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, Settings
 
 HELP = "Fit the radiomics nomogram (filters, LASSO, clinical and combined models) from CSV files."
 MODEL_FILE = "model.joblib"
@@ -153,10 +153,12 @@ def read_clinical(path: Path, id_col: str, time_col: str, time_unit: str, event_
     frame = frame.set_index(id_col)
     frame.index.name = "patient_id"
     time = pd.to_numeric(frame[time_col], errors="coerce")
-    bad = time.index[~np.isfinite(time) | (time <= 0)]
+    most = CohortSettings().max_time_months
+    limit = most / TIME_UNITS_IN_MONTHS[time_unit]
+    bad = time.index[~np.isfinite(time) | (time <= 0) | (time > limit)]
     if len(bad):
-        raise ValueError(f"{path}: column '{time_col}' needs positive numbers; patient '{bad[0]}' has "
-                         f"'{frame.loc[bad[0], time_col]}'")
+        raise ValueError(f"{path}: column '{time_col}' needs positive numbers up to {limit:.6g} {time_unit} "
+                         f"({most / 12:g} years); patient '{bad[0]}' has '{frame.loc[bad[0], time_col]}'")
     event = pd.to_numeric(frame[event_col], errors="coerce")
     bad = event.index[~event.isin([0, 1])]
     if len(bad):

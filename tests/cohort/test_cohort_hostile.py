@@ -7,9 +7,9 @@ import pytest
 
 from hccdash.cli import main
 from hccdash.cohort.clinical import read_table
+from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts, load_cohort
-from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.mapping import guess_mapping, remap
 from hccdash.settings import SplitSettings
 from hccdash.store import Store
@@ -79,13 +79,14 @@ def test_refused_table_leaves_a_stored_cohort_untouched(tmp_path):
     good = read_table(write(tmp_path, "good.csv", b"id,t,e\n" + b"".join(b"P%d,%d,%d\n" % (i, i + 1, i % 2) for i in range(20))))
     assert import_cohort("c", good, guess_mapping(good), store=store).ok
     before = dump(store)
-    bad = read_table(write(tmp_path, "bad.csv", b"id,t,e\nA,-1,1\nB,inf,0\nC,2,maybe\n"))
+    bad = read_table(write(tmp_path, "bad.csv", b"id,t,e\nA,-1,1\nB,inf,0\nC,2,maybe\nD,1e308,1\nE,1201,0\n"))
     mapping = remap(bad, guess_mapping(bad), id_col="id", time_col="t", time_unit="months", event_col="e",
                     event_coding=parse_event_values("1,0"))
     result = import_cohort("c", bad, mapping, replace=True, store=store)
     assert not result.ok
     checks = {(p.check, p.row) for p in result.report.errors}
-    assert {("negative_time", 2), ("non_numeric_time", 3), ("unknown_event", 4)} <= checks
+    assert {("negative_time", 2), ("non_numeric_time", 3), ("unknown_event", 4), ("impossible_time", 5),
+            ("impossible_time", 6)} <= checks
     assert dump(store) == before
 
 

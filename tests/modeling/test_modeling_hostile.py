@@ -48,7 +48,11 @@ def test_infinite_feature_and_time_name_the_file(tmp_path, pair, capsys):
     features.loc["P004", "portal.f2"] = 0.0
     clinical.loc["P002", "t"] = np.inf
     assert _fit(tmp_path, features, clinical) == 2
-    assert "clinical.csv: column 't' needs positive numbers; patient 'P002' has 'inf'" in capsys.readouterr().err
+    assert "clinical.csv: column 't' needs positive numbers up to 1200 months (100 years); patient 'P002' has 'inf'" \
+        in capsys.readouterr().err
+    clinical.loc["P002", "t"] = 3650
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "patient 'P002' has '3650.0'" in capsys.readouterr().err
 
 
 def test_empty_feature_file_and_broken_yaml(tmp_path, pair, capsys):
