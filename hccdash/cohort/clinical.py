@@ -72,6 +72,8 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
         header = [f"Unnamed: {i}" if pd.isna(h) else h for i, h in enumerate(raw.iloc[0])]
         frame = raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
     else:
+        if sheet is not None:
+            raise ValueError(f"{name}: a sheet ({sheet!r}) was chosen but the file is not an XLSX workbook")
         frame = _read_csv(data, name)
     frame.columns = [str(c).strip() for c in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
@@ -137,10 +139,10 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     def add(severity: str, check: str, message: str, action: str, **where) -> None:
         problems.append(Problem(severity, check, message, action, file=file, **where))
 
-    required = {"id": mapping.id_col, "time": mapping.time_col, "event": mapping.event_col}
+    required = [("id", mapping.id_col), ("time", mapping.time_col), ("event", mapping.event_col)]
     if mapping.centre_col:
-        required["centre"] = mapping.centre_col
-    for role, column in {**required, **{v.name: v.name for v in mapping.variables}}.items():
+        required.append(("centre", mapping.centre_col))
+    for role, column in required + [(v.name, v.name) for v in mapping.variables]:  # a variable may be named 'centre'
         if column not in df.columns:
             add(ERROR, "missing_column", f"{role} column '{column}' is not in the table (columns: {listed(df.columns)})",
                 "import refused", column=column)

@@ -112,6 +112,8 @@ def validate_cohort(
     """
     split = split or SplitSettings()
     check_split_settings(split)
+    if label is not None and label < 1:
+        raise ValueError(f"A mask label is a whole number above 0, got {label}")
     table, file = as_table(clinical, source, sheet)
     mapping = mapping or guess_mapping(table)
     data, problems = check_clinical(table, mapping, file)

@@ -21,11 +21,13 @@ METHODS = ("random", "centre", "none")
 
 
 def check_split_settings(settings: SplitSettings) -> None:
-    """Raise ValueError naming a bad method or fraction."""
+    """Raise ValueError naming a bad method, fraction or seed."""
     if settings.method not in METHODS:
         raise ValueError(f"split method must be one of {METHODS}, got {settings.method!r}")
     if settings.method == "random" and not 0 < settings.train_fraction < 1:
         raise ValueError(f"train fraction must lie strictly between 0 and 1, got {settings.train_fraction}")
+    if settings.method == "random" and not 0 <= settings.seed < 2**32:
+        raise ValueError(f"split seed must be a whole number from 0 to {2**32 - 1}, got {settings.seed}")
 
 
 def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None) -> tuple[pd.Series, list[Problem]]:

@@ -114,3 +114,24 @@ def test_quotes_slashes_and_unicode_names_round_trip(tmp_path):
         assert import_cohort(name, table, mapping, split=SplitSettings(method="none")).ok
     assert sorted(list_cohorts()) == sorted(names)
     assert all(len(load_cohort(n).patients) == 4 for n in names)
+
+
+def _cli_import(path: str, *extra: str) -> int:
+    return main(["import", "--clinical", path, "--name", "c", "--id-col", "id", "--time-col", "t",
+                 "--time-unit", "months", "--event-col", "e", "--event-values", "1,0", *extra])
+
+
+def test_bad_import_options_are_named(tmp_path, capsys):
+    store = Store()
+    path = write(tmp_path, "c.csv", b"id,t,e,centre\n" + b"".join(b"P%d,%d,%d,A\n" % (i, i + 1, i % 2) for i in range(20)))
+    before = dump(store)
+    # a missing centre column while a variable is called 'centre'
+    assert _cli_import(path, "--centre-col", "site") == 1
+    assert "centre column 'site' is not in the table" in capsys.readouterr().out
+    assert _cli_import(path, "--seed", "-5") == 2
+    assert "split seed must be a whole number from 0 to 4294967295, got -5" in capsys.readouterr().err
+    assert _cli_import(path, "--label", "0") == 2
+    assert "A mask label is a whole number above 0, got 0" in capsys.readouterr().err
+    assert _cli_import(path, "--sheet", "data") == 2
+    assert "c.csv: a sheet ('data') was chosen but the file is not an XLSX workbook" in capsys.readouterr().err
+    assert dump(store) == before
