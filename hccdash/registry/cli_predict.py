@@ -21,13 +21,15 @@ from hccdash.registry.calculator import estimate_columns, predict_table
 from hccdash.registry.registry import json_model
 
 HELP = "Predict risks for a CSV of patients with a registered model"
+DEFAULT_ID_COL = "patient_id"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="registered model name")
     parser.add_argument("--input", required=True, type=Path, help="CSV with one row per patient")
     parser.add_argument("--out", required=True, type=Path, help="CSV to write")
-    parser.add_argument("--id-col", default=None, help="patient id column copied to the output")
+    parser.add_argument("--id-col", default=None,
+                        help=f"patient id column copied to the output (default: {DEFAULT_ID_COL} when present)")
 
 
 def _summaries(problems: pd.DataFrame, index: pd.Index) -> pd.Series:
@@ -46,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
     data = read_table(args.input)  # separator, encoding, repeated names, blank and NA cells handled
     if args.id_col and args.id_col not in data.columns:
         raise ValueError(f"{args.input}: no column {args.id_col!r} (columns: {list(data.columns)})")
+    id_col = args.id_col or (DEFAULT_ID_COL if DEFAULT_ID_COL in data.columns else None)
     data.index = pd.Index(data.index - 1, name="row")  # spreadsheet row 2 = data row 1
     predictions, checked = predict_table(model, data)
     out = pd.DataFrame(index=data.index)
-    if args.id_col:
-        out[args.id_col] = data[args.id_col]
+    if id_col:
+        out[id_col] = data[id_col]
     columns = ["lp", "risk_group", *estimate_columns(model)]
     out = out.join(predictions.reindex(columns=columns), how="left") if len(predictions) else out.reindex(columns=[*out.columns, *columns])
     out["problems"] = _summaries(checked.errors, data.index)

@@ -1,0 +1,37 @@
+"""`predict` carries the patients' ids to the output without being told (patient_id column),
+so a clinician can match risks.csv to the input; --id-col still picks another column."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from hccdash import cli
+from hccdash.registry import registry
+
+
+@pytest.fixture
+def patients(cox_pipeline):
+    registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
+    frame = cox_pipeline.validation.iloc[:3].copy()
+    frame.insert(0, "patient_id", [f"HCC-{i:03d}" for i in range(3)])
+    frame.insert(1, "mrn", ["m1", "m2", "m3"])
+    return frame
+
+
+def _predict(tmp_path, frame: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    assert cli.main(["predict", "--model", "combined", "--input", str(tmp_path / "in.csv"),
+                     "--out", str(tmp_path / "risks.csv"), *extra]) == 0
+    return pd.read_csv(tmp_path / "risks.csv")
+
+
+def test_patient_id_is_copied_by_default(patients, tmp_path):
+    out = _predict(tmp_path, patients)
+    assert out["patient_id"].tolist() == ["HCC-000", "HCC-001", "HCC-002"]
+    assert "mrn" not in out
+
+
+def test_id_col_chooses_another_column(patients, tmp_path):
+    out = _predict(tmp_path, patients, "--id-col", "mrn")
+    assert out["mrn"].tolist() == ["m1", "m2", "m3"] and "patient_id" not in out
