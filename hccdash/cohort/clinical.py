@@ -35,8 +35,10 @@ def _is_excel(data: bytes, filename: str) -> bool:
 def _load(source: Source, filename: str | None) -> tuple[bytes, str]:
     if isinstance(source, (str, Path)):
         path = Path(source).expanduser()
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder; a CSV or XLSX file is needed")
         if not path.is_file():
-            raise FileNotFoundError(f"Clinical table {path} does not exist")
+            raise FileNotFoundError(f"{path} does not exist")
         return path.read_bytes(), filename or path.name
     return bytes(source), filename or "uploaded table"
 

@@ -202,6 +202,8 @@ def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
 
 def run(args: argparse.Namespace) -> int:
     """Fit, write model.joblib and summary.json, optionally register; exit code."""
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out} is a file; give a folder for {MODEL_FILE} and {SUMMARY_FILE}")
     settings = apply_options(read_settings(args.settings), args)
     inputs = make_inputs(args, settings)
     variables = list(inputs.clinical.columns)

@@ -135,3 +135,11 @@ def test_bad_import_options_are_named(tmp_path, capsys):
     assert _cli_import(path, "--sheet", "data") == 2
     assert "c.csv: a sheet ('data') was chosen but the file is not an XLSX workbook" in capsys.readouterr().err
     assert dump(store) == before
+
+
+def test_a_folder_given_as_table_or_manifest_is_named(tmp_path, capsys):
+    with pytest.raises(ValueError, match=r"is a folder; a CSV or XLSX file is needed"):
+        read_table(tmp_path)
+    path = write(tmp_path, "c.csv", b"id,t,e\nA,1,1\nB,2,0\n")
+    assert _cli_import(path, "--manifest", str(tmp_path)) == 2
+    assert f"{tmp_path} is a folder" in capsys.readouterr().err

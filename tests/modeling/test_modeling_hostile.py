@@ -106,3 +106,11 @@ def test_long_table_repeats_name_the_patient_and_reader_2_is_left_out(tmp_path, 
     table = pd.concat([long, long.iloc[[3]]]).reset_index()
     assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical) == 2
     assert "features.csv: patient 'P003', phase 'portal' occurs more than once (row 42)" in capsys.readouterr().err
+
+
+def test_out_naming_a_file_is_refused_before_fitting(tmp_path, pair, capsys):
+    features, clinical = pair
+    (tmp_path / "out").write_text("keep me")
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "out is a file; give a folder for model.joblib and summary.json" in capsys.readouterr().err
+    assert (tmp_path / "out").read_text() == "keep me"

@@ -76,3 +76,8 @@ def test_schema_messages_name_the_deepest_reason_briefly(combined):
         spec_module.validate(long_levels)
     with pytest.raises(ValueError, match=r"an integer of 5001 digits \(at most 18 allowed\)"):
         spec_module.parse(b'{"format": 1' + b"0" * 5000 + b"}")
+
+
+def test_export_to_a_folder_is_an_error_message_not_a_traceback(combined, tmp_path, capsys):
+    assert cli.main(["export", "--model", "combined", "--out", str(tmp_path)]) == 2
+    assert "Is a directory" in capsys.readouterr().err
