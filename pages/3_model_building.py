@@ -86,7 +86,7 @@ with st.sidebar:
              format_func={"rfs": "RFS (Cox)", "er": "Early recurrence (logistic)"}.get)
     st.number_input("ER horizon (months)", 1.0, 120.0, step=1.0, key="mb_horizon",
                     disabled=st.session_state["mb_endpoint"] != "er")
-    st.multiselect("Phases", inputs.phases, key="mb_phases")
+    st.multiselect("Phases", inputs.phases, key="mb_phases", placeholder="All phases")  # empty = every phase
     st.radio("Multi-phase fusion", ["lasso", "scores"], key="mb_fusion", horizontal=True,
              format_func={"lasso": "one LASSO", "scores": "per-phase scores"}.get)
     st.header("Filters")

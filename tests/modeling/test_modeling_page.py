@@ -71,3 +71,13 @@ def test_fusion_and_endpoint_choices_rerun(page, key, value):
     assert _output(page) != before
     if key == "mb_fusion":
         assert page.radio(key="mb_lambda_rule").value == "lambda.min"
+
+
+def test_no_phase_chosen_reads_all_phases(page):
+    """Clearing the phases fits on every phase, and the empty box says so."""
+    phases = page.multiselect(key="mb_phases")
+    assert phases.proto.placeholder == "All phases"
+    before = _output(page)
+    phases.set_value([]).run()
+    assert not page.exception, page.exception
+    assert _output(page)[1] == before[1]  # same rad-score formula as with every phase listed
