@@ -26,6 +26,7 @@ MAX_TIME_MONTHS = CohortSettings().max_time_months
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
 
 Source = str | Path | bytes
+BAD_WORKBOOK = (zipfile.BadZipFile, KeyError, OSError)  # what openpyxl raises on a damaged file
 
 
 def _is_excel(data: bytes, filename: str) -> bool:
@@ -48,7 +49,10 @@ def sheet_names(source: Source, filename: str | None = None) -> list[str]:
     data, name = _load(source, filename)
     if not _is_excel(data, name):
         return []
-    return list(pd.ExcelFile(io.BytesIO(data), engine="openpyxl").sheet_names)
+    try:
+        return list(pd.ExcelFile(io.BytesIO(data), engine="openpyxl").sheet_names)
+    except BAD_WORKBOOK as exc:
+        raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
 
 
 def read_table(source: Source, filename: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
@@ -66,10 +70,10 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
                                 engine="openpyxl", header=None)
         except ValueError as exc:
             raise ValueError(f"{name}: cannot read sheet {sheet!r}: {exc}") from exc
-        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        except BAD_WORKBOOK as exc:
             raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
         if raw.empty:
-            raise ValueError(f"{name}: sheet {sheet!r} is empty" if sheet is not None else f"{name}: the first sheet is empty")
+            raise ValueError(f"{name}: " + (f"sheet {sheet!r} is empty" if sheet is not None else "the first sheet is empty"))
         # header read as a row: pandas would rename a repeated name 'x' to 'x.1'
         header = [f"Unnamed: {i}" if pd.isna(h) else h for i, h in enumerate(raw.iloc[0])]
         frame = raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from hccdash.cli import main
-from hccdash.cohort.clinical import read_table
+from hccdash.cohort.clinical import read_table, sheet_names
 from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts, load_cohort
@@ -143,3 +143,8 @@ def test_a_folder_given_as_table_or_manifest_is_named(tmp_path, capsys):
     path = write(tmp_path, "c.csv", b"id,t,e\nA,1,1\nB,2,0\n")
     assert _cli_import(path, "--manifest", str(tmp_path)) == 2
     assert f"{tmp_path} is a folder" in capsys.readouterr().err
+
+
+def test_sheet_names_of_a_damaged_workbook_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"upload\.xlsx: not a readable XLSX workbook"):
+        sheet_names(b"PK\x03\x04garbage" * 10, "upload.xlsx")
