@@ -29,6 +29,7 @@ import yaml
 
 from hccdash.cohort.split import split_patients
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
+from hccdash.registry import registry
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, Settings
 
 HELP = "Fit the radiomics nomogram (filters, LASSO, clinical and combined models) from CSV files."
@@ -204,6 +205,10 @@ def run(args: argparse.Namespace) -> int:
     """Fit, write model.joblib and summary.json, optionally register; exit code."""
     if args.out.exists() and not args.out.is_dir():
         raise ValueError(f"--out {args.out} is a file; give a folder for {MODEL_FILE} and {SUMMARY_FILE}")
+    if args.save_as:  # checked before fitting, not after
+        registry.check_name(args.save_as)
+        if args.save_as in set(registry.list_models()["name"]):
+            raise ValueError(f"--save-as: a model named '{args.save_as}' already exists; choose another name")
     settings = apply_options(read_settings(args.settings), args)
     inputs = make_inputs(args, settings)
     variables = list(inputs.clinical.columns)

@@ -114,3 +114,16 @@ def test_out_naming_a_file_is_refused_before_fitting(tmp_path, pair, capsys):
     assert _fit(tmp_path, features, clinical) == 2
     assert "out is a file; give a folder for model.joblib and summary.json" in capsys.readouterr().err
     assert (tmp_path / "out").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name, message", [("../x", "Model name '../x' is not allowed"),
+                                           ("taken", "a model named 'taken' already exists")])
+def test_save_as_name_is_checked_before_fitting(tmp_path, pair, capsys, monkeypatch, name, message):
+    from hccdash.modeling import cli as fit_cli
+
+    features, clinical = pair
+    monkeypatch.setattr(fit_cli.registry, "list_models", lambda: pd.DataFrame({"name": ["taken"]}))
+    monkeypatch.setattr(fit_cli, "ModelBuilder", None)  # fitting would fail loudly
+    assert _fit(tmp_path, features, clinical, "--save-as", name) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
