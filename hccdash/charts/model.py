@@ -15,9 +15,12 @@ _MARKS = {"lambda.min": "#c0392b", "lambda.1se": "#2471a3", "chosen": "#27ae60"}
 def funnel_chart(funnel: pd.DataFrame) -> alt.Chart:
     """Horizontal bars: features left after each step (``funnel``: step, label, features)."""
     data = funnel.assign(order=range(len(funnel)))
+    top = max(int(data["features"].max()), 1)
+    ticks = [0, *(10 ** k for k in range(len(str(top))))]  # 0, 1, 10, 100, ... (symlog's own ticks bunch up)
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelOverlap=False)),
-        x=alt.X("features:Q", title="Features left", scale=alt.Scale(type="symlog")),
+        x=alt.X("features:Q", title="Features left (log scale)", scale=alt.Scale(type="symlog"),
+                axis=alt.Axis(values=ticks, grid=True)),
         tooltip=["label:N", "features:Q"],
     )
     bars = base.mark_bar(color="#5d6d7e")

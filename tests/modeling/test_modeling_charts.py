@@ -45,3 +45,10 @@ def test_funnel_chart_lists_every_step():
     funnel = pd.DataFrame({"step": ["input", "lasso"], "features": [100, 5], "label": ["all features", "LASSO"]})
     rows = [row for data in _datasets(charts.funnel_chart(funnel)) for row in data]
     assert [(r["label"], r["features"]) for r in rows] == [("all features", 100), ("LASSO", 5)]
+
+
+def test_funnel_axis_ticks_at_powers_of_ten():
+    """symlog's default ticks bunch up at the right end (0, 1,600, 3,200 and a comb of grid lines)."""
+    funnel = pd.DataFrame({"step": ["input", "lasso"], "features": [3948, 12], "label": ["all features", "LASSO"]})
+    x = charts.funnel_chart(funnel).to_dict()["layer"][0]["encoding"]["x"]
+    assert x["axis"]["values"] == [0, 1, 10, 100, 1000]
