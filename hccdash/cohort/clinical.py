@@ -8,9 +8,11 @@ every message can point at the row the user sees.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import math
+import warnings
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,8 +60,8 @@ def sheet_names(source: Source, filename: str | None = None) -> list[str]:
 def read_table(source: Source, filename: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """The table as text cells (missing = NaN), indexed by spreadsheet row number.
 
-    CSV: the separator (``,`` ``;`` tab) is sniffed; UTF-8 (with or without BOM), else
-    Latin-1. XLSX: ``sheet`` (default the first). Cells are stripped; blank cells and
+    CSV: the separator (``,`` ``;`` tab) is sniffed; UTF-8 (with or without BOM), UTF-16
+    (with BOM), else Latin-1; a row with more cells than the header is refused. XLSX: ``sheet`` (default the first). Cells are stripped; blank cells and
     the usual missing spellings (NA, N/A, null, ...) become NaN; fully empty rows and
     unnamed empty columns are dropped (row numbers of the others stay as in the file).
     """
@@ -96,23 +98,41 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     return frame
 
 
-def _read_csv(data: bytes, name: str) -> pd.DataFrame:
-    for encoding in ("utf-8-sig", "latin-1"):
+def _decode(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1; a binary file is refused."""
+    encodings = ("utf-16",) if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else ("utf-8-sig", "latin-1")
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise ValueError(f"{name}: not a readable text file (encoding {encodings[0]} fails)")
+    if "\x00" in text:
+        raise ValueError(f"{name}: a binary file (NUL bytes), not a CSV table")
+    return text
+
+
+def _read_csv(data: bytes, name: str) -> pd.DataFrame:
+    text = _decode(data, name)
     if not text.strip():
         raise ValueError(f"{name}: the file is empty")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False,
-                            skip_blank_lines=False)
+        with warnings.catch_warnings():  # surplus cells are checked below
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False,
+                                skip_blank_lines=False, index_col=False)
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ValueError(f"{name}: not a readable CSV table: {exc}") from exc
-    header = next(csv.reader(io.StringIO(text), delimiter=_separator(text, frame)), [])
+    records = csv.reader(io.StringIO(text), delimiter=_separator(text, frame))
+    header = next(records, [])
     if len(header) == len(frame.columns):  # pandas renames a repeated name 'x' to 'x.1'
         frame.columns = [h if h.strip() else c for h, c in zip(header, frame.columns)]
+    for row, record in enumerate(records, start=2):
+        if any(cell.strip() for cell in record[len(frame.columns):]):
+            raise ValueError(f"{name}, row {row}: {len(record)} cells but the header (row 1) names "
+                             f"{len(frame.columns)} columns; surplus values {record[len(frame.columns):]}")
     return frame
 
 

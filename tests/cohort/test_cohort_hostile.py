@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from hccdash.cli import main
@@ -148,3 +149,19 @@ def test_a_folder_given_as_table_or_manifest_is_named(tmp_path, capsys):
 def test_sheet_names_of_a_damaged_workbook_is_a_clear_error():
     with pytest.raises(ValueError, match=r"upload\.xlsx: not a readable XLSX workbook"):
         sheet_names(b"PK\x03\x04garbage" * 10, "upload.xlsx")
+
+
+def test_surplus_cells_are_refused_not_shifted_into_other_columns(tmp_path):
+    # pandas would take 'A' and '1' as an index and shift 1, 5, 6 under id, t, e
+    with pytest.raises(ValueError, match=r"ragged\.csv, row 3: 5 cells but the header \(row 1\) names 3 columns; "
+                                         r"surplus values \['5', '6'\]"):
+        read_table(write(tmp_path, "ragged.csv", b"id,t,e\nB,2,0,\nA,1,1,5,6\n"))
+    table = read_table(write(tmp_path, "short.csv", b"id,t,e\nA,1,1,\nB,2\n"))
+    assert table.loc[2].tolist() == ["A", "1", "1"] and table.loc[3, "id"] == "B" and pd.isna(table.loc[3, "e"])
+
+
+def test_utf16_and_binary_files(tmp_path):
+    table = read_table(write(tmp_path, "u16.csv", "id\tt\te\nJosé\t1\t1\n".encode("utf-16")))
+    assert list(table.columns) == ["id", "t", "e"] and table.loc[2, "id"] == "José"
+    with pytest.raises(ValueError, match=r"bin\.csv: a binary file \(NUL bytes\), not a CSV table"):
+        read_table(write(tmp_path, "bin.csv", b"id,t\x00\x01\x02,e\n"))
