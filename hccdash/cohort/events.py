@@ -123,7 +123,8 @@ def guess_event_coding(values: Iterable[object], column: str | None = None) -> E
 
     Order of evidence: codes spelled in the column name (``Censored_0_progressed_1``);
     a column named for censoring (``censored``) with values 0/1 means 1 = censored;
-    otherwise known words (1/0, yes/no, true/false, recurrence/censored, ...).
+    otherwise known words (1/0, yes/no, true/false, recurrence/censored, ...). A known
+    code beside an unknown number (1/2, as R's ``Surv`` codes censored/event) is not guessed.
     """
     seen = {c for c in map(normalise_code, values) if c is not None}
     if column:
@@ -138,5 +139,15 @@ def guess_event_coding(values: Iterable[object], column: str | None = None) -> E
         return EventCoding(event, censor)
     if len(seen) == 2 and (event or censor):  # e.g. progressed / stable-disease
         other = tuple(sorted(seen - set(event or censor)))
+        if any(_is_number(code) for code in other):  # 1/2 is R's censored/event, -1/1 anyone's: ask
+            return None
         return EventCoding(event, other) if event else EventCoding(other, censor)
     return None
+
+
+def _is_number(code: str) -> bool:
+    try:
+        float(code)
+    except ValueError:
+        return False
+    return True

@@ -8,7 +8,7 @@ import pytest
 
 from hccdash.cli import main
 from hccdash.cohort.clinical import read_table, sheet_names
-from hccdash.cohort.events import parse_event_values
+from hccdash.cohort.events import guess_event_coding, parse_event_values
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts, load_cohort
 from hccdash.cohort.mapping import guess_mapping, remap
@@ -165,3 +165,17 @@ def test_utf16_and_binary_files(tmp_path):
     assert list(table.columns) == ["id", "t", "e"] and table.loc[2, "id"] == "José"
     with pytest.raises(ValueError, match=r"bin\.csv: a binary file \(NUL bytes\), not a CSV table"):
         read_table(write(tmp_path, "bin.csv", b"id,t\x00\x01\x02,e\n"))
+
+
+@pytest.mark.parametrize("values", [["2", "1", "2"], ["-1", "1"], ["1", "9"]])
+def test_event_codes_beside_an_unknown_number_are_not_guessed(values):
+    # R's Surv codes 1 = censored, 2 = event: guessing 1 = event would flip every outcome
+    assert guess_event_coding(pd.Series(values), "status") is None
+
+
+def test_a_numeric_status_column_is_refused_until_coded(tmp_path, capsys):
+    path = write(tmp_path, "r.csv", b"id,t,status\n" + b"".join(b"P%d,%d,%d\n" % (i, i + 1, 1 + i % 2) for i in range(20)))
+    code = main(["import", "--clinical", path, "--name", "r", "--id-col", "id", "--time-col", "t",
+                 "--time-unit", "months", "--event-col", "status"])
+    assert code == 1
+    assert "cannot tell which codes mean event and censored (values: 1, 2)" in capsys.readouterr().out
