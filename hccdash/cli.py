@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from hccdash.store import StoreBusyError
+
 # command name -> module implementing it
 COMMANDS: dict[str, str] = {
     "import": "hccdash.cohort.cli_import",
@@ -49,6 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args._run(args) or 0)
-    except (ValueError, OSError) as exc:  # bad input, or a file that cannot be read or written
+    except (ValueError, OSError, StoreBusyError) as exc:  # bad input, a file that cannot be read or written
         print(f"error: {exc}", file=sys.stderr)
         return 2

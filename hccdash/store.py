@@ -172,6 +172,10 @@ class StoreBusyError(RuntimeError):
     """The store file stayed locked by another process for longer than the timeout."""
 
 
+class StoreOpenError(OSError):
+    """The store file exists but DuckDB cannot open it (not a database, damaged, unreadable)."""
+
+
 _migrated: set[Path] = set()
 _migrate_lock = threading.Lock()
 
@@ -206,7 +210,8 @@ class Store:
                             f"The store {self.path} is locked by another process "
                             f"(waited {self.lock_timeout:.0f} s): {exc}"
                         ) from exc
-                    raise
+                    raise StoreOpenError(f"The store {self.path} cannot be opened ({exc}); move the file aside "
+                                         "to start an empty store, or point HCCDASH_HOME elsewhere") from exc
                 time.sleep(_RETRY_SLEEP)
         try:
             yield con
