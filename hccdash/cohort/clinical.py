@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import math
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass, replace
@@ -191,7 +192,10 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
         if time_raw[row] is None or (isinstance(time_raw[row], float) and math.isnan(time_raw[row])):
             add(ERROR, "missing_time", "time is missing", "import refused", **where)
         elif math.isnan(time[row]) or math.isinf(time[row]):
-            add(ERROR, "non_numeric_time", "time is not a number", "import refused", value=str(time_raw[row]), **where)
+            comma = re.fullmatch(r"[+-]?\d+,\d+", str(time_raw[row]))  # a decimal comma: say so
+            add(ERROR, "non_numeric_time", "time is not a number" + (" (decimal comma; write "
+                f"{str(time_raw[row]).replace(',', '.')})" if comma else ""), "import refused",
+                value=str(time_raw[row]), **where)
         elif time[row] < 0:
             add(ERROR, "negative_time", "time is negative", "import refused", value=str(time_raw[row]), **where)
         elif not time[row] * TIME_UNITS_IN_MONTHS[mapping.time_unit] <= MAX_TIME_MONTHS:

@@ -179,3 +179,10 @@ def test_a_numeric_status_column_is_refused_until_coded(tmp_path, capsys):
                  "--time-unit", "months", "--event-col", "status"])
     assert code == 1
     assert "cannot tell which codes mean event and censored (values: 1, 2)" in capsys.readouterr().out
+
+
+def test_decimal_comma_times_are_refused_with_the_fix_named(tmp_path, capsys):
+    path = write(tmp_path, "eu.csv", b"id;t;e\n" + b"".join(b"P%d;%d,5;%d\n" % (i, i + 1, i % 2) for i in range(6)))
+    assert _cli_import(path, "--split", "none") == 1
+    out = capsys.readouterr().out
+    assert "eu.csv, row 2, column 't', value '1,5', patient 'P0': time is not a number (decimal comma; write 1.5)" in out
