@@ -146,6 +146,12 @@ def read_clinical(path: Path, id_col: str, time_col: str, time_unit: str, event_
                   variables: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(patients: time in months, event, centre; clinical predictors) indexed by patient id."""
     frame = _read_csv(path, id_col)
+    repeated = sorted({v for v in variables if variables.count(v) > 1})
+    roles = [v for v in variables if v in (id_col, time_col, event_col)]
+    faults = ([f"repeated {repeated}"] if repeated else []) + \
+        ([f"{roles} are the id, time or event column, not predictors"] if roles else [])
+    if faults:
+        raise ValueError("--clinical-vars: " + "; ".join(faults))
     missing = [c for c in (time_col, event_col, *variables) if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}")

@@ -127,3 +127,15 @@ def test_save_as_name_is_checked_before_fitting(tmp_path, pair, capsys, monkeypa
     assert _fit(tmp_path, features, clinical, "--save-as", name) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("variables, message", [
+    ("t,e", "--clinical-vars: ['t', 'e'] are the id, time or event column, not predictors"),
+    ("id", "--clinical-vars: ['id'] are the id, time or event column"),
+    ("age,age", "--clinical-vars: repeated ['age']"),
+])
+def test_clinical_vars_naming_roles_or_repeated_are_refused(tmp_path, pair, capsys, variables, message):
+    features, clinical = pair
+    clinical["age"] = np.arange(40) + 30
+    assert _fit(tmp_path, features, clinical, "--clinical-vars", variables) == 2
+    assert message in capsys.readouterr().err
