@@ -49,3 +49,39 @@ def synthetic_inputs(n: int = 150, p: int = 300, seed: int = 0, n_latent: int = 
     reader_noise = rng.uniform(0.05, 1.2, p) * noise  # ICCs from about 0.5 to 1
     second = features.loc[repeat_ids] + reader_noise * rng.normal(size=(len(repeat_ids), p))
     return ModelInputs(features, clinical, patients, (features.loc[repeat_ids], second), "synthetic")
+
+
+def _long_features(frame: pd.DataFrame, reader: str) -> pd.DataFrame:
+    """Wide "{phase}.{feature}" matrix -> the long form of imported feature tables."""
+    long = frame.rename_axis("patient_id").reset_index().melt(id_vars="patient_id", var_name="column")
+    long[["phase", "feature"]] = long["column"].str.split(".", n=1, expand=True)
+    return long.assign(reader=reader)[["patient_id", "phase", "reader", "feature", "value"]]
+
+
+def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: int = 90, seed: int = 5,
+                            n_latent: int = 20) -> ModelInputs:
+    """Store :func:`synthetic_inputs` as cohort ``name`` through the real importer (clinical
+    CSV written to ``folder``; every third patient in centre "B"; default split) with its
+    features (readers 1 and 2) as imported feature table ``source``; returns the inputs."""
+    from pathlib import Path
+
+    from hccdash.cohort import EventCoding, guess_mapping, import_cohort, read_table, remap
+    from hccdash.extraction.features_io import store_imported
+    from hccdash.settings import SplitSettings
+
+    inputs = synthetic_inputs(n=n, p=p, seed=seed, n_latent=n_latent)
+    table = inputs.clinical.astype(object).join(inputs.patients[["time", "event"]])
+    table = table.rename(columns={"time": "rfs_months", "event": "recurrence"})
+    table["centre"] = ["B" if i % 3 == 0 else "A" for i in range(len(table))]
+    path = Path(folder) / f"{name}_clinical.csv"
+    table.rename_axis("patient_id").to_csv(path)
+    frame = read_table(path)
+    mapping = remap(frame, guess_mapping(frame), id_col="patient_id", time_col="rfs_months", time_unit="months",
+                    event_col="recurrence", event_coding=EventCoding(("1",), ("0",)), centre_col="centre")
+    result = import_cohort(name, frame, mapping.with_predictors(list(inputs.clinical.columns)), split=SplitSettings())
+    if not result.ok:
+        raise ValueError(result.report.to_text())
+    second = inputs.repeats[-1]
+    store_imported(pd.concat([_long_features(inputs.features, "1"), _long_features(second, "2")], ignore_index=True),
+                   name, source)
+    return inputs
