@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from hccdash.cli import print_listing
 from hccdash.overview import cohort_summary
 
 HELP = "List the stored cohorts (name, patients, events, split, images)"
@@ -14,11 +15,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    summary = cohort_summary()
-    if args.json:
-        print(summary.to_json(orient="records", date_format="iso"))
-    elif summary.empty:
-        print("No cohorts stored.")
-    else:
-        print(summary.to_string(index=False))
+    print_listing(cohort_summary(), args.json, "No cohorts stored.")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from hccdash.cli import print_listing
 from hccdash.registry.registry import list_models
 
 HELP = "List the registered models (name, endpoint, model, cohort, features, kind, notes, SHA-256)"
@@ -15,10 +16,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     table = list_models()
-    if args.json:
-        print(table.to_json(orient="records", date_format="iso"))
-    elif table.empty:
-        print("No models registered.")
-    else:
-        print(table.drop(columns=["sha256"]).to_string(index=False))
+    print_listing(table if args.json else table.drop(columns=["sha256"]), args.json, "No models registered.")
     return 0
