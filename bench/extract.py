@@ -12,6 +12,10 @@
    else they are extracted first): hashing from the remembered (path, size, mtime)
    table, key computation and one store query.
 
+3. The machine's own ceiling: the same CPU-bound task (numpy + pure Python) on one
+   process, then on as many worker processes as hccdash used; on a VM whose cores do
+   not scale fully, no parallel extraction can beat this ratio.
+
 Prints seconds per case, peak memory, and as its last line
 ``speedup=<plain / hccdash> cached_seconds=<rerun of the whole manifest>``.
 """
@@ -35,6 +39,28 @@ def _peak_mb() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, children
+
+
+def _cpu_task(seed: int) -> float:
+    import numpy as np
+
+    matrix = np.random.default_rng(seed).random((200, 200))
+    total = sum(float(np.linalg.svd(matrix, compute_uv=False).sum()) for _ in range(40))
+    return total + sum(k * k % 7 for k in range(1_500_000))
+
+
+def machine_scaling(workers: int, tasks: int = 8) -> float:
+    """Serial time / time on ``workers`` loky processes for a fixed CPU-bound task set."""
+    from joblib import Parallel, delayed
+
+    start = time.perf_counter()
+    for seed in range(tasks):
+        _cpu_task(seed)
+    serial = time.perf_counter() - start
+    Parallel(n_jobs=workers)(delayed(_cpu_task)(seed) for seed in range(workers))  # warm the pool
+    start = time.perf_counter()
+    Parallel(n_jobs=workers)(delayed(_cpu_task)(seed) for seed in range(tasks))
+    return serial / (time.perf_counter() - start)
 
 
 def main() -> int:
@@ -121,6 +147,8 @@ def main() -> int:
     own, children = _peak_mb()
     print(f"cached rerun of {rerun.n_total} cases: {cached_seconds:.3f} s")
     print(f"peak memory: {own:.0f} MB this process, {children:.0f} MB largest child process (workers)")
+    workers = args.jobs or os.cpu_count()
+    print(f"machine ceiling: a CPU-bound task runs {machine_scaling(workers):.2f}x faster on {workers} processes than on one")
     print(f"speedup={plain_seconds / ours_seconds:.2f} cached_seconds={cached_seconds:.3f}")
     return 0
 

@@ -11,6 +11,8 @@ results received so far are stored, pending tasks are dropped.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -91,6 +93,20 @@ def iter_results(
         )(tasks)
 
 
+def expected_cost(case: Case) -> int:
+    """A case's expected extraction time, in bytes of its image and mask files: pyradiomics'
+    cost grows with the tumour, and so do the (cropped, compressed) files. Used to hand
+    out the longest cases first (LPT scheduling); a file that cannot be read counts 0."""
+    total = 0
+    for path in (Path(case.image_path), Path(case.mask_path)):
+        try:
+            files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path]
+            total += sum(f.stat().st_size for f in files)
+        except OSError:
+            continue
+    return total
+
+
 def run_extraction(
     cases: Sequence[Case],
     spec: ExtractionSpec,
@@ -125,6 +141,7 @@ def run_extraction(
     n_failed = 0 if retry_failed else sum(status == "failed" for status in known.values())
     n_cached = n_done - len(recovered)
     pending = [c for c in cases if known.get(c.case_key) != "done" and (retry_failed or c.case_key not in known)]
+    pending.sort(key=expected_cost, reverse=True)  # longest first: no worker ends alone on a big case
     if on_progress:
         on_progress(len(cases), n_done, n_failed)
 
