@@ -12,7 +12,7 @@ from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
-from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.modeling.builder import shared_builder
 from hccdash.modeling.controls import KEYS, controls_from_settings, settings_from_controls, with_lambda
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.session import adopt_shared, publish_shared
@@ -23,12 +23,6 @@ EXTRACTED = "extracted features (default settings)"
 st.title("Model building")
 st.caption("Filters → z-score → LASSO rad-score, clinical model and combined model, all fitted on the "
            "training split. Expensive steps are cached: moving a slider refits only what depends on it.")
-
-
-@st.cache_resource(show_spinner="Loading the cohort's features…", max_entries=4)
-def get_builder(cohort: str, source: str | None) -> ModelBuilder:
-    """One cached builder (stage cache) per cohort and feature source."""
-    return ModelBuilder(load_model_inputs(cohort, source=source))
 
 
 def download_chart(chart, name: str, key: str) -> None:
@@ -53,10 +47,10 @@ cohort = st.selectbox("Cohort", cohorts, key="mb_cohort")
 publish_shared(st.session_state, "mb_cohort")
 sources = [EXTRACTED, *imported_sources(cohort)]
 source = st.selectbox("Features", sources, index=len(sources) - 1 if len(sources) > 1 else 0, key="mb_source")
-if st.button("Reload features", help="After a new extraction or import", key="mb_reload"):
-    get_builder.clear()
+reload = st.button("Reload features", help="After a new extraction or import", key="mb_reload")
 try:
-    builder = get_builder(cohort, None if source == EXTRACTED else source)
+    with st.spinner("Loading the cohort's features…"):
+        builder = shared_builder(cohort, None if source == EXTRACTED else source, reload=reload)
 except ValueError as exc:
     st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
     st.stop()

@@ -19,7 +19,7 @@ from hccdash.evaluation.report import report_html, report_pdf
 from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
-from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.modeling.builder import shared_builder
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 
@@ -29,12 +29,6 @@ CURRENT, PRESET, SAVED = "Current model (Model building)", "Preset fitted on thi
 st.title("Evaluation")
 st.caption("Every figure and test of the five studies for the clinical, radiomics and combined models, training and "
            "validation side by side. Cut-offs and recalibration come from the training split only.")
-
-
-@st.cache_resource(show_spinner="Loading the cohort's features…", max_entries=4)
-def get_builder(cohort: str, source: str | None) -> ModelBuilder:
-    """One cached builder per cohort and feature source."""
-    return ModelBuilder(load_model_inputs(cohort, source=source))
 
 
 def figure(fig, name: str, key: str) -> None:
@@ -72,7 +66,8 @@ feature_sources = [EXTRACTED, *imported_sources(cohort)]
 source_name = top[1].selectbox("Features", feature_sources, index=len(feature_sources) - 1, key="ev_source")
 source = None if source_name == EXTRACTED else source_name
 try:
-    builder = get_builder(cohort, source)
+    with st.spinner("Loading the cohort's features…"):
+        builder = shared_builder(cohort, source)
 except ValueError as exc:
     st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
     st.stop()

@@ -259,3 +259,29 @@ class ModelBuilder:
                                data=self.frame(train, result.clinical_vars),
                                time=patients["time"], event=patients["event"])
         return record.name
+
+
+_SHARED_MAX = 4
+_shared: dict[tuple[str, str, str | None], ModelBuilder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_builder(cohort: str, source: str | None = None, *, reload: bool = False) -> ModelBuilder:
+    """The process-wide builder (with its stage cache) of ``cohort`` and feature ``source``.
+
+    Model building and Evaluation use the same one, so features are loaded and stages
+    fitted once. ``reload=True`` reads the features again (after a new extraction or
+    import). At most four are kept, the least recently used dropped first; keyed by
+    ``HCCDASH_HOME`` too.
+    """
+    from hccdash import paths
+
+    key = (str(paths.home()), cohort, source)
+    with _shared_lock:
+        builder = None if reload else _shared.pop(key, None)
+        if builder is None:
+            builder = ModelBuilder(load_model_inputs(cohort, source=source))
+        _shared[key] = builder  # (re)inserted last: most recently used
+        while len(_shared) > _SHARED_MAX:
+            _shared.pop(next(iter(_shared)))
+        return builder
