@@ -67,6 +67,14 @@ def lasso_for(selection: SelectionSettings, n_rows: int) -> LassoSelector:
     return LassoSelector(lambda_=selection.lasso_lambda, folds=folds, seed=selection.seed)
 
 
+def step_key(step) -> tuple:
+    """What a filter's fit depends on besides its input columns and the cache's training
+    matrix: its class, its statistic's key and its scalar parameters."""
+    params = {k: v for k, v in step.get_params(deep=False).items()
+              if v is None or isinstance(v, (str, int, float, bool))}
+    return (type(step).__name__, step.score_key(), tuple(sorted(params.items())))
+
+
 class RadiomicsSignature(BaseEstimator):
     """Filters + z-score + LASSO on radiomics features; ``rad_score(X)`` is its output.
 
@@ -90,10 +98,15 @@ class RadiomicsSignature(BaseEstimator):
         current = check_frame(X, "RadiomicsSignature")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.steps_, funnel, self.warnings_ = [], [("input", X.shape[1])], []
+        chain = ("filters", tuple(X.columns))
         for name, step in build_steps(self.selection, self.icc, self.readers):
             if current.shape[1] == 0:
                 break
-            (step.fit(current, y) if cache is None else step.fit_cached(current, y, cache))
+            if cache is None:
+                step.fit(current, y)
+            else:  # the chain up to this step was fitted before on these columns: reuse it
+                chain += (step_key(step),)
+                step = cache.get(chain, lambda step=step, current=current: step.fit_cached(current, y, cache))
             current = step.transform(current)
             self.steps_.append((name, step))
             self.warnings_ += getattr(step, "warnings_", [])

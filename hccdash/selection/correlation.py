@@ -20,6 +20,8 @@ R: ``caret::findCorrelation(cor(x, method = "spearman"), cutoff = 0.9, exact = n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
@@ -47,6 +49,14 @@ def correlation_matrix(X: pd.DataFrame, method: str = _DEFAULTS.correlation_meth
     np.clip(corr, -1.0, 1.0, out=corr)
     np.fill_diagonal(corr, 1.0)
     return pd.DataFrame(corr, index=X.columns, columns=X.columns)
+
+
+def submatrix(corr: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """``corr.loc[columns, columns]`` as an array (numpy indexing: the root matrix is large)."""
+    at = corr.index.get_indexer(columns)
+    if (at < 0).any():
+        raise KeyError(f"Not in the correlation matrix: {[c for c, i in zip(columns, at) if i < 0][:5]}")
+    return corr.to_numpy()[np.ix_(at, at)]
 
 
 def find_correlation(corr: np.ndarray, cutoff: float, exact: bool | None = None) -> list[int]:
@@ -132,7 +142,7 @@ class CorrelationFilter(FeatureFilter):
         return correlation_matrix(X, self.method)
 
     def _select(self, columns, scores):
-        corr = scores.loc[columns, columns].to_numpy()
+        corr = submatrix(scores, columns)
         drop = find_correlation(corr, self.threshold, self.exact)
         dropped = {}
         kept_mask = np.ones(len(columns), dtype=bool)

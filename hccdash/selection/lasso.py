@@ -27,16 +27,13 @@ from hccdash.settings import SelectionSettings
 
 _DEFAULTS = SelectionSettings()
 INTERCEPT = "intercept"
-# From this many features on, the CV folds are fitted on all cores (below it, starting
-# worker processes costs more than it saves and would slow the sliders).
-PARALLEL_MIN_FEATURES = 500
 
 
 class LassoSelector(TransformerMixin, BaseEstimator):
     """LASSO-Cox / LASSO-logistic with a cross-validated path; see the module docstring.
 
-    ``n_jobs=None`` fits the folds serially below ``PARALLEL_MIN_FEATURES`` features and on
-    all cores from there on; an integer fixes the worker count.
+    ``n_jobs=None`` fits the folds on all cores (serially inside a joblib worker); an
+    integer fixes the worker count.
 
     Fitted attributes: ``cv_`` (``CVLassoResult``: path, cvm, cvsd, lambda.min/1se),
     ``lambda_value_``, ``coef_`` (every column, zeros included), ``intercept_`` (0 for
@@ -53,7 +50,7 @@ class LassoSelector(TransformerMixin, BaseEstimator):
     def cv_path(self, X: pd.DataFrame, y):
         """The cross-validated path of ``X`` (the expensive part, cacheable by columns)."""
         X = check_frame(X, "LassoSelector")
-        n_jobs = self.n_jobs if self.n_jobs is not None else (-1 if X.shape[1] >= PARALLEL_MIN_FEATURES else None)
+        n_jobs = -1 if self.n_jobs is None else self.n_jobs
         if is_survival(y):
             return stats.cv_lasso(X, y, "cox", n_folds=int(self.folds), seed=self.seed, n_jobs=n_jobs)
         return stats.cv_lasso(X, binary_array(y), "binomial", n_folds=int(self.folds), seed=self.seed,

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.feature_selection import f_classif
 
 from hccdash.selection.base import FeatureFilter
-from hccdash.selection.correlation import correlation_matrix
+from hccdash.selection.correlation import correlation_matrix, submatrix
 from hccdash.selection.target import binary_array, is_survival
 from hccdash.selection.univariate import cox_table
 from hccdash.settings import SelectionSettings
@@ -88,7 +88,7 @@ class MRMRSelector(FeatureFilter):
         if self.k is None or int(self.k) < 1:
             raise ValueError(f"mRMR k must be a positive integer, got {self.k!r}")
         rel = scores["relevance"].reindex(columns).to_numpy(dtype=float)
-        corr = np.abs(scores["corr"].loc[columns, columns].to_numpy())
+        corr = np.abs(submatrix(scores["corr"], columns))
         order = mrmr_order(rel, corr, int(self.k))
         self.order_ = [columns[i] for i in order]
         self.relevance_ = pd.Series(rel, index=columns, name="relevance")

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib.parallel import get_active_backend
 
 from hccdash.stats.lasso_families import CoxFamily
 from hccdash.stats.lasso_solver import PathFit, Problem, fit_on_rows, interpolate
@@ -47,7 +48,8 @@ def fit_paths(
     fold_tol: float = FOLD_TOL,
 ) -> tuple[PathFit, list[np.ndarray]]:
     """The full-data path and, for each fold 1..K, the coefficients (m x L) fitted without
-    it at the full-data lambdas; all K + 1 fits run in parallel (``n_jobs``, joblib).
+    it at the full-data lambdas; the K + 1 fits run in ``n_jobs`` joblib processes, one
+    balanced batch each.
     Fold fits only feed deviances: they stop at the KKT residual ``fold_tol``.
 
     Given ``lambdas``: every fit uses them. Otherwise (cv.glmnet without ``lambda``) each
@@ -58,13 +60,46 @@ def fit_paths(
     folds = np.unique(foldid)
     row_sets = [None, *(np.flatnonzero(foldid != k) for k in folds)]
     loose = replace(problem, tol=max(problem.tol, fold_tol))
-    fits = Parallel(n_jobs=n_jobs)(
-        delayed(fit_on_rows)(problem if rows is None else loose, rows, lambdas, grid) for rows in row_sets
-    )
+    tasks = [(problem if rows is None else loose, rows) for rows in row_sets]
+    workers = _worker_processes(n_jobs)
+    if workers <= 1:
+        fits = [fit_on_rows(task, rows, lambdas, grid) for task, rows in tasks]
+    else:  # one batch per worker (fewer round trips than one task per fit)
+        batches = _balanced_batches(len(tasks), workers)
+        done = Parallel(n_jobs=workers)(
+            delayed(_fit_batch)([tasks[i] for i in batch], lambdas, grid) for batch in batches)
+        fits = [None] * len(tasks)
+        for batch, batch_fits in zip(batches, done):
+            for i, fit in zip(batch, batch_fits):
+                fits[i] = fit
     full = fits[0]
     if lambdas is not None:
         return full, [fit.coefs for fit in fits[1:]]
     return full, [interpolate(fit.lambdas, fit.coefs, full.lambdas) for fit in fits[1:]]
+
+
+def _worker_processes(n_jobs: int | None) -> int:
+    """Processes for ``n_jobs``; 1 inside a joblib worker, where nested calls only get
+    threads (and these fits, mostly small numpy calls, hold the GIL)."""
+    if getattr(get_active_backend()[0], "nesting_level", 0):
+        return 1
+    return effective_n_jobs(n_jobs)
+
+
+def _balanced_batches(n_tasks: int, workers: int) -> list[list[int]]:
+    """Task indices per worker, greedily balanced; task 0 (the full-data fit: all rows and
+    the tighter tolerance) costs about two fold fits."""
+    cost = [2.0] + [1.0] * (n_tasks - 1)
+    batches, loads = [[] for _ in range(min(workers, n_tasks))], [0.0] * min(workers, n_tasks)
+    for i in range(n_tasks):
+        lightest = loads.index(min(loads))
+        batches[lightest].append(i)
+        loads[lightest] += cost[i]
+    return batches
+
+
+def _fit_batch(batch, lambdas, grid) -> list[PathFit]:
+    return [fit_on_rows(problem, rows, lambdas, grid) for problem, rows in batch]
 
 
 def cv_raw(problem: Problem, foldid: np.ndarray, coefs: list[np.ndarray]):

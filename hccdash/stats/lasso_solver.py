@@ -146,6 +146,7 @@ def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarr
     XW = problem.X[:, W]
     lw = lam * problem.penalty[W]
     curvature, last = None, np.inf
+    loss = None  # the loss at eta, known after the first line search
     for _ in range(_MAX_NEWTON):
         g = XW.T @ family.gradient(eta)
         bW = beta[W]
@@ -159,13 +160,14 @@ def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarr
         if not np.any(step):
             break
         pen0 = float(lw @ np.abs(bW))
-        f0 = family.loss(eta) + pen0
+        f0 = (family.loss(eta) if loss is None else loss) + pen0
         decrease = float(g @ step) + float(lw @ np.abs(bW + step)) - pen0
         deta = XW @ step
         t = 1.0
         while True:
             trial = bW + t * step
-            ft = family.loss(eta + t * deta) + float(lw @ np.abs(trial))
+            loss = family.loss(eta + t * deta)
+            ft = loss + float(lw @ np.abs(trial))
             if ft <= f0 + 1e-4 * t * decrease + 1e-15 * abs(f0) or t < 1e-12:
                 break
             t *= 0.5

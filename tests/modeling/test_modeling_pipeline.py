@@ -92,13 +92,16 @@ def test_lambda_change_reuses_the_path_and_equals_a_fresh_fit(inputs):
 
 def test_upstream_change_recomputes_only_downstream(inputs):
     builder = ModelBuilder(inputs)
-    builder.build(SETTINGS)
-    cache = builder.data(builder.build(SETTINGS).endpoint)[3]
+    first = builder.build(SETTINGS)
+    cache = builder.data(first.endpoint)[3]
     before = cache.misses
     changed = dataclasses.replace(SETTINGS, selection=dataclasses.replace(SETTINGS.selection, mrmr_k=6))
     result = builder.build(changed)
-    assert cache.misses - before <= 2  # the new filter chain and (maybe) one new LASSO path
+    assert cache.misses - before <= 3  # the signature, its mRMR step and (maybe) one new LASSO path
     assert result.model.radiomics_.funnel_.set_index("step").loc["mrmr", "features"] == 6
+    old_steps, new_steps = dict(first.model.radiomics_.steps_), dict(result.model.radiomics_.steps_)
+    assert new_steps["correlation"] is old_steps["correlation"]  # the chain before mRMR is reused
+    assert new_steps["mrmr"] is not old_steps["mrmr"]
 
 
 def test_predictions(inputs, result, tmp_path):
