@@ -6,8 +6,8 @@ table, outcome and split, repeat segmentations). :meth:`ModelBuilder.build` fits
 on the training split and evaluates it on both splits. Stage results are kept in one
 :class:`~hccdash.modeling.cache.StageCache` per (endpoint, training rows): the ICC per
 kind, the correlation matrix per method, the univariable tests, the LASSO path per
-feature set, the clinical model per clinical settings, the filter chain per selection
-settings. So a new lambda re-reads the path, and a new threshold re-runs only the steps
+feature set, the clinical model per clinical settings, each fitted filter per the
+settings of the chain up to it. So a new lambda re-reads the path, and a new threshold re-runs only the steps
 downstream of it. :func:`load_model_inputs` is the one function here that reads the store.
 """
 
