@@ -6,7 +6,10 @@
    with the default settings: a plain ``RadiomicsFeatureExtractor.execute`` loop, one
    case after another, and hccdash (``run_extraction``, all cores) in a fresh
    ``HCCDASH_HOME``, alternating in rounds of ``--chunk`` cases so that both meet the
-   same background load; both give the same features (checked).
+   same background load; both give the same features (checked). hccdash's workers run
+   pyradiomics with one SimpleITK thread each, its bin edges from numpy's min / max and
+   no diagnostics (``hccdash.extraction.speedups``, ``case._extractor``): identical
+   features, about 15% less time per case than the plain extractor.
 2. hccdash again over the whole manifest (every case already stored: the shipped
    ``sample_data/features.parquet`` is loaded for the cases not extracted in step 1,
    else they are extracted first): hashing from the remembered (path, size, mtime)

@@ -72,14 +72,18 @@ def _quiet_radiomics() -> None:
 
 
 def _extractor(spec: ExtractionSpec) -> Any:
-    """This thread's extractor for ``spec`` (built under a lock: pyradiomics' schema check is not thread-safe)."""
+    """This thread's extractor for ``spec`` (built under a lock: pyradiomics' schema check is
+    not thread-safe). Its ``diagnostics_*`` entries are switched off: they are not stored
+    (see :func:`numeric_features`), and hashing the image and mask for them costs time."""
     extractors = _local.__dict__.setdefault("extractors", {})
     key = spec.settings_hash
     if key not in extractors:
         from radiomics.featureextractor import RadiomicsFeatureExtractor
 
         with _build_lock:
-            extractors[key] = RadiomicsFeatureExtractor(spec.params)
+            extractor = RadiomicsFeatureExtractor(spec.params)
+        extractor.addProvenance(False)
+        extractors[key] = extractor
     return extractors[key]
 
 
@@ -103,7 +107,10 @@ def compute_features(image_path: str | Path, mask_path: str | Path, label: int, 
         image = preprocess.n4_bias_correction(image)
     if spec.roi == "2d":
         mask = preprocess.largest_axial_section(mask, label)
-    result = _extractor(spec).execute(image, mask, label=int(label))
+    from hccdash.extraction.speedups import exact_bin_edges
+
+    with exact_bin_edges():
+        result = _extractor(spec).execute(image, mask, label=int(label))
     return numeric_features(result)
 
 
