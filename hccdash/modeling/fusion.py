@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from hccdash.modeling import regression
-from hccdash.modeling.signature import RadiomicsSignature
+from hccdash.modeling.signature import STANDARDISATION_COLUMNS, RadiomicsSignature
 from hccdash.settings import ModelSettings, SelectionSettings
 
 FUSIONS = ("lasso", "scores")
@@ -135,7 +135,8 @@ class PhaseFusion(BaseEstimator):
 
     def standardisation_table(self) -> pd.DataFrame:
         """Every phase's selected features with coefficient, training mean and sd."""
-        return pd.concat([s.standardisation_table() for s in self.signatures_.values()], ignore_index=True)
+        tables = [t for t in (s.standardisation_table() for s in self.signatures_.values()) if not t.empty]
+        return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=STANDARDISATION_COLUMNS)
 
     @property
     def lasso_(self):

@@ -32,6 +32,7 @@ from hccdash.selection.base import check_frame
 from hccdash.settings import SelectionSettings
 
 STEPS = ("icc", "variance", "univariate", "correlation", "mrmr", "forest")
+STANDARDISATION_COLUMNS = ["feature", "coefficient", "mean", "sd"]
 STEP_LABELS = {
     "input": "all features", "icc": "ICC", "variance": "variance", "univariate": "univariate",
     "correlation": "correlation", "mrmr": "mRMR", "forest": "random forest", "lasso": "LASSO",
@@ -172,7 +173,7 @@ class RadiomicsSignature(BaseEstimator):
         """Training mean and sd of each selected feature, with its coefficient."""
         coef = self.coefficients_
         if coef.empty:
-            return pd.DataFrame(columns=["feature", "coefficient", "mean", "sd"])
+            return pd.DataFrame(columns=STANDARDISATION_COLUMNS)
         return pd.DataFrame({
             "feature": coef.index, "coefficient": coef.to_numpy(),
             "mean": self.standardizer_.mean_[coef.index].to_numpy(),

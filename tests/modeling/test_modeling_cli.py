@@ -60,6 +60,7 @@ def test_bad_input_names_the_problem(csv_pair, tmp_path, capsys):
     features, clinical = csv_pair
     bad = tmp_path / "bad.csv"
     table = pd.read_csv(clinical)
+    table["event"] = table["event"].astype(object)
     table.loc[3, "event"] = "yes"
     table.to_csv(bad, index=False)
     assert main(_args(features, bad, tmp_path / "out")) == 2
