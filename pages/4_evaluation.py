@@ -20,6 +20,7 @@ from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import shared_builder
+from hccdash.registry.json_export import cutoff_description
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 
@@ -124,8 +125,8 @@ if key not in cache:
         st.stop()
     bar.empty()
     cache.clear()
-    cache[key] = result
-evaluation = cache[key]
+    cache[key] = (fitted, result)
+fitted, evaluation = cache[key]
 for note in evaluation.notes:
     st.warning(note)
 
@@ -160,6 +161,24 @@ with tabs[1]:
     side_by_side(lambda split: figure(figures.km(evaluation, risk_model, split), f"km_{risk_model}_{split}",
                                       f"ev_km_{split}"))
     table(evaluation.risk_group_table(), "risk_groups", "ev_rg")
+    st.subheader("Save this model with its cut-off")
+    chosen = sources.chosen_cutoff(evaluation)
+    st.caption("The registry keeps the combined model; the patient calculator and `predict` put a patient in the high "
+               "risk group when the linear predictor is above the cut-off saved here.")
+    cols = st.columns(3)
+    typed = cols[0].radio("Cut-off", ["evaluation", "given"], key="ev_save_cutoff", format_func={
+        "evaluation": f"{cutoff_description(chosen.method)}: {chosen.value:.4g}", "given": "type a value"}.get)
+    if typed == "given":
+        chosen = sources.chosen_cutoff(evaluation, cols[0].number_input(
+            "Cut-off on the linear predictor", value=chosen.value, format="%.4f", key="ev_save_value"))
+    save_name = cols[1].text_input("Model name", key="ev_save_name")
+    save_notes = cols[2].text_area("Notes", key="ev_save_notes")
+    if st.button("Save to the registry", disabled=not save_name, key="ev_save"):
+        try:
+            saved_name = sources.save_evaluated(fitted, evaluation, builder, cohort, save_name, save_notes, chosen)
+            st.success(f"Saved {saved_name} with the cut-off {chosen.value:.4g} ({chosen.method})")
+        except ValueError as exc:
+            st.error(str(exc))
 
 with tabs[2]:
     if horizon is not None or not survival:

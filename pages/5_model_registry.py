@@ -29,6 +29,8 @@ with details_tab:
     if names:
         record = registry.get(st.selectbox("Model", names, key="registry_details"))
         st.caption(f"Artifact {record.artifact} · SHA-256 {record.sha256}")
+        st.markdown(f"**Risk-group cut-off** on the linear predictor: {registry.risk_cutoff_text(record.meta, long=True)}; "
+                    "high risk above it. The patient calculator and `predict` use this value.")
         st.json(record.meta, expanded=1)
 
 with compare_tab:

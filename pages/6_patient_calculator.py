@@ -9,6 +9,7 @@ import streamlit as st
 from hccdash.charts import calculator as charts
 from hccdash.charts.export import chart_png, chart_svg
 from hccdash.registry import calculator, registry, report
+from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.json_model import JsonModel
 
 
@@ -111,9 +112,10 @@ cards = st.columns(len(estimates) + 1)
 for card, (label, value, ci) in zip(cards, estimates):
     card.metric(label, value)
     card.caption(ci)
+cutoffs = ", ".join(f"{c:.4g}" for c in result.cutoffs)
 cards[-1].metric("Risk group", result.risk_group,
-                 help=f"Cut-off {', '.join(f'{c:.4g}' for c in result.cutoffs)} on the linear predictor ({result.cutoff_method})")
-cards[-1].caption(f"linear predictor {result.lp:.3f}")
+                 help=f"High risk = linear predictor above the cut-off ({cutoff_description(result.cutoff_method)})")
+cards[-1].caption(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result.cutoff_method})")
 
 ticks, marks = calculator.nomogram_figure(model, result)
 figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": charts.contribution_chart(result.contributions)}

@@ -1,6 +1,7 @@
 """Where the evaluation page gets a fitted model: the current model of the model-building
 page, a study preset (or the defaults) fitted on a stored cohort, or a saved pipeline from
-the model registry; and the cohort's centres."""
+the model registry; the cohort's centres; and saving the evaluated model to the registry
+with the risk-group cut-off chosen on the page."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from typing import TYPE_CHECKING
+
 from hccdash.modeling.builder import BuildResult, ModelBuilder
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.settings import Settings
 
+if TYPE_CHECKING:
+    from hccdash.evaluation.summary import Evaluation
+    from hccdash.registry.json_export import RiskCutoff
+
 DEFAULTS = "defaults"
+SAVED_MODEL = "combined"  # the registry saves the pipeline's combined model
 
 
 @dataclass(frozen=True)
@@ -81,3 +89,28 @@ def stored_centres(cohort: str) -> pd.Series | None:
 
     centre = load_cohort(cohort).patients["centre"]
     return None if centre.isna().all() else centre.astype(object)
+
+
+def chosen_cutoff(evaluation: Evaluation, value: float | None = None) -> RiskCutoff:
+    """The saved model's risk-group cut-off: the combined model's cut-off of the evaluation
+    (its method, learned on the training split), or ``value`` typed by the user ("given")."""
+    from hccdash.registry.json_export import RiskCutoff
+
+    groups = evaluation.risk_groups[SAVED_MODEL]
+    return RiskCutoff(groups.method, float(groups.cutoff)) if value is None else RiskCutoff("given", float(value))
+
+
+def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluation, builder: ModelBuilder,
+                   cohort: str, name: str, notes: str, cutoff: RiskCutoff) -> str:
+    """Save the evaluated pipeline in the registry with ``cutoff`` as its risk-group cut-off
+    (training rows of the evaluation, its C-index per split as metrics); returns the name."""
+    from hccdash.registry import registry
+
+    pipeline = fitted.model if isinstance(fitted, BuildResult) else fitted
+    train = evaluation.predictions[(SAVED_MODEL, "train")].ids
+    patients = builder.inputs.patients.loc[train]
+    c_index = evaluation.c_index[evaluation.c_index["model"] == SAVED_MODEL].set_index("split")["c_index"]
+    record = registry.save(pipeline, name, notes, cohort=cohort, data=builder.frame(train, evaluation.clinical_vars),
+                           time=patients["time"], event=patients["event"], cutoff=cutoff,
+                           metrics={"c_index": {split: float(c) for split, c in c_index.items()}})
+    return record.name

@@ -7,7 +7,7 @@ import argparse
 from hccdash.cli import print_listing
 from hccdash.registry.registry import list_models
 
-HELP = "List the registered models (name, endpoint, model, cohort, features, kind, notes, SHA-256)"
+HELP = "List the registered models (name, endpoint, model, cohort, features, risk cut-off, kind, notes, SHA-256)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

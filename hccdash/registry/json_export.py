@@ -50,6 +50,34 @@ class RadScore:
         return pd.Series(self.intercept + z.to_numpy(float) @ self.coef.to_numpy(float), index=features.index)
 
 
+CUTOFF_METHODS = {
+    "median": "median of the training linear predictor",
+    "maxstat": "maximally selected log-rank on the training split",
+    "given": "value given by the user",
+}
+
+
+@dataclass(frozen=True)
+class RiskCutoff:
+    """The risk-group cut-off a user chose (Evaluation page): how it was found (a key of
+    :data:`CUTOFF_METHODS`) and its value on the model's linear predictor, learned on the
+    training split only. High risk = linear predictor > value."""
+
+    method: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.method not in CUTOFF_METHODS:
+            raise ValueError(f"Unknown risk cut-off method {self.method!r}; allowed: {list(CUTOFF_METHODS)}")
+        if not isinstance(self.value, (int, float)) or not np.isfinite(self.value):
+            raise ValueError(f"Risk cut-off must be a finite number, got {self.value!r}")
+
+
+def cutoff_description(method: str) -> str:
+    """How a model file's risk-group cut-off was found, in words (the method key when unknown)."""
+    return CUTOFF_METHODS.get(method, method)
+
+
 @dataclass(frozen=True)
 class ModelParts:
     """Everything :func:`build_spec` needs besides the training data."""
@@ -64,8 +92,8 @@ class ModelParts:
     rad: RadScore | None = None
     er_horizon: float | None = None
     ties: str = "efron"
-    cutoffs: list[float] | None = None  # on the linear predictor; None: from the training data
-    cutoff_method: str = EvaluationSettings().risk_cutoff
+    cutoffs: list[float] | None = None  # on the linear predictor; None: learned from the training data
+    cutoff_method: str = EvaluationSettings().risk_cutoff  # how ``cutoffs`` were found, or how to learn them
     labels: dict[str, str] = field(default_factory=dict)  # predictor -> display label
     units: dict[str, str] = field(default_factory=dict)  # predictor -> unit
 
@@ -111,7 +139,11 @@ def build_spec(
         order = ["intercept", *order]
     covariance = parts.covariance.loc[order, order].to_numpy(float)
     lp = x @ coef + (parts.intercept or 0.0)
-    cutoffs = parts.cutoffs if parts.cutoffs is not None else [_cutoff(parts.cutoff_method, time, event, lp)]
+    if parts.cutoffs is None:
+        cutoffs = [_cutoff(parts.cutoff_method, time, event, lp)]
+    else:
+        cutoffs = [float(c) for c in parts.cutoffs]
+        _check_cutoffs(cutoffs, lp)
     if metrics is None:
         metrics = {"c_index": {"train": float(stats.harrell_c(time, event, lp))}} if cox else {}
     labels = ["low", "high"] if len(cutoffs) == 1 else [f"group{i + 1}" for i in range(len(cutoffs) + 1)]
@@ -139,7 +171,7 @@ def build_spec(
         "radiomics": _radiomics(parts.rad, data),
         "baseline": _baseline(x, time, event, coef, parts.ties) if cox else None,
         "risk_groups": {
-            "method": parts.cutoff_method if parts.cutoffs is None else "given",
+            "method": parts.cutoff_method,
             "cutoffs": [float(c) for c in cutoffs],
             "labels": labels,
             "km": _km_curves(lp, cutoffs, labels, time, event),
@@ -167,6 +199,7 @@ def spec_from_pipeline(
     notes: str = "",
     cohort: str | None = None,
     metrics: dict[str, Any] | None = None,
+    cutoff: RiskCutoff | None = None,
 ) -> dict[str, Any]:
     """The model file of a fitted :class:`hccdash.modeling.pipeline.RadiomicsNomogram`.
 
@@ -176,6 +209,8 @@ def spec_from_pipeline(
     per-phase fusion, both linear in the z-scored features) is written as one intercept
     plus one coefficient per selected feature. The result is checked against the
     pipeline's own rad-score and linear predictor on ``data`` before it is returned.
+    The risk-group cut-off is ``cutoff`` (the user's choice, kept as it is) or, without
+    one, learned on ``data`` by the settings' ``evaluation.risk_cutoff`` method.
     """
     settings = pipeline.settings
     kind = "rfs" if pipeline.is_survival else "er"
@@ -207,7 +242,8 @@ def spec_from_pipeline(
         rad=rad,
         er_horizon=settings.model.er_horizon_months if kind == "er" else None,
         ties=settings.model.ties,
-        cutoff_method=settings.evaluation.risk_cutoff,
+        cutoffs=None if cutoff is None else [float(cutoff.value)],
+        cutoff_method=settings.evaluation.risk_cutoff if cutoff is None else cutoff.method,
     )
     inputs = data.loc[rows, [*clinical, *rad.coef.index]]
     spec = build_spec(parts, inputs, time[rows].to_numpy(), event[rows].to_numpy(), name=name, notes=notes,
@@ -296,6 +332,15 @@ def _cutoff(method: str, time: np.ndarray, event: np.ndarray, lp: np.ndarray) ->
     if method == "maxstat":
         return float(stats.max_logrank_cutoff(time, event, lp, minprop=EvaluationSettings().maxstat_minprop))
     raise ValueError(f"Unknown risk cut-off method {method!r}; allowed: median, maxstat")
+
+
+def _check_cutoffs(cutoffs: list[float], lp: np.ndarray) -> None:
+    """Refuse cut-offs that leave a risk group without a training patient."""
+    low, high = float(np.min(lp)), float(np.max(lp))
+    for value in cutoffs:
+        if not low <= value < high:
+            raise ValueError(f"Risk cut-off {value:.6g} puts every training patient in one group: it must lie in "
+                             f"the training linear predictor's range [{low:.6g}, {high:.6g})")
 
 
 def _km_curves(lp, cutoffs, labels, time, event) -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import pandas as pd
@@ -31,6 +31,9 @@ from hccdash import paths
 from hccdash.registry import spec as spec_module
 from hccdash.registry.json_model import JsonModel
 from hccdash.store import Store
+
+if TYPE_CHECKING:
+    from hccdash.registry.json_export import RiskCutoff
 
 NAME_RE = re.compile(spec_module.NAME_PATTERN)
 ARTIFACT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}-\d{8}T\d{12}\.(joblib|json)$")
@@ -112,14 +115,17 @@ def save(
     metrics: dict[str, Any] | None = None,
     meta: dict[str, Any] | None = None,
     store: Store | None = None,
+    cutoff: RiskCutoff | None = None,
 ) -> ModelRecord:
     """Save a fitted pipeline under ``name``: joblib artifact + SHA-256 + metadata row.
 
     The artifact holds the pipeline and its pickle-free model file ``spec``; when ``spec`` is
     omitted it is built by :func:`hccdash.registry.json_export.spec_from_pipeline` from the
     training rows ``data`` (feature and clinical columns) and their ``time`` / ``event``
-    (months). Refuses an existing name. The file is written first and removed again if the
-    row cannot be stored.
+    (months). ``cutoff`` (a :class:`~hccdash.registry.json_export.RiskCutoff`, e.g. the one
+    chosen on the Evaluation page) becomes the model's risk-group cut-off; without it the
+    cut-off is learned from ``data`` as before. Refuses an existing name. The file is written
+    first and removed again if the row cannot be stored.
     """
     from hccdash.registry import json_export
 
@@ -129,7 +135,9 @@ def save(
         if data is None or time is None or event is None:
             raise ValueError("Saving a pipeline needs its training rows: data, time and event")
         spec = json_export.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
-                                              cohort=cohort, metrics=metrics)
+                                              cohort=cohort, metrics=metrics, cutoff=cutoff)
+    elif cutoff is not None:
+        raise ValueError("A ready model file carries its own cut-off: give the cut-off to spec_from_pipeline")
     metrics = metrics if metrics is not None else spec.get("metrics", {})
     spec = {**spec, "name": name, "notes": notes, "metrics": _json_metrics(metrics)}
     spec_module.validate(spec)
@@ -255,14 +263,26 @@ def list_models(store: Store | None = None) -> pd.DataFrame:
             "cohort": r.cohort,
             "n_features": len(r.meta.get("selected_features", [])),
             "predictors": ", ".join(r.meta.get("predictors", [])),
+            "risk_cutoff": risk_cutoff_text(r.meta),
             "kind": r.kind,
             "notes": r.notes,
             "sha256": r.sha256,
         }
         for r in records(store)
     ]
-    columns = ["name", "created_at", "endpoint", "model", "cohort", "n_features", "predictors", "kind", "notes", "sha256"]
+    columns = ["name", "created_at", "endpoint", "model", "cohort", "n_features", "predictors", "risk_cutoff", "kind",
+               "notes", "sha256"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def risk_cutoff_text(meta: dict[str, Any], long: bool = False) -> str:
+    """A model's risk-group cut-off(s) on the linear predictor and how they were found, e.g.
+    ``maxstat 0.1927`` (``long``: the method in words)."""
+    from hccdash.registry.json_export import cutoff_description
+
+    method = meta.get("cutoff_method", "")
+    values = ", ".join(f"{c:.4g}" for c in meta.get("cutoffs", []))
+    return f"{values} ({cutoff_description(method)})" if long else f"{method} {values}"
 
 
 def compare(names: list[str], store: Store | None = None) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import pandas as pd
 from hccdash.charts import calculator as charts
 from hccdash.charts.export import chart_png
 from hccdash.registry.calculator import PatientResult, nomogram_figure
+from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.json_model import JsonModel
 
 DISCLAIMER = (
@@ -77,7 +78,8 @@ def summary_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str
         ("Model", f"{model.name} ({model.spec['model']['submodel']}, {model.family})"),
         ("Training cohort", f"{training['cohort'] or '-'}: {training['n']} patients, {training['events']} events"),
         ("Linear predictor", f"{result.lp:.4f}"),
-        ("Risk group", f"{result.risk_group} (cut-off {cutoffs} on the linear predictor, {result.cutoff_method})"),
+        ("Risk group", f"{result.risk_group} (cut-off {cutoffs} on the linear predictor, "
+                       f"{cutoff_description(result.cutoff_method)})"),
         ("Total nomogram points", f"{result.points.set_index('term').at['total', 'points']:.1f}"),
     ]
 
