@@ -18,6 +18,7 @@ import pandas as pd
 
 from hccdash.cohort.clinical import read_table
 from hccdash.registry.calculator import estimate_columns, predict_table
+from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.registry import json_model
 
 HELP = "Predict risks for a CSV of patients with a registered model"
@@ -63,4 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"row {problem.row}, column {problem.column}: {problem.problem} (got {problem.value!r})", file=sys.stderr)
     n_bad = checked.errors["row"].nunique()
     print(f"Wrote {args.out}: {len(data) - n_bad} rows predicted, {n_bad} refused (see the problems column)")
+    groups = model.spec["risk_groups"]
+    print(f"Risk groups {'/'.join(groups['labels'])} at the cut-off {', '.join(f'{c:.4g}' for c in groups['cutoffs'])} "
+          f"on the linear predictor ({cutoff_description(groups['method'])})")
     return 1 if n_bad else 0

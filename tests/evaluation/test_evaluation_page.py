@@ -62,3 +62,26 @@ def test_early_recurrence_preset_shows_roc_and_hosmer_lemeshow(page):
     for key in ("ev_roc_train_png", "ev_roc_validation_svg", "ev_cal_validation_csv", "ev_hl_tcsv",
                 "ev_delong_tcsv", "ev_youden_tcsv", "ev_nomo_png"):
         assert key in ids, key
+
+
+@pytest.mark.slow
+def test_risk_groups_tab_saves_the_model_with_the_chosen_cutoff(page):
+    from hccdash.registry import registry
+
+    page.radio(key="ev_cutoff").set_value("maxstat").run()
+    page.text_input(key="ev_save_name").set_value("chosen").run()
+    page.button(key="ev_save").click().run()
+    assert not page.exception and not page.error, page.error
+    table = page.session_state["ev_results"]
+    (_, evaluation), = table.values()
+    cutoff = evaluation.risk_groups["combined"].cutoff
+    meta = registry.get("chosen").meta
+    assert (meta["cutoff_method"], meta["cutoffs"]) == ("maxstat", [cutoff])
+
+    page.radio(key="ev_save_cutoff").set_value("given").run()
+    page.number_input(key="ev_save_value").set_value(cutoff + 1e-3).run()
+    page.text_input(key="ev_save_name").set_value("typed").run()
+    page.button(key="ev_save").click().run()
+    assert not page.exception and not page.error, page.error
+    meta = registry.get("typed").meta
+    assert meta["cutoff_method"] == "given" and meta["cutoffs"] == [pytest.approx(cutoff + 1e-3)]

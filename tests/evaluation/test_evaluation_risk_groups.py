@@ -62,3 +62,31 @@ def test_subgroup_interaction_detects_an_effect_in_one_subgroup_only():
     assert p < 1e-4
     _, p_null = subgroup_analysis(time, event, high, pd.Series(rng.choice(["a", "b"], n)), 0.95)
     assert p_null > 0.01
+
+
+def test_cutoff_chosen_on_evaluation_is_the_saved_models_cutoff(builder, rfs_result, rfs_evaluation):
+    """The combined model's training cut-off of the evaluation (here max. log-rank, not the
+    settings' median) is saved with the model, on the same linear predictor."""
+    import dataclasses
+
+    from hccdash.evaluation import sources
+    from hccdash.registry import registry
+
+    train = {s: (p.time, p.event, p.lp) for (m, s), p in rfs_evaluation.predictions.items() if m == "combined"}
+    maxstat = risk_groups(train, "maxstat", 0.1, [0.0], 0.95)
+    assert maxstat.cutoff != rfs_evaluation.risk_groups["combined"].cutoff  # the median one
+    evaluation = dataclasses.replace(rfs_evaluation, risk_groups={**rfs_evaluation.risk_groups, "combined": maxstat})
+    chosen = sources.chosen_cutoff(evaluation)
+    assert (chosen.method, chosen.value) == ("maxstat", maxstat.cutoff)
+    sources.save_evaluated(rfs_result, evaluation, builder, "synthetic", "chosen", "", chosen)
+    model = registry.json_model("chosen")
+    assert model.spec["risk_groups"]["method"] == "maxstat"
+    assert model.spec["risk_groups"]["cutoffs"] == [maxstat.cutoff]
+    p = rfs_evaluation.predictions[("combined", "validation")]
+    lp = model.linear_predictor(builder.frame(p.ids, rfs_evaluation.clinical_vars))
+    np.testing.assert_allclose(lp, p.lp, rtol=1e-9, atol=1e-9)  # the cut-off's scale
+    assert (model.group_of(lp) == "high").tolist() == (p.lp > maxstat.cutoff).tolist()
+    assert registry.get("chosen").metrics["c_index"]["validation"] == pytest.approx(
+        rfs_evaluation.c_index.set_index(["model", "split"]).at[("combined", "validation"), "c_index"])
+    typed = sources.chosen_cutoff(evaluation, 0.25)
+    assert (typed.method, typed.value) == ("given", 0.25)
