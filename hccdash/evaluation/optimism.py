@@ -32,6 +32,7 @@ from hccdash.modeling.builder import ModelBuilder, load_model_inputs
 from hccdash.modeling.endpoints import Endpoint
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.settings import Settings
+from hccdash.workers import process_pool
 
 KIND = "validation"
 Fitter = Callable[[pd.DataFrame, np.ndarray], object]
@@ -136,7 +137,7 @@ def optimism_bootstrap(fit: Fitter, score: Scorer, X: pd.DataFrame, y, n_boot: i
         collect(_one_resample(fit, score, X, y, rows, b)
                 for b, rows in enumerate(resample_indices(len(X), n_boot, seed)))
     else:
-        collect(Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered", batch_size=1)(tasks))
+        collect(process_pool(n_jobs, return_as="generator_unordered", batch_size=1)(tasks))
     resamples = pd.DataFrame(records, columns=["resample", "metric", "boot", "original"]).sort_values(
         ["resample", "metric"], ignore_index=True)
     resamples["optimism"] = resamples["boot"] - resamples["original"]

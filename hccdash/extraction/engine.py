@@ -25,6 +25,7 @@ from hccdash.extraction import cache, ingest
 from hccdash.extraction.case import Case, CaseResult, extract_case
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.store import Store
+from hccdash.workers import process_pool
 
 BATCH_SIZE = 25  # results per store transaction
 BATCH_SECONDS = 2.0  # ... or fewer, if this long has passed since the last write
@@ -88,9 +89,7 @@ def iter_results(
         finally:
             sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)  # ... which this process gets back
     else:
-        yield from Parallel(
-            n_jobs=n_jobs or -1, backend="loky", return_as="generator_unordered", batch_size=1
-        )(tasks)
+        yield from process_pool(n_jobs or -1, return_as="generator_unordered", batch_size=1)(tasks)
 
 
 def expected_cost(case: Case) -> int:

@@ -22,11 +22,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import delayed, effective_n_jobs
 from joblib.parallel import get_active_backend
 
 from hccdash.stats.lasso_families import CoxFamily
 from hccdash.stats.lasso_solver import PathFit, Problem, fit_on_rows, interpolate
+from hccdash.workers import process_pool
 
 _PROB_CLIP = 1e-5
 FOLD_TOL = 1e-8  # KKT residual of the fold fits: coefficients within ~1e-5, deviances within ~1e-8
@@ -66,7 +67,7 @@ def fit_paths(
         fits = [fit_on_rows(task, rows, lambdas, grid) for task, rows in tasks]
     else:  # one batch per worker (fewer round trips than one task per fit)
         batches = _balanced_batches(len(tasks), workers)
-        done = Parallel(n_jobs=workers)(
+        done = process_pool(workers)(
             delayed(_fit_batch)([tasks[i] for i in batch], lambdas, grid) for batch in batches)
         fits = [None] * len(tasks)
         for batch, batch_fits in zip(batches, done):
