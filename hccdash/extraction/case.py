@@ -1,17 +1,28 @@
-"""One case (patient x phase x reader): read, preprocess, run pyradiomics, never raise.
+"""One case (patient x phase x reader): read, check, preprocess, run pyradiomics, never raise.
 
 :func:`extract_case` is what a worker process runs, one case per task. It receives
 paths and a picklable :class:`~hccdash.extraction.params.ExtractionSpec` (never open
 images), limits SimpleITK to one thread (the workers already use every core; see
 TRAPS.md), and returns a :class:`CaseResult` whose status is ``done`` with the numeric
 features, or ``failed`` with the error message. It never touches the store.
+
+:func:`compute_features` raises :class:`CaseError` for every problem, with a message
+that says in plain words what is wrong and names the image or mask file: a file that
+does not exist or is not an image; a mask off the image's voxel grid (size, spacing and
+origin of both); NaN or infinite image voxels inside the ROI (float images only: an
+integer image cannot hold them, and is not looked at); a label absent from the mask
+(with the labels it has); an ROI too small after resampling; any other pyradiomics
+error, prefixed with the case's files. The checks that need voxels run only once
+pyradiomics has failed, so a good case costs what it did.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +30,28 @@ from typing import Any
 import numpy as np
 import SimpleITK as sitk
 
-from hccdash.cohort.images import read_image, read_mask
+from hccdash.cohort.images import Geometry, read_image, read_mask
 from hccdash.extraction import cache, preprocess
 from hccdash.extraction.params import ExtractionSpec
+from hccdash.settings import CohortSettings
 
 MAX_ERROR_CHARS = 800
+ITK_DETAIL_CHARS = 160  # of SimpleITK's own reason, quoted after the plain explanation
 _local = threading.local()  # Dask workers may run cases in threads
 _build_lock = threading.Lock()
+_FLOAT_PIXELS = (sitk.sitkFloat32, sitk.sitkFloat64)
+# pyradiomics' (and hccdash's 2D ROI's) words for "this label is not in the mask"
+_LABEL_ABSENT = re.compile(r"not present in mask|No labels found|has no voxel with label")
+# ... for "the ROI is too small", after resampling or resegmentation
+_ROI_TOO_SMALL = re.compile(r"only contains 1 segmented voxel|too few dimensions|ROI is too small|excluded too many voxels")
+# ... for "image and mask do not share a grid"
+_GEOMETRY = re.compile(r"geometry mismatch|size mismatch|larger than image space|does not match the primary input")
+# SimpleITK's exception text before ITK's own message: "Exception thrown in SimpleITK X: file.cxx:99: sitk::ERROR: "
+_ITK_NOISE = re.compile(r"Exception thrown in SimpleITK \w+:\s*\S+:\d+:\s*|(?:sitk|itk)::ERROR:\s*(?:\w+\(0x[0-9a-f]+\):\s*)?")
+
+
+class CaseError(ValueError):
+    """A case that cannot be extracted, explained in plain words naming its files."""
 
 
 @dataclass(frozen=True)
@@ -100,23 +126,167 @@ def numeric_features(result: dict[str, Any]) -> dict[str, float]:
 
 
 def compute_features(image_path: str | Path, mask_path: str | Path, label: int, spec: ExtractionSpec) -> dict[str, float]:
-    """The numeric pyradiomics features of one case under ``spec`` (raises on any problem)."""
-    image = read_image(image_path)
-    mask = read_mask(mask_path, image, int(label))  # DICOM-SEG resampled onto the image grid
-    if spec.n4_bias_correction:
-        image = preprocess.n4_bias_correction(image)
+    """The numeric pyradiomics features of one case under ``spec``; :class:`CaseError` on any problem."""
+    label = int(label)
+    image = _read("image", image_path, lambda: read_image(image_path))
+    mask = _read("mask", mask_path, lambda: read_mask(mask_path, image, label))  # DICOM-SEG: on the image grid
+    correct_mask = bool(_setting(spec, "correctMask"))
+    if not correct_mask:
+        check_geometry(image, mask, image_path, mask_path)
+    try:
+        roi = preprocess.largest_axial_section(mask, label) if spec.roi == "2d" else mask
+        bad = nonfinite_voxels(image, roi, label)
+        if bad:
+            raise CaseError(
+                f"The image {image_path} has {bad} NaN or infinite voxel(s) inside label {label} of the mask "
+                f"{mask_path}; pyradiomics would silently leave them out. Fix the image or the mask."
+            )
+        prepared = preprocess.n4_bias_correction(image) if spec.n4_bias_correction else image
+        from hccdash.extraction.speedups import exact_bin_edges
+
+        with exact_bin_edges():
+            result = _extractor(spec).execute(prepared, roi, label=label)
+    except CaseError:
+        raise
+    except Exception as exc:  # explained below, with the case's files
+        raise explain_failure(exc, image, mask, image_path, mask_path, label, spec) from exc
+    features = numeric_features(result)
+    if not features:
+        raise CaseError(
+            f"pyradiomics returned no features for the image {image_path} with the mask {mask_path} "
+            "(no feature class enabled?)"
+        )
+    return features
+
+
+def _setting(spec: ExtractionSpec, name: str) -> Any:
+    return (spec.params.get("setting") or {}).get(name)
+
+
+def _read(kind: str, path: str | Path, read: Callable[[], sitk.Image]) -> sitk.Image:
+    """``read()``, with its failure explained: the file is missing, not an image, or not a DICOM series."""
+    try:
+        return read()
+    except FileNotFoundError:
+        raise CaseError(f"The {kind} file {path} does not exist (moved or deleted since it was listed?)") from None
+    except RuntimeError as exc:  # SimpleITK / ITK
+        raise CaseError(
+            f"The {kind} {path} cannot be read: SimpleITK does not recognise it as an image (damaged, "
+            f"truncated, or not an image file) [{_itk_text(exc)[:ITK_DETAIL_CHARS]}]"
+        ) from exc
+    except ValueError as exc:
+        if Path(path).is_dir():
+            raise CaseError(f"The {kind} folder {path} holds no DICOM series (SimpleITK/GDCM found none)") from exc
+        raise CaseError(_flat(exc) if str(path) in str(exc) else f"The {kind} {path}: {_flat(exc)}") from exc
+    except Exception as exc:  # e.g. a DICOM-SEG highdicom cannot parse
+        raise CaseError(f"The {kind} {path} cannot be read: {type(exc).__name__}: {_flat(exc)}") from exc
+
+
+def check_geometry(image: sitk.Image, mask: sitk.Image, image_path: str | Path, mask_path: str | Path) -> None:
+    """``CaseError`` unless ``mask`` lies on the voxel grid of ``image`` (the cohort import's tolerance)."""
+    ours, theirs = Geometry.of(image), Geometry.of(mask)
+    differences = ours.differences(theirs, CohortSettings().geometry_tolerance)
+    if differences:
+        names = [d.split(" ")[0] for d in differences]
+        what = f"{names[0]} differs" if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]} differ"
+        raise CaseError(_geometry_message(ours, theirs, image_path, mask_path, what))
+
+
+def _geometry_message(image: Geometry, mask: Geometry, image_path: str | Path, mask_path: str | Path, what: str) -> str:
+    return (
+        f"The mask {mask_path} does not lie on the voxel grid of the image {image_path} ({what}): "
+        f"image {_describe(image)}; mask {_describe(mask)}. Resample the mask onto the image "
+        "(or set correctMask: true in the parameter file)."
+    )
+
+
+def _describe(geometry: Geometry) -> str:
+    def numbers(values: tuple[float, ...]) -> str:
+        return " x ".join(f"{v:.4g}" for v in values)
+
+    return f"size {numbers(geometry.size)}, spacing {numbers(geometry.spacing)} mm, origin ({', '.join(f'{v:.4g}' for v in geometry.origin)}) mm"
+
+
+def nonfinite_voxels(image: sitk.Image, mask: sitk.Image, label: int) -> int:
+    """How many voxels of ``image`` inside ``label`` of ``mask`` are NaN or infinite.
+
+    Integer images cannot hold such values: they return 0 without a look at a voxel.
+    A mask on another grid (pyradiomics' ``correctMask``) is first resampled onto the image.
+    """
+    if image.GetPixelID() not in _FLOAT_PIXELS:
+        return 0
+    values = sitk.GetArrayViewFromImage(image)
+    finite = np.isfinite(values)
+    if finite.all():
+        return 0
+    if Geometry.of(mask) != Geometry.of(image):
+        mask = sitk.Resample(mask, image, sitk.Transform(), sitk.sitkNearestNeighbor, 0, mask.GetPixelID())
+    return int(np.count_nonzero(~finite[sitk.GetArrayViewFromImage(mask) == label]))
+
+
+def label_counts(mask: sitk.Image) -> dict[int, int]:
+    """Voxels per non-zero label of ``mask``."""
+    values, counts = np.unique(sitk.GetArrayViewFromImage(mask), return_counts=True)
+    return {int(v): int(c) for v, c in zip(values, counts) if v != 0}
+
+
+def explain_failure(
+    exc: BaseException,
+    image: sitk.Image,
+    mask: sitk.Image,
+    image_path: str | Path,
+    mask_path: str | Path,
+    label: int,
+    spec: ExtractionSpec,
+) -> CaseError:
+    """A :class:`CaseError` saying in plain words why pyradiomics (or preprocessing) failed on a case.
+
+    ``image`` and ``mask`` are as read (before N4 and the 2D reduction). Label and ROI-size problems
+    are told from the mask's own labels; anything else keeps pyradiomics' message,
+    prefixed with the case's files.
+    """
+    text = _itk_text(exc)
+    files = f"image {image_path}, mask {mask_path}"
+    if _LABEL_ABSENT.search(text) or _ROI_TOO_SMALL.search(text):
+        counts = label_counts(mask)
+        if label not in counts:
+            found = ", ".join(f"{k} ({v} voxels)" for k, v in sorted(counts.items()))
+            has = f"its labels are {found}" if counts else "it is empty (every voxel is 0)"
+            return CaseError(f"The mask {mask_path} has no voxel with label {label}: {has}.")
+        roi = _roi_text(mask, mask_path, label, counts[label], spec)
+        return CaseError(f"{roi} [pyradiomics: {text}]; image {image_path}")
+    if _GEOMETRY.search(text):
+        beyond = "they differ beyond pyradiomics' geometryTolerance"
+        geometry = _geometry_message(Geometry.of(image), Geometry.of(mask), image_path, mask_path, beyond)
+        return CaseError(f"{geometry} [pyradiomics: {text}]")
+    if isinstance(exc, MemoryError) or "allocate memory" in text:
+        return CaseError(f"Out of memory extracting the {files}: a smaller resampledPixelSpacing or fewer workers? [{text}]")
+    return CaseError(f"pyradiomics failed on the {files} (label {label}): {type(exc).__name__}: {text}")
+
+
+def _roi_text(mask: sitk.Image, mask_path: str | Path, label: int, n_voxels: int, spec: ExtractionSpec) -> str:
+    spacing = " x ".join(f"{s:.4g}" for s in mask.GetSpacing())
+    steps = []
+    if _setting(spec, "resampledPixelSpacing"):
+        steps.append(f"resampling to {' x '.join(f'{s:g}' for s in _setting(spec, 'resampledPixelSpacing'))} mm")
+    if _setting(spec, "resegmentRange") is not None:
+        steps.append("resegmentation")
     if spec.roi == "2d":
-        mask = preprocess.largest_axial_section(mask, label)
-    from hccdash.extraction.speedups import exact_bin_edges
+        steps.append("keeping the largest axial cross-section")
+    after = f" after {' and '.join(steps)}" if steps else ""
+    return (
+        f"The ROI (label {label} of the mask {mask_path}: {n_voxels} voxel(s) at {spacing} mm) is empty or too "
+        f"small for pyradiomics{after}"
+    )
 
-    with exact_bin_edges():
-        result = _extractor(spec).execute(image, mask, label=int(label))
-    return numeric_features(result)
+
+def _flat(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
-def _message(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}"[:MAX_ERROR_CHARS]
+def _itk_text(exc: BaseException) -> str:
+    """The exception's text without SimpleITK's source-file preamble, on one line."""
+    return _ITK_NOISE.sub("", _flat(exc)).strip()
 
 
 def extract_case(case: Case, spec: ExtractionSpec) -> CaseResult:
@@ -135,9 +305,8 @@ def extract_case(case: Case, spec: ExtractionSpec) -> CaseResult:
     )
     try:
         result.features = compute_features(case.image_path, case.mask_path, case.label, spec)
-        if not result.features:
-            raise ValueError("pyradiomics returned no features (no feature class enabled?)")
     except Exception as exc:  # recorded per case; the run goes on
-        result.status, result.error = "failed", _message(exc)
+        text = _flat(exc) if isinstance(exc, CaseError) else f"{type(exc).__name__}: {_flat(exc)}"
+        result.status, result.error = "failed", text[:MAX_ERROR_CHARS]
     result.seconds = time.perf_counter() - start
     return result
