@@ -52,7 +52,7 @@ def test_failed_cases_are_listed_and_exit_code_is_1(pyrad_data, tmp_path, capsys
     code = main(["extract", "--manifest", str(tmp_path / "m.csv"), "--params", str(params), "--out", str(tmp_path / "o.csv")])
     assert code == 1
     err = capsys.readouterr().err
-    assert "failed: BAD portal reader 1: RuntimeError" in err
+    assert f"failed: BAD portal reader 1: The image {bad.resolve()} cannot be read: SimpleITK does not recognise it" in err
     assert pd.read_csv(tmp_path / "o.csv")["patient_id"].tolist() == ["P000", "P001"]
 
 
