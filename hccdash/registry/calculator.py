@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -110,8 +110,40 @@ class CheckedInputs:
 _PROBLEM_COLUMNS = ["row", "column", "value", "problem"]
 
 
-def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any]) -> CheckedInputs:
-    """Check rows of inputs (a DataFrame, or one patient as a mapping) against ``model``."""
+def input_columns(model: JsonModel) -> list[str]:
+    """Every column ``model`` reads: its predictors, the rad-score and the rad-score's features."""
+    return list(dict.fromkeys([*(p["name"] for p in model.spec["predictors"]), *model.features.index]))
+
+
+def check_columns(model: JsonModel, columns: Sequence[str]) -> list[str]:
+    """The columns of a table of patients that ``model`` does not use (to report as ignored);
+    ``ValueError`` naming every input the table lacks (a predictor column, or both the
+    rad-score and some of its features), with a same-name-but-case hint."""
+    present = [str(c) for c in columns]
+    by_lower = {c.lower(): c for c in present}
+    missing = [p["name"] for p in model.spec["predictors"] if p["kind"] != "rad_score" and p["name"] not in present]
+    name = model.rad_score_name
+    if name is not None and name not in present:
+        absent = [f for f in model.features.index if f not in present]
+        if absent:
+            missing.append(f"{name} (or all {len(model.features)} of its features; missing: {', '.join(absent)})")
+    if missing:
+        hints = [f"{c!r} for {m!r}" for m in missing if (c := by_lower.get(m.split(" (")[0].lower())) is not None]
+        hint = f"; column names are case-sensitive: found {', '.join(hints)}" if hints else ""
+        shown = present if len(present) <= 20 else [*present[:20], f"... ({len(present)} in all)"]
+        raise ValueError(f"the model needs the column(s) {', '.join(missing)}{hint}. Columns found: {shown}")
+    used = set(input_columns(model))
+    return [c for c in present if c not in used]
+
+
+def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any], ids: pd.Series | None = None) -> CheckedInputs:
+    """Check rows of inputs (a DataFrame, or one patient as a mapping) against ``model``.
+
+    ``ids`` (a patient id per row of ``data``): an id repeated with different inputs refuses
+    those rows (which one is right?), repeated with the same inputs or blank it warns. A
+    valid row whose linear predictor lies outside the training range warns; one whose
+    linear predictor is not finite (absurdly large inputs) is refused.
+    """
     frame = pd.DataFrame([dict(data)]) if isinstance(data, Mapping) else data
     errors: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
@@ -130,6 +162,10 @@ def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any]) -> Ch
     name = model.rad_score_name
     if name is not None:
         clean[name], distance = _check_rad_score(model, frame, errors, warnings)
+    if ids is not None:
+        _check_ids(ids, frame[[c for c in input_columns(model) if c in frame.columns]], errors, warnings)
+    refused = {e["row"] for e in errors}
+    _check_linear_predictor(model, clean.loc[[r for r in frame.index if r not in refused]], errors, warnings)
     refused = {e["row"] for e in errors}
     return CheckedInputs(
         clean=clean.loc[[r for r in frame.index if r not in refused]],
@@ -137,6 +173,40 @@ def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any]) -> Ch
         warnings=pd.DataFrame(warnings, columns=_PROBLEM_COLUMNS),
         mahalanobis=distance,
     )
+
+
+def _check_ids(ids: pd.Series, inputs: pd.DataFrame, errors: list, warnings: list) -> None:
+    """Blank ids warn; a repeated id refuses its rows when their inputs differ, else warns."""
+    column = str(ids.name or "id")
+    text = ids.map(lambda v: "" if _blank(v) else _level_text(v))
+    for row in text.index[text == ""]:
+        warnings.append(_problem(row, column, ids[row], "blank patient id"))
+    for value, rows in text[text != ""].groupby(text[text != ""]).groups.items():
+        if len(rows) < 2:
+            continue
+        same = len(inputs.loc[rows].astype(str).drop_duplicates()) == 1
+        where = f"rows {', '.join(map(str, rows))}"
+        for row in rows:
+            if same:
+                warnings.append(_problem(row, column, value, f"repeated patient id ({where}, same inputs)"))
+            else:
+                errors.append(_problem(row, column, value, f"repeated patient id with different inputs ({where}): "
+                                                           "which row is right? Fix the file"))
+
+
+def _check_linear_predictor(model: JsonModel, clean: pd.DataFrame, errors: list, warnings: list) -> None:
+    """Refuse rows with a non-finite linear predictor; warn outside the training range."""
+    if clean.empty:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        lp = pd.Series(model.linear_predictor(clean), index=clean.index)
+    low, high = model.spec["model"]["lp_range"]
+    for row, value in lp.items():
+        if not np.isfinite(value):
+            errors.append(_problem(row, "linear predictor", value, "not finite: an input is absurdly large"))
+        elif not low <= value <= high:
+            warnings.append(_problem(row, "linear predictor", round(float(value), 4),
+                                     f"outside the training range [{low:.4g}, {high:.4g}]"))
 
 
 def _problem(row: Any, column: str, value: Any, problem: str) -> dict[str, Any]:
@@ -155,7 +225,9 @@ def _check_categorical(values: pd.Series, p: dict[str, Any], errors: list) -> pd
             continue
         text = _level_text(value)
         if text not in p["levels"]:
-            errors.append(_problem(row, p["name"], value, f"not one of the levels {p['levels']}"))
+            like = [level for level in p["levels"] if level.lower() == text.lower()]
+            hint = f" (levels are case-sensitive: {like[0]!r}?)" if like else " (a level never seen in training)"
+            errors.append(_problem(row, p["name"], value, f"not one of the levels {p['levels']}{hint}"))
             continue
         out[row] = text
     return out
@@ -177,13 +249,21 @@ def _to_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _not_number(value: Any) -> str:
+    """Why ``value`` is not a usable number."""
+    if _blank(value):
+        return "missing value"
+    if isinstance(value, str) and "," in value and _to_number(value.replace(",", ".")) is not None:
+        return "not a number: use a dot as the decimal separator and no thousands separator"
+    return "not a finite number"
+
+
 def _check_number(values: pd.Series, p: dict[str, Any], errors: list, warnings: list) -> pd.Series:
     out = pd.Series(np.nan, index=values.index, dtype=float)
     for row, value in values.items():
         number = _to_number(value)
         if number is None:
-            problem = "missing value" if _blank(value) else "not a finite number"
-            errors.append(_problem(row, p["name"], value, problem))
+            errors.append(_problem(row, p["name"], value, _not_number(value)))
             continue
         if p["hard_min"] is not None and number < p["hard_min"]:
             errors.append(_problem(row, p["name"], value, f"impossible: must be >= {p['hard_min']:g}"))
@@ -210,7 +290,7 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
         if not _blank(typed):
             number = _to_number(typed)
             if number is None:
-                errors.append(_problem(row, name, typed, "not a finite number"))
+                errors.append(_problem(row, name, typed, _not_number(typed)))
                 continue
             scores[row] = number
         else:
@@ -221,7 +301,7 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
             values = {f: _to_number(frame.at[row, f]) for f in features.index}
             bad = [f for f, v in values.items() if v is None]
             if bad:
-                errors += [_problem(row, f, frame.at[row, f], "not a finite number") for f in bad]
+                errors += [_problem(row, f, frame.at[row, f], _not_number(frame.at[row, f])) for f in bad]
                 continue
             for f, v in values.items():
                 lo, hi = features.at[f, "min"], features.at[f, "max"]
@@ -231,7 +311,7 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
             distance[row] = float(model.mahalanobis(one)[0])
             if distance[row] > threshold:
                 warnings.append(_problem(
-                    row, "radiomic features", round(distance[row], 2),
+                    row, "radiomic features", round(float(distance[row]), 2),
                     f"far from the training data: squared Mahalanobis distance {distance[row]:.1f} > "
                     f"{threshold:.1f} (chi-square {_SETTINGS.mahalanobis_quantile} quantile, df {len(values)})",
                 ))
@@ -442,9 +522,11 @@ def _total(points: pd.DataFrame) -> float:
     return float(points.loc[points["term"] == "total", "points"].iloc[0])
 
 
-def predict_table(model: JsonModel, data: pd.DataFrame, level: float = _SETTINGS.ci_level) -> tuple[pd.DataFrame, CheckedInputs]:
-    """Predictions for every valid row (``JsonModel.predict_table``) and the check of all rows."""
-    checked = check_inputs(model, data)
+def predict_table(model: JsonModel, data: pd.DataFrame, level: float = _SETTINGS.ci_level,
+                  ids: pd.Series | None = None) -> tuple[pd.DataFrame, CheckedInputs]:
+    """Predictions for every valid row (``JsonModel.predict_table``) and the check of all rows
+    (``ids``: see :func:`check_inputs`)."""
+    checked = check_inputs(model, data, ids)
     out = model.predict_table(checked.clean, level=level) if len(checked.clean) else pd.DataFrame()
     return out, checked
 

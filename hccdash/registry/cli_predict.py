@@ -4,8 +4,11 @@ Writes, per input row, the linear predictor, the risk group and S(t) at the mode
 horizons with the 95% CI (or the ER probability). A row with an invalid input is not
 dropped silently: it stays in the output with empty predictions and its problems in
 the ``problems`` column, and every problem is printed by row (1 = first data row) and column.
-Warnings (outside the training range) are kept in the ``warnings`` column. The exit
-code is 0 when every row was predicted and 1 when any row was refused.
+Warnings (outside the training range, a repeated patient id with the same inputs) are kept
+in the ``warnings`` column and printed too. Columns the model does not use are named and
+ignored. The exit code is 0 when every row was predicted, 1 when any row was refused and
+2 (nothing written) when the file is unusable: empty, no data rows, or a model input
+column missing.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from hccdash.cohort.clinical import read_table
-from hccdash.registry.calculator import estimate_columns, predict_table
+from hccdash.registry.calculator import check_columns, estimate_columns, predict_table
 from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.registry import json_model
 
@@ -50,8 +53,14 @@ def run(args: argparse.Namespace) -> int:
     if args.id_col and args.id_col not in data.columns:
         raise ValueError(f"{args.input}: no column {args.id_col!r} (columns: {list(data.columns)})")
     id_col = args.id_col or (DEFAULT_ID_COL if DEFAULT_ID_COL in data.columns else None)
+    try:
+        ignored = [c for c in check_columns(model, data.columns) if c != id_col]
+    except ValueError as exc:
+        raise ValueError(f"{args.input}: {exc}") from exc
+    if ignored:
+        print(f"{args.input}: column(s) not used by model {args.model} ignored: {ignored}", file=sys.stderr)
     data.index = pd.Index(data.index - 1, name="row")  # spreadsheet row 2 = data row 1
-    predictions, checked = predict_table(model, data)
+    predictions, checked = predict_table(model, data, ids=data[id_col] if id_col else None)
     out = pd.DataFrame(index=data.index)
     if id_col:
         out[id_col] = data[id_col]
@@ -60,8 +69,11 @@ def run(args: argparse.Namespace) -> int:
     out["problems"] = _summaries(checked.errors, data.index)
     out["warnings"] = _summaries(checked.warnings, data.index)
     out.to_csv(args.out)
-    for problem in checked.errors.itertuples():
+    for problem in checked.errors.sort_values("row", kind="stable").itertuples():
         print(f"row {problem.row}, column {problem.column}: {problem.problem} (got {problem.value!r})", file=sys.stderr)
+    for problem in checked.warnings.sort_values("row", kind="stable").itertuples():
+        print(f"row {problem.row}, column {problem.column}: warning: {problem.problem} (got {problem.value!r}); "
+              "predicted anyway", file=sys.stderr)
     n_bad = checked.errors["row"].nunique()
     print(f"Wrote {args.out}: {len(data) - n_bad} rows predicted, {n_bad} refused (see the problems column)")
     groups = model.spec["risk_groups"]

@@ -159,8 +159,9 @@ class JsonModel:
         index = np.clip(index, 0, None)
         cumhaz0 = np.where(before, 0.0, np.asarray(base["cumhaz"])[index])
         x2 = self.design(data) - self.terms["mean"].to_numpy(float)
-        risk = np.exp(x2 @ self.coef.to_numpy())
-        surv = np.exp(-np.outer(risk, cumhaz0))
+        with np.errstate(over="ignore", invalid="ignore"):  # an extreme lp: S = 0 (flagged by check_inputs)
+            risk = np.exp(x2 @ self.coef.to_numpy())
+            surv = np.exp(-np.outer(risk, cumhaz0))
         surv[:, times > base["max_time"]] = np.nan  # beyond the training follow-up
         if level is None:
             return surv
@@ -169,9 +170,9 @@ class JsonModel:
         cov = np.asarray(self.spec["model"]["covariance"], dtype=float)
         d = xbar[None, :, :] - cumhaz0[None, :, None] * x2[:, None, :]  # n x times x p
         quad = np.einsum("ntp,pq,ntq->nt", d, cov, d)
-        se = np.sqrt((varhaz[None, :] + quad) * risk[:, None] ** 2)
         z = sps.norm.ppf(0.5 + level / 2)
         with np.errstate(invalid="ignore", over="ignore"):  # S = 0 with an infinite se: NaN bounds
+            se = np.sqrt((varhaz[None, :] + quad) * risk[:, None] ** 2)
             return surv, surv * np.exp(-z * se), np.minimum(surv * np.exp(z * se), 1.0)
 
     def predict_proba(
