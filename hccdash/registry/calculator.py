@@ -308,16 +308,20 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
                 if not lo <= v <= hi:
                     warnings.append(_problem(row, f, v, f"outside the training range [{lo:.4g}, {hi:.4g}]"))
             one = pd.DataFrame([values], index=[row])
-            distance[row] = float(model.mahalanobis(one)[0])
+            with np.errstate(over="ignore", invalid="ignore"):  # absurd values: refused just below
+                distance[row] = float(model.mahalanobis(one)[0])
+                scores[row] = float(model.rad_score(one).iloc[0])
+            if not np.isfinite(scores[row]) or not np.isfinite(distance[row]):
+                errors.append(_problem(row, name, scores[row], "not finite: a radiomic feature value is absurdly large"))
+                continue
             if distance[row] > threshold:
                 warnings.append(_problem(
                     row, "radiomic features", round(float(distance[row]), 2),
                     f"far from the training data: squared Mahalanobis distance {distance[row]:.1f} > "
                     f"{threshold:.1f} (chi-square {_SETTINGS.mahalanobis_quantile} quantile, df {len(values)})",
                 ))
-            scores[row] = float(model.rad_score(one).iloc[0])
         if not p["min"] <= scores[row] <= p["max"]:
-            warnings.append(_problem(row, name, round(scores[row], 4), f"outside the training range [{p['min']:.4g}, {p['max']:.4g}]"))
+            warnings.append(_problem(row, name, round(float(scores[row]), 4), f"outside the training range [{p['min']:.4g}, {p['max']:.4g}]"))
     return scores, distance
 
 

@@ -1,7 +1,19 @@
-"""`predict` and `import-model` with hostile files: clear messages, no row lost, registry unchanged."""
+"""`predict` and `import-model` with hostile files: clear messages, no row lost, registry unchanged.
+
+Whole file unusable (empty, no rows, repeated or missing input column): exit 2, nothing
+written. Bad cells (text, blank, unseen level, decimal comma, absurd value) or a patient id
+repeated with different inputs: that row refused, named by row / column / value, exit 1.
+Far outside the training range, an id repeated with the same inputs, extra columns:
+predicted (or ignored) with a message."""
 
 from __future__ import annotations
 
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from hccdash import cli
@@ -81,3 +93,101 @@ def test_schema_messages_name_the_deepest_reason_briefly(combined):
 def test_export_to_a_folder_is_an_error_message_not_a_traceback(combined, tmp_path, capsys):
     assert cli.main(["export", "--model", "combined", "--out", str(tmp_path)]) == 2
     assert "Is a directory" in capsys.readouterr().err
+
+
+def _rows(cox_pipeline, n: int = 5) -> pd.DataFrame:
+    patients = cox_pipeline.validation.iloc[:n].copy().astype({"AFP": object, "BCLC": object})
+    patients.insert(0, "patient_id", [f"H{i}" for i in range(n)])
+    return patients
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda p: p.drop(columns="AFP"), r"in\.csv: the model needs the column\(s\) AFP\. Columns found: \['patient_id'"),
+    (lambda p: p.rename(columns={"AFP": "afp"}), r"needs the column\(s\) AFP; column names are case-sensitive: found 'afp'"),
+    (lambda p: p.drop(columns=[c for c in p.columns if "." in c]),
+     r"needs the column\(s\) rad_score \(or all \d+ of its features; missing: \w+\.original_feature_\d+"),
+])
+def test_missing_input_column_refuses_the_whole_file(combined, tmp_path, capsys, change, message):
+    assert _predict(tmp_path, change(combined).to_csv(index=False).encode()) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "risks.csv").exists()
+
+
+def test_extra_columns_are_named_and_ignored(combined, tmp_path, capsys):
+    assert _predict(tmp_path, combined.to_csv(index=False).encode(), out="plain.csv") == 0
+    assert _predict(tmp_path, combined.assign(comment="x; y", visit=3).to_csv(index=False).encode()) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"in\.csv: column\(s\) not used by model combined ignored: \[.*'comment', 'visit'\]", err)
+    assert "'patient_id'" not in err and "'AFP'" not in err
+    plain, extra = pd.read_csv(tmp_path / "plain.csv"), pd.read_csv(tmp_path / "risks.csv")
+    pd.testing.assert_frame_equal(plain, extra)
+
+
+def test_bad_cells_refuse_only_their_rows_naming_row_column_value(cox_pipeline, combined, tmp_path, capsys):
+    patients = _rows(cox_pipeline)
+    patients.iloc[1, patients.columns.get_loc("AFP")] = "abc"
+    patients.iloc[2, patients.columns.get_loc("AFP")] = np.nan
+    patients.iloc[3, patients.columns.get_loc("BCLC")] = "Z"
+    patients.iloc[4, patients.columns.get_loc("AFP")] = "12,5"
+    assert _predict(tmp_path, patients.to_csv(index=False).encode()) == 1
+    err = capsys.readouterr().err
+    assert "row 2, column AFP: not a finite number (got 'abc')" in err
+    assert "row 3, column AFP: missing value" in err
+    assert ("row 4, column BCLC: not one of the levels ['0', 'A', 'B'] (a level never seen in training) (got 'Z')"
+            in err)
+    assert "row 5, column AFP: not a number: use a dot as the decimal separator" in err
+    out = pd.read_csv(tmp_path / "risks.csv")
+    assert out["lp"].notna().tolist() == [True, False, False, False, False]
+    assert out["problems"].tolist()[1:] == ["AFP: not a finite number", "AFP: missing value",
+                                            "BCLC: not one of the levels ['0', 'A', 'B'] (a level never seen in training)",
+                                            "AFP: not a number: use a dot as the decimal separator and no thousands "
+                                            "separator"]
+
+
+def test_far_outside_the_training_range_predicts_with_a_warning(cox_pipeline, combined, tmp_path, capsys):
+    afp = {p["name"]: p for p in registry.json_model("combined").spec["predictors"]}["AFP"]
+    patients = _rows(cox_pipeline, 2)
+    patients.iloc[0, patients.columns.get_loc("AFP")] = 50 * afp["max"]
+    feature = next(c for c in patients.columns if c in registry.json_model("combined").features.index)
+    patients.iloc[1, patients.columns.get_loc(feature)] = 1e308  # absurd: the rad-score overflows
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no numpy overflow noise
+        assert _predict(tmp_path, patients.to_csv(index=False).encode()) == 1
+    err = capsys.readouterr().err
+    assert (f"row 1, column AFP: warning: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}] "
+            f"(got '{50 * afp['max']}'); predicted anyway") in err
+    assert "row 1, column linear predictor: warning: outside the training range" in err
+    assert "row 2, column rad_score: not finite: a radiomic feature value is absurdly large" in err
+    out = pd.read_csv(tmp_path / "risks.csv")
+    assert out.loc[0, "risk_group"] == "high" and out.loc[0, "rfs_12m"] < 0.5 and pd.isna(out.loc[1, "lp"])
+    assert out.loc[0, "warnings"].startswith(f"AFP: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}]")
+
+
+def test_repeated_patient_ids(cox_pipeline, combined, tmp_path, capsys):
+    patients = _rows(cox_pipeline)
+    patients["patient_id"] = ["A", "A", "B", "B", None]
+    patients.iloc[3] = patients.iloc[2].to_numpy()  # B twice with the same inputs
+    assert _predict(tmp_path, patients.to_csv(index=False).encode()) == 1
+    err = capsys.readouterr().err
+    assert "row 1, column patient_id: repeated patient id with different inputs (rows 1, 2)" in err
+    assert "row 2, column patient_id: repeated patient id with different inputs (rows 1, 2)" in err
+    assert "row 3, column patient_id: warning: repeated patient id (rows 3, 4, same inputs)" in err
+    assert "row 5, column patient_id: warning: blank patient id" in err
+    out = pd.read_csv(tmp_path / "risks.csv")
+    assert out["lp"].notna().tolist() == [False, False, True, True, True]
+    assert out.loc[2, "lp"] == out.loc[3, "lp"]
+
+
+def test_calculator_form_warns_far_outside_the_training_range(cox_pipeline, combined):
+    from streamlit.testing.v1 import AppTest
+
+    model = registry.json_model("combined")
+    afp = model.predictors.loc["AFP"]
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/6_patient_calculator.py").run()
+    at.number_input(key="calculator_in_AFP").set_value(50 * afp["max"])
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert any(w.value.startswith(f"**AFP**: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}]")
+               for w in at.warning)
+    assert {m.label for m in at.metric} >= {"Risk group"}
