@@ -8,7 +8,10 @@ The same code serves the calculator page and ``python -m hccdash predict``:
   as a negative AFP or an age over 120) are *errors* and the row is refused;
   values outside the training range, and a rad-score feature vector whose squared
   Mahalanobis distance from the training features exceeds the chi-square quantile
-  (``CalculatorSettings.mahalanobis_quantile``, df = number of features), are *warnings*;
+  (``CalculatorSettings.mahalanobis_quantile``, df = number of features), and a linear
+  predictor outside its training range, are *warnings*; a patient id repeated with different
+  inputs is an error, with the same inputs a warning;
+- :func:`check_columns`: a table lacking an input column is refused as a whole;
 - :func:`predict_patient`: lp, risk group and cut-off, S(t) at 1/2/3 years with the
   95% CI of ``survfit(coxph, newdata)`` (or the ER probability), each term's contribution
   b (x - training mean), nomogram points, the survival curve;
