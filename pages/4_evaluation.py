@@ -125,8 +125,9 @@ if key not in cache:
         st.stop()
     bar.empty()
     cache.clear()
-    cache[key] = (fitted, result)
-fitted, evaluation = cache[key]
+    cache[key] = result
+    st.session_state["ev_fitted"] = fitted  # the evaluated model, for saving it to the registry
+evaluation = cache[key]
 for note in evaluation.notes:
     st.warning(note)
 
@@ -175,7 +176,8 @@ with tabs[1]:
     save_notes = cols[2].text_area("Notes", key="ev_save_notes")
     if st.button("Save to the registry", disabled=not save_name, key="ev_save"):
         try:
-            saved_name = sources.save_evaluated(fitted, evaluation, builder, cohort, save_name, save_notes, chosen)
+            saved_name = sources.save_evaluated(st.session_state["ev_fitted"], evaluation, builder, cohort, save_name,
+                                                save_notes, chosen)
             st.success(f"Saved {saved_name} with the cut-off {chosen.value:.4g} ({chosen.method})")
         except ValueError as exc:
             st.error(str(exc))

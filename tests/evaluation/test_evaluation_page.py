@@ -72,8 +72,7 @@ def test_risk_groups_tab_saves_the_model_with_the_chosen_cutoff(page):
     page.text_input(key="ev_save_name").set_value("chosen").run()
     page.button(key="ev_save").click().run()
     assert not page.exception and not page.error, page.error
-    table = page.session_state["ev_results"]
-    (_, evaluation), = table.values()
+    (evaluation,) = page.session_state["ev_results"].values()
     cutoff = evaluation.risk_groups["combined"].cutoff
     meta = registry.get("chosen").meta
     assert (meta["cutoff_method"], meta["cutoffs"]) == ("maxstat", [cutoff])
