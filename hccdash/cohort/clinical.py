@@ -18,8 +18,11 @@ import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+import openpyxl
 import pandas as pd
 
+from hccdash.cohort.export import is_formula_like
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
@@ -27,6 +30,9 @@ from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 MAX_TIME_MONTHS = CohortSettings().max_time_months
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
+DECIMAL_COMMA = re.compile(r"[+-]?(\d+(,\d*)?|,\d+)")  # 1,5 / -0,25 / 12 (a column needs one comma)
+EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 .. 2100-01-01 as Excel day numbers
 
 Source = str | Path | bytes
 BAD_WORKBOOK = (zipfile.BadZipFile, KeyError, OSError)  # what openpyxl raises on a damaged file
@@ -53,33 +59,36 @@ def sheet_names(source: Source, filename: str | None = None) -> list[str]:
     if not _is_excel(data, name):
         return []
     try:
-        return list(pd.ExcelFile(io.BytesIO(data), engine="openpyxl").sheet_names)
-    except BAD_WORKBOOK as exc:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except (*BAD_WORKBOOK, ValueError) as exc:
         raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
+    names = list(book.sheetnames)
+    book.close()
+    return names
 
 
 def read_table(source: Source, filename: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """The table as text cells (missing = NaN), indexed by spreadsheet row number.
 
     CSV: the separator (``,`` ``;`` tab) is sniffed; UTF-8 (with or without BOM), UTF-16
-    (with BOM), else Latin-1; a row with more cells than the header is refused. XLSX: ``sheet`` (default the first). Cells are stripped; blank cells and
-    the usual missing spellings (NA, N/A, null, ...) become NaN; fully empty rows and
-    unnamed empty columns are dropped (row numbers of the others stay as in the file).
+    (with BOM), else Latin-1; a row with more cells than the header is refused. In a ``;``
+    or tab separated file (European spreadsheet exports) a column whose every value is a
+    number with a decimal comma (``1,5``) or a whole number is read with decimal points.
+    XLSX: ``sheet`` (default the first); cached formula results are read, error cells keep
+    their text (``#DIV/0!``). Column names are stripped and must differ in more than case
+    and blanks. Cells are stripped; blank cells and the usual missing spellings (NA, N/A,
+    null, ...) become NaN; fully empty rows and unnamed empty columns are dropped (row
+    numbers of the others stay as in the file).
     """
     data, name = _load(source, filename)
+    where, others = f"{name}: the table", ""  # others: the other sheets, for the 'empty' message
     if _is_excel(data, name):
-        try:
-            raw = pd.read_excel(io.BytesIO(data), sheet_name=0 if sheet is None else sheet, dtype=str,
-                                engine="openpyxl", header=None)
-        except ValueError as exc:
-            raise ValueError(f"{name}: cannot read sheet {sheet!r}: {exc}") from exc
-        except BAD_WORKBOOK as exc:
-            raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
-        if raw.empty:
-            raise ValueError(f"{name}: " + (f"sheet {sheet!r} is empty" if sheet is not None else "the first sheet is empty"))
-        # header read as a row: pandas would rename a repeated name 'x' to 'x.1'
-        header = [f"Unnamed: {i}" if pd.isna(h) else h for i, h in enumerate(raw.iloc[0])]
-        frame = raw.iloc[1:].set_axis(header, axis=1).reset_index(drop=True)
+        frame, chosen, sheets = _read_xlsx(data, name, sheet)
+        where = f"{name}: sheet '{chosen}'"
+        if len(sheets) > 1:
+            others = f"; other sheets: {listed(s for s in sheets if s != chosen)} (choose one)"
+        if frame is None:
+            raise ValueError(f"{where} is empty{others}")
     else:
         if sheet is not None:
             raise ValueError(f"{name}: a sheet ({sheet!r}) was chosen but the file is not an XLSX workbook")
@@ -88,6 +97,14 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise ValueError(f"{name}: column name(s) {duplicated} occur more than once in the header (row 1)")
+    folded: dict[str, list[str]] = {}
+    for column in frame.columns:
+        folded.setdefault(fold(column), []).append(column)
+    clashes = [names for names in folded.values() if len(names) > 1]
+    if clashes:
+        shown = "; ".join(" and ".join(f"'{n}'" for n in names) for names in clashes)
+        raise ValueError(f"{name}: column names {shown} differ only in upper / lower case or spaces (header, row 1); "
+                         "rename one of them")
     frame = frame.apply(lambda col: col.str.strip() if col.dtype == object else col)
     frame = frame.mask(frame.apply(lambda col: col.str.lower().isin(MISSING_TEXT) if col.dtype == object else col.isna()))
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
@@ -95,8 +112,54 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     empty_unnamed = [c for c in frame.columns if c.startswith("Unnamed:") and frame[c].isna().all()]
     frame = frame.drop(columns=empty_unnamed)
     if frame.empty:
-        raise ValueError(f"{name}: the table has no data rows")
+        raise ValueError(f"{where} has no data rows (only a header in row 1){others}")
     return frame
+
+
+def fold(text: str) -> str:
+    """The form in which two names or ids count as the same: case and runs of blanks ignored."""
+    return " ".join(str(text).split()).casefold()
+
+
+def _cell_text(value: object) -> object:
+    """An XLSX cell as read_table keeps it: text, integral numbers without '.0', None for empty.
+    Error cells (#DIV/0!, #N/A, ...) keep their text so messages can quote them."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.DataFrame | None, str, list[str]]:
+    """(frame or None when the sheet is empty, sheet name, all sheet names); header = row 1 as written."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (*BAD_WORKBOOK, ValueError) as exc:
+        raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
+    try:
+        sheets = list(book.sheetnames)
+        if sheet is None:
+            chosen = sheets[0]
+        elif isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(sheets):
+            chosen = sheets[sheet]
+        elif str(sheet) in sheets:
+            chosen = str(sheet)
+        else:
+            raise ValueError(f"{name}: no sheet {sheet!r}; sheets: {listed(sheets)}")
+        worksheet = book[chosen]
+        worksheet.reset_dimensions()  # some writers store a wrong sheet size
+        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    width = max((max((i + 1 for i, v in enumerate(r) if v is not None), default=0) for r in rows), default=0)
+    if not rows or not width:
+        return None, chosen, sheets
+    rows = [(r + [None] * width)[:width] for r in rows]
+    header = [f"Unnamed: {i}" if h is None else h for i, h in enumerate(rows[0])]  # a repeated name stays repeated
+    return pd.DataFrame(rows[1:], columns=header, dtype=object), chosen, sheets
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -126,7 +189,8 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
                                 skip_blank_lines=False, index_col=False)
     except (pd.errors.ParserError, csv.Error) as exc:
         raise ValueError(f"{name}: not a readable CSV table: {exc}") from exc
-    records = csv.reader(io.StringIO(text), delimiter=_separator(text, frame))
+    separator = _separator(text, frame)
+    records = csv.reader(io.StringIO(text), delimiter=separator)
     header = next(records, [])
     if len(header) == len(frame.columns):  # pandas renames a repeated name 'x' to 'x.1'
         frame.columns = [h if h.strip() else c for h, c in zip(header, frame.columns)]
@@ -134,6 +198,16 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
         if any(cell.strip() for cell in record[len(frame.columns):]):
             raise ValueError(f"{name}, row {row}: {len(record)} cells but the header (row 1) names "
                              f"{len(frame.columns)} columns; surplus values {record[len(frame.columns):]}")
+    return _decimal_commas(frame) if separator != "," else frame
+
+
+def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of numbers written with a decimal comma (and whole numbers), read with a decimal point."""
+    for column in frame.columns:
+        cells = frame[column].str.strip()
+        present = cells[~cells.str.lower().isin(MISSING_TEXT)]
+        if len(present) and present.str.contains(",", regex=False).any() and present.str.fullmatch(DECIMAL_COMMA).all():
+            frame[column] = cells.str.replace(",", ".", regex=False)
     return frame
 
 
@@ -153,13 +227,29 @@ class ClinicalData:
     values: pd.DataFrame  # index patient_id, one text column per variable (None = missing)
 
 
+def _each(values: pd.Series, function) -> pd.Series:
+    """``values.map(function)`` computed once per distinct value (tables may have 100 000s of rows)."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, map(function, distinct))))
+
+
+def _time_hint(value: float, months: float) -> str:
+    """Why a time may be impossibly long: an Excel date serial, or the wrong unit."""
+    if EXCEL_SERIALS[0] <= value <= EXCEL_SERIALS[1]:
+        return (f"; {value:g} looks like a date stored as an Excel day number "
+                f"({(pd.Timestamp('1899-12-30') + pd.Timedelta(days=value)).date()}): give the follow-up duration")
+    return ""
+
+
 def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple[ClinicalData, list[Problem]]:
     """Apply ``mapping`` to a table from :func:`read_table`; list every problem.
 
-    Errors: a mapped column is missing; a missing or duplicate patient id; a missing,
-    non-numeric, negative or impossibly long time; a missing or unknown event code (or no coding).
-    Warnings: missing values (one line per column), missing centre, text in a continuous
-    column, values outside the given levels, predictors without variation.
+    Errors: a mapped column is missing; a missing, duplicate (also when differing only in
+    case or blanks) or spreadsheet-error patient id; a missing, non-numeric, negative or
+    impossibly long time; a missing or unknown event code (or no coding).
+    Warnings: a time of 0, missing values (one line per column), missing centre, text in a
+    continuous column, spreadsheet error cells, values outside the given levels,
+    predictors without variation, text a spreadsheet would run as a formula.
     """
     problems: list[Problem] = []
 
@@ -169,9 +259,12 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     required = [("id", mapping.id_col), ("time", mapping.time_col), ("event", mapping.event_col)]
     if mapping.centre_col:
         required.append(("centre", mapping.centre_col))
+    unnamed = [c for c in df.columns if str(c).startswith("Unnamed:")]
+    hint = (f"; row 1 has {len(unnamed)} empty header cell(s): a merged or two-row header? Every column needs its "
+            "name in row 1" if unnamed else "")
     for role, column in required + [(v.name, v.name) for v in mapping.variables]:  # a variable may be named 'centre'
         if column not in df.columns:
-            add(ERROR, "missing_column", f"{role} column '{column}' is not in the table (columns: {listed(df.columns)})",
+            add(ERROR, "missing_column", f"{role} column '{column}' is not in the table (columns: {listed(df.columns)}){hint}",
                 "import refused", column=column)
     if problems:
         return ClinicalData(pd.DataFrame(), (), pd.DataFrame()), problems
@@ -179,30 +272,47 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     ids = df[mapping.id_col].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
     for row in ids.index[ids.isna()]:
         add(ERROR, "missing_id", "patient id is missing", "import refused", row=int(row), column=mapping.id_col)
-    for pid, rows in ids.dropna().groupby(ids.dropna()).groups.items():
-        if len(rows) > 1:
-            for row in rows:
-                add(ERROR, "duplicate_id", f"patient id occurs {len(rows)} times (rows {listed(rows)})",
-                    "import refused", row=int(row), column=mapping.id_col, value=pid, patient_id=pid)
+    for row in ids.index[ids.isin(EXCEL_ERRORS)]:
+        add(ERROR, "spreadsheet_error", f"patient id is the spreadsheet error {ids[row]}", "import refused",
+            row=int(row), column=mapping.id_col, value=ids[row])
+    folded = _each(ids, fold)
+    repeated = folded[folded.notna() & folded.duplicated(keep=False)]
+    for _, rows in repeated.groupby(repeated).groups.items():
+        spellings = sorted(set(ids[rows]))
+        how = (f"patient id occurs {len(rows)} times" if len(spellings) == 1 else
+               f"patient ids {', '.join(repr(s) for s in spellings)} differ only in upper / lower case or blanks")
+        for row in rows:
+            add(ERROR, "duplicate_id", f"{how} (rows {listed(rows)})", "import refused", row=int(row),
+                column=mapping.id_col, value=ids[row], patient_id=ids[row])
 
     time_raw = df[mapping.time_col]
     time = pd.to_numeric(time_raw, errors="coerce")
-    for row in df.index:
+    months = time * TIME_UNITS_IN_MONTHS[mapping.time_unit]
+    with np.errstate(over="ignore", invalid="ignore"):
+        flagged = time_raw.isna() | ~np.isfinite(time) | (time <= 0) | ~(months <= MAX_TIME_MONTHS)
+    for row in df.index[flagged.to_numpy()]:
+        raw = time_raw[row]
         where = {"row": int(row), "column": mapping.time_col, "patient_id": ids[row] or ""}
-        if time_raw[row] is None or (isinstance(time_raw[row], float) and math.isnan(time_raw[row])):
+        if pd.isna(raw):
             add(ERROR, "missing_time", "time is missing", "import refused", **where)
-        elif math.isnan(time[row]) or math.isinf(time[row]):
-            comma = re.fullmatch(r"[+-]?\d+,\d+", str(time_raw[row]))  # a decimal comma: say so
-            add(ERROR, "non_numeric_time", "time is not a number" + (" (decimal comma; write "
-                f"{str(time_raw[row]).replace(',', '.')})" if comma else ""), "import refused",
-                value=str(time_raw[row]), **where)
+        elif not math.isfinite(time[row]):
+            if re.fullmatch(r"[+-]?\d+,\d+", str(raw)):
+                hint = f" (decimal comma; write {str(raw).replace(',', '.')})"
+            elif re.search(r"\d{4}-\d\d-\d\d|\d\d?[./]\d\d?[./]\d{2,4}", str(raw)):
+                hint = " (a date; give the follow-up duration)"
+            else:
+                hint = ""
+            add(ERROR, "non_numeric_time", f"time is not a number{hint}", "import refused", value=str(raw), **where)
         elif time[row] < 0:
-            add(ERROR, "negative_time", "time is negative", "import refused", value=str(time_raw[row]), **where)
-        elif not time[row] * TIME_UNITS_IN_MONTHS[mapping.time_unit] <= MAX_TIME_MONTHS:
-            months = time[row] * TIME_UNITS_IN_MONTHS[mapping.time_unit]
-            add(ERROR, "impossible_time", f"time of {months:.4g} months is above the possible {MAX_TIME_MONTHS:g} "
-                f"({MAX_TIME_MONTHS / 12:g} years)", f"import refused; check the value and the time unit "
-                f"({mapping.time_unit})", value=str(time_raw[row]), **where)
+            add(ERROR, "negative_time", "time is negative", "import refused", value=str(raw), **where)
+        elif time[row] == 0:
+            add(WARNING, "zero_time", "follow-up time is 0 (event or censoring on the day of treatment)",
+                "imported; check the value", value=str(raw), **where)
+        else:
+            add(ERROR, "impossible_time", f"time of {months[row]:.4g} months is above the possible {MAX_TIME_MONTHS:g} "
+                f"({MAX_TIME_MONTHS / 12:g} years){_time_hint(time[row], months[row])}",
+                f"import refused; check the value and the time unit ({mapping.time_unit})", value=str(raw), **where)
+    time = time.where(np.isfinite(time) & (time >= 0) & (months <= MAX_TIME_MONTHS))
 
     coding = mapping.event_coding
     event = coding.encode(df[mapping.event_col]) if coding else pd.Series(pd.NA, index=df.index, dtype="Int64")
@@ -219,7 +329,7 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
                 "import refused", row=int(row), column=mapping.event_col, value="" if missing else str(raw),
                 patient_id=ids[row] or "")
 
-    centre = df[mapping.centre_col].map(canonical) if mapping.centre_col else pd.Series(None, index=df.index, dtype=object)
+    centre = _each(df[mapping.centre_col], canonical) if mapping.centre_col else pd.Series(None, index=df.index, dtype=object)
     if mapping.centre_col and centre.isna().any():
         rows = centre.index[centre.isna()]
         add(WARNING, "missing_values", f"{len(rows)} of {len(df)} centre values missing (rows {listed(rows)})",
@@ -227,14 +337,19 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
 
     variables, columns = [], {}
     for spec in mapping.variables:
-        values, spec = _check_variable(df[spec.name].map(canonical), spec, add)
+        values, spec = _check_variable(_each(df[spec.name], canonical), spec, add)
         variables.append(spec)
         columns[spec.name] = values
+    for column in [mapping.id_col, *([mapping.centre_col] if mapping.centre_col else []), *columns]:
+        _check_formulas(df[column], column, add)
+    for column in filter(is_formula_like, df.columns):
+        add(WARNING, "formula_text", "column name starts with = + - or @ and would run as a formula in a spreadsheet",
+            "kept; CSV exports of this app prefix it with an apostrophe", row=1, column=column)
 
-    keep = ids.notna() & ~ids.duplicated(keep=False) & time.notna() & event.notna()
+    keep = ids.notna() & ~folded.duplicated(keep=False) & ~ids.isin(EXCEL_ERRORS) & time.notna() & event.notna()
     patients = pd.DataFrame(
         {
-            "time": (time * TIME_UNITS_IN_MONTHS[mapping.time_unit])[keep].to_numpy(),
+            "time": months[keep].to_numpy(),
             "event": event[keep].astype(int).to_numpy(),
             "centre": centre[keep].to_numpy(),
             "row": df.index[keep].to_numpy(),
@@ -245,13 +360,29 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     return ClinicalData(patients, tuple(variables), values), problems
 
 
+def _check_formulas(values: pd.Series, column: str, add) -> None:
+    """Warn about text a spreadsheet would run as a formula (``=HYPERLINK(...)``)."""
+    formulas = values[_each(values, is_formula_like).eq(True)]
+    if len(formulas):
+        shown = listed(f"row {r}: '{v}'" for r, v in formulas.items())
+        add(WARNING, "formula_text", f"{len(formulas)} value(s) start with = + - or @ and would run as formulas in a "
+            f"spreadsheet ({shown})", "stored as text; CSV exports of this app prefix them with an apostrophe",
+            column=column, value=str(formulas.iloc[0]), row=int(formulas.index[0]))
+
+
 def _check_variable(values: pd.Series, spec: VariableSpec, add) -> tuple[pd.Series, VariableSpec]:
-    """Missing values, text in numbers, values outside the levels; the spec with its levels."""
+    """Missing values, spreadsheet errors, text in numbers, values outside the levels; the spec with its levels."""
     n = len(values)
     missing = values.index[values.isna()]
     if len(missing):
         add(WARNING, "missing_values", f"{len(missing)} of {n} values missing (rows {listed(missing)})",
             "kept as missing", column=spec.name)
+    errors = values[values.isin(EXCEL_ERRORS)]
+    if len(errors):
+        shown = listed(f"row {r}: '{v}'" for r, v in errors.items())
+        add(WARNING, "spreadsheet_error", f"{len(errors)} spreadsheet error cell(s) ({shown})", "set missing",
+            column=spec.name, value=str(errors.iloc[0]), row=int(errors.index[0]))
+        values = values.where(~values.index.isin(errors.index), None)
     present = values.dropna()
     if spec.kind == "continuous":
         bad = present[pd.to_numeric(present, errors="coerce").isna()]

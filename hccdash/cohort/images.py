@@ -9,6 +9,7 @@ is opened, so every step sees the same voxels.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
+from hccdash.cohort.clinical import fold
 from hccdash.cohort.dicomseg import is_dicom_seg, read_seg, seg_label_counts
-from hccdash.cohort.validate import ERROR, WARNING, Problem
+from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import CohortSettings
 
 Progress = Callable[[int, int, str], None]
+PHASE = re.compile(r"[\w-]+")  # letters (any script), digits, '_', '-'
 
 
 def _series_files(folder: Path) -> list[str]:
@@ -190,6 +193,9 @@ def check_images(
     settings = settings or CohortSettings()
     problems: list[Problem] = []
     known = set(patient_ids)
+    folded_ids = {fold(pid): pid for pid in known}
+    conflicting = _conflicting_duplicates(entries, problems)
+    problems += _phase_spellings(entries)
     usable, seen = [], set()
     total = len(entries)
     for i, entry in enumerate(entries.itertuples(index=False)):
@@ -204,15 +210,20 @@ def check_images(
         if not entry.patient_id or not entry.phase:
             skip("missing_field", "patient id or phase is empty", column="patient_id" if not entry.patient_id else "phase")
             continue
-        if "." in entry.phase:
-            skip("bad_phase", "phase names must not contain '.' (features are named phase.feature)", ERROR,
-                 column="phase", value=entry.phase)
+        if not PHASE.fullmatch(entry.phase):
+            why = "'.' (features are named phase.feature)" if "." in entry.phase else "characters other than letters, " \
+                "digits, '_' and '-' (phases name feature columns and files)"
+            skip("bad_phase", f"phase names must not contain {why}", ERROR, column="phase", value=entry.phase)
             continue
         if entry.patient_id not in known:
-            skip("image_without_patient", "image of a patient who is not in the clinical table", column="patient_id",
-                 value=entry.patient_id)
+            near = folded_ids.get(fold(entry.patient_id))
+            skip("image_without_patient", "image of a patient who is not in the clinical table"
+                 + (f" (the table has '{near}': ids differ in upper / lower case or blanks)" if near else ""),
+                 column="patient_id", value=entry.patient_id)
             continue
         key = (entry.patient_id, entry.phase, entry.reader)
+        if i in conflicting:
+            continue
         if key in seen:
             skip("duplicate_image", f"second entry for phase '{entry.phase}', reader '{entry.reader}'", column="phase",
                  value=entry.phase)
@@ -226,7 +237,8 @@ def check_images(
         try:
             info = inspect_pair(entry.image, entry.mask)
         except Exception as exc:  # noqa: BLE001 - any reader failure is reported, the row skipped
-            skip("unreadable_file", f"cannot read image or mask: {exc}", column="image", value=entry.image)
+            column, path, error = _unreadable(entry.image, entry.mask, exc)
+            skip("unreadable_file", f"cannot read the {column}: {error}", column=column, value=path)
             continue
         differences = info.image.differences(info.mask, settings.geometry_tolerance)
         if differences:
@@ -254,6 +266,68 @@ def check_images(
     images = pd.DataFrame(usable, columns=["patient_id", "phase", "reader", "image_path", "mask_path", "label"])
     problems += _coverage(images, sorted(known))
     return images, problems
+
+
+def _short(exc: Exception) -> str:
+    """The last line of a reader's error, without SimpleITK's source-file preamble."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return (lines[-1] if lines else type(exc).__name__).removeprefix("sitk::ERROR: ")
+
+
+def _unreadable(image: str, mask: str, exc: Exception) -> tuple[str, str, str]:
+    """(column, path, error) of the file that could not be read: the image if it fails alone, else the mask."""
+    try:
+        image_geometry(image)
+    except Exception as image_exc:  # noqa: BLE001 - the reader's own message is reported
+        return "image", image, _short(image_exc)
+    return "mask", mask, _short(exc)
+
+
+def _key(entry) -> tuple | None:
+    return (entry.patient_id, entry.phase, entry.reader) if entry.patient_id and entry.phase else None
+
+
+def _conflicting_duplicates(entries: pd.DataFrame, problems: list[Problem]) -> set[int]:
+    """Positions of rows that repeat a (patient, phase, reader) with different files or label: one
+    error each (which row is right cannot be told). Rows repeating the same files are left to the
+    loop, which skips the repeats with a warning."""
+    groups: dict[tuple, list[int]] = {}
+    for i, entry in enumerate(entries.itertuples(index=False)):
+        if (key := _key(entry)) is not None:
+            groups.setdefault(key, []).append(i)
+    conflicting = set()
+    for (pid, phase, reader), positions in groups.items():
+        rows = entries.iloc[positions]
+        content = rows.reindex(columns=["image", "mask", "label"]).astype(str).agg("|".join, axis=1)
+        if len(positions) < 2 or content.nunique() < 2:
+            continue
+        numbers = [int(r) for r in rows["row"] if pd.notna(r)]
+        for i, entry in zip(positions, rows.itertuples(index=False)):
+            problems.append(Problem(
+                ERROR, "duplicate_image", f"rows {listed(numbers)} give different files for phase '{phase}', reader "
+                f"'{reader}'", "import refused; keep one row per patient, phase and reader", file=entry.file or "",
+                row=None if pd.isna(entry.row) else int(entry.row), column="image", value=entry.image or "",
+                patient_id=pid))
+            conflicting.add(i)
+    return conflicting
+
+
+def _phase_spellings(entries: pd.DataFrame) -> list[Problem]:
+    """An error per phase spelled in several ways (``Arterial`` / ``arterial``): they would be different phases."""
+    spellings: dict[str, dict[str, pd.Series]] = {}
+    for phase, rows in entries.dropna(subset=["phase"]).groupby("phase")["row"]:
+        spellings.setdefault(fold(phase), {})[phase] = rows
+    problems = []
+    for variants in spellings.values():
+        if len(variants) > 1:
+            names = " and ".join(f"'{v}'" for v in sorted(variants))
+            for phase, rows in sorted(variants.items()):
+                shown = [int(r) for r in rows if pd.notna(r)]
+                problems.append(Problem(ERROR, "phase_spelling", f"phases {names} differ only in upper / lower case or "
+                                        f"blanks (rows {listed(shown) or 'of the folder scan'})",
+                                        "import refused; spell each phase one way", file=str(entries["file"].iloc[0] or ""),
+                                        row=shown[0] if shown else None, column="phase", value=phase))
+    return problems
 
 
 def _coverage(images: pd.DataFrame, patient_ids: list[str]) -> list[Problem]:

@@ -79,7 +79,11 @@ def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None
     for side in ("train", "validation"):
         members = split == side
         if not members.any():
-            problems.append(Problem(ERROR, "split_empty", f"the {side} set is empty", "import refused"))
+            why = (f": every centre ({', '.join(known)}) is a validation centre; a centre split needs at least 2 centres"
+                   if settings.method == "centre" and side == "train" else "")
+            problems.append(Problem(ERROR, "split_empty", f"the {side} set is empty{why}", "import refused; "
+                                    + ("keep a centre for training or use a random split" if why else "check the split"),
+                                    column="centre" if why else ""))
         elif patients.loc[members, "event"].sum() == 0:
             problems.append(Problem(WARNING, "split_no_events", f"the {side} set has no events",
                                     "imported; models cannot be fitted or evaluated on it"))

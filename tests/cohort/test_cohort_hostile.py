@@ -182,7 +182,8 @@ def test_a_numeric_status_column_is_refused_until_coded(tmp_path, capsys):
 
 
 def test_decimal_comma_times_are_refused_with_the_fix_named(tmp_path, capsys):
-    path = write(tmp_path, "eu.csv", b"id;t;e\n" + b"".join(b"P%d;%d,5;%d\n" % (i, i + 1, i % 2) for i in range(6)))
+    # comma-separated: a quoted "1,5" is ambiguous (1.5 or 15), so it is refused with the fix named
+    path = write(tmp_path, "us.csv", b"id,t,e\n" + b"".join(b'P%d,"%d,5",%d\n' % (i, i + 1, i % 2) for i in range(6)))
     assert _cli_import(path, "--split", "none") == 1
     out = capsys.readouterr().out
-    assert "eu.csv, row 2, column 't', value '1,5', patient 'P0': time is not a number (decimal comma; write 1.5)" in out
+    assert "us.csv, row 2, column 't', value '1,5', patient 'P0': time is not a number (decimal comma; write 1.5)" in out

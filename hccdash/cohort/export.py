@@ -1,0 +1,44 @@
+"""CSV exports of user-provided text that are safe to open in a spreadsheet.
+
+A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is run as a
+formula by Excel / LibreOffice (CSV injection, e.g. ``=HYPERLINK(...)``); such cells get a
+leading apostrophe, which the spreadsheet shows as text. Numbers stay numbers: numeric
+columns are left alone, and so is text that is a plain number (``-1.5``, ``+3``).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: object) -> bool:
+    """True for text a spreadsheet would run as a formula (see module docs)."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return True
+    return False
+
+
+def neutralise(value: object) -> object:
+    """``value`` with a leading apostrophe when it is formula-like, else unchanged."""
+    return f"'{value}" if is_formula_like(value) else value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every formula-like text cell and column name neutralised; numeric columns untouched."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_bool_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(c) for c in safe.columns]
+    return safe
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text for a download: formula-like cells neutralised, missing cells empty."""
+    return safe_frame(frame).to_csv(index=False, na_rep="")
