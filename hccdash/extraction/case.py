@@ -36,6 +36,7 @@ from hccdash.extraction.params import ExtractionSpec
 from hccdash.settings import CohortSettings
 
 MAX_ERROR_CHARS = 800
+MAX_LABELS_NAMED = 10  # labels listed when the wanted one is absent
 ITK_DETAIL_CHARS = 160  # of SimpleITK's own reason, quoted after the plain explanation
 _local = threading.local()  # Dask workers may run cases in threads
 _build_lock = threading.Lock()
@@ -45,7 +46,7 @@ _LABEL_ABSENT = re.compile(r"not present in mask|No labels found|has no voxel wi
 # ... for "the ROI is too small", after resampling or resegmentation
 _ROI_TOO_SMALL = re.compile(r"only contains 1 segmented voxel|too few dimensions|ROI is too small|excluded too many voxels")
 # ... for "image and mask do not share a grid"
-_GEOMETRY = re.compile(r"geometry mismatch|size mismatch|larger than image space|does not match the primary input")
+_GEOMETRY = re.compile(r"geometry mismatch|size mismatch|does not match the primary input")
 # SimpleITK's exception text before ITK's own message: "Exception thrown in SimpleITK X: file.cxx:99: sitk::ERROR: "
 _ITK_NOISE = re.compile(r"Exception thrown in SimpleITK \w+:\s*\S+:\d+:\s*|(?:sitk|itk)::ERROR:\s*(?:\w+\(0x[0-9a-f]+\):\s*)?")
 
@@ -250,11 +251,18 @@ def explain_failure(
     if _LABEL_ABSENT.search(text) or _ROI_TOO_SMALL.search(text):
         counts = label_counts(mask)
         if label not in counts:
-            found = ", ".join(f"{k} ({v} voxels)" for k, v in sorted(counts.items()))
+            found = ", ".join(f"{k} ({v} voxels)" for k, v in sorted(counts.items())[:MAX_LABELS_NAMED])
+            if len(counts) > MAX_LABELS_NAMED:
+                found += f" and {len(counts) - MAX_LABELS_NAMED} more (is it a mask?)"
             has = f"its labels are {found}" if counts else "it is empty (every voxel is 0)"
             return CaseError(f"The mask {mask_path} has no voxel with label {label}: {has}.")
         roi = _roi_text(mask, mask_path, label, counts[label], spec)
         return CaseError(f"{roi} [pyradiomics: {text}]; image {image_path}")
+    if "larger than image space" in text:
+        return CaseError(
+            f"The ROI (label {label} of the mask {mask_path}) reaches outside the image {image_path}: image "
+            f"{_describe(Geometry.of(image))}; mask {_describe(Geometry.of(mask))} [pyradiomics: {text}]"
+        )
     if _GEOMETRY.search(text):
         beyond = "they differ beyond pyradiomics' geometryTolerance"
         geometry = _geometry_message(Geometry.of(image), Geometry.of(mask), image_path, mask_path, beyond)

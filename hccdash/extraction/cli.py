@@ -21,7 +21,12 @@ HELP = "Extract pyradiomics features of a manifest (patient_id, phase, image, ma
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``extract``."""
     defaults = ExtractionSettings()
-    parser.add_argument("--manifest", required=True, help="CSV with columns patient_id, phase, image, mask[, reader][, label]")
+    parser.add_argument(
+        "--manifest",
+        required=True,
+        help="UTF-8 CSV with columns patient_id, phase, image, mask[, reader][, label]; "
+        "relative paths are relative to the manifest's folder",
+    )
     parser.add_argument("--params", help="pyradiomics parameter YAML (default: hccdash's default settings)")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--scheduler", help="Dask scheduler address (tcp://host:port) to run on a cluster")
@@ -61,9 +66,15 @@ class ProgressPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Extract, then write the table; exit code 1 if any case failed."""
+    """Extract, then write the table; exit code 1 if any case failed.
+
+    Bad options, a bad parameter file or a bad manifest raise ``ValueError`` /
+    ``OSError`` (exit code 2 through :func:`hccdash.cli.main`) before the store is opened.
+    """
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if Path(args.out).is_dir():
+        raise ValueError(f"--out {args.out} is a folder; give a .csv or .parquet file name")
     spec = spec_from_args(args)
     images = read_manifest(args.manifest, default_label=int((spec.params.get("setting") or {}).get("label") or 1))
     store = Store()

@@ -7,7 +7,10 @@ correction, 3D mask or largest axial cross-section). It is built either from
 :class:`hccdash.settings.ExtractionSettings` (METHODS.md defaults) or from the user's
 own pyradiomics parameter YAML. Parameters are checked against pyradiomics' own
 schema (``radiomics/schemas/paramSchema.yaml``) before any work starts; a bad key or
-value raises ``ValueError`` naming it and what is allowed.
+value raises ``ValueError`` naming it and what is allowed. Beyond the schema, hccdash
+refuses what would fail or mislead in every case: a number written as text (YAML reads
+``1e-6`` as text), NaN or infinite numbers, and a ``resampledPixelSpacing`` outside
+:data:`RESAMPLED_SPACING_MM`.
 
 Z-score normalisation is pyradiomics' ``normalize`` setting (``(x - mean) / sd``
 over the whole image, times ``normalizeScale``), applied before resampling.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +33,10 @@ import yaml
 from hccdash.settings import ExtractionSettings
 
 ROI_CHOICES = ("3d", "2d")
+# resampledPixelSpacing entries allowed besides 0 (keep the image's spacing), in mm: finer
+# grids multiply memory (a 10 cm tumour at 0.1 mm is 10^9 voxels per filtered image), and
+# coarser ones leave a liver tumour a handful of voxels
+RESAMPLED_SPACING_MM = (0.25, 10.0)
 
 
 @dataclass(frozen=True)
@@ -196,14 +204,21 @@ def load_params_yaml(text_or_path: str | Path) -> dict[str, Any]:
     if is_path:
         path = Path(source)
         if not path.is_file():
-            raise FileNotFoundError(f"pyradiomics parameter file {path} does not exist")
-        source_name, text = str(path), path.read_text()
+            what = "is a folder, not a file" if path.is_dir() else "does not exist"
+            raise FileNotFoundError(f"pyradiomics parameter file {path} {what}")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path} is not a YAML text file (not UTF-8 at byte {exc.start})") from None
+        source_name = str(path)
     else:
         source_name, text = "parameter YAML", source
     try:
         params = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{source_name} is not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ValueError(f"{source_name} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
     if params is None:
         params = {}
     if not isinstance(params, dict):
@@ -228,6 +243,13 @@ def validate_params(params: dict[str, Any]) -> None:
     if not isinstance(params, dict):
         raise ValueError(f"pyradiomics parameters must be a mapping, got {type(params).__name__}")
     _check(params, _schema(), "")
+    low, high = RESAMPLED_SPACING_MM
+    for i, value in enumerate((params.get("setting") or {}).get("resampledPixelSpacing") or []):
+        if value != 0 and not low <= value <= high:
+            raise ValueError(
+                f"setting.resampledPixelSpacing[{i}] = {value!r} is out of range: give 0 (keep the image's "
+                f"spacing) or {low:g} to {high:g} mm"
+            )
 
 
 def _check(value: Any, rule: dict[str, Any], where: str) -> None:
@@ -272,7 +294,14 @@ def _check_scalar(value: Any, kind: str, rule: dict[str, Any], label: str) -> No
     }[kind]
     if not ok:
         raise ValueError(f"{label} must be of type {kind}, got {value!r}")
+    if kind == "float" and isinstance(value, str):
+        raise ValueError(
+            f"{label} must be a number, got the text {value!r}: write it without quotes "
+            "(YAML reads 1e-6 as text; write 1.0e-6)"
+        )
     number = float(value) if kind == "float" else value
+    if kind == "float" and not math.isfinite(number):
+        raise ValueError(f"{label} must be a finite number, got {value!r}")
     if "enum" in rule and value not in rule["enum"]:
         raise ValueError(f"{label} = {value!r} is not allowed; allowed values: {rule['enum']}")
     bounds = rule.get("range", {})

@@ -60,7 +60,12 @@ def test_spec_roundtrip_through_dict():
         ("setting:\n  resampledPixelSpacing: 1\n", r"setting.resampledPixelSpacing must be a list, got 1"),
         ("setting:\n  label: yes\n", r"setting.label must be of type int, got True"),
         ("settings:\n  binWidth: 25\n", r"Unknown key 'settings'; allowed keys here: \['featureClass', 'imageType', 'setting', 'voxelSetting'\]"),
-        ("setting: [1, 2\n", r"is not valid YAML"),
+        ("setting: [1, 2\n", r"is not valid YAML \(line 2, column 1\): expected ',' or '\]'"),
+        ("setting:\n  binWidth: '25'\n", r"setting.binWidth must be a number, got the text '25'"),
+        ("setting:\n  resegmentRange: [-.inf, 400]\n", r"setting.resegmentRange\[0\] must be a finite number, got -inf"),
+        ("setting:\n  normalizeScale: .nan\n", r"setting.normalizeScale must be a finite number, got nan"),
+        ("setting:\n  resampledPixelSpacing: [0.8, 0.8, 12]\n", r"resampledPixelSpacing\[2\] = 12 is out of range: give 0"),
+        ("setting:\n  resampledPixelSpacing: [0.2, 0.8, 0]\n", r"resampledPixelSpacing\[0\] = 0.2 is out of range"),
         ("- 1\n- 2\n", r"must hold a mapping at the top level"),
     ],
 )
@@ -82,3 +87,18 @@ def test_reference_parameter_files_validate(reference):
 def test_missing_yaml_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.yaml"):
         load_params_yaml(tmp_path / "nope.yaml")
+
+
+def test_spacing_limits_let_zero_and_the_bounds_through():
+    for spacing in ([0.25, 10, 0], [1, 1, 1], [0, 0, 0]):
+        spec = ExtractionSpec.from_dict({"params": {"setting": {"resampledPixelSpacing": spacing}}})
+        assert spec.params["setting"]["resampledPixelSpacing"] == spacing
+
+
+def test_parameter_file_that_is_not_text_or_not_a_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_bytes(b"setting: \x89PNG\n")
+    with pytest.raises(ValueError, match=f"{path} is not a YAML text file \\(not UTF-8 at byte 9\\)"):
+        load_params_yaml(path)
+    with pytest.raises(FileNotFoundError, match="is a folder, not a file"):
+        load_params_yaml(tmp_path)
