@@ -167,10 +167,15 @@ with tabs[1]:
     st.caption("The registry keeps the combined model; the patient calculator and `predict` put a patient in the high "
                "risk group when the linear predictor is above the cut-off saved here.")
     cols = st.columns(3)
-    typed = cols[0].radio("Cut-off", ["evaluation", "given"], key="ev_save_cutoff", format_func={
-        "evaluation": f"{cutoff_description(chosen.method)}: {chosen.value:.4g}", "given": "type a value"}.get)
-    if typed == "given":
-        chosen = sources.chosen_cutoff(evaluation, cols[0].number_input(
+    how = cols[0].radio("Cut-off", ["evaluation", "percentile", "given"], key="ev_save_cutoff", format_func={
+        "evaluation": f"{cutoff_description(chosen.method)}: {chosen.value:.4g}",
+        "percentile": "a percentile of the training linear predictor", "given": "type a value"}.get)
+    if how == "percentile":
+        chosen = sources.chosen_cutoff(evaluation, percentile=cols[0].number_input(
+            "Percentile", 1.0, 99.0, 50.0, 1.0, format="%g", key="ev_save_percentile"))
+        cols[0].caption(f"Cut-off {chosen.value:.4g}")
+    elif how == "given":
+        chosen = sources.chosen_cutoff(evaluation, value=cols[0].number_input(
             "Cut-off on the linear predictor", value=chosen.value, format="%.4f", key="ev_save_value"))
     save_name = cols[1].text_input("Model name", key="ev_save_name")
     save_notes = cols[2].text_area("Notes", key="ev_save_notes")

@@ -4,7 +4,9 @@ test and hazard ratio per split; subgroup analysis by a clinical variable.
 
 Cut-off methods: ``median`` (training median of the score) or ``maxstat`` (maximally
 selected log-rank statistic, ``maxstat.test(smethod = "LogRank", minprop)``, via
-:func:`hccdash.stats.max_logrank`). High risk = score > cut-off, as maxstat groups.
+:func:`hccdash.stats.max_logrank`); a model saved from the Evaluation page may also use a
+training percentile (:func:`percentile_cutoff`) or a typed value. High risk = score >
+cut-off, as maxstat groups.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ def training_cutoff(time, event, score, method: str, minprop: float) -> float:
     if method == "maxstat":
         return stats.max_logrank_cutoff(time, event, score, minprop)
     raise ValueError(f"Unknown risk cut-off method {method!r}; allowed: {list(METHODS)}")
+
+
+def percentile_cutoff(score, q: float) -> float:
+    """The ``q``-th percentile (0 < q < 100) of the training ``score``: R's
+    ``quantile(score, q / 100, type = 7)`` (numpy's linear interpolation)."""
+    if not 0 < q < 100:
+        raise ValueError(f"Risk cut-off percentile must lie strictly between 0 and 100, got {q}")
+    return float(np.percentile(np.asarray(score, dtype=float), q))
 
 
 def assign(score, cutoff: float) -> np.ndarray:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from typing import TYPE_CHECKING
 
+from hccdash.evaluation import risk_groups
 from hccdash.modeling.builder import BuildResult, ModelBuilder
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.modeling.presets import TITLES, preset
@@ -91,13 +92,19 @@ def stored_centres(cohort: str) -> pd.Series | None:
     return None if centre.isna().all() else centre.astype(object)
 
 
-def chosen_cutoff(evaluation: Evaluation, value: float | None = None) -> RiskCutoff:
+def chosen_cutoff(evaluation: Evaluation, *, value: float | None = None, percentile: float | None = None) -> RiskCutoff:
     """The saved model's risk-group cut-off: the combined model's cut-off of the evaluation
-    (its method, learned on the training split), or ``value`` typed by the user ("given")."""
+    (its method, learned on the training split), a ``percentile`` (0-100) of the training
+    linear predictor, or a ``value`` typed by the user ("given")."""
     from hccdash.registry.json_export import RiskCutoff
 
+    if value is not None:
+        return RiskCutoff("given", float(value))
+    if percentile is not None:
+        train = evaluation.predictions[(SAVED_MODEL, "train")].lp
+        return RiskCutoff(f"percentile_{percentile:g}", risk_groups.percentile_cutoff(train, percentile))
     groups = evaluation.risk_groups[SAVED_MODEL]
-    return RiskCutoff(groups.method, float(groups.cutoff)) if value is None else RiskCutoff("given", float(value))
+    return RiskCutoff(groups.method, float(groups.cutoff))
 
 
 def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluation, builder: ModelBuilder,

@@ -55,26 +55,31 @@ CUTOFF_METHODS = {
     "maxstat": "maximally selected log-rank on the training split",
     "given": "value given by the user",
 }
+PERCENTILE_RE = re.compile(r"^percentile_(\d{1,2}(?:\.\d+)?)$")  # percentile_75: 75th percentile of training
 
 
 @dataclass(frozen=True)
 class RiskCutoff:
     """The risk-group cut-off a user chose (Evaluation page): how it was found (a key of
-    :data:`CUTOFF_METHODS`) and its value on the model's linear predictor, learned on the
-    training split only. High risk = linear predictor > value."""
+    :data:`CUTOFF_METHODS`, or ``percentile_<q>``) and its value on the model's linear
+    predictor, learned on the training split only. High risk = linear predictor > value."""
 
     method: str
     value: float
 
     def __post_init__(self) -> None:
-        if self.method not in CUTOFF_METHODS:
-            raise ValueError(f"Unknown risk cut-off method {self.method!r}; allowed: {list(CUTOFF_METHODS)}")
+        if self.method not in CUTOFF_METHODS and not PERCENTILE_RE.match(self.method):
+            raise ValueError(f"Unknown risk cut-off method {self.method!r}; allowed: {list(CUTOFF_METHODS)} "
+                             "or percentile_<q> (0 < q < 100)")
         if not isinstance(self.value, (int, float)) or not np.isfinite(self.value):
             raise ValueError(f"Risk cut-off must be a finite number, got {self.value!r}")
 
 
 def cutoff_description(method: str) -> str:
     """How a model file's risk-group cut-off was found, in words (the method key when unknown)."""
+    percentile = PERCENTILE_RE.match(method)
+    if percentile:
+        return f"percentile {percentile[1]} of the training linear predictor"
     return CUTOFF_METHODS.get(method, method)
 
 

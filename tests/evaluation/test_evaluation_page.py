@@ -84,3 +84,10 @@ def test_risk_groups_tab_saves_the_model_with_the_chosen_cutoff(page):
     assert not page.exception and not page.error, page.error
     meta = registry.get("typed").meta
     assert meta["cutoff_method"] == "given" and meta["cutoffs"] == [pytest.approx(cutoff + 1e-3)]
+
+    page.radio(key="ev_save_cutoff").set_value("percentile").run()
+    page.number_input(key="ev_save_percentile").set_value(75.0).run()
+    page.text_input(key="ev_save_name").set_value("upper-quartile").run()
+    page.button(key="ev_save").click().run()
+    assert not page.exception and not page.error, page.error
+    assert registry.get("upper-quartile").meta["cutoff_method"] == "percentile_75"

@@ -88,5 +88,21 @@ def test_cutoff_chosen_on_evaluation_is_the_saved_models_cutoff(builder, rfs_res
     assert (model.group_of(lp) == "high").tolist() == (p.lp > maxstat.cutoff).tolist()
     assert registry.get("chosen").metrics["c_index"]["validation"] == pytest.approx(
         rfs_evaluation.c_index.set_index(["model", "split"]).at[("combined", "validation"), "c_index"])
-    typed = sources.chosen_cutoff(evaluation, 0.25)
+    typed = sources.chosen_cutoff(evaluation, value=0.25)
     assert (typed.method, typed.value) == ("given", 0.25)
+    train_lp = rfs_evaluation.predictions[("combined", "train")].lp
+    tertile = sources.chosen_cutoff(evaluation, percentile=66.7)
+    assert (tertile.method, tertile.value) == ("percentile_66.7", pytest.approx(np.percentile(train_lp, 66.7)))
+    sources.save_evaluated(rfs_result, evaluation, builder, "synthetic", "tertile", "", tertile)
+    assert registry.risk_cutoff_text(registry.get("tertile").meta, long=True) == (
+        f"{tertile.value:.4g} (percentile 66.7 of the training linear predictor)")
+
+
+def test_percentile_cutoff_matches_r_quantile_type_7():
+    """R: quantile(c(4, 1, 3, 2, 10), c(0.25, 0.9)) -> 2.0, 7.6"""
+    from hccdash.evaluation.risk_groups import percentile_cutoff
+
+    assert percentile_cutoff([4, 1, 3, 2, 10], 25) == pytest.approx(2.0)
+    assert percentile_cutoff([4, 1, 3, 2, 10], 90) == pytest.approx(7.6)
+    with pytest.raises(ValueError, match="strictly between 0 and 100, got 100"):
+        percentile_cutoff([1, 2], 100)
