@@ -6,8 +6,8 @@ import streamlit as st
 
 from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
-from hccdash.cohort.table1 import table1
-from hccdash.display import for_display
+from hccdash.cohort.export import csv_text
+from hccdash.cohort.table1 import table1, table1_display
 
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
 
@@ -39,13 +39,13 @@ def home() -> None:
     else:
         st.subheader("Cohorts")
         st.dataframe(cohorts, hide_index=True, width="stretch")
-        st.download_button("Download cohorts (CSV)", cohorts.to_csv(index=False), "cohorts.csv", "text/csv")
+        st.download_button("Download cohorts (CSV)", csv_text(cohorts), "cohorts.csv", "text/csv")
         name = st.session_state.get("cohort") or cohorts["name"].iloc[-1]
         st.subheader(f"Table 1: {name}")
         cohort = load_cohort(name)
         baseline = _table1(name, cohort.fingerprint)
-        st.dataframe(for_display(baseline), hide_index=True, width="stretch")
-        st.download_button("Download Table 1 (CSV)", baseline.to_csv(index=False), f"table1_{name}.csv", "text/csv")
+        st.dataframe(table1_display(baseline), hide_index=True, width="stretch")
+        st.download_button("Download Table 1 (CSV)", csv_text(baseline), f"table1_{name}.csv", "text/csv")
     st.markdown(
         "Next steps: **Cohort import** (clinical table, images, split, Table 1) → "
         "**Feature extraction** → **Model building** → **Evaluation** → "

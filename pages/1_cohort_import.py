@@ -13,14 +13,16 @@ from hccdash.cohort import (
     read_table, remap, scan_folder, sheet_names, validate_cohort, variables_table, with_variables_table,
 )
 from hccdash.cohort.events import distinct_codes
+from hccdash.cohort.export import blank_missing, csv_text
 from hccdash.cohort.mapping import KINDS, natural_levels
-from hccdash.cohort.table1 import table1
+from hccdash.cohort.table1 import table1, table1_display
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 
 NONE = "(none)"
 DEFAULTS, SPLIT = CohortSettings(), SplitSettings()
 RESET_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name", "ci_last_import")
+TABS = ("Stored cohorts and Table 1", "Import a cohort")
 
 
 @st.cache_data(show_spinner=False)
@@ -94,8 +96,8 @@ def _show_report(report, key: str) -> None:
              + ("import refused." if report.errors else "import allowed."))
     if report.problems:
         frame = report.to_frame()
-        st.dataframe(frame, hide_index=True, width="stretch")
-        st.download_button("Download report (CSV)", frame.to_csv(index=False), "validation_report.csv", "text/csv", key=key)
+        st.dataframe(blank_missing(frame), hide_index=True, width="stretch")
+        st.download_button("Download report (CSV)", csv_text(frame), "validation_report.csv", "text/csv", key=key)
 
 
 def import_section() -> None:
@@ -208,12 +210,14 @@ def import_section() -> None:
                 return
             status.update(label=result.summary(), state="complete" if result.ok else "error")
         st.session_state["ci_last_import"] = result
-        if result.ok:  # show the new cohort (and its Table 1) in the stored-cohorts tab
+        if result.ok:  # show the new cohort and its Table 1: select it and open the stored-cohorts tab
             st.session_state["cohort"] = result.name
+            st.session_state["ci_show_stored"] = True
             st.rerun()
     last = st.session_state.get("ci_last_import")
     if last is not None:
-        (st.success if last.ok else st.error)(last.summary())
+        if not last.ok:  # a successful import is announced above its Table 1
+            st.error(last.summary())
         _show_report(last.report, "ci_import_report_download")
 
 
@@ -223,20 +227,22 @@ def cohorts_section() -> None:
         st.info("No cohort stored yet.")
         return
     st.dataframe(summary, hide_index=True, width="stretch")
-    st.download_button("Download list (CSV)", summary.to_csv(index=False), "cohorts.csv", "text/csv", key="ci_list_csv")
+    st.download_button("Download list (CSV)", csv_text(summary), "cohorts.csv", "text/csv", key="ci_list_csv")
     names = list_cohorts()
     adopt_shared(st.session_state, "ci_selected", names)
     name = st.selectbox("Cohort", names, key="ci_selected")
     publish_shared(st.session_state, "ci_selected")
     cohort = load_cohort(name)
+    last = st.session_state.get("ci_last_import")
+    if last is not None and last.ok and last.name == name:
+        st.success(last.summary())
     st.subheader(f"Table 1: {name}")
     st.caption("Continuous: mean (SD) and Welch t-test when both groups pass Shapiro-Wilk (p > 0.05), else median [IQR] "
                "and Mann-Whitney U. Categorical: n (%) and chi-squared (Yates for 2 x 2), or Fisher's exact test when "
                "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
     baseline = _table1(name, cohort.fingerprint)
-    st.dataframe(baseline, hide_index=True, width="stretch", height=min(36 * (len(baseline) + 1), 720),
-                 column_config={"p": st.column_config.NumberColumn("p", format="%.3g")})
-    st.download_button("Download Table 1 (CSV)", baseline.to_csv(index=False), f"table1_{name}.csv", "text/csv",
+    st.dataframe(table1_display(baseline), hide_index=True, width="stretch", height=min(36 * (len(baseline) + 1), 720))
+    st.download_button("Download Table 1 (CSV)", csv_text(baseline), f"table1_{name}.csv", "text/csv",
                        key="ci_table1_csv")
     with st.expander("Import report"):
         _show_report(load_report(name), "ci_stored_report_csv")
@@ -249,7 +255,9 @@ def cohorts_section() -> None:
 
 
 st.title("Cohort import")
-cohorts_tab, import_tab = st.tabs(["Stored cohorts and Table 1", "Import a cohort"])
+if st.session_state.pop("ci_show_stored", False):  # set by a successful import, before the tabs exist
+    st.session_state["ci_tab"] = TABS[0]
+cohorts_tab, import_tab = st.tabs(TABS, key="ci_tab", on_change="rerun")
 with cohorts_tab:
     cohorts_section()
 with import_tab:

@@ -1,4 +1,4 @@
-"""CSV exports of user-provided text that are safe to open in a spreadsheet.
+"""Tables leaving the library: CSV downloads safe to open in a spreadsheet, screen copies without "None".
 
 A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is run as a
 formula by Excel / LibreOffice (CSV injection, e.g. ``=HYPERLINK(...)``); such cells get a
@@ -42,3 +42,13 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text for a download: formula-like cells neutralised, missing cells empty."""
     return safe_frame(frame).to_csv(index=False, na_rep="")
+
+
+def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for the screen with missing cells as empty text (``st.dataframe`` prints them as "None");
+    columns without missing cells keep their type."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].isna().any():
+            shown[column] = shown[column].astype(object).map(lambda v: "" if pd.isna(v) else str(v))
+    return shown

@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hccdash.cohort.export import blank_missing
 from hccdash.cohort.load import Cohort
+from hccdash.display import for_display
 from hccdash.settings import CohortSettings
 
 GROUPS = ("train", "validation")
@@ -134,3 +136,8 @@ def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFra
     for g in labels:
         frame[f"missing_{g}"] = frame[f"missing_{g}"].astype("Int64")
     return frame
+
+
+def table1_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 as the pages show it: p as clinical papers print it (``<0.001``), empty cells blank."""
+    return blank_missing(for_display(frame))
