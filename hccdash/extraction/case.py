@@ -12,8 +12,9 @@ does not exist or is not an image; a mask off the image's voxel grid (size, spac
 origin of both); NaN or infinite image voxels inside the ROI (float images only: an
 integer image cannot hold them, and is not looked at); a label absent from the mask
 (with the labels it has); an ROI too small after resampling; any other pyradiomics
-error, prefixed with the case's files. The checks that need voxels run only once
-pyradiomics has failed, so a good case costs what it did.
+error, prefixed with the case's files. Before pyradiomics only the headers are
+compared (and a float image's voxels scanned for NaN); the mask's labels are counted
+only once pyradiomics has failed, so a good int16 CT case costs what it did.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ _ROI_TOO_SMALL = re.compile(r"only contains 1 segmented voxel|too few dimensions
 # ... for "image and mask do not share a grid"
 _GEOMETRY = re.compile(r"geometry mismatch|size mismatch|does not match the primary input")
 # SimpleITK's exception text before ITK's own message: "Exception thrown in SimpleITK X: file.cxx:99: sitk::ERROR: "
-_ITK_NOISE = re.compile(r"Exception thrown in SimpleITK \w+:\s*\S+:\d+:\s*|(?:sitk|itk)::ERROR:\s*(?:\w+\(0x[0-9a-f]+\):\s*)?")
+_ITK_NOISE = re.compile(
+    r"Exception thrown in SimpleITK \w+:\s*\S+:\d+:\s*|(?:sitk|itk)::ERROR:\s*(?:\w+\(0x[0-9a-f]+\):\s*)?"
+)
 
 
 class CaseError(ValueError):
@@ -205,7 +208,8 @@ def _describe(geometry: Geometry) -> str:
     def numbers(values: tuple[float, ...]) -> str:
         return " x ".join(f"{v:.4g}" for v in values)
 
-    return f"size {numbers(geometry.size)}, spacing {numbers(geometry.spacing)} mm, origin ({', '.join(f'{v:.4g}' for v in geometry.origin)}) mm"
+    origin = ", ".join(f"{v:.4g}" for v in geometry.origin)
+    return f"size {numbers(geometry.size)}, spacing {numbers(geometry.spacing)} mm, origin ({origin}) mm"
 
 
 def nonfinite_voxels(image: sitk.Image, mask: sitk.Image, label: int) -> int:
@@ -268,7 +272,9 @@ def explain_failure(
         geometry = _geometry_message(Geometry.of(image), Geometry.of(mask), image_path, mask_path, beyond)
         return CaseError(f"{geometry} [pyradiomics: {text}]")
     if isinstance(exc, MemoryError) or "allocate memory" in text:
-        return CaseError(f"Out of memory extracting the {files}: a smaller resampledPixelSpacing or fewer workers? [{text}]")
+        return CaseError(
+            f"Out of memory extracting the {files}: use a coarser resampledPixelSpacing or fewer workers [{text}]"
+        )
     return CaseError(f"pyradiomics failed on the {files} (label {label}): {type(exc).__name__}: {text}")
 
 

@@ -43,7 +43,9 @@ def _fails(image, mask, label=1, params=TINY_PARAMS) -> str:
 def test_absent_label_names_the_mask_and_its_labels(cube):
     values, labels, tmp = cube
     image, mask = _write(values, tmp / "i.nrrd"), _write(labels, tmp / "m.nrrd")
-    assert _fails(image, mask, label=2) == f"The mask {mask} has no voxel with label 2: its labels are 1 (64 voxels), 3 (1 voxels)."
+    assert _fails(image, mask, label=2) == (
+        f"The mask {mask} has no voxel with label 2: its labels are 1 (64 voxels), 3 (1 voxels)."
+    )
     empty = _write(np.zeros_like(labels), tmp / "empty.nrrd")
     assert _fails(image, empty) == f"The mask {empty} has no voxel with label 1: it is empty (every voxel is 0)."
     two_d = {**TINY_PARAMS, "setting": {"binWidth": 25, "force2D": True}}
@@ -181,4 +183,6 @@ def test_out_of_memory_is_said_so(cube, monkeypatch):
             raise MemoryError()
 
     monkeypatch.setattr(case_module, "_extractor", lambda spec: Hungry())
-    assert _fails(image, mask).startswith(f"Out of memory extracting the image {image}, mask {mask}: a smaller")
+    assert _fails(image, mask).startswith(
+        f"Out of memory extracting the image {image}, mask {mask}: use a coarser resampledPixelSpacing"
+    )

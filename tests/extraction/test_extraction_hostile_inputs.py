@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import SimpleITK as sitk
 import yaml
 
 from hccdash.cli import main
@@ -170,10 +172,28 @@ def test_the_command_line_itself(files):
     manifest.write_text(GOOD)
     (tmp / "bad.yaml").write_text("setting:\n  binWidth: abc\n")
     run = extract("--params", str(tmp / "bad.yaml"))
-    assert (run.returncode, run.stderr.strip()) == (2, f"error: {tmp / 'bad.yaml'}: setting.binWidth must be of type float, got 'abc'")
+    expected = f"error: {tmp / 'bad.yaml'}: setting.binWidth must be of type float, got 'abc'"
+    assert (run.returncode, run.stderr.strip()) == (2, expected)
     for name, frame in _snapshot().items():
         pd.testing.assert_frame_equal(frame, before[name])
     manifest.write_text(GOOD.replace("img/m.nrrd", "img/i.nrrd"))  # the image as its own mask: no voxel of label 1
     run = extract("--params", str(params))
     assert run.returncode == 1
-    assert f"failed: A portal reader 1: The mask {(tmp / 'img' / 'i.nrrd').resolve()} has no voxel with label 1: its labels are " in run.stderr
+    image = (tmp / "img" / "i.nrrd").resolve()
+    assert f"failed: A portal reader 1: The mask {image} has no voxel with label 1: its labels are 6 (" in run.stderr
+    assert "more (is it a mask?)" in run.stderr
+
+
+def test_a_dicom_series_folder_is_accepted(files):
+    tmp, _ = files
+    series = tmp / "img" / "series"
+    series.mkdir()
+    (series / "notes.txt").write_text("scanner notes beside the slices")
+    slice_ = sitk.GetImageFromArray(np.arange(64, dtype=np.int16).reshape(8, 8))
+    sitk.WriteImage(slice_, str(series / "slice1.dcm"))
+    manifest = tmp / "m.csv"
+    manifest.write_text("patient_id,phase,image,mask\nA,portal,img/series,img/m.nrrd\n")
+    assert read_manifest(manifest)["image_path"].tolist() == [str(series.resolve())]
+    (series / "slice1.dcm").unlink()
+    with pytest.raises(ValueError, match=r"image folder\(s\) that hold no DICOM series: row 2: 'img/series'"):
+        read_manifest(manifest)
