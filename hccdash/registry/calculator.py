@@ -296,6 +296,7 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
                 errors.append(_problem(row, name, typed, _not_number(typed)))
                 continue
             scores[row] = number
+            _compare_typed_score(model, frame, row, number, warnings)
         else:
             missing = [f for f in features.index if f not in frame.columns or _blank(frame.at[row, f])]
             if missing:
@@ -326,6 +327,18 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
         if not p["min"] <= scores[row] <= p["max"]:
             warnings.append(_problem(row, name, round(float(scores[row]), 4), f"outside the training range [{p['min']:.4g}, {p['max']:.4g}]"))
     return scores, distance
+
+
+def _compare_typed_score(model: JsonModel, frame: pd.DataFrame, row: Any, typed: float, warnings: list) -> None:
+    """Warn when a typed rad-score disagrees with the one its features (all given) yield."""
+    values = {f: _to_number(frame.at[row, f]) if f in frame.columns else None for f in model.features.index}
+    if any(v is None for v in values.values()):
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        computed = float(model.rad_score(pd.DataFrame([values], index=[row])).iloc[0])
+    if not np.isclose(typed, computed, rtol=1e-6, atol=1e-6):
+        warnings.append(_problem(row, model.rad_score_name, typed, f"differs from the rad-score of the radiomic features "
+                                                                   f"in the same row ({computed:.4g}); the typed value is used"))
 
 
 def mahalanobis_threshold(model: JsonModel) -> float:

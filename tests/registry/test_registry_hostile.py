@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from hccdash import cli
-from hccdash.registry import registry
+from hccdash.registry import calculator, registry
 from hccdash.registry import spec as spec_module
 from hccdash.store import Store
 
@@ -191,3 +191,15 @@ def test_calculator_form_warns_far_outside_the_training_range(cox_pipeline, comb
     assert any(w.value.startswith(f"**AFP**: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}]")
                for w in at.warning)
     assert {m.label for m in at.metric} >= {"Risk group"}
+
+
+def test_typed_rad_score_that_disagrees_with_its_features_is_warned(cox_pipeline, combined):
+    model = registry.json_model("combined")
+    rows = combined.iloc[:2].copy()
+    computed = model.rad_score(rows)
+    rows["rad_score"] = [computed.iloc[0], computed.iloc[1] + 1.0]  # row 2: another model's rad-score?
+    checked = calculator.check_inputs(model, rows)
+    disagree = checked.warnings[checked.warnings["problem"].str.startswith("differs from the rad-score")]
+    assert disagree["row"].tolist() == [rows.index[1]]
+    assert f"({computed.iloc[1]:.4g}); the typed value is used" in disagree["problem"].iloc[0]
+    assert checked.clean["rad_score"].tolist() == rows["rad_score"].tolist()
