@@ -6,10 +6,9 @@ with the risk-group cut-off chosen on the page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
-
-from typing import TYPE_CHECKING
 
 from hccdash.evaluation import risk_groups
 from hccdash.modeling.builder import BuildResult, ModelBuilder

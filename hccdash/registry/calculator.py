@@ -139,7 +139,8 @@ def check_columns(model: JsonModel, columns: Sequence[str]) -> list[str]:
     return [c for c in present if c not in used]
 
 
-def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any], ids: pd.Series | None = None) -> CheckedInputs:
+def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any],
+                 ids: pd.Series | None = None) -> CheckedInputs:
     """Check rows of inputs (a DataFrame, or one patient as a mapping) against ``model``.
 
     ``ids`` (a patient id per row of ``data``): an id repeated with different inputs refuses
@@ -337,8 +338,8 @@ def _compare_typed_score(model: JsonModel, frame: pd.DataFrame, row: Any, typed:
     with np.errstate(over="ignore", invalid="ignore"):
         computed = float(model.rad_score(pd.DataFrame([values], index=[row])).iloc[0])
     if not np.isclose(typed, computed, rtol=1e-6, atol=1e-6):
-        warnings.append(_problem(row, model.rad_score_name, typed, f"differs from the rad-score of the radiomic features "
-                                                                   f"in the same row ({computed:.4g}); the typed value is used"))
+        warnings.append(_problem(row, model.rad_score_name, typed, "differs from the rad-score of the radiomic "
+                                 f"features in the same row ({computed:.4g}); the typed value is used"))
 
 
 def mahalanobis_threshold(model: JsonModel) -> float:
