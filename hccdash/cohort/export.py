@@ -40,8 +40,9 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_text(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text for a download: formula-like cells neutralised, missing cells empty."""
-    return safe_frame(frame).to_csv(index=False, na_rep="")
+    """``frame`` as CSV text for a download: formula-like cells neutralised, missing cells empty,
+    CRLF line ends (RFC 4180; a cell holding a line break is quoted)."""
+    return safe_frame(frame).to_csv(index=False, na_rep="", lineterminator="\r\n")
 
 
 def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:

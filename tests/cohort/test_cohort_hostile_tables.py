@@ -1,0 +1,190 @@
+"""Hostile clinical tables (second audit): European CSV, XLSX quirks, ids and columns differing only
+in case, odd times, formula text. Each is a correct import or a message naming file / row /
+column / value; a refused import leaves the store as it was."""
+
+from __future__ import annotations
+
+import datetime
+
+import openpyxl
+import pytest
+from cohort_data import dump
+
+from hccdash.cli import main
+from hccdash.cohort.clinical import read_table
+from hccdash.cohort.events import parse_event_values
+from hccdash.cohort.importer import import_cohort, validate_cohort
+from hccdash.cohort.load import load_cohort
+from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.settings import SplitSettings
+
+HEADER = ["id", "time", "event", "centre", "age"]
+NO_SPLIT = SplitSettings(method="none")
+
+
+def _rows(n: int = 8) -> list[list[str]]:
+    return [[f"P{i}", f"{i + 1}.5", str(i % 2), "AB"[i % 2], str(50 + i)] for i in range(n)]
+
+
+def _csv(tmp_path, name: str, rows: list[list[str]], sep: str = ",", header=HEADER) -> str:
+    path = tmp_path / name
+    path.write_text("\n".join(sep.join(r) for r in [header, *rows]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def _xlsx(tmp_path, name: str, rows: list[list], header=HEADER, first_sheet: list | None = None) -> str:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    if first_sheet is not None:
+        sheet.title = "notes"
+        sheet.append(first_sheet)
+        sheet = book.create_sheet("data")
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return str(path)
+
+
+def _mapping(table):
+    return remap(table, guess_mapping(table), id_col="id", time_col="time", time_unit="months", event_col="event",
+                 event_coding=parse_event_values("1,0"))
+
+
+def _checks(table, file: str = "t.csv") -> dict[str, list]:
+    report = validate_cohort(table, _mapping(table), split=NO_SPLIT, source=file).report
+    found: dict[str, list] = {}
+    for p in report.problems:
+        found.setdefault(p.check, []).append(p)
+    return found
+
+
+def test_european_semicolon_csv_with_decimal_commas_imports_correctly(tmp_path):
+    rows = [[pid, t.replace(".", ","), e, c, f"{a},25"] for pid, t, e, c, a in _rows()]
+    rows[0][4] = "NA"
+    path = _csv(tmp_path, "eu.csv", rows, sep=";")
+    table = read_table(path)
+    assert table.loc[2:3, "time"].tolist() == ["1.5", "2.5"] and table.loc[3, "age"] == "51.25"
+    assert import_cohort("eu", table, _mapping(table), split=NO_SPLIT).ok
+    cohort = load_cohort("eu")
+    assert cohort.patients["time"].tolist()[:2] == [1.5, 2.5]
+    assert cohort.clinical["age"].iloc[1] == 51.25
+
+
+def test_semicolon_column_mixing_decimal_commas_and_text_is_left_as_written(tmp_path):
+    rows = _rows()
+    rows[0][4], rows[1][4] = "1,5", "high"
+    table = read_table(_csv(tmp_path, "mixed.csv", rows, sep=";"))
+    assert table.loc[2, "age"] == "1,5" and table.loc[4, "age"] == "52"
+
+
+def test_ids_differing_only_in_case_or_blanks_are_refused_and_store_untouched(tmp_path, store):
+    assert import_cohort("kept", read_table(_csv(tmp_path, "ok.csv", _rows())), split=NO_SPLIT).ok
+    rows = _rows()
+    rows[3][0] = "p0"  # row 5 vs 'P0' in row 2
+    rows[4][0] = "P 1"
+    rows[5][0] = "p  1"  # row 7 vs 'P 1' in row 6
+    path = _csv(tmp_path, "case.csv", rows)
+    before = dump(store)
+    table = read_table(path)
+    result = import_cohort("kept", table, _mapping(table), split=NO_SPLIT, replace=True, source="case.csv")
+    assert not result.ok
+    found = {(p.check, p.row, p.value) for p in result.report.errors}
+    assert found == {("duplicate_id", 2, "P0"), ("duplicate_id", 5, "p0"), ("duplicate_id", 6, "P 1"),
+                     ("duplicate_id", 7, "p  1")}
+    message = next(p for p in result.report.errors if p.row == 5).to_text()
+    assert "case.csv, row 5, column 'id', value 'p0'" in message
+    assert "patient ids 'P0', 'p0' differ only in upper / lower case or blanks (rows 2, 5)" in message
+    assert dump(store) == before
+
+
+def test_column_names_differing_only_in_case_or_blanks_are_named(tmp_path):
+    with pytest.raises(ValueError, match=r"dup\.csv: column names 'age' and 'AGE' differ only in upper / lower case"):
+        read_table(_csv(tmp_path, "dup.csv", [r + ["1"] for r in _rows()], header=[*HEADER, " AGE "]))
+
+
+def test_zero_time_is_warned_and_a_date_serial_time_gets_a_hint(tmp_path):
+    rows = _rows()
+    rows[0][1] = "0"
+    rows[1][1] = "44197"
+    found = _checks(read_table(_csv(tmp_path, "t.csv", rows)))
+    zero = found["zero_time"][0]
+    assert (zero.severity, zero.row, zero.value) == ("warning", 2, "0")
+    serial = found["impossible_time"][0]
+    assert serial.row == 3 and "looks like a date stored as an Excel day number (2021-01-01)" in serial.message
+
+
+def test_formula_text_is_warned_per_column_and_in_the_header(tmp_path):
+    rows = _rows()
+    rows[0][0] = "=1+1"
+    rows[2][3] = '=HYPERLINK("http://x")'
+    rows[3][3] = "-5"  # a number, not a formula
+    found = _checks(read_table(_csv(tmp_path, "t.csv", [r + ["x"] for r in rows], header=[*HEADER, "@note"])))
+    where = {(p.column, p.row, p.value) for p in found["formula_text"]}
+    assert where == {("id", 2, "=1+1"), ("centre", 4, '=HYPERLINK("http://x")'), ("@note", 1, "")}
+    assert all(p.severity == "warning" for p in found["formula_text"])
+
+
+def test_single_centre_cannot_be_split_by_centre(tmp_path, capsys, store):
+    rows = [r[:3] + ["A"] + r[4:] for r in _rows()]
+    path = _csv(tmp_path, "one.csv", rows)
+    before = dump(store)
+    code = main(["import", "--clinical", path, "--name", "one", "--id-col", "id", "--time-col", "time",
+                 "--time-unit", "months", "--event-col", "event", "--centre-col", "centre", "--split", "centre",
+                 "--validation-centres", "A"])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "the train set is empty: every centre (A) is a validation centre; a centre split needs at least 2 centres" in out
+    assert dump(store) == before
+
+
+def test_xlsx_error_cells_are_quoted_and_variables_set_missing(tmp_path, store):
+    rows = [[pid, float(t), int(e), c, int(a)] for pid, t, e, c, a in _rows()]
+    rows[2][1] = "#DIV/0!"  # openpyxl stores it as an error cell, as Excel does
+    rows[3][4] = "#N/A"
+    path = _xlsx(tmp_path, "err.xlsx", rows)
+    before = dump(store)
+    table = read_table(path)
+    result = import_cohort("err", table, _mapping(table), split=NO_SPLIT, source="err.xlsx")
+    assert not result.ok
+    error = result.report.errors[0]
+    assert (error.check, error.row, error.column, error.value) == ("non_numeric_time", 4, "time", "#DIV/0!")
+    warning = next(p for p in result.report.warnings if p.check == "spreadsheet_error")
+    assert (warning.row, warning.column, warning.value) == (5, "age", "#N/A")
+    assert dump(store) == before
+
+
+def test_xlsx_ids_dates_and_sheets(tmp_path):
+    rows = [[pid, float(t), int(e), c, int(a)] for pid, t, e, c, a in _rows()]
+    rows[0][0], rows[1][0] = "007", 7  # text keeps its zeros; a number cell reads as written
+    rows[2][1] = datetime.datetime(2021, 5, 3)
+    path = _xlsx(tmp_path, "book.xlsx", rows, first_sheet=["This workbook holds the cohort"])
+    with pytest.raises(ValueError, match=r"book\.xlsx: sheet 'notes' has no data rows \(only a header in row 1\); "
+                                         r"other sheets: data \(choose one\)"):
+        read_table(path)
+    with pytest.raises(ValueError, match=r"book\.xlsx: no sheet 'Data'; sheets: notes, data"):
+        read_table(path, sheet="Data")
+    table = read_table(path, sheet="data")
+    assert table.loc[2:4, "id"].tolist() == ["007", "7", "P2"] and table.loc[2, "time"] == "1.5"
+    found = _checks(table, "book.xlsx")
+    date = found["non_numeric_time"][0]
+    assert (date.row, date.value) == (4, "2021-05-03 00:00:00") and "(a date; give the follow-up duration)" in date.message
+
+
+def test_two_row_merged_header_is_explained(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Patient", None, "Outcome", None, None])
+    sheet.merge_cells("A1:B1")
+    sheet.merge_cells("C1:E1")
+    sheet.append(HEADER)
+    for row in _rows():
+        sheet.append(row)
+    book.save(tmp_path / "merged.xlsx")
+    table = read_table(tmp_path / "merged.xlsx")
+    report = validate_cohort(table, _mapping(table), split=NO_SPLIT, source="merged.xlsx").report
+    problem = report.errors[0]
+    assert problem.check == "missing_column"
+    assert "row 1 has 3 empty header cell(s): a merged or two-row header? Every column needs its name in row 1" \
+        in problem.message
