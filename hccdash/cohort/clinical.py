@@ -32,6 +32,7 @@ MAX_TIME_MONTHS = CohortSettings().max_time_months
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
 DECIMAL_COMMA = re.compile(r"[+-]?(\d+(,\d*)?|,\d+)")  # 1,5 / -0,25 / 12 (a column needs one comma)
+ZERO_PADDED = re.compile(r"0{2,}")  # an XLSX number format showing leading zeros
 EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 .. 2100-01-01 as Excel day numbers
 
 Source = str | Path | bytes
@@ -121,13 +122,17 @@ def fold(text: str) -> str:
     return " ".join(str(text).split()).casefold()
 
 
-def _cell_text(value: object) -> object:
+def _cell_text(cell) -> object:
     """An XLSX cell as read_table keeps it: text, integral numbers without '.0', None for empty.
-    Error cells (#DIV/0!, #N/A, ...) keep their text so messages can quote them."""
+    A whole number shown with leading zeros (number format ``000``: 7 shown as 007) keeps them;
+    error cells (#DIV/0!, #N/A, ...) keep their text so messages can quote them."""
+    value = cell.value
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        digits = str(int(value))
+        zeros = getattr(cell, "number_format", "") or ""
+        return digits.zfill(len(zeros)) if ZERO_PADDED.fullmatch(zeros) and value >= 0 else digits
     return str(value)
 
 
@@ -149,7 +154,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.Data
             raise ValueError(f"{name}: no sheet {sheet!r}; sheets: {listed(sheets)}")
         worksheet = book[chosen]
         worksheet.reset_dimensions()  # some writers store a wrong sheet size
-        rows = [[_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True)]
+        rows = [[_cell_text(c) for c in row] for row in worksheet.iter_rows()]
     finally:
         book.close()
     while rows and all(v is None for v in rows[-1]):
@@ -163,8 +168,10 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.Data
 
 
 def _decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1; a binary file is refused."""
-    encodings = ("utf-16",) if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else ("utf-8-sig", "latin-1")
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252 (Excel's 'CSV' on Western
+    Windows: Latin-1 plus curly quotes, euro sign, ...), else Latin-1; a binary file is refused."""
+    bom16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    encodings = ("utf-16",) if bom16 else ("utf-8-sig", "cp1252", "latin-1")
     for encoding in encodings:
         try:
             text = data.decode(encoding)

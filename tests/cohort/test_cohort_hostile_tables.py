@@ -188,3 +188,19 @@ def test_two_row_merged_header_is_explained(tmp_path):
     assert problem.check == "missing_column"
     assert "row 1 has 3 empty header cell(s): a merged or two-row header? Every column needs its name in row 1" \
         in problem.message
+
+
+def test_windows_1252_csv_keeps_curly_quotes_and_euro_sign(tmp_path):
+    # Excel's "CSV" on Western Windows; Latin-1 would turn 0x92 / 0x80 into control characters
+    (tmp_path / "win.csv").write_bytes("id;note\nA;l\u2019\u00e9t\u00e9 \u20ac\nB;x\n".encode("cp1252"))
+    assert read_table(tmp_path / "win.csv").loc[2, "note"] == "l\u2019\u00e9t\u00e9 \u20ac"
+    (tmp_path / "latin.csv").write_bytes(b"id;note\nA;\x81\xe9\n")  # 0x81 is not cp1252: Latin-1
+    assert read_table(tmp_path / "latin.csv").loc[2, "note"] == "\x81\u00e9"
+
+
+def test_xlsx_number_shown_with_leading_zeros_keeps_them(tmp_path):
+    path = _xlsx(tmp_path, "zeros.xlsx", [[7, 1.5, 1, "A", 50], [12, 2.0, 0, "B", 51]])
+    book = openpyxl.load_workbook(path)
+    book.active["A2"].number_format = "000"  # Excel shows 007
+    book.save(path)
+    assert read_table(path)["id"].tolist() == ["007", "12"]
