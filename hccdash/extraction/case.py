@@ -134,9 +134,8 @@ def compute_features(image_path: str | Path, mask_path: str | Path, label: int, 
     label = int(label)
     image = _read("image", image_path, lambda: read_image(image_path))
     mask = _read("mask", mask_path, lambda: read_mask(mask_path, image, label))  # DICOM-SEG: on the image grid
-    correct_mask = bool(_setting(spec, "correctMask"))
-    if not correct_mask:
-        check_geometry(image, mask, image_path, mask_path)
+    if not (_setting(spec, "correctMask") or _setting(spec, "resampledPixelSpacing")):
+        check_geometry(image, mask, image_path, mask_path)  # pyradiomics would refuse it, in ITK's words
     try:
         roi = preprocess.largest_axial_section(mask, label) if spec.roi == "2d" else mask
         bad = nonfinite_voxels(image, roi, label)
