@@ -106,9 +106,9 @@ def import_section() -> None:
     if source is None:
         st.info("Upload a clinical table or give its path.")
         return
-    sheets = _sheets(source, filename, stamp)
-    sheet = st.selectbox("Sheet", sheets, key="ci_sheet") if sheets else None
     try:
+        sheets = _sheets(source, filename, stamp)
+        sheet = st.selectbox("Sheet", sheets, key="ci_sheet") if sheets else None
         table = _table(source, filename, sheet, stamp)
     except ValueError as exc:
         st.error(str(exc))

@@ -74,7 +74,8 @@ class EventCoding:
 
     def encode(self, values: pd.Series) -> pd.Series:
         """The 0/1 codes of ``values`` as a nullable Int64 series (NA = missing or unknown)."""
-        return pd.Series([self.code(v) for v in values], index=values.index, dtype="Int64")
+        codes = {v: self.code(v) for v in _distinct(values)}  # once per distinct value
+        return pd.Series([codes.get(v) for v in values], index=values.index, dtype="Int64")
 
     def describe(self) -> str:
         """E.g. ``event = 1; censored = 0``."""
@@ -90,7 +91,7 @@ class EventCoding:
 
 def distinct_codes(values: Iterable[object]) -> list[str]:
     """The distinct normalised codes of an event column, sorted (for pickers)."""
-    return sorted({c for c in map(normalise_code, values) if c is not None})
+    return sorted({c for c in map(normalise_code, _distinct(values)) if c is not None})
 
 
 def parse_event_values(text: str) -> EventCoding:
@@ -126,7 +127,7 @@ def guess_event_coding(values: Iterable[object], column: str | None = None) -> E
     otherwise known words (1/0, yes/no, true/false, recurrence/censored, ...). A known
     code beside an unknown number (1/2, as R's ``Surv`` codes censored/event) is not guessed.
     """
-    seen = {c for c in map(normalise_code, values) if c is not None}
+    seen = {c for c in map(normalise_code, _distinct(values)) if c is not None}
     if column:
         named = _coding_from_name(column)
         if named is not None:
@@ -143,6 +144,11 @@ def guess_event_coding(values: Iterable[object], column: str | None = None) -> E
             return None
         return EventCoding(event, other) if event else EventCoding(other, censor)
     return None
+
+
+def _distinct(values: Iterable[object]) -> list:
+    """The distinct values (a column may hold 100 000s of cells but a few codes)."""
+    return list(pd.unique(pd.Series(list(values) if not isinstance(values, pd.Series) else values, dtype=object)))
 
 
 def _is_number(code: str) -> bool:

@@ -41,6 +41,7 @@ _ORDINAL_VALUE = re.compile(
 )
 MAX_ORDINAL_INTEGERS = 5  # integers with at most this many distinct values are ordinal
 MAX_LEVELS = 20  # text columns with more distinct values are not offered as predictors
+MAX_EVENT_SPELLINGS = 100  # an event column has a few codes, however spelled (1, 1.0, Yes, yes, ...)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def natural_key(text: str) -> tuple:
 
 def natural_levels(values: pd.Series) -> tuple[str, ...]:
     """Distinct non-missing values (as :func:`canonical`) in natural order."""
-    return tuple(sorted({canonical(v) for v in values.dropna()} - {None}, key=lambda v: (natural_key(v), v)))
+    return tuple(sorted({canonical(v) for v in values.dropna().unique()} - {None}, key=lambda v: (natural_key(v), v)))
 
 
 def guess_kind(series: pd.Series, name: str = "") -> str:
@@ -229,7 +230,10 @@ def _guess_event(df: pd.DataFrame, taken: set[str], time_col: str) -> str:
     for i, c in enumerate(df.columns):
         if c in taken:
             continue
-        n_distinct = df[c].dropna().map(normalise_code).nunique()
+        distinct = df[c].dropna().unique()
+        if len(distinct) > MAX_EVENT_SPELLINGS:  # a measurement, not an event column
+            continue
+        n_distinct = len({normalise_code(v) for v in distinct} - {None})
         if not 1 <= n_distinct <= 3:
             continue
         score = _score(c, _EVENT_KEYS)

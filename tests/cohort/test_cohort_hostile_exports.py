@@ -90,3 +90,13 @@ def test_import_on_the_page_opens_the_new_cohorts_table1(tiny):
     shown = next(d.value for d in at.dataframe if "level" in d.value.columns)
     assert shown.iloc[0].tolist()[:4] == ["Patients", "n", "16", "8"]
     assert not shown.isna().any().any() and shown.loc[0, "p"] == ""
+
+
+def test_damaged_workbook_path_on_the_page_is_an_error_message_not_a_crash(tmp_path):
+    (tmp_path / "fake.xlsx").write_bytes(b"PK\x03\x04garbage" * 10)
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/1_cohort_import.py").run()
+    at.radio(key="ci_clinical_mode").set_value("Path").run()
+    at.text_input(key="ci_clinical_path").set_value(str(tmp_path / "fake.xlsx")).run()
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith("fake.xlsx: not a readable XLSX workbook")
