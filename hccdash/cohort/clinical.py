@@ -13,7 +13,7 @@ import csv
 import io
 import math
 import re
-import warnings
+import unicodedata
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,6 +32,7 @@ MAX_TIME_MONTHS = CohortSettings().max_time_months
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
 DECIMAL_COMMA = re.compile(r"[+-]?(\d+(,\d*)?|,\d+)")  # 1,5 / -0,25 / 12 (a column needs one comma)
+EDGES = re.compile(r"^[\s\u200b-\u200f\u2060\ufeff]+|[\s\u200b-\u200f\u2060\ufeff]+$")  # blanks, BOM, zero-width
 ZERO_PADDED = re.compile(r"0{2,}")  # an XLSX number format showing leading zeros
 EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 .. 2100-01-01 as Excel day numbers
 
@@ -94,7 +95,7 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
         if sheet is not None:
             raise ValueError(f"{name}: a sheet ({sheet!r}) was chosen but the file is not an XLSX workbook")
         frame = _read_csv(data, name)
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = [EDGES.sub("", str(c)) for c in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
         raise ValueError(f"{name}: column name(s) {duplicated} occur more than once in the header (row 1)")
@@ -106,7 +107,7 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
         shown = "; ".join(" and ".join(f"'{n}'" for n in names) for names in clashes)
         raise ValueError(f"{name}: column names {shown} differ only in upper / lower case or spaces (header, row 1); "
                          "rename one of them")
-    frame = frame.apply(lambda col: col.str.strip() if col.dtype == object else col)
+    frame = frame.apply(lambda col: col.str.replace(EDGES, "", regex=True) if col.dtype == object else col)
     frame = frame.mask(frame.apply(lambda col: col.str.lower().isin(MISSING_TEXT) if col.dtype == object else col.isna()))
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
     frame = frame.dropna(how="all")
@@ -118,8 +119,10 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
 
 
 def fold(text: str) -> str:
-    """The form in which two names or ids count as the same: case and runs of blanks ignored."""
-    return " ".join(str(text).split()).casefold()
+    """The form in which two names or ids count as the same: case, runs of blanks and invisible
+    characters (zero-width space, BOM, ...) ignored."""
+    visible = "".join(c for c in str(text) if unicodedata.category(c) != "Cf")
+    return " ".join(visible.split()).casefold()
 
 
 def _cell_text(cell) -> object:
@@ -186,43 +189,44 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
-    text = _decode(data, name)
+    """Every record as text cells (``csv`` module: quoted separators and line breaks kept); the
+    separator is the one of ``,`` ``;`` tab ``|`` splitting the header into the most names."""
+    text = _decode(data, name).lstrip("\r\n")
     if not text.strip():
         raise ValueError(f"{name}: the file is empty")
+    separator = _separator(text)
     try:
-        with warnings.catch_warnings():  # surplus cells are checked below
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=None, engine="python", keep_default_na=False,
-                                skip_blank_lines=False, index_col=False)
-    except (pd.errors.ParserError, csv.Error) as exc:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+    except csv.Error as exc:
         raise ValueError(f"{name}: not a readable CSV table: {exc}") from exc
-    separator = _separator(text, frame)
-    records = csv.reader(io.StringIO(text), delimiter=separator)
-    header = next(records, [])
-    if len(header) == len(frame.columns):  # pandas renames a repeated name 'x' to 'x.1'
-        frame.columns = [h if h.strip() else c for h, c in zip(header, frame.columns)]
-    for row, record in enumerate(records, start=2):
-        if any(cell.strip() for cell in record[len(frame.columns):]):
-            raise ValueError(f"{name}, row {row}: {len(record)} cells but the header (row 1) names "
-                             f"{len(frame.columns)} columns; surplus values {record[len(frame.columns):]}")
+    header = records[0]
+    width = len(header)
+    for row, record in enumerate(records[1:], start=2):
+        if any(cell.strip() for cell in record[width:]):
+            title = "; is row 1 a title above the header? Column names must be in row 1" if row == 2 else ""
+            raise ValueError(f"{name}, row {row}: {len(record)} cells but the header (row 1) names {width} "
+                             f"columns; surplus values {record[width:]}{title}")
+    columns = [h if h.strip() else f"Unnamed: {i}" for i, h in enumerate(header)]
+    rows = [(record + [""] * width)[:width] for record in records[1:]]
+    frame = pd.DataFrame(rows, columns=columns, dtype=object) if rows else pd.DataFrame(columns=columns, dtype=object)
     return _decimal_commas(frame) if separator != "," else frame
+
+
+def _separator(text: str) -> str:
+    """The separator splitting the header line into the most names (``,`` when none splits it)."""
+    first = text.splitlines()[0]
+    counts = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in (",", ";", "\t", "|")}
+    return max(counts, key=lambda sep: counts[sep])  # ties: the first, ','
 
 
 def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns of numbers written with a decimal comma (and whole numbers), read with a decimal point."""
-    for column in frame.columns:
-        cells = frame[column].str.strip()
+    for i in range(frame.shape[1]):  # by position: a repeated name is reported later
+        cells = frame.iloc[:, i].str.strip()
         present = cells[~cells.str.lower().isin(MISSING_TEXT)]
         if len(present) and present.str.contains(",", regex=False).any() and present.str.fullmatch(DECIMAL_COMMA).all():
-            frame[column] = cells.str.replace(",", ".", regex=False)
+            frame.iloc[:, i] = cells.str.replace(",", ".", regex=False)
     return frame
-
-
-def _separator(text: str, frame: pd.DataFrame) -> str:
-    """The separator pandas chose: the one splitting the header into as many names as columns."""
-    first = text.splitlines()[0]
-    counts = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in (",", ";", "\t", "|")}
-    return next((sep for sep, n in counts.items() if n == len(frame.columns)), ",")
 
 
 @dataclass(frozen=True)

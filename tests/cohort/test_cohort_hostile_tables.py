@@ -204,3 +204,22 @@ def test_xlsx_number_shown_with_leading_zeros_keeps_them(tmp_path):
     book.active["A2"].number_format = "000"  # Excel shows 007
     book.save(path)
     assert read_table(path)["id"].tolist() == ["007", "12"]
+
+
+def test_title_line_above_the_header_is_named_not_split_on_spaces(tmp_path):
+    # the old sniffer split "Cohort export 2024" on spaces and took every line as one cell
+    path = tmp_path / "title.csv"
+    path.write_bytes(b"Cohort export 2024\nid,time,event\nA,1,1\nB,2,0\n")
+    with pytest.raises(ValueError, match=r"title\.csv, row 2: 3 cells but the header \(row 1\) names 1 columns; "
+                                         r"surplus values \['time', 'event'\]; is row 1 a title above the header\?"):
+        read_table(path)
+
+
+def test_invisible_characters_around_names_and_ids_do_not_split_them(tmp_path):
+    # a doubled BOM before the header, a zero-width space after an id, a no-break space before one
+    path = tmp_path / "zw.csv"
+    path.write_bytes("\ufeff\ufeffid,time,event\u200b\nA\u200b,1,1\n\u00a0B ,2,0\nb\u200b,3,1\n".encode())
+    table = read_table(path)
+    assert list(table.columns) == ["id", "time", "event"] and table["id"].tolist() == ["A", "B", "b"]
+    found = _checks(table)
+    assert {(p.row, p.value) for p in found["duplicate_id"]} == {(3, "B"), (4, "b")}
