@@ -22,7 +22,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from hccdash.cohort.export import is_formula_like
+from hccdash.cohort.export import looks_like_formula
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
@@ -79,8 +79,8 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     XLSX: ``sheet`` (default the first); cached formula results are read, error cells keep
     their text (``#DIV/0!``). Column names are stripped and must differ in more than case
     and blanks. Cells are stripped; blank cells and the usual missing spellings (NA, N/A,
-    null, ...) become NaN; fully empty rows and unnamed empty columns are dropped (row
-    numbers of the others stay as in the file).
+    null, ``-``, ...) become NaN, except ``-`` in a column that also holds ``+``; fully empty
+    rows and unnamed empty columns are dropped (row numbers of the others stay as in the file).
     """
     data, name = _load(source, filename)
     where, others = f"{name}: the table", ""  # others: the other sheets, for the 'empty' message
@@ -108,7 +108,7 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
         raise ValueError(f"{name}: column names {shown} differ only in upper / lower case or spaces (header, row 1); "
                          "rename one of them")
     frame = frame.apply(lambda col: col.str.replace(EDGES, "", regex=True) if col.dtype == object else col)
-    frame = frame.mask(frame.apply(lambda col: col.str.lower().isin(MISSING_TEXT) if col.dtype == object else col.isna()))
+    frame = frame.mask(frame.apply(_missing))
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
     frame = frame.dropna(how="all")
     empty_unnamed = [c for c in frame.columns if c.startswith("Unnamed:") and frame[c].isna().all()]
@@ -116,6 +116,14 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     if frame.empty:
         raise ValueError(f"{where} has no data rows (only a header in row 1){others}")
     return frame
+
+
+def _missing(column: pd.Series) -> pd.Series:
+    """Cells meaning 'missing'; in a column of signs (HBsAg + / -) a '-' is a value, not a blank."""
+    if column.dtype != object:
+        return column.isna()
+    missing = column.str.lower().isin(MISSING_TEXT)
+    return missing & (column != "-") if (column == "+").any() else missing
 
 
 def fold(text: str) -> str:
@@ -353,8 +361,8 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
         columns[spec.name] = values
     for column in [mapping.id_col, *([mapping.centre_col] if mapping.centre_col else []), *columns]:
         _check_formulas(df[column], column, add)
-    for column in filter(is_formula_like, df.columns):
-        add(WARNING, "formula_text", "column name starts with = + - or @ and would run as a formula in a spreadsheet",
+    for column in filter(looks_like_formula, df.columns):
+        add(WARNING, "formula_text", "column name would run as a formula in a spreadsheet",
             "kept; CSV exports of this app prefix it with an apostrophe", row=1, column=column)
 
     keep = ids.notna() & ~folded.duplicated(keep=False) & ~ids.isin(EXCEL_ERRORS) & time.notna() & event.notna()
@@ -373,10 +381,10 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
 
 def _check_formulas(values: pd.Series, column: str, add) -> None:
     """Warn about text a spreadsheet would run as a formula (``=HYPERLINK(...)``)."""
-    formulas = values[_each(values, is_formula_like).eq(True)]
+    formulas = values[_each(values, looks_like_formula).eq(True)]
     if len(formulas):
         shown = listed(f"row {r}: '{v}'" for r, v in formulas.items())
-        add(WARNING, "formula_text", f"{len(formulas)} value(s) start with = + - or @ and would run as formulas in a "
+        add(WARNING, "formula_text", f"{len(formulas)} value(s) would run as formulas in a "
             f"spreadsheet ({shown})", "stored as text; CSV exports of this app prefix them with an apostrophe",
             column=column, value=str(formulas.iloc[0]), row=int(formulas.index[0]))
 

@@ -8,9 +8,12 @@ columns are left alone, and so is text that is a plain number (``-1.5``, ``+3``)
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ACTIVE = re.compile(r"[A-Za-z_]\w*\s*\(|[|!]")  # a function call, a DDE pipe or a sheet reference
 
 
 def is_formula_like(value: object) -> bool:
@@ -22,6 +25,13 @@ def is_formula_like(value: object) -> bool:
     except ValueError:
         return True
     return False
+
+
+def looks_like_formula(value: object) -> bool:
+    """Formula-like text that is more than a sign (``+``, ``-ve``): it starts with ``=`` or ``@``,
+    or calls a function or another program (``+HYPERLINK(``, ``-2+3+cmd|' /C calc'!A0``).
+    Worth a warning at import; :func:`neutralise` still treats every formula-like cell."""
+    return is_formula_like(value) and (value[0] in "=@" or ACTIVE.search(value) is not None)
 
 
 def neutralise(value: object) -> object:

@@ -120,10 +120,22 @@ def test_formula_text_is_warned_per_column_and_in_the_header(tmp_path):
     rows[0][0] = "=1+1"
     rows[2][3] = '=HYPERLINK("http://x")'
     rows[3][3] = "-5"  # a number, not a formula
+    rows[4][3] = "-ve"  # a sign, not worth a warning
+    rows[5][3] = "+cmd|' /C calc'!A0"
     found = _checks(read_table(_csv(tmp_path, "t.csv", [r + ["x"] for r in rows], header=[*HEADER, "@note"])))
     where = {(p.column, p.row, p.value) for p in found["formula_text"]}
     assert where == {("id", 2, "=1+1"), ("centre", 4, '=HYPERLINK("http://x")'), ("@note", 1, "")}
+    centre = next(p for p in found["formula_text"] if p.column == "centre")
+    assert centre.message.startswith("2 value(s) would run as formulas") and "row 7: '+cmd|" in centre.message
     assert all(p.severity == "warning" for p in found["formula_text"])
+
+
+def test_a_plus_minus_column_keeps_its_minus_signs(tmp_path):
+    # '-' usually means missing, but not beside '+' (HBsAg + / -)
+    rows = [r + [s] for r, s in zip(_rows(), ["+", "-", "-", "", "+", "-", "+", "-"])]
+    table = read_table(_csv(tmp_path, "hbv.csv", rows, header=[*HEADER, "HBsAg"]))
+    assert table["HBsAg"].fillna("blank").tolist() == ["+", "-", "-", "blank", "+", "-", "+", "-"]
+    assert "formula_text" not in _checks(table)
 
 
 def test_single_centre_cannot_be_split_by_centre(tmp_path, capsys, store):
