@@ -37,6 +37,7 @@ class CohortSettings:
     mask_pattern: str = "{patient_id}_{phase}_mask.nii.gz"
     label: int = 1  # mask label used when present; else the only / largest label (with a warning)
     max_time_months: float = 1200.0  # a follow-up time above this (100 years) is refused as impossible
+    median_time_months: tuple[float, float] = (1.0, 120.0)  # a median follow-up outside this warns: wrong time unit?
     normality_alpha: float = 0.05  # Table 1: Shapiro-Wilk p above this in both groups -> Welch t-test
     min_expected_count: float = 5.0  # Table 1: an expected count below this -> Fisher exact test
     fisher_resamples: int = 10000  # Table 1: Monte Carlo Fisher for tables larger than 2 x 2
@@ -207,6 +208,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "cohort.geometry_tolerance": (0, None, False, False),
     "cohort.label": (1, None, False, False),
     "cohort.max_time_months": (0, None, True, False),
+    "cohort.median_time_months": (0, None, True, False),
     "cohort.normality_alpha": (0, 1, True, True),
     "cohort.min_expected_count": (0, None, False, False),
     "cohort.fisher_resamples": (1, None, False, False),

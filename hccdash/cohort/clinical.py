@@ -29,6 +29,7 @@ from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 MAX_TIME_MONTHS = CohortSettings().max_time_months
+MEDIAN_TIME_MONTHS = CohortSettings().median_time_months
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
 DECIMAL_COMMA = re.compile(r"[+-]?(\d+(,\d*)?|,\d+)")  # 1,5 / -0,25 / 12 (a column needs one comma)
@@ -266,7 +267,7 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     Errors: a mapped column is missing; a missing, duplicate (also when differing only in
     case or blanks) or spreadsheet-error patient id; a missing, non-numeric, negative or
     impossibly long time; a missing or unknown event code (or no coding).
-    Warnings: a time of 0, missing values (one line per column), missing centre, text in a
+    Warnings: a time of 0, a median time suggesting the wrong unit, missing values (one line per column), missing centre, text in a
     continuous column, spreadsheet error cells, values outside the given levels,
     predictors without variation, text a spreadsheet would run as a formula.
     """
@@ -332,6 +333,12 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
                 f"({MAX_TIME_MONTHS / 12:g} years){_time_hint(time[row], months[row])}",
                 f"import refused; check the value and the time unit ({mapping.time_unit})", value=str(raw), **where)
     time = time.where(np.isfinite(time) & (time >= 0) & (months <= MAX_TIME_MONTHS))
+    median = float(months[time.notna()].median()) if time.notna().any() else math.nan
+    low, high = MEDIAN_TIME_MONTHS
+    if not math.isnan(median) and not low <= median <= high:
+        add(WARNING, "time_unit", f"median follow-up is {median:.3g} months ({median / 12:.3g} years) with the time "
+            f"unit '{mapping.time_unit}'; usual: {low:g} to {high:g} months", "imported; check the time unit",
+            column=mapping.time_col, value=mapping.time_unit)
 
     coding = mapping.event_coding
     event = coding.encode(df[mapping.event_col]) if coding else pd.Series(pd.NA, index=df.index, dtype="Int64")

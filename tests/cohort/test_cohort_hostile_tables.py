@@ -235,3 +235,18 @@ def test_invisible_characters_around_names_and_ids_do_not_split_them(tmp_path):
     assert list(table.columns) == ["id", "time", "event"] and table["id"].tolist() == ["A", "B", "b"]
     found = _checks(table)
     assert {(p.row, p.value) for p in found["duplicate_id"]} == {(3, "B"), (4, "b")}
+
+
+@pytest.mark.parametrize("unit, first, median_text", [
+    ("months", 250, "300 months (25 years)"),  # days typed as months
+    ("days", 10, "0.493 months (0.0411 years)"),  # months typed as days
+])
+def test_a_median_follow_up_suggesting_the_wrong_unit_is_warned(tmp_path, unit, first, median_text):
+    rows = [[f"P{i}", str(first + (10 if unit == "months" else 1) * i), str(i % 2), "A", "50"] for i in range(11)]
+    table = read_table(_csv(tmp_path, "unit.csv", rows))
+    report = validate_cohort(table, remap(table, _mapping(table), time_unit=unit), split=NO_SPLIT).report
+    (problem,) = [p for p in report.problems if p.check == "time_unit"]
+    assert problem.severity == "warning" and problem.value == unit
+    assert f"median follow-up is {median_text} with the time unit '{unit}'; usual: 1 to 120 months" in problem.message
+    ok = [[pid, "24", e, c, a] for pid, _, e, c, a in rows]
+    assert "time_unit" not in _checks(read_table(_csv(tmp_path, "ok.csv", ok)))
