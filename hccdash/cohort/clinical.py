@@ -14,7 +14,6 @@ import io
 import math
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,10 +37,13 @@ ZERO_PADDED = re.compile(r"0{2,}")  # an XLSX number format showing leading zero
 EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 .. 2100-01-01 as Excel day numbers
 
 Source = str | Path | bytes
-BAD_WORKBOOK = (zipfile.BadZipFile, KeyError, OSError)  # what openpyxl raises on a damaged file
+OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the container of .xls and of encrypted .xlsx files
 
 
 def _is_excel(data: bytes, filename: str) -> bool:
+    if data[:8] == OLE2:
+        raise ValueError(f"{filename}: an old Excel .xls or a password-protected workbook; save it as .xlsx "
+                         "(without password) or CSV")
     return filename.lower().endswith(EXCEL_SUFFIXES) or data[:4] == b"PK\x03\x04"
 
 
@@ -61,13 +63,18 @@ def sheet_names(source: Source, filename: str | None = None) -> list[str]:
     data, name = _load(source, filename)
     if not _is_excel(data, name):
         return []
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
-    except (*BAD_WORKBOOK, ValueError) as exc:
-        raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
+    book = _open_workbook(data, name)
     names = list(book.sheetnames)
     book.close()
     return names
+
+
+def _open_workbook(data: bytes, name: str, data_only: bool = False):
+    """The workbook, read-only; any parser failure on a damaged file becomes a ValueError naming it."""
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds (zip, XML, attribute) on damaged files
+        raise ValueError(f"{name}: not a readable XLSX workbook: {exc or type(exc).__name__}") from exc
 
 
 def read_table(source: Source, filename: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
@@ -150,10 +157,7 @@ def _cell_text(cell) -> object:
 
 def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.DataFrame | None, str, list[str]]:
     """(frame or None when the sheet is empty, sheet name, all sheet names); header = row 1 as written."""
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (*BAD_WORKBOOK, ValueError) as exc:
-        raise ValueError(f"{name}: not a readable XLSX workbook: {exc}") from exc
+    book = _open_workbook(data, name, data_only=True)
     try:
         sheets = list(book.sheetnames)
         if sheet is None:
@@ -165,6 +169,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.Data
         else:
             raise ValueError(f"{name}: no sheet {sheet!r}; sheets: {listed(sheets)}")
         worksheet = book[chosen]
+        if not hasattr(worksheet, "iter_rows"):
+            raise ValueError(f"{name}: sheet '{chosen}' is a chart, not a table; sheets: {listed(sheets)}")
         worksheet.reset_dimensions()  # some writers store a wrong sheet size
         rows = [[_cell_text(c) for c in row] for row in worksheet.iter_rows()]
     finally:

@@ -8,6 +8,7 @@ import datetime
 
 import openpyxl
 import pytest
+from openpyxl.chart import BarChart, Reference
 from cohort_data import dump
 
 from hccdash.cli import main
@@ -250,3 +251,26 @@ def test_a_median_follow_up_suggesting_the_wrong_unit_is_warned(tmp_path, unit, 
     assert f"median follow-up is {median_text} with the time unit '{unit}'; usual: 1 to 120 months" in problem.message
     ok = [[pid, "24", e, c, a] for pid, _, e, c, a in rows]
     assert "time_unit" not in _checks(read_table(_csv(tmp_path, "ok.csv", ok)))
+
+
+def test_old_xls_or_encrypted_workbook_and_chart_sheet_are_named(tmp_path):
+    (tmp_path / "old.xls").write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 600)
+    with pytest.raises(ValueError, match=r"old\.xls: an old Excel \.xls or a password-protected workbook; save it as \.xlsx"):
+        read_table(tmp_path / "old.xls")
+    book = openpyxl.Workbook()
+    book["Sheet"].append(HEADER)
+    book["Sheet"].append(_rows(1)[0])
+    chart = BarChart()
+    chart.add_data(Reference(book["Sheet"], min_col=5, min_row=1, max_row=2), titles_from_data=True)
+    book.create_chartsheet("chart", 0).add_chart(chart)
+    book.save(tmp_path / "chart.xlsx")
+    with pytest.raises(ValueError, match=r"chart\.xlsx: sheet 'chart' is a chart, not a table; sheets: chart, Sheet"):
+        read_table(tmp_path / "chart.xlsx")
+
+
+def test_a_workbook_openpyxl_chokes_on_is_a_named_error(tmp_path):
+    book = openpyxl.Workbook()
+    book.create_chartsheet("empty chart", 0)  # openpyxl writes it but raises AttributeError reading it back
+    book.save(tmp_path / "odd.xlsx")
+    with pytest.raises(ValueError, match=r"odd\.xlsx: not a readable XLSX workbook"):
+        read_table(tmp_path / "odd.xlsx")
