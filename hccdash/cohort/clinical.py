@@ -322,7 +322,9 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
         if pd.isna(raw):
             add(ERROR, "missing_time", "time is missing", "import refused", **where)
         elif not math.isfinite(time[row]):
-            if re.fullmatch(r"[+-]?\d+,\d+", str(raw)):
+            if re.fullmatch(r"[+-]?\d+,\d{3}", str(raw)):  # 1,234: a decimal comma or a thousands separator
+                hint = f" (write {str(raw).replace(',', '.')} or {str(raw).replace(',', '')})"
+            elif re.fullmatch(r"[+-]?\d+,\d+", str(raw)):
                 hint = f" (decimal comma; write {str(raw).replace(',', '.')})"
             elif re.search(r"\d{4}-\d\d-\d\d|\d\d?[./]\d\d?[./]\d{2,4}", str(raw)):
                 hint = " (a date; give the follow-up duration)"

@@ -229,7 +229,7 @@ def check_images(
                  value=entry.phase)
             continue
         missing = [(col, path) for col, path in (("image", entry.image), ("mask", entry.mask))
-                   if not path or not Path(path).exists()]
+                   if not path or not _exists(path)]
         if missing:
             for col, path in missing:
                 skip("missing_file", f"{col} file {'not given' if not path else 'not found'}", column=col, value=path or "")
@@ -266,6 +266,14 @@ def check_images(
     images = pd.DataFrame(usable, columns=["patient_id", "phase", "reader", "image_path", "mask_path", "label"])
     problems += _coverage(images, sorted(known))
     return images, problems
+
+
+def _exists(path: str) -> bool:
+    """False also for paths the system refuses to look up (too long, NUL bytes)."""
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _short(exc: Exception) -> str:

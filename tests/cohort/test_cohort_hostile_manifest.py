@@ -100,3 +100,10 @@ def test_refused_manifest_leaves_the_stored_cohort_untouched(cohort, store, caps
     assert _import(cohort, bad) == 1
     assert "bad_phase: m_bad.csv, row 2, column 'phase', value 'a.b'" in capsys.readouterr().out
     assert dump(store) == before
+
+
+def test_a_path_too_long_to_look_up_is_a_missing_file_not_a_crash(cohort):
+    long = "x" * 5000 + ".nii.gz"  # the system refuses to look it up (ENAMETOOLONG)
+    _, problems = _checked(cohort, "m_long.csv", lambda f: f.assign(mask=f["mask"].where(f.index > 0, long)))
+    missing = next(p for p in problems if p.check == "missing_file")
+    assert (missing.row, missing.column, missing.message) == (2, "mask", "mask file not found")

@@ -274,3 +274,10 @@ def test_a_workbook_openpyxl_chokes_on_is_a_named_error(tmp_path):
     book.save(tmp_path / "odd.xlsx")
     with pytest.raises(ValueError, match=r"odd\.xlsx: not a readable XLSX workbook"):
         read_table(tmp_path / "odd.xlsx")
+
+
+def test_a_comma_before_three_digits_names_both_readings(tmp_path):
+    rows = _rows()
+    rows[0][1] = "1,234"  # 1.234 months or 1234 days?
+    found = _checks(read_table(_csv(tmp_path, "t.csv", [[f'"{c}"' for c in r] for r in rows])))
+    assert found["non_numeric_time"][0].message == "time is not a number (write 1.234 or 1234)"
