@@ -31,6 +31,11 @@ def _table(source: str | bytes, filename: str, sheet: str | None, stamp: int):
 
 
 @st.cache_data(show_spinner=False)
+def _guessed(source: str | bytes, filename: str, sheet: str | None, stamp: int):
+    return guess_mapping(_table(source, filename, sheet, stamp))  # seconds on a large table: once per file
+
+
+@st.cache_data(show_spinner=False)
 def _sheets(source: str | bytes, filename: str, stamp: int) -> list[str]:
     return sheet_names(source, filename)
 
@@ -121,7 +126,7 @@ def import_section() -> None:
         for key in RESET_KEYS:
             st.session_state.pop(key, None)
         st.session_state["ci_signature"] = signature
-    guessed = guess_mapping(table)
+    guessed = _guessed(source, filename, sheet, stamp)
     columns = list(table.columns)
 
     st.subheader("2. Column mapping")
