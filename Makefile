@@ -33,9 +33,10 @@ run: $(STAMP) sample
 test: install sample
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(PY) bench/extract.py
 	$(PY) bench/model.py
+	$(PY) bench/sliders.py
 	$(PY) bench/evaluation.py
 
 clean:
