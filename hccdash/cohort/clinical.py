@@ -41,6 +41,7 @@ OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the container of .xls and of encrypt
 
 
 def _is_excel(data: bytes, filename: str) -> bool:
+    """True for an XLSX workbook (by suffix or zip signature); an .xls or encrypted workbook raises."""
     if data[:8] == OLE2:
         raise ValueError(f"{filename}: an old Excel .xls or a password-protected workbook; save it as .xlsx "
                          "(without password) or CSV")
