@@ -9,6 +9,7 @@ from hccdash.charts.export import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.display import for_display
 from hccdash.evaluation.sources import CurrentModel
+from hccdash.export import csv_text
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
@@ -35,7 +36,7 @@ def download_chart(chart, name: str, key: str) -> None:
 def table(frame, name: str, key: str) -> None:
     """A table with its CSV download."""
     st.dataframe(for_display(frame), hide_index=True, width="stretch")
-    st.download_button("CSV", frame.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=f"{key}_csv")
 
 
 cohorts = list_cohorts()

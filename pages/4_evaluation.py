@@ -17,6 +17,7 @@ from hccdash.evaluation.centres import leave_one_centre_out
 from hccdash.evaluation.forest import subgroup_forest
 from hccdash.evaluation.report import report_html, report_pdf
 from hccdash.evaluation.summary import evaluate, subgroups
+from hccdash.export import csv_text
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import shared_builder
@@ -39,13 +40,13 @@ def figure(fig, name: str, key: str) -> None:
     left, middle, right = st.columns(3)
     left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
     middle.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
-    right.download_button("Data (CSV)", data.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_csv")
+    right.download_button("Data (CSV)", csv_text(data), f"{name}.csv", "text/csv", key=f"{key}_csv")
 
 
 def table(frame, name: str, key: str) -> None:
     """A table with its CSV download."""
     st.dataframe(for_display(frame), hide_index=True, width="stretch")
-    st.download_button("CSV", frame.to_csv(index=False), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
+    st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
 
 
 def side_by_side(draw) -> None:

@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from hccdash.export import csv_text
 from hccdash.registry import registry
 
 st.title("Model registry")
@@ -19,7 +20,7 @@ if models.empty:
     st.info("No model saved yet: fit one on **Model building** and save it, or import a JSON model file below.")
 else:
     st.dataframe(models, hide_index=True, width="stretch")
-    st.download_button("Download table (CSV)", models.to_csv(index=False), "models.csv", "text/csv")
+    st.download_button("Download table (CSV)", csv_text(models), "models.csv", "text/csv")
 names = models["name"].tolist()
 
 details_tab, compare_tab, manage_tab, export_tab, import_tab = st.tabs(
@@ -38,7 +39,7 @@ with compare_tab:
     if chosen:
         table = registry.compare(chosen)
         st.dataframe(table, width="stretch")
-        st.download_button("Download comparison (CSV)", table.to_csv(), "model_comparison.csv", "text/csv")
+        st.download_button("Download comparison (CSV)", csv_text(table, index=True), "model_comparison.csv", "text/csv")
 
 with manage_tab:
     if names:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from hccdash.charts import calculator as charts
 from hccdash.charts.export import chart_png, chart_svg
+from hccdash.export import csv_text
 from hccdash.registry import calculator, registry, report
 from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.json_model import JsonModel
@@ -130,7 +131,7 @@ _chart(st.container(), "nomogram")
 with st.expander("Contributions and points", expanded=True):
     table = result.contributions.merge(result.points, on="term", how="left")
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("Download (CSV)", table.to_csv(index=False), "contributions.csv", "text/csv")
+    st.download_button("Download (CSV)", csv_text(table), "contributions.csv", "text/csv")
 
 st.subheader("What if")
 numeric = [f for f in fields if f.kind != "categorical" and f.name in values]
@@ -146,7 +147,7 @@ else:
 try:
     comparison = calculator.what_if(model, values, {which: new_value})
     st.dataframe(report.what_if_text(comparison), hide_index=True, width="stretch")
-    st.download_button("Download what-if (CSV)", comparison.to_csv(index=False), "what_if.csv", "text/csv")
+    st.download_button("Download what-if (CSV)", csv_text(comparison), "what_if.csv", "text/csv")
 except calculator.InputError as exc:
     st.error(str(exc))
 

@@ -10,9 +10,8 @@ Public API (names resolved lazily from the module that implements them):
 - import: ``validate_cohort``, ``import_cohort``, ``delete_cohort``, ``import_sample``,
   ``Report``, ``Problem``, ``ImportResult``;
 - reading back: ``load_cohort``, ``list_cohorts``, ``load_report``, ``Cohort``; Table 1 is
-  ``hccdash.cohort.table1.table1(cohort)`` (``table1_display`` for the screen);
-- leaving the library: ``csv_text`` (CSV downloads with spreadsheet formulas neutralised),
-  ``blank_missing`` (screen copies without "None" cells).
+  ``hccdash.cohort.table1.table1(cohort)`` (``table1_display`` for the screen). CSV downloads
+  go through ``hccdash.export.csv_text``.
 """
 
 from __future__ import annotations
@@ -46,8 +45,6 @@ _EXPORTS: dict[str, str] = {
     "list_cohorts": "load",
     "load_report": "load",
     "Cohort": "load",
-    "csv_text": "export",
-    "blank_missing": "export",
 }
 
 __all__ = sorted(_EXPORTS)

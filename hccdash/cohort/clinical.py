@@ -21,7 +21,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from hccdash.cohort.export import looks_like_formula
+from hccdash.export import looks_like_formula
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from hccdash.cohort.export import blank_missing
+from hccdash.export import blank_missing
 from hccdash.cohort.load import Cohort
 from hccdash.display import for_display
 from hccdash.settings import CohortSettings

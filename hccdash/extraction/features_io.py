@@ -27,6 +27,7 @@ from typing import IO
 
 import pandas as pd
 
+from hccdash.export import csv_text
 from hccdash.store import Store
 
 KINDS = ("auto", "pyradiomics", "slicer", "wide")
@@ -211,8 +212,8 @@ def case_table(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(matrix: pd.DataFrame, index: bool = True) -> bytes:
-    """A matrix as CSV bytes (for downloads)."""
-    return matrix.to_csv(index=index).encode()
+    """A matrix as CSV bytes for downloads (:func:`hccdash.export.csv_text`: formula-like text neutralised)."""
+    return csv_text(matrix, index=index).encode()
 
 
 def to_parquet_bytes(matrix: pd.DataFrame, index: bool = True) -> bytes:
@@ -223,11 +224,11 @@ def to_parquet_bytes(matrix: pd.DataFrame, index: bool = True) -> bytes:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
-    """Write ``frame`` as Parquet (``.parquet``) or CSV (anything else)."""
+    """Write ``frame`` as Parquet (``.parquet``) or CSV (anything else; as :func:`hccdash.export.csv_text`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".parquet":
         frame.to_parquet(path, index=index)
     else:
-        frame.to_csv(path, index=index)
+        path.write_text(csv_text(frame, index=index), newline="")
     return path

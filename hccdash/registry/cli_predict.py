@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from hccdash.cohort.clinical import read_table
+from hccdash.export import csv_text
 from hccdash.registry.calculator import check_columns, estimate_columns, predict_table
 from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.registry import json_model
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     out = out.join(predictions.reindex(columns=columns), how="left") if len(predictions) else out.reindex(columns=[*out.columns, *columns])
     out["problems"] = _summaries(checked.errors, data.index)
     out["warnings"] = _summaries(checked.warnings, data.index)
-    out.to_csv(args.out)
+    Path(args.out).write_text(csv_text(out, index=True), newline="")
     for problem in checked.errors.sort_values("row", kind="stable").itertuples():
         print(f"row {problem.row}, column {problem.column}: {problem.problem} (got {problem.value!r})", file=sys.stderr)
     for problem in checked.warnings.sort_values("row", kind="stable").itertuples():

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from hccdash.cohort import import_cohort, load_cohort, read_table
 from hccdash.cohort.events import parse_event_values
-from hccdash.cohort.export import blank_missing, csv_text, is_formula_like
+from hccdash.export import blank_missing, csv_text, is_formula_like
 from hccdash.cohort.mapping import guess_mapping, remap
 from hccdash.cohort.table1 import table1, table1_display
 from hccdash.cohort.validate import Problem, Report

@@ -35,3 +35,11 @@ def test_patient_id_is_copied_by_default(patients, tmp_path):
 def test_id_col_chooses_another_column(patients, tmp_path):
     out = _predict(tmp_path, patients, "--id-col", "mrn")
     assert out["mrn"].tolist() == ["m1", "m2", "m3"] and "patient_id" not in out
+
+
+def test_formula_like_ids_are_neutralised_in_the_output(patients, tmp_path):
+    """An id a spreadsheet would run (=HYPERLINK(...)) is written as text, predictions as numbers."""
+    patients["patient_id"] = ['=HYPERLINK("http://x","y")', "@SUM(1)", "-7"]
+    out = _predict(tmp_path, patients)
+    assert out["patient_id"].tolist() == ['\'=HYPERLINK("http://x","y")', "'@SUM(1)", "-7"]  # a plain number stays
+    assert out["lp"].dtype.kind == "f"

@@ -1,4 +1,4 @@
-"""Tables leaving the library: CSV downloads safe to open in a spreadsheet, screen copies without "None".
+"""Tables leaving hccdash: CSV downloads safe to open in a spreadsheet, screen copies without "None".
 
 A text cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is run as a
 formula by Excel / LibreOffice (CSV injection, e.g. ``=HYPERLINK(...)``); such cells get a
@@ -49,9 +49,12 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text for a download: formula-like cells neutralised, missing cells empty,
-    CRLF line ends (RFC 4180; a cell holding a line break is quoted)."""
+def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
+    """``frame`` as CSV text for a download or file: formula-like cells (index included)
+    neutralised, missing cells empty, CRLF line ends (RFC 4180; a cell holding a line break
+    is quoted)."""
+    if index:
+        frame = frame.reset_index()
     return safe_frame(frame).to_csv(index=False, na_rep="", lineterminator="\r\n")
 
 
