@@ -119,8 +119,8 @@ sliders[1].slider("Correlation threshold", 0.5, 1.0, step=0.01, key="mb_corr",
 sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_state["mb_mrmr_on"])
 
 st.session_state.setdefault("mb_lambda_rule", "lambda.min")
-settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
 try:
+    settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
     with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
         base = builder.build(with_lambda(settings, "lambda.min"))
 except ValueError as exc:

@@ -62,7 +62,7 @@ def controls_from_settings(settings: Settings, phases: Sequence[str], variables:
 
 
 def settings_from_controls(values: Mapping[str, Any], base: Settings | None = None) -> Settings:
-    """Settings for the control values (other settings from ``base``)."""
+    """Settings for the control values (other settings from ``base``), validated (ValueError naming the key)."""
     base = base or Settings()
     v = dict(values)
     selection = dataclasses.replace(
@@ -92,7 +92,7 @@ def settings_from_controls(values: Mapping[str, Any], base: Settings | None = No
         clinical_p_in=float(v["mb_p_in"]),
         clinical_p_out=float(v["mb_p_out"]),
     )
-    return dataclasses.replace(base, selection=selection, model=model)
+    return dataclasses.replace(base, selection=selection, model=model).validated()
 
 
 def with_lambda(settings: Settings, lam: str | float) -> Settings:

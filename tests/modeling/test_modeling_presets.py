@@ -54,3 +54,10 @@ def test_switched_off_filter_maps_to_none():
     assert settings.selection.correlation_threshold is None
     assert settings.selection.mrmr_k is None
     assert settings.selection.lasso_folds == "loo"
+
+
+def test_out_of_range_control_is_refused_naming_the_key():
+    values = controls_from_settings(Settings(), PHASES, VARIABLES)
+    values.update(mb_p_in=1.5)  # a p threshold above 1
+    with pytest.raises(ValueError, match="clinical_p_in"):
+        settings_from_controls(values)
