@@ -102,3 +102,11 @@ def test_parameter_file_that_is_not_text_or_not_a_file(tmp_path):
         load_params_yaml(path)
     with pytest.raises(FileNotFoundError, match="is a folder, not a file"):
         load_params_yaml(tmp_path)
+
+
+def test_every_pyradiomics_example_and_baseline_parameter_file_is_accepted(reference):
+    """pyradiomics' own files load (exampleVoxel.yaml writes initValue: nan, text to YAML)."""
+    files = sorted((reference / "pyradiomics").glob("*/*.yaml"))
+    assert len(files) >= 15
+    for path in files:
+        assert spec_from_yaml(path).params, path
