@@ -52,6 +52,19 @@ COLUMN_MEANINGS: dict[str, str] = {
     "recurrence": "1 = recurrence, 0 = censored",
 }
 CLINICAL_COLUMNS: tuple[str, ...] = tuple(COLUMN_MEANINGS)
+# units of the numeric clinical columns as drawn by ``hccdash.sample_patients`` (stored with the cohort)
+COLUMN_UNITS: dict[str, str] = {
+    "age": "years",
+    "AFP": "ng/mL",
+    "ALB": "g/L",
+    "TBIL": "µmol/L",
+    "ALT": "U/L",
+    "AST": "U/L",
+    "PLT": "10^9/L",
+    "NLR": "ratio",
+    "tumour_diameter_mm": "mm",
+    "tumour_number": "count",
+}
 
 
 @dataclass(frozen=True)

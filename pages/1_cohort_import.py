@@ -16,6 +16,7 @@ from hccdash.cohort.events import distinct_codes
 from hccdash.export import blank_missing, csv_text
 from hccdash.cohort.mapping import KINDS, natural_levels
 from hccdash.cohort.table1 import table1, table1_display
+from hccdash.registry.spec import MAX_LABEL, MAX_UNIT
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 
@@ -158,7 +159,8 @@ def import_section() -> None:
     except ValueError as exc:
         st.warning(str(exc))
         coding = None
-    st.caption("Variables: choose the predictors and their type; order the levels of ordinal ones (separated by |).")
+    st.caption("Variables: choose the predictors and their type; order the levels of ordinal ones (separated by |); "
+               "give numeric ones a unit (e.g. ng/mL), shown with the models saved from this cohort.")
     edited = st.data_editor(
         variables_table(mapping),
         key=f"ci_variables_{id_col}_{time_col}_{event_col}_{centre_col}",
@@ -167,6 +169,8 @@ def import_section() -> None:
             "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), required=True),
             "predictor": st.column_config.CheckboxColumn("predictor"),
             "levels": st.column_config.TextColumn("levels (in order, | between)"),
+            "unit": st.column_config.TextColumn("unit", max_chars=MAX_UNIT),
+            "label": st.column_config.TextColumn("label (optional)", max_chars=MAX_LABEL),
         },
     )
     try:

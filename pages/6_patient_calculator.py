@@ -79,7 +79,7 @@ with st.form("calculator_form"):
     columns = st.columns(3)
     for i, field in enumerate(fields):
         column = columns[i % 3]
-        label = f"{field.label} ({field.unit})" if field.unit else field.label
+        label = field.title
         if field.kind == "categorical":
             values[field.name] = column.selectbox(label, field.levels, key=f"calculator_in_{field.name}")
         elif field.kind == "rad_score" and mode == "image":
@@ -137,7 +137,7 @@ st.subheader("What if")
 numeric = [f for f in fields if f.kind != "categorical" and f.name in values]
 categorical = [f for f in fields if f.kind == "categorical"]
 changeable = {f.name: f for f in numeric + categorical}
-which = st.selectbox("Change", list(changeable), key="calculator_whatif_input")
+which = st.selectbox("Change", list(changeable), key="calculator_whatif_input", format_func=lambda n: changeable[n].title)
 field = changeable[which]
 if field.kind == "categorical":
     new_value = st.selectbox("New value", field.levels, key="calculator_whatif_level")

@@ -9,7 +9,8 @@ Public API (names resolved lazily from the module that implements them):
   ``EventCoding``, ``parse_event_values``, ``variables_table``, ``with_variables_table``;
 - import: ``validate_cohort``, ``import_cohort``, ``delete_cohort``, ``import_sample``,
   ``Report``, ``Problem``, ``ImportResult``;
-- reading back: ``load_cohort``, ``list_cohorts``, ``load_report``, ``Cohort``; Table 1 is
+- reading back: ``load_cohort``, ``list_cohorts``, ``load_report``, ``load_mapping``,
+  ``units_and_labels`` (of the variables, for the model files saved from it), ``Cohort``; Table 1 is
   ``hccdash.cohort.table1.table1(cohort)`` (``table1_display`` for the screen). CSV downloads
   go through ``hccdash.export.csv_text``.
 """
@@ -44,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "load_cohort": "load",
     "list_cohorts": "load",
     "load_report": "load",
+    "load_mapping": "load",
+    "units_and_labels": "load",
     "Cohort": "load",
 }
 

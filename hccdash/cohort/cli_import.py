@@ -20,6 +20,19 @@ def _names(text: str | None) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()] if text else []
 
 
+def _pairs(text: str | None, option: str) -> dict[str, str]:
+    """``"age=years,AFP=ng/mL"`` -> ``{"age": "years", "AFP": "ng/mL"}``; ValueError naming a bad item."""
+    pairs: dict[str, str] = {}
+    for item in _names(text):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"{option}: {item!r} is not VARIABLE=TEXT")
+        if name.strip() in pairs:
+            raise ValueError(f"{option}: variable {name.strip()!r} is given twice")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     split, cohort = SplitSettings(), CohortSettings()
     parser.add_argument("--clinical", required=True, help="clinical table, CSV or XLSX")
@@ -33,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(alternatives with |); default: guessed")
     parser.add_argument("--centre-col")
     parser.add_argument("--predictors", help="comma-separated predictor columns (default: guessed)")
+    parser.add_argument("--units", help='units of clinical variables, e.g. "age=years,AFP=ng/mL" '
+                        "(plain text, at most 20 characters each)")
+    parser.add_argument("--labels", help='display labels of clinical variables, e.g. "AFP=Alpha-fetoprotein"')
     images = parser.add_mutually_exclusive_group()
     images.add_argument("--manifest", help="CSV/XLSX with patient_id, phase, image, mask[, reader][, label]; "
                         "paths relative to its folder")
@@ -56,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     mapping = remap(table, guess_mapping(table), **changes)
     if args.predictors:
         mapping = mapping.with_predictors(_names(args.predictors))
+    if args.units or args.labels:
+        mapping = mapping.with_units(_pairs(args.units, "--units"), _pairs(args.labels, "--labels"))
     if args.manifest:
         images = read_manifest(args.manifest)
     elif args.image_folder:

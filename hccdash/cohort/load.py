@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hccdash.cohort.mapping import ColumnMapping
 from hccdash.cohort.validate import Report
 from hccdash.store import Store
 
@@ -91,6 +92,25 @@ def load_cohort(name: str, store: Store | None = None) -> Cohort:
         fingerprint=str(meta["fingerprint"].iloc[0]),
         split_spec=json.loads(split) if isinstance(split, str) else {},
     )
+
+
+def load_mapping(name: str, store: Store | None = None) -> ColumnMapping:
+    """The column mapping stored with cohort ``name`` (its variables' kinds, levels, units, labels)."""
+    store = store or Store()
+    rows = store.query("SELECT mapping FROM cohorts WHERE name = ?", [name])
+    if rows.empty:
+        raise ValueError(f"No cohort named '{name}'; stored cohorts: {list_cohorts(store) or 'none'}")
+    return ColumnMapping.from_dict(json.loads(rows["mapping"].iloc[0]))
+
+
+def units_and_labels(name: str | None, store: Store | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Units and display labels of cohort ``name``'s variables (what a model saved from it
+    shows); both empty for a cohort without them, and when no cohort ``name`` is stored."""
+    store = store or Store()
+    if not name or store.query("SELECT 1 FROM cohorts WHERE name = ?", [name]).empty:
+        return {}, {}
+    mapping = load_mapping(name, store)
+    return mapping.units, mapping.labels
 
 
 def load_report(name: str, store: Store | None = None) -> Report:

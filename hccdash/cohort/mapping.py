@@ -8,17 +8,23 @@ flagged ``predictor`` are offered to modelling, each with its kind:
 - ``continuous``: a number (stored as read, typed as float);
 - ``categorical``: unordered levels;
 - ``ordinal``: ordered levels (stage, grade, Child-Pugh class, small counts).
+
+A variable may carry a unit (``ng/mL``) and a display label; both are kept in the stored
+mapping and reach the model files saved from the cohort (the calculator shows
+"AFP (ng/mL)"). They are limited as the model file limits them (``hccdash.registry.spec``).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from hccdash.cohort.events import EventCoding, guess_event_coding, normalise_code
+from hccdash.registry.spec import MAX_LABEL, MAX_UNIT, check_display_text
 from hccdash.settings import TIME_UNITS_IN_MONTHS
 
 KINDS = ("continuous", "categorical", "ordinal")
@@ -52,12 +58,21 @@ class VariableSpec:
     kind: str
     predictor: bool = True
     levels: tuple[str, ...] = ()
+    unit: str = ""  # "ng/mL"; empty: none (shown as "AFP (ng/mL)" on the calculator)
+    label: str = ""  # display label; empty: the column name
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"Variable '{self.name}': kind must be one of {KINDS}, got {self.kind!r}")
         if self.kind == "continuous" and self.levels:
             object.__setattr__(self, "levels", ())
+        object.__setattr__(self, "unit", check_display_text(self.unit, MAX_UNIT, f"Unit of variable '{self.name}'"))
+        object.__setattr__(self, "label", check_display_text(self.label, MAX_LABEL, f"Label of variable '{self.name}'"))
+
+    def to_dict(self) -> dict:
+        """The stored form; unit and label only when set (older cohorts keep their fingerprint)."""
+        extra = {k: getattr(self, k) for k in ("unit", "label") if getattr(self, k)}
+        return {"name": self.name, "kind": self.kind, "predictor": self.predictor, "levels": list(self.levels), **extra}
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,28 @@ class ColumnMapping:
     def predictors(self) -> tuple[str, ...]:
         return tuple(v.name for v in self.variables if v.predictor)
 
+    @property
+    def units(self) -> dict[str, str]:
+        """Variable -> unit, for the variables that have one."""
+        return {v.name: v.unit for v in self.variables if v.unit}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Variable -> display label, for the variables that have one."""
+        return {v.name: v.label for v in self.variables if v.label}
+
+    def with_units(self, units: Mapping[str, str], labels: Mapping[str, str] | None = None) -> "ColumnMapping":
+        """The same mapping with the given variables' units (and display labels) set; the others
+        keep theirs. Unknown variable names and text a model file would refuse raise ValueError
+        naming them."""
+        labels = labels or {}
+        known = {v.name for v in self.variables}
+        unknown = [n for n in [*units, *labels] if n not in known]
+        if unknown:
+            raise ValueError(f"Unit / label given for unknown variable(s) {unknown}; variables: {sorted(known)}")
+        return replace(self, variables=tuple(
+            replace(v, unit=units.get(v.name, v.unit), label=labels.get(v.name, v.label)) for v in self.variables))
+
     def with_predictors(self, names: list[str] | tuple[str, ...]) -> "ColumnMapping":
         """The same mapping with exactly ``names`` flagged as predictors (unknown names raise)."""
         known = {v.name for v in self.variables}
@@ -100,10 +137,7 @@ class ColumnMapping:
             "event_col": self.event_col,
             "event_coding": self.event_coding.to_dict() if self.event_coding else None,
             "centre_col": self.centre_col,
-            "variables": [
-                {"name": v.name, "kind": v.kind, "predictor": v.predictor, "levels": list(v.levels)}
-                for v in self.variables
-            ],
+            "variables": [v.to_dict() for v in self.variables],
         }
 
     @classmethod
@@ -115,7 +149,8 @@ class ColumnMapping:
             event_coding=EventCoding.from_dict(coding) if coding else None,
             centre_col=data.get("centre_col"),
             variables=tuple(
-                VariableSpec(v["name"], v["kind"], bool(v.get("predictor", True)), tuple(v.get("levels") or ()))
+                VariableSpec(v["name"], v["kind"], bool(v.get("predictor", True)), tuple(v.get("levels") or ()),
+                             v.get("unit", ""), v.get("label", ""))
                 for v in data.get("variables", [])
             ),
         )
@@ -323,22 +358,32 @@ def remap(df: pd.DataFrame, mapping: ColumnMapping, **changes) -> ColumnMapping:
 
 
 def variables_table(mapping: ColumnMapping) -> pd.DataFrame:
-    """The variables as an editable table: name, kind, predictor, levels (``a | b | c``)."""
+    """The variables as an editable table: name, kind, predictor, levels (``a | b | c``), unit, label."""
     return pd.DataFrame(
         {
             "name": [v.name for v in mapping.variables],
             "kind": [v.kind for v in mapping.variables],
             "predictor": [v.predictor for v in mapping.variables],
             "levels": [LEVEL_SEPARATOR.join(v.levels) for v in mapping.variables],
+            "unit": [v.unit for v in mapping.variables],
+            "label": [v.label for v in mapping.variables],
         }
     )
 
 
+def _cell_text(row, column: str, default: str) -> str:
+    """A text cell of an edited table (``default`` when the table has no such column; "" when empty)."""
+    value = getattr(row, column, default)
+    return "" if not isinstance(value, str) and pd.isna(value) else str(value)
+
+
 def with_variables_table(mapping: ColumnMapping, table: pd.DataFrame) -> ColumnMapping:
-    """``mapping`` with kinds, predictor flags and level orders taken from an edited table.
+    """``mapping`` with kinds, predictor flags, level orders, units and labels taken from an
+    edited table (a table without a unit / label column keeps the mapping's).
 
     A level list left empty (or emptied) means the observed values in natural order.
-    Unknown variable names or kinds raise ValueError naming the row.
+    Unknown variable names or kinds, and units or labels a model file would refuse, raise
+    ValueError naming the row.
     """
     known = {v.name: v for v in mapping.variables}
     specs = []
@@ -347,7 +392,12 @@ def with_variables_table(mapping: ColumnMapping, table: pd.DataFrame) -> ColumnM
             raise ValueError(f"Variables table row {i}: '{row.name}' is not a variable of the table")
         if row.kind not in KINDS:
             raise ValueError(f"Variables table row {i} ('{row.name}'): kind must be one of {KINDS}, got {row.kind!r}")
-        text = "" if pd.isna(row.levels) else str(row.levels)
+        text = _cell_text(row, "levels", "")
         levels = tuple(x.strip() for x in text.split(LEVEL_SEPARATOR.strip()) if x.strip())
-        specs.append(VariableSpec(row.name, row.kind, bool(row.predictor), levels))
+        old = known[row.name]
+        try:
+            specs.append(VariableSpec(row.name, row.kind, bool(row.predictor), levels,
+                                      _cell_text(row, "unit", old.unit), _cell_text(row, "label", old.label)))
+        except ValueError as exc:
+            raise ValueError(f"Variables table row {i}: {exc}") from exc
     return replace(mapping, variables=tuple(specs))

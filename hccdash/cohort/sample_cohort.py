@@ -11,6 +11,7 @@ from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.sample_cohort import COLUMN_UNITS
 from hccdash.settings import SplitSettings
 from hccdash.store import Store
 
@@ -21,7 +22,8 @@ def import_sample(store: Store | None = None, folder: str | Path | None = None) 
     """Import ``sample_data/`` as cohort "sample" unless a cohort of that name exists.
 
     Mapping: id ``patient_id``, time ``rfs_months`` (months), event ``recurrence``
-    (1 / 0), centre ``centre``; every other column a predictor of guessed kind; random
+    (1 / 0), centre ``centre``; every other column a predictor of guessed kind, with the
+    units of ``hccdash.sample_cohort.COLUMN_UNITS`` (AFP in ng/mL, ...); random
     7:3 split stratified by event with the default seed (``SplitSettings``). Raises
     FileNotFoundError when the sample files are missing and ValueError when the import
     is refused (with the report).
@@ -38,6 +40,7 @@ def import_sample(store: Store | None = None, folder: str | Path | None = None) 
     mapping = remap(table, guess_mapping(table), id_col="patient_id", time_col="rfs_months", time_unit="months",
                     event_col="recurrence", event_coding=EventCoding(("1",), ("0",)), centre_col="centre")
     mapping = mapping.with_predictors([v.name for v in mapping.variables])
+    mapping = mapping.with_units({k: u for k, u in COLUMN_UNITS.items() if k in mapping.predictors})
     result = import_cohort(SAMPLE_NAME, table, mapping, images=read_manifest(manifest), split=SplitSettings(),
                            source=clinical.name, store=store)
     if not result.ok:

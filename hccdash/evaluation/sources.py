@@ -109,14 +109,17 @@ def chosen_cutoff(evaluation: Evaluation, *, value: float | None = None, percent
 def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluation, builder: ModelBuilder,
                    cohort: str, name: str, notes: str, cutoff: RiskCutoff) -> str:
     """Save the evaluated pipeline in the registry with ``cutoff`` as its risk-group cut-off
-    (training rows of the evaluation, its C-index per split as metrics); returns the name."""
+    (training rows of the evaluation, its C-index per split as metrics, the cohort's units and
+    labels); returns the name."""
+    from hccdash.cohort import units_and_labels
     from hccdash.registry import registry
 
     pipeline = fitted.model if isinstance(fitted, BuildResult) else fitted
     train = evaluation.predictions[(SAVED_MODEL, "train")].ids
     patients = builder.inputs.patients.loc[train]
     c_index = evaluation.c_index[evaluation.c_index["model"] == SAVED_MODEL].set_index("split")["c_index"]
+    units, labels = units_and_labels(cohort)
     record = registry.save(pipeline, name, notes, cohort=cohort, data=builder.frame(train, evaluation.clinical_vars),
-                           time=patients["time"], event=patients["event"], cutoff=cutoff,
+                           time=patients["time"], event=patients["event"], cutoff=cutoff, units=units, labels=labels,
                            metrics={"c_index": {split: float(c) for split, c in c_index.items()}})
     return record.name

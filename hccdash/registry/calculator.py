@@ -2,7 +2,8 @@
 
 The same code serves the calculator page and ``python -m hccdash predict``:
 
-- :func:`form_fields`: the model's inputs with types, units, training ranges and limits;
+- :func:`form_fields`: the model's inputs with types, units (``Field.title``: "AFP (ng/mL)"),
+  training ranges and limits;
 - :func:`check_inputs`: every row checked, every problem named by row and column:
   impossible values (missing, not a number, not a level, beyond a physical limit such
   as a negative AFP or an age over 120) are *errors* and the row is refused;
@@ -57,6 +58,16 @@ class Field:
     hard_min: float | None
     hard_max: float | None
     format: str = "%.4f"  # printf format of the number input
+
+    @property
+    def title(self) -> str:
+        """What the form shows: the label with its unit, e.g. "AFP (ng/mL)"."""
+        return with_unit(self.label, self.unit)
+
+
+def with_unit(label: str, unit: str) -> str:
+    """``"AFP (ng/mL)"`` from ``"AFP"`` and ``"ng/mL"``; the label alone without a unit."""
+    return f"{label} ({unit})" if unit else label
 
 
 def form_fields(model: JsonModel) -> list[Field]:

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -205,6 +206,8 @@ def spec_from_pipeline(
     cohort: str | None = None,
     metrics: dict[str, Any] | None = None,
     cutoff: RiskCutoff | None = None,
+    units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The model file of a fitted :class:`hccdash.modeling.pipeline.RadiomicsNomogram`.
 
@@ -215,7 +218,10 @@ def spec_from_pipeline(
     plus one coefficient per selected feature. The result is checked against the
     pipeline's own rad-score and linear predictor on ``data`` before it is returned.
     The risk-group cut-off is ``cutoff`` (the user's choice, kept as it is) or, without
-    one, learned on ``data`` by the settings' ``evaluation.risk_cutoff`` method.
+    one, learned on ``data`` by the settings' ``evaluation.risk_cutoff`` method. ``units`` /
+    ``labels`` (clinical variable -> text, e.g. the training cohort's ``{"AFP": "ng/mL"}``) go
+    to the model's clinical predictors (a dichotomised one is entered as the original number,
+    so it keeps the unit); the rad-score has none.
     """
     settings = pipeline.settings
     kind = "rfs" if pipeline.is_survival else "er"
@@ -249,6 +255,8 @@ def spec_from_pipeline(
         ties=settings.model.ties,
         cutoffs=None if cutoff is None else [float(cutoff.value)],
         cutoff_method=settings.evaluation.risk_cutoff if cutoff is None else cutoff.method,
+        labels={k: str(v) for k, v in (labels or {}).items() if k in clinical},
+        units={k: str(v) for k, v in (units or {}).items() if k in clinical},
     )
     inputs = data.loc[rows, [*clinical, *rad.coef.index]]
     spec = build_spec(parts, inputs, time[rows].to_numpy(), event[rows].to_numpy(), name=name, notes=notes,

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,8 @@ def save(
     meta: dict[str, Any] | None = None,
     store: Store | None = None,
     cutoff: RiskCutoff | None = None,
+    units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> ModelRecord:
     """Save a fitted pipeline under ``name``: joblib artifact + SHA-256 + metadata row.
 
@@ -124,8 +127,10 @@ def save(
     training rows ``data`` (feature and clinical columns) and their ``time`` / ``event``
     (months). ``cutoff`` (a :class:`~hccdash.registry.json_export.RiskCutoff`, e.g. the one
     chosen on the Evaluation page) becomes the model's risk-group cut-off; without it the
-    cut-off is learned from ``data`` as before. Refuses an existing name. The file is written
-    first and removed again if the row cannot be stored.
+    cut-off is learned from ``data`` as before. ``units`` / ``labels`` (clinical variable ->
+    text, e.g. the training cohort's ``load_mapping(cohort).units``) are shown with the model's
+    inputs ("AFP (ng/mL)"). Refuses an existing name. The file is written first and removed
+    again if the row cannot be stored.
     """
     from hccdash.registry import json_export
 
@@ -135,9 +140,11 @@ def save(
         if data is None or time is None or event is None:
             raise ValueError("Saving a pipeline needs its training rows: data, time and event")
         spec = json_export.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
-                                              cohort=cohort, metrics=metrics, cutoff=cutoff)
-    elif cutoff is not None:
-        raise ValueError("A ready model file carries its own cut-off: give the cut-off to spec_from_pipeline")
+                                              cohort=cohort, metrics=metrics, cutoff=cutoff, units=units,
+                                              labels=labels)
+    elif cutoff is not None or units or labels:
+        raise ValueError("A ready model file carries its own cut-off, units and labels: give them to "
+                         "spec_from_pipeline")
     metrics = metrics if metrics is not None else spec.get("metrics", {})
     spec = {**spec, "name": name, "notes": notes, "metrics": _json_metrics(metrics)}
     spec_module.validate(spec)

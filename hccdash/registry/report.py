@@ -1,9 +1,10 @@
 """The printable one-page patient report (HTML and PDF) of a calculator result.
 
 Both carry the same content: the model (name, endpoint, training cohort size), the
-patient's inputs, the predicted RFS at each horizon with its 95% CI (or the ER
-probability), the risk group with the cut-off used, nomogram points, each term's
-contribution, the warnings, and the survival-curve and nomogram charts as PNG.
+patient's inputs labelled with their units ("AFP (ng/mL)"), the predicted RFS at each
+horizon with its 95% CI (or the ER probability), the risk group with the cut-off used,
+nomogram points, each term's contribution, the warnings, and the survival-curve and
+nomogram charts as PNG.
 Every text from the model or the inputs is escaped.
 """
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from hccdash.charts import calculator as charts
 from hccdash.charts.export import chart_png
-from hccdash.registry.calculator import PatientResult, nomogram_figure
+from hccdash.registry.calculator import PatientResult, nomogram_figure, with_unit
 from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.json_model import JsonModel
 
@@ -97,15 +98,15 @@ def _table_html(rows: list[tuple[str, str]]) -> str:
     return f"<table>{body}</table>"
 
 
-def _inputs_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str]]:
-    """(label, value with unit) of each input."""
+def inputs_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str]]:
+    """(label with unit, e.g. "AFP (ng/mL)", value) of each input."""
     predictors = model.predictors
     rows = []
     for name, value in result.inputs.items():
         label = predictors.at[name, "label"] if name in predictors.index else str(name)
         unit = predictors.at[name, "unit"] if name in predictors.index else ""
         text = f"{value:.4g}" if isinstance(value, float) else str(value)
-        rows.append((label, f"{text} {unit}".strip()))
+        rows.append((with_unit(label, unit), text))
     return rows
 
 
@@ -138,7 +139,7 @@ def patient_report_html(model: JsonModel, result: PatientResult, patient_label: 
 <div class="note">Printed {dt.datetime.now():%Y-%m-%d %H:%M}</div>
 <div class="estimates">{_table_html(estimate_rows(model, result))}</div>
 <h2>Model and risk group</h2>{_table_html(summary_rows(model, result))}
-<h2>Inputs</h2>{_table_html(_inputs_rows(model, result))}
+<h2>Inputs</h2>{_table_html(inputs_rows(model, result))}
 <h2>Terms</h2>{_table_html(_term_rows(result))}
 {f'<h2 class="warn">Warnings</h2><ul class="warn">{warnings}</ul>' if warnings else ''}
 <div>{figures}</div>
@@ -172,7 +173,7 @@ def patient_report_pdf(model: JsonModel, result: PatientResult, patient_label: s
              Paragraph(esc(f"Printed {dt.datetime.now():%Y-%m-%d %H:%M}"), small),
              table(estimate_rows(model, result), bold=True), Spacer(1, 3 * mm),
              table(summary_rows(model, result)), Spacer(1, 2 * mm),
-             table(_inputs_rows(model, result) + _term_rows(result))]
+             table(inputs_rows(model, result) + _term_rows(result))]
     if not result.warnings.empty:
         story.append(Paragraph(esc("Warnings: " + "; ".join(f"{w.column}: {w.problem}" for w in result.warnings.itertuples())),
                                small.clone("warn", textColor=colors.HexColor("#a04000"))))

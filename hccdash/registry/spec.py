@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import jsonschema
@@ -37,6 +38,8 @@ MAX_GROUPS = 10
 MAX_HORIZONS = 10
 MAX_NOTES = 2_000
 MAX_INT_DIGITS = 18  # a longer integer literal is refused before Python converts it
+MAX_LABEL = 200  # a predictor's display label
+MAX_UNIT = 20  # a predictor's unit ("ng/mL", "10^9/L")
 
 # Model names (also file names): letters, digits, "_.-". Predictor, term and level names:
 # printable text that starts with a letter or digit (predictors, terms), never ".." (no
@@ -50,7 +53,7 @@ LEVEL_PATTERN = _NO_MARKUP + r"[^\x00-\x1f]{1,64}$"
 TEXT_PATTERN = _NO_MARKUP + r"[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # free text: no markup, no control characters
 
 _number = {"type": "number"}
-_text = {"type": "string", "maxLength": 200, "pattern": TEXT_PATTERN}
+_text = {"type": "string", "maxLength": MAX_LABEL, "pattern": TEXT_PATTERN}
 
 
 def _array(items: dict, max_items: int, min_items: int = 0) -> dict:
@@ -84,7 +87,7 @@ _predictor = _object(
         "name": {"type": "string", "pattern": PREDICTOR_PATTERN},
         "label": _text,
         "kind": {"enum": ["continuous", "categorical", "rad_score"]},
-        "unit": {"type": "string", "maxLength": 20, "pattern": TEXT_PATTERN},
+        "unit": {"type": "string", "maxLength": MAX_UNIT, "pattern": TEXT_PATTERN},
         "levels": _array({"type": "string", "pattern": LEVEL_PATTERN}, MAX_LEVELS),
         "min": {"type": ["number", "null"]},
         "max": {"type": ["number", "null"]},
@@ -260,6 +263,21 @@ def parse(text: str | bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"Model file must hold a JSON object, got {type(data).__name__}")
     return data
+
+
+def check_display_text(value: str, limit: int, what: str) -> str:
+    """``value`` without surrounding spaces if it is one line of plain text of at most ``limit``
+    characters that a model file accepts for a predictor's unit or label (no markup, no control
+    characters); ValueError naming ``what`` and the value otherwise."""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be text, got {value!r}")
+    text = value.strip()
+    if len(text) > limit:
+        raise ValueError(f"{what}: {_shorten(text) if len(text) > 60 else repr(text)} is longer than {limit} characters")
+    if any(c in text for c in "\n\r\t") or not re.search(TEXT_PATTERN, text):
+        raise ValueError(f"{what}: {text!r} is not plain one-line text: no markup such as '<tag>' and no control "
+                         "characters")
+    return text
 
 
 def _shorten(text: str) -> str:
