@@ -28,7 +28,7 @@ def test_html_report_carries_the_estimates_and_escapes_text(patient):
     for _, row in result.estimates.iterrows():
         assert f"{100 * row['surv']:.1f}% (95% CI {100 * row['lower']:.1f}-{100 * row['upper']:.1f}%)" in text
     assert "&lt;b&gt;P001&lt;/b&gt;" in text and "<b>P001</b>" not in text
-    assert "<th>Age &amp; years</th><td>61 years</td>" in text
+    assert "<th>Age &amp; years (years)</th><td>61</td>" in text  # label (unit), value
     assert f"Risk group</th><td>{result.risk_group} (cut-off" in text
     assert text.count("data:image/png;base64,") == 2  # survival curve and nomogram
 
