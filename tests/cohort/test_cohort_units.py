@@ -80,3 +80,23 @@ def test_cohort_stored_without_units_keeps_loading_and_its_fingerprint(tiny, sto
     assert units_and_labels("no such cohort", store) == ({}, {})
     with_units = import_cohort("tiny", table, mapping.with_units({"AFP": "ng/mL"}), store=store, replace=True)
     assert with_units.fingerprint != first.fingerprint and with_units.status == "replaced"
+
+
+def test_import_page_takes_units_typed_in_the_variables_table(tiny):
+    from streamlit.testing.v1 import AppTest
+
+    from hccdash.paths import PROJECT_DIR
+
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/1_cohort_import.py").run()
+    at.radio(key="ci_clinical_mode").set_value("Path").run()
+    at.text_input(key="ci_clinical_path").set_value(str(tiny["clinical"])).run()
+    editor = at.data_editor[0]
+    assert {"unit", "label"} <= set(editor.value.columns)
+    row = editor.value.index[editor.value["name"] == "AFP"][0]
+    at.session_state[editor.key] = {"edited_rows": {int(row): {"unit": "ng/mL", "label": "Alpha-fetoprotein"}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.text_input(key="ci_name").set_value("tiny").run()
+    at.button(key="ci_import").click().run()
+    assert not at.exception
+    assert units_and_labels("tiny") == ({"AFP": "ng/mL"}, {"AFP": "Alpha-fetoprotein"})
