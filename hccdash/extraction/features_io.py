@@ -201,12 +201,15 @@ def imported_sources(cohort: str, store: Store | None = None) -> list[str]:
 
 
 def case_table(long: pd.DataFrame) -> pd.DataFrame:
-    """Long features -> one row per case: ``patient_id, phase, reader`` then one column per feature."""
+    """Long features -> one row per case: ``patient_id, phase, reader`` then one column per feature.
+
+    Only the cases present in ``long`` become rows (not every patient x phase x reader
+    combination); feature columns that are all NaN are kept.
+    """
+    keys = ["patient_id", "phase", "reader"]
     if long.empty:
-        return pd.DataFrame(columns=["patient_id", "phase", "reader"])
-    wide = long.pivot_table(
-        index=["patient_id", "phase", "reader"], columns="feature", values="value", aggfunc="first", dropna=False
-    )
+        return pd.DataFrame(columns=keys)
+    wide = long.groupby([*keys, "feature"], sort=True)["value"].first().unstack("feature")
     wide.columns.name = None
     return wide.reset_index()
 

@@ -116,3 +116,17 @@ def test_feature_matrix_and_repeat_pairs_from_the_store(pyrad_data, tmp_path, ti
     assert feature_long("c", tiny_spec, reader="2")["reader"].unique().tolist() == ["2"]
     assert feature_matrix("c", tiny_spec.settings_hash).equals(matrix)
     assert feature_matrix("c").empty  # nothing extracted with the default settings
+
+
+def test_case_table_has_one_row_per_extracted_case_and_keeps_all_nan_features():
+    cases = [("P1", "portal", "1"), ("P1", "portal", "2"), ("P2", "portal", "1"), ("P2", "arterial", "1")]
+    long = pd.DataFrame(
+        [(p, ph, r, f, v) for i, (p, ph, r) in enumerate(cases) for f, v in (("a", float(i)), ("b", np.nan))],
+        columns=features_io.LONG_COLUMNS,
+    )
+    table = features_io.case_table(long)
+    assert len(table) == 4  # not the 2 x 2 x 2 = 8 patient x phase x reader combinations
+    assert sorted(map(tuple, table[["patient_id", "phase", "reader"]].values)) == sorted(cases)
+    assert list(table.columns) == ["patient_id", "phase", "reader", "a", "b"] and table["b"].isna().all()
+    row = table[(table["patient_id"] == "P2") & (table["phase"] == "arterial")]
+    assert row["a"].item() == 3.0
