@@ -213,8 +213,11 @@ with st.expander("Import an external feature table"):
     id_column = c2.text_input("Patient id column (optional)", key="fx_import_id")
     phase = c3.text_input("Phase (if the table has none)", key="fx_import_phase")
     import_reader = c4.text_input("Reader", value="1", key="fx_import_reader")
-    source_name = st.text_input("Name of this table", value=upload.name.rsplit(".", 1)[0] if upload else "",
-                                key="fx_import_name")
+    uploaded_name = upload.name if upload else None
+    if st.session_state.get("fx_import_named_after") != uploaded_name:  # a new file: its stem is the default name
+        st.session_state["fx_import_named_after"] = uploaded_name
+        st.session_state["fx_import_name"] = uploaded_name.rsplit(".", 1)[0] if uploaded_name else ""
+    source_name = st.text_input("Name of this table", key="fx_import_name")
     if st.button("Import", disabled=upload is None, key="fx_import"):
         try:
             long = features_io.read_feature_table(

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hccdash import jobs, paths
+from hccdash.extraction import features_io
 from hccdash.store import Store
 
 from extraction_helpers import store_images, write_variants
@@ -86,3 +87,26 @@ def test_bad_settings_are_reported(pyrad_data, tmp_path):
     at.text_input(key="fx_sigma").set_value("1, two").run()
     assert any("LoG sigma: 'two' is not a number" in error.value for error in at.error)
     assert at.button(key="fx_start").disabled
+
+
+def test_imported_table_is_named_after_the_uploaded_file_and_the_name_can_be_edited():
+    Store().execute(
+        "INSERT INTO cohorts (name, created_at, fingerprint, time_unit, mapping, n_patients, n_events) "
+        "VALUES ('test', now(), 'x', 'months', ?, 2, 0)",
+        [json.dumps({})],
+    )
+    table = b"patient_id,portal.original_firstorder_Mean\nP1,1.5\nP2,2.5\n"
+    at = _page()
+    at.file_uploader(key="fx_import_file").upload("my_table.csv", table, "text/csv").run()
+    assert at.text_input(key="fx_import_name").value == "my_table"
+    at.button(key="fx_import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert features_io.imported_sources("test") == ["my_table"]
+
+    at.text_input(key="fx_import_name").input("renamed").run()
+    at.button(key="fx_import").click().run()
+    assert at.text_input(key="fx_import_name").value == "renamed"
+    assert features_io.imported_sources("test") == ["my_table", "renamed"]
+
+    at.file_uploader(key="fx_import_file").set_value(("other.tsv", table.replace(b",", b"\t"), "text/csv")).run()
+    assert at.text_input(key="fx_import_name").value == "other"
