@@ -35,6 +35,7 @@ DECIMAL_COMMA = re.compile(r"[+-]?(\d+(,\d*)?|,\d+)")  # 1,5 / -0,25 / 12 (a col
 EDGES = re.compile(r"^[\s\u200b-\u200f\u2060\ufeff]+|[\s\u200b-\u200f\u2060\ufeff]+$")  # blanks, BOM, zero-width
 ZERO_PADDED = re.compile(r"0{2,}")  # an XLSX number format showing leading zeros
 EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 .. 2100-01-01 as Excel day numbers
+_C_LONG_MAX = 2**31 - 1  # the largest csv.field_size_limit every platform accepts (a C long)
 
 Source = str | Path | bytes
 OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the container of .xls and of encrypted .xlsx files
@@ -210,11 +211,14 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     text = _decode(data, name).lstrip("\r\n")
     if not text.strip():
         raise ValueError(f"{name}: the file is empty")
-    separator = _separator(text)
+    # no cell can be longer than the file: wide headers (thousands of feature names) read too
+    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, _C_LONG_MAX)))
+    separator = _separator(text, name)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+        records = list(reader)
     except csv.Error as exc:
-        raise ValueError(f"{name}: not a readable CSV table: {exc}") from exc
+        raise ValueError(f"{name}, line {reader.line_num}: not a readable CSV table: {exc}") from exc
     header = records[0]
     width = len(header)
     for row, record in enumerate(records[1:], start=2):
@@ -228,10 +232,13 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     return _decimal_commas(frame) if separator != "," else frame
 
 
-def _separator(text: str) -> str:
+def _separator(text: str, name: str) -> str:
     """The separator splitting the header line into the most names (``,`` when none splits it)."""
     first = text.splitlines()[0]
-    counts = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in (",", ";", "\t", "|")}
+    try:
+        counts = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in (",", ";", "\t", "|")}
+    except csv.Error as exc:
+        raise ValueError(f"{name}, line 1: not a readable CSV header: {exc}") from exc
     return max(counts, key=lambda sep: counts[sep])  # ties: the first, ','
 
 

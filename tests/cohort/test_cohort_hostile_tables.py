@@ -281,3 +281,35 @@ def test_a_comma_before_three_digits_names_both_readings(tmp_path):
     rows[0][1] = "1,234"  # 1.234 months or 1234 days?
     found = _checks(read_table(_csv(tmp_path, "t.csv", [[f'"{c}"' for c in r] for r in rows])))
     assert found["non_numeric_time"][0].message == "time is not a number (write 1.234 or 1234)"
+
+
+def test_a_wide_table_with_a_huge_header_reads(tmp_path):
+    """A clinical table joined with a feature-matrix download: ~4,000 columns, a header of
+    ~185 kB, longer than the csv module's default field limit (131,072) when read as one field."""
+    features = [f"portal.original_glcm_feature_number_{i:04d}_with_a_long_name" for i in range(3963)]
+    header = HEADER + features
+    rows = [row + ["0.5"] * len(features) for row in _rows(3)]
+    path = _csv(tmp_path, "wide.csv", rows, header=header)
+    assert len(",".join(header)) > 131072
+    table = read_table(path)
+    assert table.shape == (3, len(header))
+    assert table.loc[2, "id"] == "P0" and table.loc[4, features[-1]] == "0.5"
+
+
+def test_a_csv_error_names_the_file_and_line(tmp_path, monkeypatch):
+    """Whatever the csv module refuses becomes a ValueError naming the file and the line
+    (here: a cell longer than a field limit the platform cannot raise)."""
+    import csv
+
+    from hccdash.cohort import clinical
+
+    previous = csv.field_size_limit(1000)
+    try:
+        monkeypatch.setattr(clinical, "_C_LONG_MAX", 1000)
+        rows = _rows(4)
+        rows[2][4] = "9" * 5000
+        path = _csv(tmp_path, "long.csv", rows)
+        with pytest.raises(ValueError, match=r"long\.csv, line 4: not a readable CSV table: field larger"):
+            read_table(path)
+    finally:
+        csv.field_size_limit(previous)
