@@ -3,7 +3,12 @@ what the fit found: features kept per step, lambda, selected terms)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hccdash.settings import Settings
+
+if TYPE_CHECKING:
+    from hccdash.evaluation.optimism import OptimismResult
 
 
 def _join(items) -> str:
@@ -92,7 +97,19 @@ def models_text(settings: Settings, found: dict | None) -> str:
     return outcome + clinical
 
 
-def evaluation_text(settings: Settings) -> str:
+def optimism_text(optimism: OptimismResult | None, metric: str = "C") -> str:
+    """What the optimism bootstrap ran (resamples, seed, failures of THAT run), or that it was not run."""
+    if optimism is None:
+        return "Optimism-corrected validation by the bootstrap was not run."
+    failed = f", {len(optimism.failures)} failed" if optimism.failures else ""
+    return (f"Optimism was estimated by {optimism.n_boot} bootstrap resamples (seed {optimism.seed}{failed}) "
+            f"repeating the whole selection and modelling pipeline (optimism-corrected {metric} = apparent {metric} "
+            "minus mean optimism).")
+
+
+def evaluation_text(settings: Settings, optimism: OptimismResult | None = None) -> str:
+    """Discrimination, risk groups, calibration and decision curves as set, and the optimism
+    bootstrap as run (``optimism``: its result, None when it was not run)."""
     ev, m = settings.evaluation, settings.model
     horizons = _join(f"{h:g}" for h in ev.horizons_months)
     cutoff = "the training median" if ev.risk_cutoff == "median" else \
@@ -119,14 +136,13 @@ def evaluation_text(settings: Settings) -> str:
             "training set and applied unchanged to validation, and compared by Kaplan-Meier curves, the log-rank "
             "test and the hazard ratio. " + calib + dca.replace("threshold probability",
                                                                f"threshold probability ({first:g} to {last:g} by {step:g})")
-            + f"Optimism was estimated by {ev.optimism_resamples} bootstrap resamples repeating the whole selection "
-              "and modelling pipeline (optimism-corrected C = apparent C minus mean optimism).")
+            + optimism_text(optimism, "C" if m.endpoint == "rfs" else "AUC"))
 
 
-def methods_paragraph(settings: Settings, found: dict | None = None) -> str:
+def methods_paragraph(settings: Settings, found: dict | None = None, optimism: OptimismResult | None = None) -> str:
     """The methods text: extraction, selection (every filter and threshold, LASSO lambda
     rule and folds), models and evaluation; ``found`` (an evaluation's ``model_summary``)
-    adds what the fit selected."""
+    adds what the fit selected, ``optimism`` the optimism bootstrap that was run."""
     split = settings.split
     if split.method == "random":
         design = (f"Patients were split at random into training and validation sets "
@@ -136,4 +152,4 @@ def methods_paragraph(settings: Settings, found: dict | None = None) -> str:
     else:
         design = "No separate validation set was held out."
     return " ".join([design, extraction_text(settings), selection_text(settings, found), models_text(settings, found),
-                     evaluation_text(settings)])
+                     evaluation_text(settings, optimism)])

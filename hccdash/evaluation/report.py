@@ -82,8 +82,9 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
                        f"pipeline, seed {optimism.seed}, {len(optimism.failures)} failed)", optimism.table))
     return ReportContent(
         title=title, subtitle=f"Generated {dt.datetime.now():%Y-%m-%d %H:%M} by hccdash",
-        settings=settings_table(e), methods=methods_paragraph(e.settings, e.model_summary), summary=summary,
-        tables=tables, notes=list(e.notes) + list(s["warnings"]), tripod=tripod_checklist(e), clear=clear_checklist(e))
+        settings=settings_table(e), methods=methods_paragraph(e.settings, e.model_summary, optimism), summary=summary,
+        tables=tables, notes=list(e.notes) + list(s["warnings"]), tripod=tripod_checklist(e, optimism),
+        clear=clear_checklist(e, optimism))
 
 
 def _format(value) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import pandas as pd
 import pytest
 
 from hccdash.evaluation.checklist import AUTHOR, FILLED, clear_checklist, tripod_checklist
 from hccdash.evaluation.methods_text import methods_paragraph
-from hccdash.evaluation.report import report_html, report_pdf
+from hccdash.evaluation.optimism import OptimismResult
+from hccdash.evaluation.report import report_content, report_html, report_pdf
 from hccdash.evaluation.summary import evaluate
 from hccdash.settings import EvaluationSettings, ModelSettings, SelectionSettings, Settings
 
@@ -77,3 +79,33 @@ def test_pdf_report_is_a_valid_pdf(evaluation):
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     pages = re.findall(rb"/Type\s*/Page[^s]", data)
     assert len(pages) >= 3
+
+
+def _optimism_run(n_boot: int) -> OptimismResult:
+    table = pd.DataFrame([{"model": "combined", "metric": "C-index", "apparent": 0.8, "optimism": 0.05,
+                           "corrected": 0.75, "resamples": n_boot - 1}])
+    return OptimismResult(table, pd.DataFrame(), [(3, "ValueError: no feature")], n_boot, 11, 1.0)
+
+
+def test_methods_and_checklists_state_the_optimism_run_not_the_setting(evaluation):
+    """Setting 200 resamples, run 10: the text says 10 (and the run's seed); not run: it says so."""
+    assert evaluation.settings.evaluation.optimism_resamples == 200
+    run = _optimism_run(10)
+    text = methods_paragraph(evaluation.settings, evaluation.model_summary, run)
+    assert "Optimism was estimated by 10 bootstrap resamples (seed 11, 1 failed)" in text
+    assert "200 bootstrap" not in text
+    clear = clear_checklist(evaluation, run).set_index("item")
+    assert "10 bootstrap resamples" in clear.loc["Internal validation (optimism) and external validation", "content"]
+    assert "10 bootstrap resamples" in tripod_checklist(evaluation, run).set_index("number").loc["10d", "content"]
+    never = methods_paragraph(evaluation.settings, evaluation.model_summary)
+    assert "bootstrap was not run" in never and "Optimism was estimated" not in never
+    clear = clear_checklist(evaluation).set_index("item")
+    assert "not run" in clear.loc["Internal validation (optimism) and external validation", "content"]
+    assert "200" not in clear.loc["Internal validation (optimism) and external validation", "content"]
+
+
+def test_report_methods_match_the_optimism_table(evaluation):
+    c = report_content(evaluation, "Report", _optimism_run(10))
+    assert "Optimism was estimated by 10 bootstrap resamples" in c.methods
+    assert any(heading.startswith("Optimism-corrected") and "10 bootstrap" in heading for heading, _ in c.tables)
+    assert "200 bootstrap" not in c.methods and not c.tripod["content"].str.contains("200 bootstrap").any()
