@@ -9,6 +9,11 @@ on a ``coxph`` fit). The 95% CI is survfit's ``conf.type = "log"``::
     var H(t | x) = exp(2 b'(x - c)) * (varhaz(t) + d(t)' V d(t)),   d(t) = xbar(t) - H0(t) (x - c)
     S * exp(-/+ z * sqrt(var H)),  upper bound capped at 1
 
+computed on the log scale, ``log S = -H0 exp(eta)`` and ``log S -/+ z se = exp(eta) (-H0 -/+ z
+sqrt(varhaz + d'Vd))`` with ``eta = b'(x - c)``, so an extreme patient gets S = 0, lower 0 and the
+upper bound ``min(1, exp(log S + z se))`` instead of ``0 * inf = NaN`` (R's ``survfit_confint``
+gives NA where its S underflows to 0; here the same formula is evaluated without the underflow).
+
 where ``varhaz`` and ``xbar`` are the cumulative sums survival's ``agsurv`` returns and
 ``V`` is the coefficient covariance. S(t) is a right-continuous step function (the
 value at the last baseline time <= t; 1 before the first event time; NaN beyond the
@@ -159,10 +164,9 @@ class JsonModel:
         index = np.clip(index, 0, None)
         cumhaz0 = np.where(before, 0.0, np.asarray(base["cumhaz"])[index])
         x2 = self.design(data) - self.terms["mean"].to_numpy(float)
-        with np.errstate(over="ignore", invalid="ignore"):  # an extreme lp: S = 0 (flagged by check_inputs)
-            risk = np.exp(x2 @ self.coef.to_numpy())
-            surv = np.exp(-np.outer(risk, cumhaz0))
-        surv[:, times > base["max_time"]] = np.nan  # beyond the training follow-up
+        eta = x2 @ self.coef.to_numpy()  # centred lp: risk = exp(eta) may overflow, so work on the log scale
+        beyond = times > base["max_time"]  # beyond the training follow-up: NaN
+        surv = _exp_scaled(eta, -cumhaz0[None, :], beyond)
         if level is None:
             return surv
         varhaz = np.where(before, 0.0, np.asarray(base["varhaz"])[index])
@@ -171,9 +175,10 @@ class JsonModel:
         d = xbar[None, :, :] - cumhaz0[None, :, None] * x2[:, None, :]  # n x times x p
         quad = np.einsum("ntp,pq,ntq->nt", d, cov, d)
         z = sps.norm.ppf(0.5 + level / 2)
-        with np.errstate(invalid="ignore", over="ignore"):  # S = 0 with an infinite se: NaN bounds
-            se = np.sqrt((varhaz[None, :] + quad) * risk[:, None] ** 2)
-            return surv, surv * np.exp(-z * se), np.minimum(surv * np.exp(z * se), 1.0)
+        spread = z * np.sqrt(varhaz[None, :] + quad)  # z se(H(t | x)) / exp(eta)
+        lower = _exp_scaled(eta, -cumhaz0[None, :] - spread, beyond)
+        upper = np.minimum(_exp_scaled(eta, spread - cumhaz0[None, :], beyond), 1.0)
+        return surv, lower, upper
 
     def predict_proba(
         self, data: pd.DataFrame, level: float | None = None
@@ -261,6 +266,17 @@ def design_matrix(terms: list[dict[str, Any]], data: pd.DataFrame) -> np.ndarray
 def horizon_column(months: float) -> str:
     """Output column name of S(t) at a horizon, e.g. ``rfs_12m``."""
     return f"rfs_{months:g}m"
+
+
+def _exp_scaled(eta: np.ndarray, a: np.ndarray, beyond: np.ndarray) -> np.ndarray:
+    """``exp(exp(eta_i) * a_it)`` (n x times) without ``inf * 0``: a product with ``a = 0`` is 0
+    however large ``exp(eta)``; columns ``beyond`` are NaN."""
+    a = np.broadcast_to(a, (len(eta), a.shape[-1]))
+    with np.errstate(over="ignore", divide="ignore"):
+        product = np.sign(a) * np.exp(eta[:, None] + np.log(np.abs(a)))
+        out = np.exp(np.where(a == 0, 0.0, product))
+    out[:, beyond] = np.nan
+    return out
 
 
 def _expit(x: np.ndarray) -> np.ndarray:
