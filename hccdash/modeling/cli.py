@@ -7,8 +7,9 @@ as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`).
 
 Feature CSV: one row per patient, the id column, then feature columns (named
 ``"{phase}.{feature}"``, or plain names); a long table with a ``phase`` column (one row
-per patient and phase, as ``extract`` writes; with a ``reader`` column only reader 1 is used) is
-widened to ``"{phase}.{feature}"``.
+per patient and phase, as ``extract`` writes) is widened to ``"{phase}.{feature}"``. With a
+``reader`` column, reader 1's rows are the features and readers 2, ... repeat segmentations
+for the ICC filter (as the app uses a cohort's repeat masks).
 Non-numeric columns and pyradiomics ``diagnostics_*`` columns are ignored.
 Clinical CSV: the id, time and event (0/1) columns and the predictors named in
 ``--clinical-vars`` (text columns are categorical, first level sorted = reference).
@@ -106,12 +107,36 @@ def _read_csv(path: Path, id_col: str) -> pd.DataFrame:
     return frame
 
 
-def read_features(path: Path, id_col: str) -> pd.DataFrame:
-    """Wide feature matrix indexed by patient id (see the module docstring)."""
+def read_features(path: Path, id_col: str) -> tuple[pd.DataFrame, tuple[pd.DataFrame, ...] | None]:
+    """(reader 1's wide matrix indexed by patient id, repeat matrices for the ICC or None).
+
+    With a ``reader`` column, reader 1's rows are the features and readers 2, ... the repeat
+    segmentations: the repeats are reader 1 then each other reader, aligned on the patients
+    all of them have and on shared columns (as :func:`hccdash.features.repeat_pairs`), or
+    None when fewer than 2 patients have every reader. See the module docstring.
+    """
     frame = _read_csv(path, id_col)
+    if "reader" not in frame.columns:
+        return _complete(_widen(frame, path, id_col), path), None
+    reader = frame["reader"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    if not (reader == "1").any():
+        raise ValueError(f"{path}: column 'reader' has no reader 1 rows (readers {sorted(set(reader))}); "
+                         "reader 1 is the primary segmentation")
+    features = _complete(_widen(frame[reader == "1"].drop(columns="reader"), path, id_col), path)
+    matrices = [features] + [_widen(frame[reader == r].drop(columns="reader"), path, id_col).dropna(how="all")
+                             for r in sorted(set(reader) - {"1"})]  # all-NaN rows: no repeat mask
+    if len(matrices) == 1:
+        return features, None
+    patients, columns = features.index, features.columns
+    for matrix in matrices[1:]:
+        patients, columns = patients.intersection(matrix.index), columns.intersection(matrix.columns)
+    repeats = tuple(matrix.loc[patients, columns] for matrix in matrices)
+    return features, repeats if len(patients) >= 2 else None
+
+
+def _widen(frame: pd.DataFrame, path: Path, id_col: str) -> pd.DataFrame:
+    """One reader's rows -> numeric matrix indexed by patient id (long tables widened by phase)."""
     if "phase" in frame.columns:
-        if "reader" in frame.columns:  # the primary segmentation; repeats are for the ICC filter only
-            frame = frame[frame["reader"].astype(str).str.strip().isin(["1", "1.0"])].drop(columns="reader")
         repeated = frame[frame.duplicated([id_col, "phase"])]
         if len(repeated):
             raise ValueError(f"{path}: patient '{repeated[id_col].iloc[0]}', phase '{repeated['phase'].iloc[0]}' "
@@ -135,6 +160,11 @@ def read_features(path: Path, id_col: str) -> pd.DataFrame:
     frame.index.name = "patient_id"
     if frame.empty or not keep:
         raise ValueError(f"{path}: no numeric feature column found")
+    return frame
+
+
+def _complete(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame`` if every value is finite (the modelling features must be)."""
     incomplete = frame.columns[(~np.isfinite(frame)).any()]
     if len(incomplete):
         raise ValueError(f"{path}: feature(s) {list(incomplete[:5])} have missing or infinite values "
@@ -183,7 +213,7 @@ def read_clinical(path: Path, id_col: str, time_col: str, time_unit: str, event_
 def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     """ModelInputs from the two CSV files, split as the settings say."""
     variables = [v.strip() for v in args.clinical_vars.split(",") if v.strip()]
-    features = read_features(args.features, args.id_col)
+    features, repeats = read_features(args.features, args.id_col)
     patients, clinical = read_clinical(args.clinical, args.id_col, args.time_col, args.time_unit,
                                        args.event_col, variables)
     common = features.index.intersection(patients.index)
@@ -204,7 +234,7 @@ def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     if training["event"].sum() < 2:
         raise ValueError(f"{args.clinical}: the training set has {int(training['event'].sum())} event(s) among "
                          f"{len(training)} patients; at least 2 are needed to fit a model")
-    return ModelInputs(features.loc[common], clinical.loc[common], patients, None, args.features.stem)
+    return ModelInputs(features.loc[common], clinical.loc[common], patients, repeats, args.features.stem)
 
 
 def run(args: argparse.Namespace) -> int:

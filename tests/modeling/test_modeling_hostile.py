@@ -95,7 +95,7 @@ def test_blank_ids_are_refused_and_leading_zeros_kept(tmp_path, pair, capsys):
     assert "Only 0 patients are in both" in capsys.readouterr().err  # '007' is not patient '7'
 
 
-def test_long_table_repeats_name_the_patient_and_reader_2_is_left_out(tmp_path, pair, capsys):
+def test_long_table_repeats_name_the_patient_and_reader_2_is_not_a_duplicate(tmp_path, pair, capsys):
     features, clinical = pair
     long = features.set_axis([c.split(".")[1] for c in features.columns], axis=1).assign(phase="portal")
     repeat = long.iloc[:2].assign(reader=2)
@@ -139,3 +139,21 @@ def test_clinical_vars_naming_roles_or_repeated_are_refused(tmp_path, pair, caps
     clinical["age"] = np.arange(40) + 30
     assert _fit(tmp_path, features, clinical, "--clinical-vars", variables) == 2
     assert message in capsys.readouterr().err
+
+
+def test_reader_2_rows_are_the_repeat_segmentations_of_the_icc_filter(tmp_path, pair, capsys):
+    """As `extract` writes them: reader 1 rows are the features, reader 2 rows (some patients) the repeats."""
+    import json
+
+    features, clinical = pair
+    rng = np.random.default_rng(5)
+    long = features.set_axis([c.split(".")[1] for c in features.columns], axis=1).assign(phase="portal")
+    repeat = long.iloc[:20].copy()
+    repeat[["f0", "f1", "f2", "f3"]] += rng.normal(scale=0.05, size=(20, 4))  # reproducible features
+    repeat["f4"] = rng.normal(size=20)  # f4 is not reproducible: ICC about 0
+    table = pd.concat([long.assign(reader=1), repeat.assign(reader=2)]).reset_index()
+    assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical, "--split", "none") == 0
+    assert "No repeat segmentations" not in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["funnel"]["input"] == 5 and summary["funnel"]["icc"] == 4
+    assert "portal.f4" not in summary["selected_features"]
