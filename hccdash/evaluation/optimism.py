@@ -84,9 +84,9 @@ def _one_resample(fit: Fitter, score: Scorer, X: pd.DataFrame, y, rows: np.ndarr
 
 @dataclass(frozen=True)
 class OptimismResult:
-    """``table``: metric, apparent, optimism, corrected, resamples used (metrics whose
-    apparent value is undefined, e.g. no clinical model, are left out); ``resamples``: per
-    resample and metric C_boot, C_orig; failures (resample, message); timing."""
+    """``table``: model, metric (C-index / AUC), apparent, optimism, corrected, resamples
+    used (models whose apparent value is undefined, e.g. no clinical model, are left out);
+    ``resamples``: per resample and model C_boot, C_orig; failures (resample, message); timing."""
 
     table: pd.DataFrame
     resamples: pd.DataFrame
@@ -102,15 +102,20 @@ class OptimismResult:
 
     @classmethod
     def from_json(cls, data: dict) -> "OptimismResult":
-        return cls(pd.DataFrame(data["table"]), pd.DataFrame(), [tuple(f) for f in data.get("failures", [])],
+        table = pd.DataFrame(data["table"])
+        if "model" not in table:  # results stored before the table had a model column held model names in "metric"
+            table = table.rename(columns={"metric": "model"})
+        return cls(table, pd.DataFrame(), [tuple(f) for f in data.get("failures", [])],
                    int(data["n_boot"]), int(data["seed"]), float(data["seconds"]))
 
 
 def optimism_bootstrap(fit: Fitter, score: Scorer, X: pd.DataFrame, y, n_boot: int, seed: int,
                        n_jobs: int = 1, scheduler: str | None = None,
-                       progress: Callable[[int, int, int], None] | None = None) -> OptimismResult:
-    """Bootstrap optimism of every metric ``score`` returns (module docstring). ``progress``
-    gets (finished, failed, total) after each resample; raising in it stops the run."""
+                       progress: Callable[[int, int, int], None] | None = None,
+                       metric: str = "C-index") -> OptimismResult:
+    """Bootstrap optimism of every model's ``metric`` (its name, e.g. "C-index" or "AUC")
+    that ``score`` returns (module docstring). ``progress`` gets (finished, failed, total)
+    after each resample; raising in it stops the run."""
     if n_boot < 1:
         raise ValueError(f"n_boot must be at least 1, got {n_boot}")
     started = clock.perf_counter()
@@ -124,7 +129,7 @@ def optimism_bootstrap(fit: Fitter, score: Scorer, X: pd.DataFrame, y, n_boot: i
             if original is None:
                 failures.append((b, boot))
             else:
-                records.extend({"resample": b, "metric": k, "boot": boot[k], "original": original[k]} for k in boot)
+                records.extend({"resample": b, "model": k, "boot": boot[k], "original": original[k]} for k in boot)
             if progress is not None:
                 progress(done, len(failures), n_boot)
 
@@ -138,16 +143,16 @@ def optimism_bootstrap(fit: Fitter, score: Scorer, X: pd.DataFrame, y, n_boot: i
                 for b, rows in enumerate(resample_indices(len(X), n_boot, seed)))
     else:
         collect(process_pool(n_jobs, return_as="generator_unordered", batch_size=1)(tasks))
-    resamples = pd.DataFrame(records, columns=["resample", "metric", "boot", "original"]).sort_values(
-        ["resample", "metric"], ignore_index=True)
+    resamples = pd.DataFrame(records, columns=["resample", "model", "boot", "original"]).sort_values(
+        ["resample", "model"], ignore_index=True)
     resamples["optimism"] = resamples["boot"] - resamples["original"]
     rows = []
-    for metric, value in apparent.items():
+    for model, value in apparent.items():
         if not np.isfinite(value):  # e.g. no clinical model: nothing to correct
             continue
-        values = resamples.loc[resamples["metric"] == metric, "optimism"].dropna()
+        values = resamples.loc[resamples["model"] == model, "optimism"].dropna()
         optimism = float(values.mean()) if len(values) else float("nan")
-        rows.append({"metric": metric, "apparent": value, "optimism": optimism, "corrected": value - optimism,
+        rows.append({"model": model, "metric": metric, "apparent": value, "optimism": optimism, "corrected": value - optimism,
                      "resamples": len(values)})
     return OptimismResult(pd.DataFrame(rows), resamples, sorted(failures), n_boot, seed,
                           clock.perf_counter() - started)
@@ -169,7 +174,7 @@ def validate_pipeline(builder: ModelBuilder, settings: Settings, clinical_vars: 
     X, y, icc = training_data(builder, settings, clinical_vars)
     return optimism_bootstrap(PipelineFitter(settings, clinical_vars, icc), pipeline_scores, X, y,
                               ev.optimism_resamples if n_boot is None else n_boot, ev.seed, ev.n_jobs,
-                              ev.dask_scheduler, progress)
+                              ev.dask_scheduler, progress, "C-index" if settings.model.endpoint == "rfs" else "AUC")
 
 
 class ValidationCancelled(RuntimeError):

@@ -32,13 +32,13 @@ def _noise(n: int = 80, p: int = 30, seed: int = 0):
 def test_pure_noise_apparent_c_is_inflated_and_corrected_c_is_near_half():
     X, y = _noise()
     result = optimism_bootstrap(PipelineFitter(NOISE, ()), pipeline_scores, X, y, n_boot=20, seed=1)
-    row = result.table.set_index("metric").loc["combined"]
+    row = result.table.set_index("model").loc["combined"]
     assert row["apparent"] > 0.6  # selection on noise fits noise
     assert row["optimism"] > 0.05
     assert abs(row["corrected"] - 0.5) < 0.08
     assert row["corrected"] == pytest.approx(row["apparent"] - row["optimism"])
-    assert "clinical" not in result.table["metric"].tolist()  # no clinical model: nothing to correct
-    per = result.resamples[result.resamples["metric"] == "combined"]
+    assert "clinical" not in result.table["model"].tolist()  # no clinical model: nothing to correct
+    per = result.resamples[result.resamples["model"] == "combined"]
     assert row["optimism"] == pytest.approx((per["boot"] - per["original"]).mean())
     assert len(per) == 20 and not result.failures
 
@@ -80,7 +80,8 @@ def test_background_job_reports_progress_and_result(stored_cohort):
     assert status.status == "done", (status.message, status.log_path.read_text()[-2000:])
     assert status.n_total == 3 and status.n_done + status.n_failed == 3
     result = optimism.OptimismResult.from_json(status.result)
-    assert set(result.table["metric"]) == {"radiomics", "clinical", "combined"}
+    assert set(result.table["model"]) == {"radiomics", "clinical", "combined"}
+    assert set(result.table["metric"]) == {"C-index"}
     assert result.n_boot == 3
 
 
@@ -94,3 +95,16 @@ def test_dask_cluster_run_equals_serial_run():
         on_dask = optimism_bootstrap(PipelineFitter(NOISE, ()), pipeline_scores, X, y, n_boot=3, seed=5,
                                      scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(serial.resamples, on_dask.resamples)
+
+
+def test_table_names_the_model_and_the_metric():
+    """The CSV's first column holds model names (``model``), then the metric's name; results
+    stored with the old layout (model names under ``metric``) read back the same way."""
+    X, y = _noise(40, 8, seed=5)
+    result = optimism_bootstrap(PipelineFitter(NOISE, ()), pipeline_scores, X, y, n_boot=2, seed=1, metric="AUC")
+    assert list(result.table.columns[:2]) == ["model", "metric"]
+    assert result.table["model"].tolist() == ["radiomics", "combined"] and set(result.table["metric"]) == {"AUC"}
+    assert "model" in result.resamples and "metric" not in result.resamples
+    old = result.to_json()
+    old["table"] = result.table.drop(columns="metric").rename(columns={"model": "metric"}).to_dict("records")
+    assert optimism.OptimismResult.from_json(old).table["model"].tolist() == ["radiomics", "combined"]
