@@ -52,6 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-filters", action="store_true", help="switch every pre-filter off (LASSO on all features)")
     parser.add_argument("--split", choices=("random", "centre", "none"),
                         help="training / validation split (default from settings: random 7:3 by event)")
+    parser.add_argument("--validation-centres",
+                        help="comma-separated centres forming the validation set of --split centre "
+                             "(values of the clinical CSV's 'centre' column)")
     parser.add_argument("--settings", type=Path, help="settings YAML (sections split, selection, model, ...)")
     parser.add_argument("--save-as", help="also save the model in the registry under this name")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
@@ -87,6 +90,9 @@ def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
                 raise ValueError(f"--lasso-lambda must be lambda.min, lambda.1se or a number, got {value!r}") from None
         selection = dataclasses.replace(selection, lasso_lambda=value)
     split = settings.split if args.split is None else dataclasses.replace(settings.split, method=args.split)
+    if args.validation_centres:
+        centres = tuple(c.strip() for c in args.validation_centres.split(",") if c.strip())
+        split = dataclasses.replace(split, validation_centres=centres)
     return dataclasses.replace(settings, selection=selection, split=split).validated()
 
 
@@ -227,6 +233,10 @@ def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     patients = patients.loc[common]
     split, problems = split_patients(patients, settings.split)
     errors = [p.message for p in problems if p.severity == "error"]
+    if any(p.check == "split_centres" for p in problems):
+        errors.append("give them with --validation-centres (comma-separated, e.g. --validation-centres B,C) or "
+                      "split.validation_centres in --settings; centres are read from the clinical CSV's "
+                      "'centre' column")
     if errors:
         raise ValueError(f"--split {settings.split.method}: {'; '.join(errors)}")
     patients["split"] = split

@@ -157,3 +157,18 @@ def test_reader_2_rows_are_the_repeat_segmentations_of_the_icc_filter(tmp_path, 
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["funnel"]["input"] == 5 and summary["funnel"]["icc"] == 4
     assert "portal.f4" not in summary["selected_features"]
+
+
+def test_centre_split_takes_validation_centres_and_says_how_to_give_them(tmp_path, pair, capsys):
+    import json
+
+    features, clinical = pair
+    clinical["centre"] = np.where(np.arange(40) < 28, "A", "B")
+    assert _fit(tmp_path, features, clinical, "--split", "centre") == 2
+    err = capsys.readouterr().err
+    assert "validation centre(s) not given" in err and "give them with --validation-centres" in err
+    assert _fit(tmp_path, features, clinical, "--split", "centre", "--validation-centres", " B ") == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["n_train"], summary["n_validation"]) == (28, 12)
+    assert _fit(tmp_path, features, clinical, "--split", "centre", "--validation-centres", "B,Z") == 2
+    assert "validation centre(s) ['Z']" in capsys.readouterr().err
