@@ -7,10 +7,11 @@ The same code serves the calculator page and ``python -m hccdash predict``:
 - :func:`check_inputs`: every row checked, every problem named by row and column:
   impossible values (missing, not a number, not a level, beyond a physical limit such
   as a negative AFP or an age over 120) are *errors* and the row is refused;
-  values outside the training range, and a rad-score feature vector whose squared
-  Mahalanobis distance from the training features exceeds the chi-square quantile
-  (``CalculatorSettings.mahalanobis_quantile``, df = number of features), and a linear
-  predictor outside its training range, are *warnings*; a patient id repeated with different
+  values outside the training range (relative tolerance ``RANGE_RTOL``), and a rad-score
+  feature vector whose squared Mahalanobis distance from the training features lies beyond
+  the ``CalculatorSettings.mahalanobis_quantile`` prediction region of a new patient (an F
+  quantile, see :func:`mahalanobis_limit`), and a linear predictor outside its training
+  range, are *warnings*; a patient id repeated with different
   inputs is an error, with the same inputs a warning;
 - :func:`check_columns`: a table lacking an input column is refused as a whole;
 - :func:`predict_patient`: lp, risk group and cut-off, S(t) at 1/2/3 years with the
@@ -219,7 +220,7 @@ def _check_linear_predictor(model: JsonModel, clean: pd.DataFrame, errors: list,
     for row, value in lp.items():
         if not np.isfinite(value):
             errors.append(_problem(row, "linear predictor", value, "not finite: an input is absurdly large"))
-        elif not low <= value <= high:
+        elif outside(value, low, high):
             warnings.append(_problem(row, "linear predictor", round(float(value), 4),
                                      f"outside the training range [{low:.4g}, {high:.4g}]"))
 
@@ -286,7 +287,7 @@ def _check_number(values: pd.Series, p: dict[str, Any], errors: list, warnings: 
         if p["hard_max"] is not None and number > p["hard_max"]:
             errors.append(_problem(row, p["name"], value, f"impossible: must be <= {p['hard_max']:g}"))
             continue
-        if not p["min"] <= number <= p["max"]:
+        if outside(number, p["min"], p["max"]):
             warnings.append(_problem(row, p["name"], value, f"outside the training range [{p['min']:.4g}, {p['max']:.4g}]"))
         out[row] = number
     return out
@@ -300,6 +301,7 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
     distance = pd.Series(np.nan, index=frame.index, name="mahalanobis")
     features = model.features
     threshold = mahalanobis_threshold(model)
+    n_train = model.spec["training"]["n"]
     for row in frame.index:
         typed = frame.at[row, name] if name in frame.columns else None
         if not _blank(typed):
@@ -321,7 +323,7 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
                 continue
             for f, v in values.items():
                 lo, hi = features.at[f, "min"], features.at[f, "max"]
-                if not lo <= v <= hi:
+                if outside(v, lo, hi):
                     warnings.append(_problem(row, f, v, f"outside the training range [{lo:.4g}, {hi:.4g}]"))
             one = pd.DataFrame([values], index=[row])
             with np.errstate(over="ignore", invalid="ignore"):  # absurd values: refused just below
@@ -334,9 +336,10 @@ def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnin
                 warnings.append(_problem(
                     row, "radiomic features", round(float(distance[row]), 2),
                     f"far from the training data: squared Mahalanobis distance {distance[row]:.1f} > "
-                    f"{threshold:.1f} (chi-square {_SETTINGS.mahalanobis_quantile} quantile, df {len(values)})",
+                    f"{threshold:.1f} (the {_SETTINGS.mahalanobis_quantile} prediction region of a new patient, "
+                    f"F({len(values)}, {n_train - len(values)}) on {n_train} training patients)",
                 ))
-        if not p["min"] <= scores[row] <= p["max"]:
+        if outside(scores[row], p["min"], p["max"]):
             warnings.append(_problem(row, name, round(float(scores[row]), 4), f"outside the training range [{p['min']:.4g}, {p['max']:.4g}]"))
     return scores, distance
 
@@ -354,8 +357,35 @@ def _compare_typed_score(model: JsonModel, frame: pd.DataFrame, row: Any, typed:
 
 
 def mahalanobis_threshold(model: JsonModel) -> float:
-    """Chi-square quantile (df = number of rad-score features) beyond which a patient is warned."""
-    return float(sps.chi2.ppf(_SETTINGS.mahalanobis_quantile, max(1, len(model.features))))
+    """Squared Mahalanobis distance beyond which a patient's rad-score features are warned
+    (:func:`mahalanobis_limit` with the model's features and training patients)."""
+    return mahalanobis_limit(max(1, len(model.features)), model.spec["training"]["n"], _SETTINGS.mahalanobis_quantile)
+
+
+def mahalanobis_limit(p: int, n: int, quantile: float) -> float:
+    """The ``quantile`` prediction region of a NEW patient's squared Mahalanobis distance D^2 from
+    the mean and covariance (divisor n - 1) of ``n`` training patients, ``p`` features, under
+    multivariate normality: ``D^2 n (n - p) / (p (n + 1) (n - 1)) ~ F(p, n - p)``, so the limit is
+    ``F_quantile(p, n - p) p (n + 1) (n - 1) / (n (n - p))`` (infinite when n <= p: no warning).
+
+    Not chi-square(p): that ignores the estimation of mean and covariance and, with n = 105 and
+    p = 13, flags several percent of the training patients themselves at a nominal 0.1%. A
+    training patient's own distance is smaller in distribution than a new one's
+    (``n D^2 / (n - 1)^2 ~ Beta(p / 2, (n - p - 1) / 2)``), so at most a fraction ``1 - quantile``
+    of them is flagged."""
+    if n <= p:
+        return math.inf
+    return float(sps.f.ppf(quantile, p, n - p) * p * (n + 1) * (n - 1) / (n * (n - p)))
+
+
+RANGE_RTOL = 1e-9  # relative tolerance of the training-range checks (rounding of the stored bounds)
+
+
+def outside(value: float, low: float, high: float) -> bool:
+    """``value`` outside ``[low, high]`` by more than ``RANGE_RTOL`` of the bounds' magnitude (a
+    training patient whose value is recomputed in another order of operations is inside)."""
+    tolerance = RANGE_RTOL * max(abs(low), abs(high), high - low)
+    return not low - tolerance <= value <= high + tolerance
 
 
 class InputError(ValueError):
