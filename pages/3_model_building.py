@@ -229,8 +229,10 @@ else:
     table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
     st.markdown(f"Multivariable (backward elimination): {', '.join(model.clinical_.selected_) or 'no variable kept'}")
     table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
+    st.caption(model.clinical_.rows_used_text())
 st.subheader("Combined model")
 table(model.combined_.table_, "combined_model", "mb_combined")
+st.caption(model.combined_.rows_used_text())
 table(result.lr_test_table(), "lr_test", "mb_lr")
 
 with st.expander("Save this model in the registry"):

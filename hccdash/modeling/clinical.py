@@ -114,13 +114,27 @@ def _rows_complete(frame: pd.DataFrame) -> np.ndarray:
     return frame.notna().all(axis=1).to_numpy()
 
 
+def count_events(y) -> int:
+    """Recurrences in ``y``: events (survival target) or positives (binary target)."""
+    return int(survival_arrays(y)[1].sum()) if is_survival(y) else int(binary_array(y).sum())
+
+
+def rows_used_text(n_used: int, n_rows: int, events: int) -> str:
+    """One caption line: the training patients and events a model was fitted on (complete cases)."""
+    text = f"Fitted on {n_used} of {n_rows} training patients ({events} events)"
+    left_out = n_rows - n_used
+    return text + (f"; {left_out} with a missing value left out (complete-case analysis)" if left_out else "")
+
+
 class ClinicalModel(BaseEstimator):
     """Univariable screen + backward elimination; see the module docstring.
 
     Fitted attributes: ``terms_`` (every candidate's coding), ``skipped_`` (variables that
     cannot be coded, e.g. one level in training, with the reason), ``univariable_`` (one row
     per model column), ``selected_`` (final variables), ``model_`` (CoxModel / LogisticModel,
-    None for the null model), ``table_`` (final HR/OR table), ``steps_`` (elimination log).
+    None for the null model), ``table_`` (final HR/OR table), ``steps_`` (elimination log),
+    ``n_rows_`` (training rows given), ``n_used_`` and ``events_used_`` (complete cases of the
+    final model and their events: :meth:`rows_used_text`).
     """
 
     def __init__(self, variables: Sequence[str] | None = None, p_in: float = _DEFAULTS.clinical_p_in,
@@ -173,24 +187,31 @@ class ClinicalModel(BaseEstimator):
         self.screened_ = screened
         self.selected_, self.steps_ = self._eliminate(X, y, screened)
         terms = [self.terms_[v] for v in self.selected_]
-        self.model_, self.n_used_ = self._fit_terms(X, y, terms)
+        self.model_, rows = self._fit_terms(X, y, terms)
+        self.n_rows_, self.n_used_ = len(X), int(rows.sum())
+        self.events_used_ = count_events(np.asarray(y)[rows])
         self.table_ = self._table(self.model_, terms)
         return self
 
+    def rows_used_text(self) -> str:
+        """The final model's patients and events (complete cases) in one line."""
+        check_is_fitted(self, "n_used_")
+        return rows_used_text(self.n_used_, self.n_rows_, self.events_used_)
+
     def _fit_terms(self, X, y, terms):
-        """Fit on the complete cases of the terms; (model or None, rows used)."""
+        """Fit on the complete cases of the terms; (model or None, boolean mask of the rows used)."""
         if not terms:
-            return None, len(X)
+            return None, np.ones(len(X), dtype=bool)
         frame = design(X, terms)
         rows = _rows_complete(frame)
-        return regression.fit(frame[rows], np.asarray(y)[rows], self.ties), int(rows.sum())
+        return regression.fit(frame[rows], np.asarray(y)[rows], self.ties), rows
 
     def _univariable(self, X, y) -> pd.DataFrame:
         self._univariable_p: dict[str, float] = {}
         parts = []
         for name, term in self.terms_.items():
             try:
-                model, n = self._fit_terms(X, y, [term])
+                model, rows = self._fit_terms(X, y, [term])
             except ValueError as exc:  # e.g. a level with no variation in its complete cases
                 self._univariable_p[name] = np.nan
                 parts.append(pd.DataFrame({"variable": [name], "note": [str(exc)]}))
@@ -199,7 +220,7 @@ class ClinicalModel(BaseEstimator):
             self._univariable_p[name] = p
             part = self._table(model, [term])
             part["p (variable)"] = p
-            part["n"] = n
+            part["n"] = int(rows.sum())
             parts.append(part)
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 

@@ -6,8 +6,11 @@ Reported beside the fit (all on the complete training cases of the combined mode
   ``anova(coxph(S ~ clinical), coxph(S ~ clinical + rad_score))``); with no clinical
   variable the clinical model is the null model, chisq = 2 (loglik - loglik_null);
 - VIF of the combined model's columns (:func:`hccdash.stats.vif`, 1 for a single column);
-- events per variable = events (Cox) or the smaller outcome class (logistic) / number of
-  model columns, with a warning below ``epv_warning`` (10).
+- events per variable = events (Cox) or the smaller outcome class (logistic) of the rows
+  used / number of model columns, with a warning below ``epv_warning`` (10).
+
+Rows with a missing clinical value are left out (complete-case analysis): ``n_rows_``
+training rows given, ``n_used_`` used, ``events_used_`` events among them (:meth:`rows_used_text`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from hccdash import stats
 from hccdash.modeling import regression
+from hccdash.modeling.clinical import count_events, rows_used_text
 from hccdash.selection.target import n_events
 from hccdash.settings import EvaluationSettings, ModelSettings
 
@@ -38,11 +42,13 @@ def lr_test_against(small, big) -> tuple[float, int, float]:
     return tuple(stats.likelihood_ratio_test(small, big))
 
 
-def epv_warning(events: int, n_terms: int, threshold: float) -> str | None:
-    """The EPV warning text, or None when events / terms >= threshold."""
+def epv_warning(events: int, n_terms: int, threshold: float, n_used: int, n_rows: int) -> str | None:
+    """The EPV warning text (``events`` among the ``n_used`` complete cases of ``n_rows``),
+    or None when events / terms >= threshold."""
     if n_terms == 0 or events / n_terms >= threshold:
         return None
-    return (f"Only {events / n_terms:.1f} events per model term ({events} events, {n_terms} terms): "
+    rows = f"{n_used} of {n_rows} training patients used" if n_used < n_rows else f"{n_used} patients"
+    return (f"Only {events / n_terms:.1f} events per model term ({events} events, {n_terms} terms; {rows}): "
             f"fewer than {threshold:g}, the model may be overfitted")
 
 
@@ -74,8 +80,9 @@ class CombinedModel(BaseEstimator):
                                   "clinical terms only")
         self.columns_ = list(frame.columns)
         self.clinical_columns_ = list(clinical.columns)
-        self.n_used_ = int(rows.sum())
+        self.n_rows_, self.n_used_ = len(frame), int(rows.sum())
         self.events_ = n_events(target)
+        self.events_used_ = count_events(target)
         if not self.columns_:
             self.model_, self.clinical_model_ = None, None
             self.lr_test_ = (float("nan"), 0, float("nan"))
@@ -92,10 +99,16 @@ class CombinedModel(BaseEstimator):
         self.vif_ = (stats.vif(frame[rows]) if frame.shape[1] > 1
                      else pd.Series(1.0, index=frame.columns, name="vif"))
         self.epv_ = self.events_ / len(self.columns_)
-        self.warnings_ += [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold)] if w]
+        self.warnings_ += [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold,
+                                                      self.n_used_, self.n_rows_)] if w]
         self.table_ = regression.table(self.model_, self.family_, self.level).rename_axis("column").reset_index()
         self.table_["VIF"] = self.vif_.reindex(self.table_["column"]).to_numpy()
         return self._warn()
+
+    def rows_used_text(self) -> str:
+        """The combined model's patients and events (complete cases) in one line."""
+        check_is_fitted(self, "n_used_")
+        return rows_used_text(self.n_used_, self.n_rows_, self.events_used_)
 
     def _warn(self) -> "CombinedModel":
         for message in self.warnings_:

@@ -101,3 +101,17 @@ def test_unusable_variable_is_skipped_with_its_reason(known):
     assert model.selected_ == ["x1", "stage"]
     with pytest.raises(ValueError, match="fewer than two levels"):
         ClinicalModel(force_in=("single",)).fit(X, y)
+
+
+def test_the_final_model_reports_the_complete_cases_and_events_it_used(known):
+    X, y = known
+    X = X.copy()
+    X.loc[:29, "x1"] = np.nan  # 30 patients without x1: left out of the multivariable fit
+    model = ClinicalModel(variables=["x1", "stage"], force_in=("x1", "stage")).fit(X, y)
+    events = int(y["event"][30:].sum())
+    assert (model.n_rows_, model.n_used_, model.events_used_) == (400, 370, events)
+    assert events < int(y["event"].sum())
+    assert model.rows_used_text() == (f"Fitted on 370 of 400 training patients ({events} events); "
+                                      "30 with a missing value left out (complete-case analysis)")
+    complete = ClinicalModel(variables=["stage"], force_in=("stage",)).fit(X, y)
+    assert complete.rows_used_text() == f"Fitted on 400 of 400 training patients ({int(y['event'].sum())} events)"

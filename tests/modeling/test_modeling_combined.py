@@ -64,3 +64,18 @@ def test_constant_rad_score_is_left_out():
         null = CombinedModel().fit(clinical[[]], np.zeros(len(clinical)), y)
     assert null.model_ is None
     assert null.predict(clinical.iloc[:3, :0], np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_rows_with_a_missing_clinical_value_are_counted_and_the_epv_uses_their_events():
+    """60 patients, 20 without high_afp: the fit, its caption and the EPV use the 40 complete ones."""
+    clinical, rad, y = _data(n=60, seed=4)
+    clinical.loc[:19, "high_afp"] = np.nan
+    events = int(y["event"][20:].sum())
+    assert events < int(y["event"].sum())
+    with pytest.warns(UserWarning, match="events per model term") as caught:
+        model = CombinedModel().fit(clinical, rad, y)
+    assert (model.n_rows_, model.n_used_, model.events_used_) == (60, 40, events)
+    assert model.epv_ == pytest.approx(events / 3)
+    assert model.rows_used_text() == (f"Fitted on 40 of 60 training patients ({events} events); "
+                                      "20 with a missing value left out (complete-case analysis)")
+    assert f"({events} events, 3 terms; 40 of 60 training patients used)" in str(caught[0].message)

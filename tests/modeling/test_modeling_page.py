@@ -81,3 +81,13 @@ def test_no_phase_chosen_reads_all_phases(page):
     phases.set_value([]).run()
     assert not page.exception, page.exception
     assert _output(page)[1] == before[1]  # same rad-score formula as with every phase listed
+
+
+def test_clinical_and_combined_tables_say_which_patients_and_events_were_used(page):
+    """One caption line under each table: complete cases and their events (not the split's counts)."""
+    model = page.session_state["mb_current"].result.model
+    captions = [c.value for c in page.caption]
+    assert model.clinical_ is not None
+    for fitted in (model.clinical_, model.combined_):
+        assert fitted.rows_used_text().startswith(f"Fitted on {fitted.n_used_} of {fitted.n_rows_} training")
+        assert fitted.rows_used_text() in captions
