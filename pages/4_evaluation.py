@@ -146,8 +146,8 @@ tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves
                key="ev_tab", on_change="rerun")  # tracked, so a button inside a tab does not jump back to the first
 
 with tabs[0]:
-    figure(figures.c_index(evaluation), "c_index", "ev_c")
-    table(evaluation.c_index, "c_index_table", "ev_ctab")
+    figure(figures.c_index(evaluation), evaluation.metric_column, "ev_c")
+    table(evaluation.discrimination, f"{evaluation.metric_column}_table", "ev_ctab")
     if survival:
         table(evaluation.horizon_table(), "horizons", "ev_hz")
         table(evaluation.time_auc, "time_dependent_auc", "ev_tauc")

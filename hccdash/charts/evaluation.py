@@ -139,15 +139,15 @@ def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
     return (one + bars + points).properties(width=WIDTH + 60, height=alt.Step(26), title=title)
 
 
-def c_index_chart(table: pd.DataFrame, metric: str) -> alt.LayerChart:
+def c_index_chart(table: pd.DataFrame, metric: str, column: str = "c_index") -> alt.LayerChart:
     """Bars of the C-index (or AUC) per model, training and validation side by side, with
-    CI whiskers and a rule at 0.5. ``table``: model, split, c_index, lower, upper."""
+    CI whiskers and a rule at 0.5. ``table``: model, split, ``column`` (c_index or auc), lower, upper."""
     x = alt.X("model:N", sort=MODEL_ORDER, title=None, axis=alt.Axis(labelAngle=0))
     offset = alt.XOffset("split:N", sort=["train", "validation"])
     colour = alt.Color("split:N", sort=["train", "validation"], title="Split")
     bars = alt.Chart(table).mark_bar(opacity=0.8, clip=True).encode(
-        x=x, xOffset=offset, y=alt.Y("c_index:Q", title=metric, scale=alt.Scale(domain=[0.4, 1])), color=colour,
-        tooltip=["model:N", "split:N", alt.Tooltip("c_index:Q", format=".3f"), alt.Tooltip("lower:Q", format=".3f"),
+        x=x, xOffset=offset, y=alt.Y(f"{column}:Q", title=metric, scale=alt.Scale(domain=[0.4, 1])), color=colour,
+        tooltip=["model:N", "split:N", alt.Tooltip(f"{column}:Q", format=".3f"), alt.Tooltip("lower:Q", format=".3f"),
                  alt.Tooltip("upper:Q", format=".3f")])
     whiskers = alt.Chart(table).mark_rule(color="black").encode(x=x, xOffset=offset, y="lower:Q", y2="upper:Q")
     half = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(color="gray", strokeDash=[4, 4]).encode(y="y:Q")

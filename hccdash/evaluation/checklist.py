@@ -43,8 +43,8 @@ def _sizes(e: Evaluation, _o: "OptimismResult | None" = None) -> str:
 
 
 def _performance(e: Evaluation, _o: "OptimismResult | None" = None) -> str:
-    rows = [f"{r.model} {r.split}: {e.metric_name} {r.c_index:.3f} ({r.lower:.3f}-{r.upper:.3f})"
-            for r in e.c_index.itertuples()]
+    rows = [f"{r.model} {r.split}: {e.metric_name} {getattr(r, e.metric_column):.3f} ({r.lower:.3f}-{r.upper:.3f})"
+            for r in e.discrimination.itertuples()]
     if len(e.time_auc):
         rows += [f"{r.model} {r.split} AUC({r.horizon:g} mo) {r.auc:.3f}" for r in e.time_auc.itertuples()]
     return "; ".join(rows)

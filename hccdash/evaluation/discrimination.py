@@ -24,9 +24,20 @@ from hccdash.stats.roc import delong_test_result
 Predictions = Mapping[tuple[str, str], Prediction]
 
 
+def metric_column(survival: bool) -> str:
+    """Name of the discrimination column shown to readers: ``c_index`` (Cox) or ``auc`` (logistic)."""
+    return "c_index" if survival else "auc"
+
+
+def named_for_endpoint(table: pd.DataFrame, survival: bool) -> pd.DataFrame:
+    """``table`` with its ``c_index`` column named by :func:`metric_column` (tables, charts and CSVs)."""
+    return table.rename(columns={"c_index": metric_column(survival)})
+
+
 def c_index_table(predictions: Predictions, settings: EvaluationSettings, tau: float | None = None) -> pd.DataFrame:
     """Per model and split: n, events, Harrell's C (Cox) or ROC AUC (logistic, = C for a
-    binary outcome) with its CI (bootstrap percentile / DeLong), and Uno's C when asked."""
+    binary outcome) with its CI (bootstrap percentile / DeLong), and Uno's C when asked.
+    The value is in column ``c_index`` for both; :func:`named_for_endpoint` names it for display."""
     rows = []
     for (model, split), p in predictions.items():
         if p.survival:

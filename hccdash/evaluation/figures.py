@@ -24,7 +24,8 @@ def _rows(frame: pd.DataFrame, **where) -> pd.DataFrame:
 
 
 def c_index(e: Evaluation) -> Figure:
-    return charts.c_index_chart(e.c_index, e.metric_name), e.c_index
+    table = e.discrimination
+    return charts.c_index_chart(table, e.metric_name, e.metric_column), table
 
 
 def km(e: Evaluation, model: str, split: str) -> Figure:

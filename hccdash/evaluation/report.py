@@ -63,7 +63,7 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
                ("Clinical predictors selected", ", ".join(s["clinical_selected"]) or "none"),
                ("Combined vs clinical (LR test)", "chi2 {:.2f}, df {:g}, p {:.3g}".format(*s["lr_test_vs_clinical"])),
                ("Events per variable (combined)", f"{s['epv']:.1f}")]
-    tables = [(f"Discrimination ({e.metric_name} with 95% CI)", e.c_index)]
+    tables = [(f"Discrimination ({e.metric_name} with 95% CI)", e.discrimination)]
     if e.endpoint.survival:
         tables += [("Horizons (at-risk rule)", e.horizon_table()), ("Time-dependent AUC", e.time_auc)]
     else:

@@ -75,6 +75,15 @@ class Evaluation:
     def metric_name(self) -> str:
         return "C-index" if self.endpoint.survival else "AUC"
 
+    @property
+    def metric_column(self) -> str:
+        return discrimination.metric_column(self.endpoint.survival)
+
+    @property
+    def discrimination(self) -> pd.DataFrame:
+        """``c_index`` with its value column named for the endpoint (``c_index`` / ``auc``), as shown and exported."""
+        return discrimination.named_for_endpoint(self.c_index, self.endpoint.survival)
+
     def risk_group_table(self) -> pd.DataFrame:
         """Cut-off, log-rank and HR per model and split."""
         return pd.concat([rg.comparisons.assign(model=m, cutoff=rg.cutoff, method=rg.method)

@@ -110,3 +110,24 @@ def test_uno_c_option_truncates_at_the_last_offered_horizon(rfs_evaluation):
     assert table.loc[("radiomics", "validation"), "uno_c"] == pytest.approx(
         stats.uno_c(p.time, p.event, p.lp, tau=24.0))
     assert "uno_c" not in e.c_index.columns  # off by default
+
+
+def test_logistic_discrimination_is_named_auc_in_tables_charts_and_report(er_evaluation, rfs_evaluation):
+    """ER: the shown / exported table, the chart's data and field, by-centre rows, the report
+    table and the checklist say AUC; Cox keeps c_index."""
+    from hccdash.evaluation import figures
+    from hccdash.evaluation.checklist import tripod_checklist
+    from hccdash.evaluation.report import report_content
+
+    e = er_evaluation
+    assert "auc" in e.discrimination.columns and "c_index" not in e.discrimination.columns
+    assert e.discrimination["auc"].tolist() == e.c_index["c_index"].tolist()
+    chart, data = figures.c_index(e)
+    assert "auc" in data.columns and "c_index" not in data.columns
+    assert chart.to_dict()["layer"][0]["encoding"]["y"]["field"] == "auc"
+    assert "auc" in e.by_centre.columns and "c_index" not in e.by_centre.columns
+    heading, table = report_content(e, "ER").tables[0]
+    assert heading.startswith("Discrimination (AUC") and "auc" in table.columns and "c_index" not in table.columns
+    assert "combined validation: AUC" in tripod_checklist(e).set_index("number").loc["16", "content"]
+    assert "c_index" in rfs_evaluation.discrimination.columns and "auc" not in rfs_evaluation.discrimination.columns
+    assert "c_index" in figures.c_index(rfs_evaluation)[1].columns
