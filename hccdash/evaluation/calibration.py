@@ -17,7 +17,7 @@ import pandas as pd
 from hccdash import stats
 from hccdash.evaluation.predictions import Prediction
 from hccdash.settings import EvaluationSettings
-from hccdash.stats.calibration import hosmer_lemeshow_result
+from hccdash.stats.calibration import hosmer_lemeshow_result, quantile_groups
 
 
 def calibration_tables(predictions: Mapping[tuple[str, str], Prediction], horizons: Sequence[float],
@@ -43,13 +43,35 @@ def calibration_tables(predictions: Mapping[tuple[str, str], Prediction], horizo
     return pd.concat(parts, ignore_index=True)
 
 
+MIN_EXPECTED = 1.0  # expected events / non-events per group below this: chi-square approximation unreliable
+MIN_EVENTS = 10  # fewer events in the split: the test has too little information
+
+
+def hosmer_lemeshow_warning(model: str, split: str, y: np.ndarray, prob: np.ndarray, groups: int) -> str:
+    """Why the Hosmer-Lemeshow p of these predictions should not be trusted, naming the
+    numbers ("" when every group expects at least 1 event and 1 non-event and there are at
+    least 10 events)."""
+    g = quantile_groups(prob, groups)
+    expected = np.bincount(g, weights=prob)
+    expected_non = np.bincount(g).astype(float) - expected
+    events = int(np.sum(y))
+    if expected.min() >= MIN_EXPECTED and expected_non.min() >= MIN_EXPECTED and events >= MIN_EVENTS:
+        return ""
+    return (f"Hosmer-Lemeshow, {model} on {split}: {events} events in {len(y)} patients; the smallest expected "
+            f"count of a group is {expected.min():.2f} events and {expected_non.min():.2f} non-events "
+            f"(the chi-square approximation needs at least {MIN_EXPECTED:g} in every group and "
+            f"{MIN_EVENTS} events): its p-value is unreliable; read the calibration plot.")
+
+
 def hosmer_lemeshow_table(predictions: Mapping[tuple[str, str], Prediction], groups: int) -> pd.DataFrame:
-    """Hosmer-Lemeshow chi-square, df, p and groups used, per logistic model and split."""
+    """Hosmer-Lemeshow chi-square, df = groups used - 2 (as ``ResourceSelection::hoslem.test``),
+    p, groups used and a warning (:func:`hosmer_lemeshow_warning`) per logistic model and split."""
     rows = []
     for (m, s), p in predictions.items():
         if p.survival:
             continue
-        result = hosmer_lemeshow_result(p.y, np.clip(p.prob, 1e-12, 1 - 1e-12), groups)
+        prob = np.clip(p.prob, 1e-12, 1 - 1e-12)
+        result = hosmer_lemeshow_result(p.y, prob, groups)
         rows.append({"model": m, "split": s, "chisq": result.chisq, "df": result.df, "p": result.p,
-                     "groups": result.groups})
-    return pd.DataFrame(rows, columns=["model", "split", "chisq", "df", "p", "groups"])
+                     "groups": result.groups, "warning": hosmer_lemeshow_warning(m, s, p.y, prob, groups)})
+    return pd.DataFrame(rows, columns=["model", "split", "chisq", "df", "p", "groups", "warning"])

@@ -52,7 +52,8 @@ def calibration(e: Evaluation, split: str, horizon: float | None = None) -> Figu
         return charts.calibration_chart(data, f"Calibration at {horizon:g} months, {split}", True), data
     data = _rows(e.calibration, split=split)
     hl = _rows(e.hosmer_lemeshow, split=split)
-    hl_lines = [f"{r.model}: Hosmer-Lemeshow {p_text(r.p)}" for r in hl.itertuples()]
+    hl_lines = [f"{r.model}: Hosmer-Lemeshow {p_text(r.p)}{' (unreliable, see notes)' if r.warning else ''}"
+                for r in hl.itertuples()]
     return charts.calibration_chart(data, [f"Calibration, {split}", *hl_lines], False), data
 
 

@@ -147,6 +147,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     step("calibration")
     calib = calibration.calibration_tables(predictions, usable, ev)
     hl = calibration.hosmer_lemeshow_table(predictions, ev.hl_groups)
+    notes += [w for w in hl["warning"] if w]
     step("decision curves")
     dca = decision.decision_curves(predictions, usable, decision.thresholds(ev.dca_thresholds))
     step("nomogram")
