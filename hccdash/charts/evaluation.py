@@ -12,7 +12,8 @@ import pandas as pd
 
 from hccdash.display import p_text
 
-RISK_COLOURS = alt.Scale(domain=["low", "high"], range=["#2471a3", "#c0392b"])
+RISK_ORDER = ["low", "high"]  # legend and at-risk rows
+RISK_COLOURS = alt.Scale(domain=RISK_ORDER, range=["#2471a3", "#c0392b"])
 MODEL_ORDER = ["clinical", "radiomics", "combined"]
 WIDTH, HEIGHT = 360, 280
 
@@ -34,9 +35,13 @@ def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str]
              p_value: float | None = None) -> alt.VConcatChart:
     """KM step curves of the low / high groups with their log CI band, and the number at
     risk per group at the table times beneath. ``curves``: group, time, surv, lower, upper;
-    ``at_risk``: group, time, n; ``title``: one line or a list of lines. The legend sits on
-    top so two charts fit side by side in a 1400 px window."""
-    x = alt.X("time:Q", title="Months since treatment", scale=alt.Scale(domain=[0, float(curves["time"].max())]))
+    ``at_risk``: group, time, n; ``title``: one line or a list of lines. The x-axis ticks are
+    the at-risk times, so each count sits under its tick; the legend and the at-risk rows list
+    low then high. The legend sits on top so two charts fit side by side in a 1400 px window."""
+    end = float(curves["time"].max())
+    ticks = [float(t) for t in sorted(at_risk["time"].unique()) if t <= end]
+    scale = alt.Scale(domain=[0, end])
+    x = alt.X("time:Q", title="Months since treatment", scale=scale, axis=alt.Axis(values=ticks))
     colour = alt.Color("group:N", scale=RISK_COLOURS, title="Risk group",
                        legend=alt.Legend(orient="top", symbolOpacity=1))  # not the pale CI band colour
     band = alt.Chart(curves).mark_area(opacity=0.15, interpolate="step-after").encode(
@@ -46,9 +51,9 @@ def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str]
         tooltip=["group:N", "time:Q", alt.Tooltip("surv:Q", format=".3f")])
     subtitle = [] if p_value is None else [f"log-rank {p_text(p_value)}"]
     top = (band + line).properties(width=WIDTH, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
-    table = alt.Chart(at_risk).mark_text(fontSize=10).encode(
-        x=alt.X("time:Q", title="Number at risk", scale=alt.Scale(domain=[0, float(curves["time"].max())])),
-        y=alt.Y("group:N", sort=["high", "low"], title=None), text="n:Q", color=colour,
+    table = alt.Chart(at_risk[at_risk["time"] <= end]).mark_text(fontSize=10).encode(
+        x=alt.X("time:Q", title="Number at risk", scale=scale, axis=alt.Axis(values=ticks)),
+        y=alt.Y("group:N", sort=RISK_ORDER, title=None), text="n:Q", color=colour,
     ).properties(width=WIDTH, height=40)
     return alt.vconcat(top, table, spacing=4).resolve_scale(color="shared")
 

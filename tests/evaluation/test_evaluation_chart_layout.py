@@ -60,3 +60,19 @@ def test_forest_rows_get_a_step_height_and_every_label():
     spec = charts.forest_chart(forest, "HR").to_dict()
     assert spec["height"] == {"step": 26}
     assert spec["layer"][1]["encoding"]["y"]["axis"]["labelOverlap"] is False
+
+
+def test_km_ticks_are_the_at_risk_times_and_rows_follow_the_legend(rfs_evaluation):
+    """At-risk counts every 12 months sit under the x ticks (0, 12, 24, ...), not between
+    5-month ticks; legend and at-risk rows both list low, then high."""
+    chart, curves = figures.km(rfs_evaluation, "combined", "validation")
+    spec = chart.to_dict()
+    top, table = spec["vconcat"]
+    at_risk = figures._rows(rfs_evaluation.risk_groups["combined"].at_risk, split="validation")
+    times = sorted(t for t in at_risk["time"].unique() if t <= curves["time"].max())
+    assert times[:3] == [0.0, 12.0, 24.0]
+    for layer in top["layer"]:
+        assert layer["encoding"]["x"]["axis"]["values"] == times
+    assert table["encoding"]["x"]["axis"]["values"] == times
+    assert table["encoding"]["y"]["sort"] == ["low", "high"]
+    assert top["layer"][1]["encoding"]["color"]["scale"]["domain"] == ["low", "high"]
