@@ -1,9 +1,11 @@
 """``python -m hccdash predict --model NAME --input patients.csv --out risks.csv``.
 
 Writes, per input row, the linear predictor, the risk group and S(t) at the model's
-horizons with the 95% CI (or the ER probability). A row with an invalid input is not
-dropped silently: it stays in the output with empty predictions and its problems in
-the ``problems`` column, and every problem is printed by row (1 = first data row) and column.
+horizons with the 95% CI (or the ER probability); the output's columns are :data:`COLUMNS_HELP`
+(also printed by ``--help``). A row with an invalid input is not dropped silently: it stays in
+the output with empty predictions and its problems in the ``problems`` column, and every
+problem is printed by row and column. Rows are numbered as spreadsheet lines, as in the cohort
+import report: the header is line 1, the first patient row 2 (XLSX: the sheet's row number).
 Warnings (outside the training range, a repeated patient id with the same inputs) are kept
 in the ``warnings`` column and printed too. Columns the model does not use are named and
 ignored. The exit code is 0 when every row was predicted, 1 when any row was refused and
@@ -27,9 +29,26 @@ from hccdash.registry.registry import json_model
 
 HELP = "Predict risks for a CSV of patients with a registered model"
 DEFAULT_ID_COL = "patient_id"
+COLUMNS_HELP = """\
+Output columns:
+  row              the input's spreadsheet line (header = line 1, first patient = line 2),
+                   as in the cohort import report; messages on stderr use the same numbers
+  <id column>      the patient id (--id-col, or patient_id when present)
+  lp               linear predictor b'x of a Cox model, NOT centred (R's predict(coxph,
+                   type = "lp") subtracts the training means: b'(x - mean)); a logistic
+                   model's logit a + b'x. The risk-group cut-off is on this scale.
+  risk_group       low / high (lp <= cut-off is low)
+  rfs_<h>m         Cox: S(h months) with rfs_<h>m_lower / _upper, the 95% CI of
+                   survfit(coxph, newdata), conf.type "log"
+  er_prob          logistic: probability of early recurrence, with er_prob_lower / _upper
+  problems         why the row was refused (empty predictions)
+  warnings         predicted anyway: e.g. outside the training range
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = COLUMNS_HELP
     parser.add_argument("--model", required=True, help="registered model name")
     parser.add_argument("--input", required=True, type=Path, help="CSV with one row per patient")
     parser.add_argument("--out", required=True, type=Path, help="CSV to write")
@@ -60,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.input}: {exc}") from exc
     if ignored:
         print(f"{args.input}: column(s) not used by model {args.model} ignored: {ignored}", file=sys.stderr)
-    data.index = pd.Index(data.index - 1, name="row")  # spreadsheet row 2 = data row 1
+    data.index = pd.Index(data.index, name="row")  # spreadsheet lines (header = 1), as the cohort import
     predictions, checked = predict_table(model, data, ids=data[id_col] if id_col else None)
     out = pd.DataFrame(index=data.index)
     if id_col:
@@ -79,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"Wrote {args.out}: {len(data) - n_bad} rows predicted, {n_bad} refused (see the problems column)")
     groups = model.spec["risk_groups"]
     print(f"Risk groups {'/'.join(groups['labels'])} at the cut-off {', '.join(f'{c:.4g}' for c in groups['cutoffs'])} "
-          f"on the linear predictor ({cutoff_description(groups['method'])})")
+          f"on the linear predictor b'x, not centred ({cutoff_description(groups['method'])})")
     return 1 if n_bad else 0

@@ -53,7 +53,7 @@ def test_semicolon_file_with_blank_line_keeps_file_row_numbers(combined, tmp_pat
     lines.insert(2, "")  # a blank line after the first patient
     assert _predict(tmp_path, "\n".join(lines).encode()) == 0
     out = (tmp_path / "risks.csv").read_text().splitlines()
-    assert [line.split(",")[0] for line in out] == ["row", "1", "3", "4"]
+    assert [line.split(",")[0] for line in out] == ["row", "2", "4", "5"]  # spreadsheet lines: header 1, blank line 3
 
 
 def test_output_may_not_overwrite_the_input(combined, tmp_path, capsys):
@@ -131,11 +131,11 @@ def test_bad_cells_refuse_only_their_rows_naming_row_column_value(cox_pipeline, 
     patients.iloc[4, patients.columns.get_loc("AFP")] = "12,5"
     assert _predict(tmp_path, patients.to_csv(index=False).encode()) == 1
     err = capsys.readouterr().err
-    assert "row 2, column AFP: not a finite number (got 'abc')" in err
-    assert "row 3, column AFP: missing value" in err
-    assert ("row 4, column BCLC: not one of the levels ['0', 'A', 'B'] (a level never seen in training) (got 'Z')"
+    assert "row 3, column AFP: not a finite number (got 'abc')" in err  # spreadsheet line 3: the 2nd patient
+    assert "row 4, column AFP: missing value" in err
+    assert ("row 5, column BCLC: not one of the levels ['0', 'A', 'B'] (a level never seen in training) (got 'Z')"
             in err)
-    assert "row 5, column AFP: not a number: use a dot as the decimal separator" in err
+    assert "row 6, column AFP: not a number: use a dot as the decimal separator" in err
     out = pd.read_csv(tmp_path / "risks.csv")
     assert out["lp"].notna().tolist() == [True, False, False, False, False]
     assert out["problems"].tolist()[1:] == ["AFP: not a finite number", "AFP: missing value",
@@ -154,10 +154,10 @@ def test_far_outside_the_training_range_predicts_with_a_warning(cox_pipeline, co
         warnings.simplefilter("error", RuntimeWarning)  # no numpy overflow noise
         assert _predict(tmp_path, patients.to_csv(index=False).encode()) == 1
     err = capsys.readouterr().err
-    assert (f"row 1, column AFP: warning: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}] "
+    assert (f"row 2, column AFP: warning: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}] "
             f"(got '{50 * afp['max']}'); predicted anyway") in err
-    assert "row 1, column linear predictor: warning: outside the training range" in err
-    assert "row 2, column rad_score: not finite: a radiomic feature value is absurdly large" in err
+    assert "row 2, column linear predictor: warning: outside the training range" in err
+    assert "row 3, column rad_score: not finite: a radiomic feature value is absurdly large" in err
     out = pd.read_csv(tmp_path / "risks.csv")
     assert out.loc[0, "risk_group"] == "high" and out.loc[0, "rfs_12m"] < 0.5 and pd.isna(out.loc[1, "lp"])
     assert out.loc[0, "warnings"].startswith(f"AFP: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}]")
@@ -169,10 +169,10 @@ def test_repeated_patient_ids(cox_pipeline, combined, tmp_path, capsys):
     patients.iloc[3] = patients.iloc[2].to_numpy()  # B twice with the same inputs
     assert _predict(tmp_path, patients.to_csv(index=False).encode()) == 1
     err = capsys.readouterr().err
-    assert "row 1, column patient_id: repeated patient id with different inputs (rows 1, 2)" in err
-    assert "row 2, column patient_id: repeated patient id with different inputs (rows 1, 2)" in err
-    assert "row 3, column patient_id: warning: repeated patient id (rows 3, 4, same inputs)" in err
-    assert "row 5, column patient_id: warning: blank patient id" in err
+    assert "row 2, column patient_id: repeated patient id with different inputs (rows 2, 3)" in err
+    assert "row 3, column patient_id: repeated patient id with different inputs (rows 2, 3)" in err
+    assert "row 4, column patient_id: warning: repeated patient id (rows 4, 5, same inputs)" in err
+    assert "row 6, column patient_id: warning: blank patient id" in err
     out = pd.read_csv(tmp_path / "risks.csv")
     assert out["lp"].notna().tolist() == [False, False, True, True, True]
     assert out.loc[2, "lp"] == out.loc[3, "lp"]

@@ -119,7 +119,7 @@ def test_cli_predict_equals_the_pipeline_and_reports_invalid_rows(cox_pipeline, 
                      "--id-col", "patient_id"])
     assert code == 1
     stderr = capsys.readouterr().err
-    assert "row 2, column AFP: impossible" in stderr and "row 5, column BCLC: not one of the levels" in stderr
+    assert "row 3, column AFP: impossible" in stderr and "row 6, column BCLC: not one of the levels" in stderr
     risks = pd.read_csv(out)
     assert len(risks) == 6 and risks["patient_id"].tolist() == patients["patient_id"].tolist()
     good = [0, 2, 3, 5]
