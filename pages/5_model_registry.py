@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from hccdash.export import csv_text
-from hccdash.registry import registry
+from hccdash.registry import registry, report
 
 st.title("Model registry")
 st.caption(
@@ -30,8 +30,18 @@ with details_tab:
     if names:
         record = registry.get(st.selectbox("Model", names, key="registry_details"))
         st.caption(f"Artifact {record.artifact} · SHA-256 {record.sha256}")
-        st.markdown(f"**Risk-group cut-off** on the linear predictor: {registry.risk_cutoff_text(record.meta, long=True)}; "
-                    "high risk above it. The patient calculator and `predict` use this value.")
+        try:
+            model = registry.json_model(record.name)
+        except (registry.ArtifactError, ValueError) as exc:
+            st.error(f"The model file cannot be read: {exc}")
+        else:
+            st.table(report.model_summary(model, record.metrics))
+            st.caption("The patient calculator and `predict` use this cut-off: high risk above it.")
+            terms = report.term_table(model)
+            st.dataframe(terms, hide_index=True, width="stretch")
+            st.download_button("Download terms (CSV)", csv_text(terms), f"{record.name}_terms.csv", "text/csv",
+                               key="registry_terms_download")
+        st.markdown("**Registry record** (raw)")
         st.json(record.meta, expanded=1)
 
 with compare_tab:

@@ -116,7 +116,8 @@ for card, (label, value, ci) in zip(cards, estimates):
 cutoffs = ", ".join(f"{c:.4g}" for c in result.cutoffs)
 cards[-1].metric("Risk group", result.risk_group,
                  help=f"High risk = linear predictor above the cut-off ({cutoff_description(result.cutoff_method)})")
-cards[-1].caption(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result.cutoff_method})")
+cards[-1].caption(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result.cutoff_method}). "
+                  f"The {report.lp_note(model)}.")
 
 ticks, marks = calculator.nomogram_figure(model, result)
 figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": charts.contribution_chart(result.contributions)}

@@ -74,7 +74,7 @@ def test_registry_page_lists_compares_and_deletes(cox_pipeline):
     at.switch_page("pages/5_model_registry.py").run()
     assert not at.exception
     assert at.dataframe[0].value["name"].tolist() == ["first", "second"]
-    assert at.dataframe[1].value.loc["c_index.train", "first"] == pytest.approx(
+    assert at.dataframe[2].value.loc["c_index.train", "first"] == pytest.approx(  # [1]: the details' terms
         cox_pipeline.result.summary()["c_index"]["train"])
     at.selectbox(key="registry_target").set_value("first").run()
     assert at.button(key="registry_delete").disabled  # not confirmed yet: cannot delete
@@ -82,3 +82,28 @@ def test_registry_page_lists_compares_and_deletes(cox_pipeline):
     at.button(key="registry_delete").click().run()
     assert not at.exception
     assert registry.list_models()["name"].tolist() == ["second"]
+
+
+def test_registry_details_show_a_readable_summary_above_the_json(cox_pipeline):
+    registry.save(cox_pipeline.result.model, "first", **cox_pipeline.save_kwargs())
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/5_model_registry.py").run()
+    assert not at.exception
+    summary = at.table[0].value
+    model = registry.json_model("first")
+    assert summary.loc["C-index", "value"].startswith(f"train {cox_pipeline.result.summary()['c_index']['train']:.3f}")
+    assert f"{model.spec['risk_groups']['cutoffs'][0]:.4g}" in summary.loc["Risk-group cut-off", "value"]
+    assert "not centred" in summary.loc["Linear predictor", "value"]
+    terms = at.dataframe[1].value.set_index("term")
+    assert terms["coef"].to_dict() == pytest.approx(model.coef.to_dict(), rel=1e-12)
+    assert len(at.json) == 1
+
+
+def test_calculator_caption_says_the_linear_predictor_is_not_centred(cox_pipeline):
+    at = _calculator(cox_pipeline)
+    patient = cox_pipeline.validation.iloc[0]
+    _fill(at, {"AFP": float(patient["AFP"]), "BCLC": str(patient["BCLC"]), "sex": str(patient["sex"]),
+               "ALB": float(patient["ALB"]), "rad_score": 0.3})
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("b'x, not centred; R's predict(coxph) subtracts the training means" in c.value for c in at.caption)

@@ -49,3 +49,28 @@ def test_what_if_text_shows_percent_and_percentage_points(patient):
     assert text.at["RFS at 24 months", "before"] == f"{100 * row['before']:.1f}%"
     assert text.at["RFS at 24 months", "change"] == f"{100 * row['change']:+.1f} pp"
     assert row["change"] > 0  # AFP below 400 drops the "afp > 400" term, whose HR > 1 here
+
+
+def test_model_summary_and_term_table_read_the_model_file(cox_standin, logistic_standin):
+    """HR = exp(b) with the Wald 95% CI exp(b -/+ 1.959964 se), se from the stored covariance;
+    the summary names C-index, cut-off and the linear predictor's (uncentred) scale."""
+    import numpy as np
+
+    model = JsonModel(cox_standin[1])
+    terms = report.term_table(model).set_index("term")
+    cov = np.asarray(model.spec["model"]["covariance"])
+    se = np.sqrt(np.diag(cov))
+    assert terms["HR"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy()), rel=1e-12)
+    assert terms["HR upper 95%"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy() + 1.959964 * se), rel=1e-6)
+    assert terms.at["afp > 400", "input"] == "afp (ng/mL)"
+    summary = report.model_summary(model)["value"]
+    assert summary["C-index"] == "train 0.700"
+    assert summary["Risk-group cut-off"].startswith(f"{model.spec['risk_groups']['cutoffs'][0]:.4g} (median")
+    assert "b'x, not centred" in summary["Linear predictor"]
+    b = model.coef
+    assert summary["Formula"].startswith(f"h(t | x) = h0(t) exp({b['age']:.4g} * [age] + {b['afp > 400']:.4g} * [afp > 400]")
+    er = JsonModel(logistic_standin[1])
+    odds = report.term_table(er).set_index("term")
+    se = np.sqrt(np.diag(np.asarray(er.spec["model"]["covariance"])))[1:]  # the intercept comes first
+    assert odds["se"].to_numpy() == pytest.approx(se, rel=1e-12) and "OR" in odds
+    assert report.model_summary(er)["value"]["Linear predictor"].startswith("linear predictor a + b'x")
