@@ -16,6 +16,12 @@ p-value (``fisher_resamples`` random tables with the observed margins, fixed ``s
 as R ``fisher.test(simulate.p.value = TRUE, B = 10000)``). Levels or groups without any
 patient are dropped before testing. Missing values are counted per group and left out
 of percentages and tests.
+
+Follow-up: the median [IQR] of follow-up by the reverse Kaplan-Meier method (censoring
+is the event, recurrences are censored: R ``survfit(Surv(time, 1 - event) ~ 1)`` and its
+``quantile(probs = c(0.25, 0.5, 0.75))``), compared between splits by the log-rank test
+of the reverse KM (``survdiff(Surv(time, 1 - event) ~ split)``). The median of all
+observed times would mix in the early recurrences and understate the follow-up.
 """
 
 from __future__ import annotations
@@ -24,12 +30,60 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hccdash import stats as hstats
 from hccdash.export import blank_missing
 from hccdash.cohort.load import Cohort
 from hccdash.display import for_display
 from hccdash.settings import CohortSettings
 
 GROUPS = ("train", "validation")
+FOLLOW_UP = "Median follow-up (reverse KM), months"
+KM_TOLERANCE = np.sqrt(np.finfo(float).eps)  # survival's quantile.survfit tolerance
+
+
+def km_quantiles(time, event, probs=(0.25, 0.5, 0.75)) -> np.ndarray:
+    """Quantiles of the Kaplan-Meier distribution F = 1 - S as R ``quantile(survfit(...), probs)``
+    (survival's ``findq``): the first time where F >= p; where F equals p (within
+    sqrt(machine eps)) on a flat stretch, the midpoint of its start and the next time F rises
+    (the last observed time when it never rises again); NaN when F never reaches p."""
+    km = hstats.kaplan_meier(time, event)
+    x = np.r_[0.0, km["time"].to_numpy(float)]
+    y = np.r_[0.0, 1.0 - km["surv"].to_numpy(float)]
+    last_time = x[-1]
+    _, first = np.unique(y, return_index=True)  # F is non-decreasing: keep the first time of each value
+    x, y = x[first], y[first]
+    out = []
+    for p in probs:
+        i1 = int(np.searchsorted(y + KM_TOLERANCE, p, side="left"))
+        i2 = int(np.searchsorted(y - KM_TOLERANCE, p, side="left"))
+        if i1 >= y.size:
+            out.append(float("nan"))
+        elif abs(p - y[-1]) < KM_TOLERANCE:
+            out.append((x[i1] + last_time) / 2)
+        else:
+            out.append((x[i1] + x[i2]) / 2 if i2 < y.size else float("nan"))
+    return np.array(out)
+
+
+def _follow_up_row(patients: pd.DataFrame, groups: pd.Series, labels: list[str]) -> dict:
+    """Reverse Kaplan-Meier median [IQR] follow-up per group and the reverse log-rank p."""
+    known = patients["time"].notna() & patients["event"].notna()
+    time, censored = patients["time"].astype(float), 1 - patients["event"].astype(float)
+    decimals = _decimals(time[known].to_numpy())
+    cells = {}
+    for g in labels:
+        rows = known & (groups == g)
+        if not rows.any():
+            cells[g] = ""
+            continue
+        q1, med, q3 = (_number(q, decimals) or "NR" for q in km_quantiles(time[rows], censored[rows]))
+        cells[g] = f"{med} [{q1}, {q3}]"
+    test, p = "", float("nan")
+    if len(labels) == 2:
+        rows = known & groups.isin(labels)
+        test, p = "Log-rank (reverse KM)", float(hstats.logrank(time[rows], censored[rows], groups[rows])["p"])
+    missing = {f"missing_{g}": int((~known & (groups == g)).sum()) for g in labels}
+    return {"variable": FOLLOW_UP, "level": "median [IQR]", **cells, "p": p, "test": test, **missing}
 
 
 def continuous_test(a: np.ndarray, b: np.ndarray, settings: CohortSettings | None = None) -> tuple[str, float, bool]:
@@ -113,8 +167,8 @@ def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFra
     """Baseline table of ``cohort`` by split (one ``all`` column when it has no split).
 
     Columns: ``variable``, ``level`` (the statistic shown, or the category), one column
-    per group, ``p``, ``test``, ``missing_<group>``. Rows: patients, follow-up time
-    (months), events, then every predictor in stored order.
+    per group, ``p``, ``test``, ``missing_<group>``. Rows: patients, median follow-up
+    (reverse Kaplan-Meier, months), events, then every predictor in stored order.
     """
     settings = settings or CohortSettings()
     patients = cohort.patients
@@ -122,7 +176,7 @@ def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFra
     labels = [g for g in GROUPS if (patients["split"] == g).any()] if has_split else ["all"]
     groups = patients["split"] if has_split else pd.Series("all", index=patients.index)
     rows = [{"variable": "Patients", "level": "n", **{g: str(int((groups == g).sum())) for g in labels}, "p": np.nan, "test": ""}]
-    rows += _continuous_rows("Follow-up time (months)", patients["time"], groups, labels, settings)
+    rows.append(_follow_up_row(patients, groups, labels))
     events = patients["event"].map({1: "event", 0: "censored"})
     rows += _categorical_rows("Event", events, groups, labels, ["event", "censored"], settings)[:2]
     for var in cohort.variables[cohort.variables["predictor"]].itertuples(index=False):

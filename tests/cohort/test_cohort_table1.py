@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 from hccdash.cohort.load import Cohort
-from hccdash.cohort.table1 import categorical_test, continuous_test, table1
+from hccdash.cohort.table1 import FOLLOW_UP, categorical_test, continuous_test, km_quantiles, table1
 from hccdash.settings import CohortSettings
 
 N_TRAIN, N_VALID = 60, 40
+FOLLOW_UP_R = Path(__file__).resolve().parents[1] / "reference" / "follow_up"
 
 
 def _cohort(clinical: dict, kinds: dict, levels: dict | None = None, split=True) -> Cohort:
@@ -104,6 +108,39 @@ def test_outcome_rows_and_no_split_column():
     rng = np.random.default_rng(3)
     table = table1(_cohort({"age": rng.normal(60, 5, 100)}, {"age": "continuous"}, split=False))
     assert list(table.columns) == ["variable", "level", "all", "p", "test", "missing_all"]
-    assert table["variable"].tolist()[:4] == ["Patients", "Follow-up time (months)", "Event", "Event"]
+    assert table["variable"].tolist()[:4] == ["Patients", FOLLOW_UP, "Event", "Event"]
     assert table.loc[0, "all"] == "100" and table.loc[3, "all"] == "34 (34.0%)"
     assert table["p"].isna().all()
+
+
+def test_follow_up_is_the_reverse_kaplan_meier_median_as_r():
+    """R (tests/reference/follow_up/follow_up.R, lifelines' gbsg2.csv)::
+
+        q <- function(rows) quantile(survfit(Surv(time, 1 - cens) ~ 1, data = d[rows, ]),
+                                     probs = c(0.25, 0.5, 0.75))$quantile
+        survdiff(Surv(time, 1 - cens) ~ horTh, data = d)
+
+    Quartiles equal R's to 1e-9 (days); the reverse log-rank p to 1e-9. The reverse-KM
+    median (1645 days) is far above the median observed time (1084), which mixes in recurrences."""
+    d = pd.read_csv(FOLLOW_UP_R / "gbsg2.csv")
+    expected = json.loads((FOLLOW_UP_R / "follow_up.json").read_text())
+    for name, rows in (("all", d.index == d.index), ("no", d["horTh"] == "no"), ("yes", d["horTh"] == "yes")):
+        got = km_quantiles(d.loc[rows, "time"], 1 - d.loc[rows, "cens"])
+        np.testing.assert_allclose(got, expected[name], atol=1e-9, err_msg=name)
+    assert np.median(d["time"]) == expected["observed_median"] < expected["all"][1]
+    index = pd.Index([f"P{i:03d}" for i in range(len(d))], name="patient_id")
+    patients = pd.DataFrame({"time": d["time"].to_numpy(float), "event": d["cens"].to_numpy(),
+                             "centre": "A", "split": np.where(d["horTh"] == "no", "train", "validation")}, index=index)
+    cohort = Cohort("t", "months", patients, pd.DataFrame(index=index),
+                    pd.DataFrame({"name": [], "kind": [], "predictor": [], "levels": []}), pd.DataFrame())
+    row = table1(cohort).set_index("variable").loc[FOLLOW_UP]
+    assert row["level"] == "median [IQR]"
+    assert (row["train"], row["validation"]) == ("1582 [1090, 1926]", "1729 [1163, 2014]")
+    assert row["test"] == "Log-rank (reverse KM)" and row["p"] == pytest.approx(expected["logrank_p"], abs=1e-9)
+
+
+def test_follow_up_quartile_not_reached_and_tied_half_as_r():
+    """R: quantile(survfit(Surv(c(1, 2, 3, 4, 5, 6), c(0, 1, 0, 1, 1, 0)) ~ 1)) gives 4, 5, NA;
+    quantile(survfit(Surv(1:8, rep(1, 8)) ~ 1)) gives 2.5, 4.5, 6.5 (S exactly 0.5 on [4, 5): midpoint)."""
+    np.testing.assert_allclose(km_quantiles([1, 2, 3, 4, 5, 6], [0, 1, 0, 1, 1, 0]), [4, 5, np.nan])
+    np.testing.assert_allclose(km_quantiles(np.arange(1.0, 9.0), np.ones(8)), [2.5, 4.5, 6.5])
