@@ -203,3 +203,16 @@ def test_typed_rad_score_that_disagrees_with_its_features_is_warned(cox_pipeline
     assert disagree["row"].tolist() == [rows.index[1]]
     assert f"({computed.iloc[1]:.4g}); the typed value is used" in disagree["problem"].iloc[0]
     assert checked.clean["rad_score"].tolist() == rows["rad_score"].tolist()
+
+
+def test_a_wide_file_joined_with_a_feature_matrix_predicts(combined, tmp_path, capsys):
+    """~4,000 columns (header > 131,072 characters, the csv module's default field limit): read,
+    predicted, and the unused feature columns counted on stderr rather than listed."""
+    extra = pd.DataFrame(0.5, index=combined.index,
+                         columns=[f"arterial.original_glszm_feature_number_{i:04d}_long_name" for i in range(3900)])
+    wide = pd.concat([combined, extra], axis=1)
+    assert _predict(tmp_path, wide.to_csv(index=False).encode(), out="wide.csv") == 0
+    assert _predict(tmp_path, combined.to_csv(index=False).encode()) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"ignored: \[.*\] and 39\d\d feature column\(s\) \(phase\.feature\)", err)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "wide.csv"), pd.read_csv(tmp_path / "risks.csv"))
