@@ -6,10 +6,19 @@ centred linear predictor as cph), Total points, then the outcome axes: S(t) at e
 horizon for Cox (``survival_axis`` with S0(t) the survival at the centred lp = 0) or the
 ER probability for logistic (``probability_axis``). Every tick has ``x`` on the common
 0-100 drawing scale; total-points positions are rescaled by 100 / max total points.
+
+Total points range (:func:`covering_axes`): rms draws ``pretty(c(0, max(100, sc *
+max(lp.at - Intercept))), nint)`` with ``lp.at = pretty(range(training lp))``, which stops
+short of what the predictor axes can add up to when no training patient is extreme on
+every predictor (a patient with 172 points would fall off a 0-130 axis). hccdash extends
+the axis to ``pretty(c(0, sum of each axis's maximum points))`` and the outcome axes to
+the linear predictors of 0 and of that maximum, so every combination read off the axes
+lands on the total and outcome axes. Where rms's range is already wider, it is kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +26,8 @@ import pandas as pd
 
 from hccdash import stats
 from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.stats.nomogram import NINT, Nomogram
+from hccdash.stats.pretty import pretty
 
 OUTCOME_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
@@ -33,6 +44,17 @@ def _baseline_at(model: RadiomicsNomogram, horizon: float, lp_shift: float) -> f
     return s_means ** np.exp(lp_shift)
 
 
+def covering_axes(nomo: Nomogram) -> Nomogram:
+    """``nomo`` with the total-points axis spanning 0 to the sum of every predictor axis's
+    maximum points (rms's range when that is wider) and the linear-predictor range of the
+    outcome axes spanning those totals (module docstring)."""
+    reachable = float(sum(axis.points.max() for axis in nomo.axes.values()))
+    total = pretty([0.0, max(reachable, float(nomo.total_points.max()))], NINT)
+    ends = nomo.lp_from_points([0.0, total.max()])
+    lp_range = np.array([min(nomo.lp_ticks.min(), ends[0]), max(nomo.lp_ticks.max(), ends[1])])
+    return dataclasses.replace(nomo, lp_ticks=lp_range, total_points=total)
+
+
 def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons: Sequence[float]) -> pd.DataFrame:
     """Long table: axis, order (top = 0), kind ('points', 'predictor', 'total', 'outcome'),
     label, value, x (0-100)."""
@@ -42,7 +64,7 @@ def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons
     design.columns = [str(c) for c in design.columns]
     survival = model.is_survival
     intercept = 0.0 if survival else float(fit.intercept_)
-    nomo = stats.nomogram_axes(coef, design, intercept=intercept, centre=survival)
+    nomo = covering_axes(stats.nomogram_axes(coef, design, intercept=intercept, centre=survival))
     rows = [{"axis": "Points", "order": 0, "kind": "points", "label": f"{v:g}", "value": float(v), "x": float(v)}
             for v in range(0, 101, 10)]
     for k, (name, axis) in enumerate(nomo.axes.items(), start=1):
