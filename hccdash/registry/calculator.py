@@ -483,13 +483,16 @@ PROBABILITY_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 def nomogram(model: JsonModel) -> Nomogram:
     """The model's nomogram axes as the evaluation page draws them (rms::nomogram; a Cox
     model's linear predictor centred at the training mean, as cph), with the lp and
-    total-points axes set by the training linear predictor's range."""
+    total-points axes set by the training linear predictor's range, widened to cover every
+    combination of the predictor axes (``hccdash.evaluation.nomogram.covering_axes``)."""
     shift = _lp_centre(model)
     intercept = -shift if model.family == "cox" else model.spec["model"]["intercept"]
     axes = nomogram_axes(model.coef.to_dict(), nomogram_data(model), intercept=intercept)
     lp_ticks = pretty(np.asarray(model.spec["model"]["lp_range"]) - shift, NINT)
+    from hccdash.evaluation.nomogram import covering_axes  # the evaluation page's total-points range
+
     total_max = MAX_POINTS if len(model.terms) == 1 else max(MAX_POINTS, axes.scale * (lp_ticks.max() - axes.lp_at_zero))
-    return replace(axes, lp_ticks=lp_ticks, total_points=pretty([0.0, total_max], NINT))
+    return covering_axes(replace(axes, lp_ticks=lp_ticks, total_points=pretty([0.0, total_max], NINT)))
 
 
 def _lp_centre(model: JsonModel) -> float:
