@@ -43,7 +43,7 @@ class Evaluation:
     horizon_checks: list[horizons.HorizonCheck]
     notes: list[str]
     predictions: dict[tuple[str, str], Prediction]
-    c_index: pd.DataFrame
+    c_index: pd.DataFrame  # value column "c_index" for both endpoints; shown / exported as ``discrimination``
     time_auc: pd.DataFrame
     time_roc: pd.DataFrame
     roc: pd.DataFrame
