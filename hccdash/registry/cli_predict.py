@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.input}: {exc}") from exc
     if ignored:
         named = [c for c in ignored if "." not in c]  # feature columns ("phase.feature") are counted, not named
-        features = f" and {len(ignored) - len(named)} feature column(s) (phase.feature)" if len(named) < len(ignored) else ""
+        counted = len(ignored) - len(named)
+        features = f" and {counted} feature column(s) (phase.feature)" if counted else ""
         print(f"{args.input}: column(s) not used by model {args.model} ignored: {named}{features}", file=sys.stderr)
     data.index = pd.Index(data.index, name="row")  # spreadsheet lines (header = 1), as the cohort import
     predictions, checked = predict_table(model, data, ids=data[id_col] if id_col else None)
