@@ -128,7 +128,7 @@ class CalculatorSettings:
     """Patient calculator and model registry: CI level, out-of-distribution rule, input limits."""
 
     ci_level: float = 0.95
-    mahalanobis_quantile: float = 0.999  # rad-score features beyond this chi-square quantile: warned
+    mahalanobis_quantile: float = 0.999  # beyond this quantile of the new-patient F prediction region: warned
     # (case-insensitive full-match name pattern, lowest possible, highest possible value):
     # a value outside is impossible and refused; None = no limit on that side
     hard_limits: tuple[tuple[str, float | None, float | None], ...] = (
