@@ -14,6 +14,8 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -205,20 +207,30 @@ def _decode(data: bytes, name: str) -> str:
     return text
 
 
+@contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """``csv`` accepts cells up to ``size`` characters (no cell can be longer than the file)
+    inside the block; the process-wide limit is restored after it."""
+    previous = csv.field_size_limit(max(csv.field_size_limit(), size))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     """Every record as text cells (``csv`` module: quoted separators and line breaks kept); the
     separator is the one of ``,`` ``;`` tab ``|`` splitting the header into the most names."""
     text = _decode(data, name).lstrip("\r\n")
     if not text.strip():
         raise ValueError(f"{name}: the file is empty")
-    # no cell can be longer than the file: wide headers (thousands of feature names) read too
-    csv.field_size_limit(max(csv.field_size_limit(), min(len(text) + 1, _C_LONG_MAX)))
-    separator = _separator(text, name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise ValueError(f"{name}, line {reader.line_num}: not a readable CSV table: {exc}") from exc
+    with _field_limit(min(len(text) + 1, _C_LONG_MAX)):  # wide headers (thousands of feature names) read too
+        separator = _separator(text, name)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        try:
+            records = list(reader)
+        except csv.Error as exc:
+            raise ValueError(f"{name}, line {reader.line_num}: not a readable CSV table: {exc}") from exc
     header = records[0]
     width = len(header)
     for row, record in enumerate(records[1:], start=2):

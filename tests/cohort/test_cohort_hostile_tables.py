@@ -313,3 +313,15 @@ def test_a_csv_error_names_the_file_and_line(tmp_path, monkeypatch):
             read_table(path)
     finally:
         csv.field_size_limit(previous)
+
+
+def test_reading_a_wide_table_leaves_the_csv_field_limit_as_it_was(tmp_path):
+    import csv
+
+    from hccdash.cohort.clinical import read_table
+
+    before = csv.field_size_limit()
+    wide = tmp_path / "wide.csv"
+    wide.write_text("id," + ",".join(f"feature_{i:05d}_{'x' * 40}" for i in range(4000)) + "\nP1," + ",".join(["1"] * 4000) + "\n")
+    assert read_table(wide).shape[1] == 4001
+    assert csv.field_size_limit() == before
