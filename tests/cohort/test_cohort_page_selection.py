@@ -18,12 +18,17 @@ def _store_two_cohorts(clinical) -> None:
         assert import_cohort(name, frame, guess_mapping(frame)).ok
 
 
-def test_switching_the_stored_cohort_sticks(tiny):
+def _cohort_page_on_first(tiny) -> AppTest:
+    """The cohort page, two cohorts stored, "first" chosen."""
     _store_two_cohorts(tiny["clinical"])
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
     at.session_state["cohort"] = "first"
     at.run()
-    at.switch_page(PAGE).run()
+    return at.switch_page(PAGE).run()
+
+
+def test_switching_the_stored_cohort_sticks(tiny):
+    at = _cohort_page_on_first(tiny)
     assert at.selectbox(key="ci_selected").value == "first"
 
     at.selectbox(key="ci_selected").set_value("second").run()
@@ -38,11 +43,7 @@ def test_switching_the_stored_cohort_sticks(tiny):
 
 
 def test_the_pick_follows_the_user_to_other_pages_and_back(tiny):
-    _store_two_cohorts(tiny["clinical"])
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
-    at.session_state["cohort"] = "first"
-    at.run()
-    at.switch_page(PAGE).run()
+    at = _cohort_page_on_first(tiny)
     at.selectbox(key="ci_selected").set_value("second").run()
     at.switch_page("pages/3_model_building.py").run()
     assert not at.exception, at.exception
