@@ -15,10 +15,11 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hccdash import jobs, paths, sample
+from hccdash import jobs, paths
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.sample_cohort import import_sample
 from hccdash.extraction.sample_features import ensure_sample_features
+from hccdash.sample.build import ensure as ensure_sample_files
 from hccdash.store import Store
 
 
@@ -36,7 +37,7 @@ def prepare(store: Store | None = None, log: Callable[[str], None] = lambda mess
     store = store or Store()
     imported, loaded = False, 0
     if os.environ.get("HCCDASH_SAMPLE", "1") != "0" and not list_cohorts(store):
-        sample.ensure(paths.SAMPLE_DIR, log=log)
+        ensure_sample_files(paths.SAMPLE_DIR, log=log)
         import_sample(store)
         imported = True
         loaded = ensure_sample_features(store=store)

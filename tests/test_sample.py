@@ -14,11 +14,12 @@ from scipy.spatial import ConvexHull
 from scipy.spatial.distance import pdist
 from scipy.stats import spearmanr
 
-from hccdash import paths, sample
-from hccdash.sample_cohort import CLINICAL_COLUMNS, build_cohort
-from hccdash.sample_images import render_patient
-from hccdash.sample_patients import PHASES
-from hccdash.sample_tumour import grid_for, mask
+from hccdash import paths
+from hccdash.sample import build as sample
+from hccdash.sample.cohort import CLINICAL_COLUMNS, build_cohort
+from hccdash.sample.images import render_patient
+from hccdash.sample.patients import PHASES
+from hccdash.sample.tumour import grid_for, mask
 
 SEED = sample.DEFAULT_SEED
 COMMITTED = paths.SAMPLE_DIR

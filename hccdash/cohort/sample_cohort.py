@@ -11,7 +11,7 @@ from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import guess_mapping, remap
-from hccdash.sample_cohort import COLUMN_UNITS
+from hccdash.sample.cohort import COLUMN_UNITS
 from hccdash.settings import SplitSettings
 from hccdash.store import Store
 
@@ -23,7 +23,7 @@ def import_sample(store: Store | None = None, folder: str | Path | None = None) 
 
     Mapping: id ``patient_id``, time ``rfs_months`` (months), event ``recurrence``
     (1 / 0), centre ``centre``; every other column a predictor of guessed kind, with the
-    units of ``hccdash.sample_cohort.COLUMN_UNITS`` (AFP in ng/mL, ...); random
+    units of ``hccdash.sample.cohort.COLUMN_UNITS`` (AFP in ng/mL, ...); random
     7:3 split stratified by event with the default seed (``SplitSettings``). Raises
     FileNotFoundError when the sample files are missing and ValueError when the import
     is refused (with the report).

@@ -1,7 +1,7 @@
 """CT phases of the synthetic cohort: liver background, tumour appearance, noise, NIfTI.
 
-Each phase is rendered from the patient's appearance (``hccdash.sample_patients``) on the
-crop grid (``hccdash.sample_tumour``):
+Each phase is rendered from the patient's appearance (``hccdash.sample.patients``) on the
+crop grid (``hccdash.sample.tumour``):
 
 * liver: phase-typical attenuation (arterial ~72, portal ~108, delayed ~93 HU) with a
   parenchymal texture (coarser and stronger in cirrhosis) and a few hepatic or portal vein
@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import SimpleITK as sitk
 
-from hccdash.sample_patients import PHASES, STREAM_IMAGE, Patient, patient_rng
-from hccdash.sample_tumour import Grid, tumour_box, tumour_centre, tumour_fields
+from hccdash.sample.patients import PHASES, STREAM_IMAGE, Patient, patient_rng
+from hccdash.sample.tumour import Grid, tumour_box, tumour_centre, tumour_fields
 
 EDGE_MM = 1.0  # width of the partial-volume ramp at the tumour surface
 SUB_SLICES = (-1.0 / 3.0, 0.0, 1.0 / 3.0)  # sub-slice positions, in slices

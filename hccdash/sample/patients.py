@@ -4,8 +4,8 @@ Each patient is drawn from its own random stream, ``numpy.random.default_rng([se
 stream])``, so any patient can be rebuilt alone (tests rebuild a few) and the cohort is
 the same on every machine. This module draws what a patient *is*: centre, liver disease,
 laboratory values and the tumour's appearance (size, shape, heterogeneity, enhancement,
-washout, capsule). ``hccdash.sample_tumour`` turns the appearance into a shape,
-``hccdash.sample_images`` into CT phases, ``hccdash.sample_survival`` into an outcome.
+washout, capsule). ``hccdash.sample.tumour`` turns the appearance into a shape,
+``hccdash.sample.images`` into CT phases, ``hccdash.sample.survival`` into an outcome.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hccdash.sample_patients import (
+from hccdash.sample.patients import (
     PHASES,
     SLICE_MM,
     STREAM_READER2,

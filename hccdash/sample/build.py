@@ -1,4 +1,4 @@
-"""The synthetic HCC sample cohort: ``python -m hccdash.sample [--out DIR] [--if-missing]``.
+"""Writes the synthetic HCC sample cohort's folder: ``python -m hccdash.sample [--out DIR] [--if-missing]``.
 
 150 patients from two centres, three CT phases (arterial, portal, delayed) as NIfTI with
 0.7-0.78 x 0.7-0.78 x 5 mm voxels cropped around the tumour, a tumour mask per patient and
@@ -18,9 +18,7 @@ Files written to ``--out`` (default ``sample_data/``):
 * ``images/<id>_<phase>.nii.gz``, ``images/<id>_<phase>_mask.nii.gz`` (reader 1) and
   ``images/<id>_<phase>_mask_r2.nii.gz`` (reader 2).
 
-Modules: ``sample_patients`` (who the patients are), ``sample_tumour`` (shape and masks),
-``sample_images`` (CT phases), ``sample_survival`` (true hazard), ``sample_cohort``
-(clinical table), ``sample_truth`` (TRUTH.md).
+The other modules of :mod:`hccdash.sample` draw what is written here.
 """
 
 from __future__ import annotations
@@ -35,11 +33,11 @@ import pandas as pd
 
 from hccdash.digest import sha256_file
 from hccdash import paths
-from hccdash.sample_cohort import Cohort, build_cohort
-from hccdash.sample_images import render_patient, write_nifti
-from hccdash.sample_patients import PHASES, Patient
-from hccdash.sample_truth import truth_markdown
-from hccdash.sample_tumour import grid_for, mask, reader2_outline
+from hccdash.sample.cohort import Cohort, build_cohort
+from hccdash.sample.images import render_patient, write_nifti
+from hccdash.sample.patients import PHASES, Patient
+from hccdash.sample.truth import truth_markdown
+from hccdash.sample.tumour import grid_for, mask, reader2_outline
 
 DEFAULT_SEED = 42
 CLINICAL_FILE = "clinical.csv"
@@ -182,6 +180,3 @@ def main(argv: list[str] | None = None) -> int:
         build_cohort(args.seed).truth.to_csv(args.truth, index=False)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,9 +1,9 @@
 """The clinical table of the synthetic cohort: stage, treatment, outcome, missing values.
 
-``build_cohort(seed)`` draws every patient (``hccdash.sample_patients``), measures the
-tumour diameter on its portal-phase mask (``hccdash.sample_tumour``), stages it (BCLC),
+``build_cohort(seed)`` draws every patient (``hccdash.sample.patients``), measures the
+tumour diameter on its portal-phase mask (``hccdash.sample.tumour``), stages it (BCLC),
 chooses the treatment as the centre would, simulates the outcome
-(``hccdash.sample_survival``) and blanks a few laboratory values at random. The true
+(``hccdash.sample.survival``) and blanks a few laboratory values at random. The true
 linear predictor and the latent appearance stay in ``Cohort.truth``, never in the table.
 """
 
@@ -14,15 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hccdash.sample_patients import (
+from hccdash.sample.patients import (
     STREAM_COHORT,
     Patient,
     draw_patient,
     n_patients,
     patient_rng,
 )
-from hccdash.sample_survival import simulate_outcome
-from hccdash.sample_tumour import measured_diameter_mm
+from hccdash.sample.survival import simulate_outcome
+from hccdash.sample.tumour import measured_diameter_mm
 
 STREAM_TREATMENT = 3
 N_REPEAT = 30  # patients segmented again by a second reader
@@ -52,7 +52,7 @@ COLUMN_MEANINGS: dict[str, str] = {
     "recurrence": "1 = recurrence, 0 = censored",
 }
 CLINICAL_COLUMNS: tuple[str, ...] = tuple(COLUMN_MEANINGS)
-# units of the numeric clinical columns as drawn by ``hccdash.sample_patients`` (stored with the cohort)
+# units of the numeric clinical columns as drawn by ``hccdash.sample.patients`` (stored with the cohort)
 COLUMN_UNITS: dict[str, str] = {
     "age": "years",
     "AFP": "ng/mL",

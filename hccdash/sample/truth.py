@@ -3,10 +3,10 @@ that simulates it (so the document cannot drift from the simulation)."""
 
 from __future__ import annotations
 
-from hccdash.sample_cohort import COLUMN_MEANINGS, MISSING_RATES, N_REPEAT, Cohort
-from hccdash.sample_images import CAPSULE_HU, MOSAIC_HU, NECROSIS_HU
-from hccdash.sample_patients import CENTRES, SLICE_MM
-from hccdash.sample_survival import (
+from hccdash.sample.cohort import COLUMN_MEANINGS, MISSING_RATES, N_REPEAT, Cohort
+from hccdash.sample.images import CAPSULE_HU, MOSAIC_HU, NECROSIS_HU
+from hccdash.sample.patients import CENTRES, SLICE_MM
+from hccdash.sample.survival import (
     ACCRUAL_MONTHS,
     LOSS_RATE,
     STUDY_MONTHS,
@@ -14,7 +14,7 @@ from hccdash.sample_survival import (
     WEIBULL_SCALE_MONTHS,
     WEIBULL_SHAPE,
 )
-from hccdash.sample_tumour import MARGIN_XY_MM, MARGIN_Z_MM
+from hccdash.sample.tumour import MARGIN_XY_MM, MARGIN_Z_MM
 from hccdash.stats import harrell_c
 
 
@@ -41,7 +41,7 @@ def truth_markdown(cohort: Cohort) -> str:
     mosaic = " / ".join(f"{b:.0f} + {h:.0f} x heterogeneity" for b, h in MOSAIC_HU)
     return f"""# TRUTH: how the synthetic HCC sample cohort was generated
 
-Built by `python -m hccdash.sample --seed {cohort.seed}` (code: `hccdash/sample*.py`).
+Built by `python -m hccdash.sample --seed {cohort.seed}` (code: `hccdash/sample/`).
 Everything below follows from the seed; the voxel values are identical on every machine
 and `images.sha256` records the files' SHA-256. The data are synthetic: no real patient is behind any row.
 

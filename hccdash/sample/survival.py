@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hccdash.sample_patients import STREAM_SURVIVAL, Patient, patient_rng
+from hccdash.sample.patients import STREAM_SURVIVAL, Patient, patient_rng
 
 WEIBULL_SHAPE = 0.9  # k < 1: the recurrence hazard is highest early after treatment
 WEIBULL_SCALE_MONTHS = 140.0  # lambda, for lp = 0
