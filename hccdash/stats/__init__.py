@@ -10,6 +10,7 @@ from hccdash.lazy import lazy_getattr
 
 # These functions share their module's name: bind them now, or importing the module
 # (anywhere) would leave the package attribute pointing at the module.
+from hccdash.stats.combat import combat
 from hccdash.stats.icc import icc
 from hccdash.stats.pretty import pretty
 
@@ -22,6 +23,10 @@ _EXPORTS: dict[str, str] = {
     # reproducibility
     "icc": "icc",
     "icc_per_feature": "icc",
+    # harmonisation across centres
+    "combat": "combat",
+    "combat_fit": "combat",
+    "CombatFit": "combat",
     # models
     "cox_fit": "cox",
     "CoxModel": "cox",
