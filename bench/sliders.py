@@ -15,18 +15,13 @@ line, ``<slider>_ms=<median>`` for each slider plus ``slowest_ms=<largest median
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
+from app_server import serve_app
 
-from tests.e2e.test_browser_pages import CHROMIUM, CHROMIUM_ARGS, _free_port, _wait_for_script, _wait_until_up  # noqa: E402
+from tests.e2e.test_browser_pages import CHROMIUM, CHROMIUM_ARGS, _wait_for_script
 
 SLIDERS = {"icc": "ICC threshold", "correlation": "Correlation threshold", "mrmr_k": "mRMR k"}
 STATE = """() => document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state')"""
@@ -53,38 +48,23 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    subprocess.run([sys.executable, "-m", "hccdash.sample", "--if-missing"], cwd=PROJECT, check=True)
-    home = tempfile.mkdtemp(prefix="hccdash-sliders-")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, HCCDASH_HOME=home, HCCDASH_SAMPLE="1")
-    with open(Path(home) / "streamlit.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_up(url, server)
-            medians = {}
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(url)
-                _wait_for_script(page)
-                page.locator('[data-testid="stSidebarNavLink"]', has_text="Model building").first.click()
-                start = time.perf_counter()
-                _wait_for_script(page)
-                print(f"first fit of the sample cohort (page open): {time.perf_counter() - start:.1f} s")
-                for name, label in SLIDERS.items():
-                    times = [time_move(page, label, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                             for i in range(args.moves)]
-                    medians[name] = statistics.median(times) * 1000
-                    print(f"{label}: " + ", ".join(f"{t * 1000:.0f}" for t in times)
-                          + f" ms; median {medians[name]:.0f} ms")
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    medians = {}
+    with serve_app("sliders") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        _wait_for_script(page)
+        page.locator('[data-testid="stSidebarNavLink"]', has_text="Model building").first.click()
+        start = time.perf_counter()
+        _wait_for_script(page)
+        print(f"first fit of the sample cohort (page open): {time.perf_counter() - start:.1f} s")
+        for name, label in SLIDERS.items():
+            times = [time_move(page, label, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                     for i in range(args.moves)]
+            medians[name] = statistics.median(times) * 1000
+            print(f"{label}: " + ", ".join(f"{t * 1000:.0f}" for t in times)
+                  + f" ms; median {medians[name]:.0f} ms")
+        browser.close()
     print(" ".join(f"{name}_ms={value:.0f}" for name, value in medians.items())
           + f" slowest_ms={max(medians.values()):.0f}")
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 
 from hccdash.store import StoreBusyError
@@ -47,6 +48,7 @@ def build_parser(modules: dict[str, object]) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(format="hccdash: %(message)s", level=logging.WARNING)  # e.g. "waiting for the store"
     parser = build_parser(_modules(argv))
     args = parser.parse_args(argv)
     try:

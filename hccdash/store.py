@@ -1,13 +1,19 @@
 """The one store: a schema-versioned DuckDB file under ``HCCDASH_HOME``.
 
-DuckDB lets one *process* hold a database file read-write at a time (a second process
-gets a lock error, even read-only), and one connection is not thread-safe. So the
-store never keeps a connection open: every operation opens the file, does its work
-in one transaction and closes it again. The Streamlit app, its background job
-processes and the CLI therefore take turns on the file; a process that finds it
-locked waits and retries (``LOCK_TIMEOUT`` seconds) instead of failing. Within a
-process each call gets its own connection, which makes the store safe to use from
-Streamlit's script threads.
+Connection model. DuckDB lets one *process* hold a database file at a time (a second
+process gets a lock error, even read-only), and one connection must not be used by two
+threads at once; opening a new ``duckdb.connect(path)`` per call from several threads of
+one process races ("Unique file handle conflict"). So each process holds **one shared
+connection per file** (:class:`SharedDatabase`) and every operation works on its own
+``cursor()`` of it (DuckDB's advice for threads), inside its own transaction. Streamlit's
+script threads, the extraction writer and the CLI all go through it.
+
+Between processes the store takes turns: the shared connection is closed as soon as no
+thread uses it, and one that has been held for longer than ``MAX_HOLD`` seconds admits no
+new users until the current ones finish, so a background job or the CLI gets the file
+even while many sessions read. A process that finds the file locked waits and retries
+for ``LOCK_TIMEOUT`` seconds, says so once on the ``hccdash.store`` logger (the CLI
+prints it), and then raises :class:`StoreBusyError`.
 
 Workers of a parallel extraction never write here: they return results to the one
 process that writes them, in transactions (see ``hccdash.extraction``).
@@ -16,6 +22,8 @@ process that writes them, in transactions (see ``hccdash.extraction``).
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -28,7 +36,11 @@ import pandas as pd
 from hccdash import paths
 
 LOCK_TIMEOUT = 60.0
+MAX_HOLD = 0.5  # seconds a shared connection admits new users before it lets other processes in
 _RETRY_SLEEP = 0.05
+_SAY_WAITING_AFTER = 1.0
+
+log = logging.getLogger("hccdash.store")
 
 # Each entry is one migration; the schema version is the number of entries applied.
 # Never edit a released migration: append a new one.
@@ -180,16 +192,143 @@ _migrated: set[Path] = set()
 _migrate_lock = threading.Lock()
 
 
+class SharedDatabase:
+    """One DuckDB connection to ``path`` shared by the threads of this process.
+
+    :meth:`cursor` hands each caller its own cursor (a connection of its own to the same
+    database instance, safe to use from its thread) and closes the shared connection
+    when the last cursor is returned, so other processes can open the file between
+    bursts of work. Fork-safe: a child process opens its own connection.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Condition()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._pid = 0
+        self._users = 0
+        self._opened_at = 0.0
+        self._draining = False
+        self._reopen_after = 0.0
+        self._held = threading.local()  # cursors this thread holds (a nested use is never made to wait)
+
+    @contextlib.contextmanager
+    def cursor(self, lock_timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of the shared connection, opened (waiting for other processes) if needed."""
+        cur = self._acquire(lock_timeout)
+        try:
+            yield cur
+        finally:
+            self._release(cur)
+
+    def _acquire(self, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + lock_timeout
+        with self._lock:
+            if self._pid != os.getpid():  # inherited through fork: not ours to use
+                self._con, self._users, self._draining, self._pid = None, 0, False, os.getpid()
+            if self._con is not None and time.monotonic() - self._opened_at > MAX_HOLD:
+                self._draining = True
+            # a draining connection admits no new thread; after it closes, other processes get a turn
+            nested = getattr(self._held, "depth", 0) > 0 and self._con is not None
+            while not nested and (
+                (self._draining and self._con is not None)
+                or (self._con is None and time.monotonic() < self._reopen_after)
+            ):
+                if time.monotonic() > deadline:
+                    raise self._busy(lock_timeout, "other threads of this process held it")
+                self._lock.wait(timeout=_RETRY_SLEEP)
+            if self._con is None:
+                self._con = self._open(deadline, lock_timeout)
+                self._opened_at = time.monotonic()
+                self._draining = False
+            self._users += 1
+            try:
+                cur = self._con.cursor()
+            except BaseException:
+                self._users -= 1
+                raise
+            self._held.depth = getattr(self._held, "depth", 0) + 1
+            return cur
+
+    def _release(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._held.depth -= 1
+        try:
+            cur.close()
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._con is not None:
+                    if self._draining:
+                        self._reopen_after = time.monotonic() + 2 * _RETRY_SLEEP
+                    self._con.close()
+                    self._con, self._draining = None, False
+                    self._lock.notify_all()
+
+    def _open(self, deadline: float, lock_timeout: float) -> duckdb.DuckDBPyConnection:
+        said = False
+        started = time.monotonic()
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:  # "Could not set lock on file ... (PID n)"
+                if "lock" not in str(exc).lower():
+                    raise damaged(self.path, exc) from exc
+                if time.monotonic() > deadline:
+                    raise self._busy(lock_timeout, str(exc)) from exc
+                if not said and time.monotonic() - started > _SAY_WAITING_AFTER:
+                    log.warning("The store %s is in use by another hccdash process; waiting up to %.0f s",
+                                self.path, lock_timeout)
+                    said = True
+                time.sleep(_RETRY_SLEEP)
+            except duckdb.Error as exc:
+                raise damaged(self.path, exc) from exc
+
+    def _busy(self, lock_timeout: float, why: str) -> StoreBusyError:
+        return StoreBusyError(f"The store {self.path} is busy (waited {lock_timeout:.0f} s): {why}")
+
+
+def damaged(path: Path, exc: BaseException) -> StoreOpenError:
+    """The error for a store file DuckDB cannot open or read, saying what to do."""
+    return StoreOpenError(
+        f"The store {path} cannot be opened or read ({str(exc)[:200]}): it is damaged or not a "
+        "DuckDB file. Restore it from a backup, or move it aside to start an empty store "
+        "(extracted features are recoverable from the per-case files in cache/), or point "
+        "HCCDASH_HOME elsewhere."
+    )
+
+
+def _is_damage(exc: duckdb.Error) -> bool:
+    """Whether DuckDB's error says the file itself is damaged (not a bad query)."""
+    text = str(exc).lower()
+    return any(word in text for word in ("corrupt", "checksum", "not a valid duckdb", "failed to read"))
+
+
+_databases: dict[Path, SharedDatabase] = {}
+_databases_lock = threading.Lock()
+
+
+def shared_database(path: Path) -> SharedDatabase:
+    """The process's one :class:`SharedDatabase` for the file at ``path``."""
+    key = path.resolve()
+    with _databases_lock:
+        if key not in _databases:
+            _databases[key] = SharedDatabase(key)
+        return _databases[key]
+
+
 class Store:
     """The DuckDB store at ``path`` (default: ``HCCDASH_HOME/hccdash.duckdb``).
 
     Use :meth:`transaction` for writes (all or nothing) and :meth:`query` for reads.
-    Opening a store applies any pending migrations.
+    Opening a store applies any pending migrations. Cheap to create: every ``Store`` of
+    one file in one process shares that file's connection.
     """
 
     def __init__(self, path: str | Path | None = None, lock_timeout: float = LOCK_TIMEOUT):
         self.path = Path(path) if path is not None else paths.store_path()
         self.lock_timeout = lock_timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._database = shared_database(self.path)
         with _migrate_lock:
             if self.path.resolve() not in _migrated or not self.path.exists():
                 self._migrate()
@@ -197,26 +336,14 @@ class Store:
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh connection, waiting while another process holds the file."""
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
+        """This thread's own cursor of the process's shared connection (waits while another process holds the file)."""
+        with self._database.cursor(self.lock_timeout) as cur:
             try:
-                con = duckdb.connect(str(self.path))
-                break
-            except duckdb.IOException as exc:  # "Could not set lock on file"
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    if "lock" in str(exc).lower():
-                        raise StoreBusyError(
-                            f"The store {self.path} is locked by another process "
-                            f"(waited {self.lock_timeout:.0f} s): {exc}"
-                        ) from exc
-                    raise StoreOpenError(f"The store {self.path} cannot be opened ({exc}); move the file aside "
-                                         "to start an empty store, or point HCCDASH_HOME elsewhere") from exc
-                time.sleep(_RETRY_SLEEP)
-        try:
-            yield con
-        finally:
-            con.close()
+                yield cur
+            except duckdb.Error as exc:
+                if _is_damage(exc):
+                    raise damaged(self.path, exc) from exc
+                raise
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -250,7 +377,6 @@ class Store:
             con.execute("CHECKPOINT")
 
     def _migrate(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.transaction() as con:
             con.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version "

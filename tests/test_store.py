@@ -83,3 +83,137 @@ def test_migration_from_version_1_keeps_imported_features_and_keys_them_by_sourc
     store.execute("INSERT INTO imported_features VALUES ('c', 'batch', 'P1', 'portal', '1', 'f', 7.0)")
     rows = store.query("SELECT source, value FROM imported_features ORDER BY source")
     assert rows.values.tolist() == [["batch", 7.0], ["slicer", 2.5]]
+
+
+def test_many_threads_reading_at_once_share_one_connection(hccdash_home):
+    """8 threads x 150 reads: opening a connection per call raced ("Unique file handle conflict")."""
+    from hccdash.cohort import list_cohorts
+
+    Store()
+    errors: list[BaseException] = []
+
+    def read():
+        for _ in range(150):
+            try:
+                assert list_cohorts() == []
+            except BaseException as exc:  # collected and reported below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+_HOLD_SCRIPT = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("INSERT INTO jobs (job_id, kind, spec, status, created_at) VALUES ('other', 'x', '{}', 'done', now())")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def _hold_in_other_process(path, seconds):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_SCRIPT, str(path), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_a_reader_waits_for_another_process_and_says_so(hccdash_home, caplog):
+    store = Store()
+    proc = _hold_in_other_process(store.path, 2.0)
+    with caplog.at_level("WARNING", logger="hccdash.store"):
+        jobs = store.query("SELECT job_id FROM jobs")["job_id"].tolist()
+    proc.wait()
+    assert jobs == ["other"]  # read after the other process let go, so its write is seen
+    assert "in use by another hccdash process" in caplog.text
+
+
+def test_a_store_held_longer_than_the_timeout_is_reported_busy(hccdash_home):
+    from hccdash.store import StoreBusyError
+
+    path = Store().path
+    proc = _hold_in_other_process(path, 3.0)
+    with pytest.raises(StoreBusyError, match="busy"):
+        Store(path, lock_timeout=0.5).query("SELECT 1")
+    proc.wait()
+
+
+def test_another_process_gets_its_turn_while_threads_read_continuously(hccdash_home):
+    """The shared connection stops admitting new users after MAX_HOLD, so a writer process gets in."""
+    import subprocess
+    import sys
+
+    store = Store()
+    stop = threading.Event()
+
+    def read():
+        while not stop.is_set():
+            store.query("SELECT count(*) FROM jobs")
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        writer = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; from hccdash.store import Store; "
+             "Store(sys.argv[1], lock_timeout=20).execute(\"INSERT INTO jobs (job_id, kind, spec, status, "
+             "created_at) VALUES ('w', 'x', '{}', 'done', now())\")", str(store.path)],
+            capture_output=True, text=True, timeout=60,
+        )
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert writer.returncode == 0, writer.stderr
+    assert store.query("SELECT job_id FROM jobs")["job_id"].tolist() == ["w"]
+
+
+def test_a_nested_use_while_the_connection_drains_does_not_wait(hccdash_home, monkeypatch):
+    from hccdash import store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_HOLD", 0.0)
+    store = Store(lock_timeout=2.0)
+    with store.transaction() as con:
+        con.execute("INSERT INTO jobs (job_id, kind, spec, status, created_at) VALUES ('n', 'x', '{}', 'done', now())")
+        assert store.query("SELECT count(*) AS n FROM jobs")["n"].iloc[0] == 0  # its own transaction
+    assert store.query("SELECT count(*) AS n FROM jobs")["n"].iloc[0] == 1
+
+
+def test_damaged_bytes_inside_the_store_are_named(hccdash_home):
+    from hccdash.store import StoreOpenError, _databases
+
+    store = Store()
+    store.execute("CREATE TABLE filler AS SELECT range AS i, md5(range::TEXT) AS s FROM range(200000)")
+    store.checkpoint()
+    raw = bytearray(store.path.read_bytes())
+    quarter = len(raw) // 4
+    raw[quarter : 3 * quarter] = b"\xff" * (2 * quarter)
+    store.path.write_bytes(bytes(raw))
+    _databases.clear()
+    with pytest.raises(StoreOpenError, match="damaged or not a DuckDB file") as info:
+        Store(store.path).query("SELECT sum(length(s)) FROM filler")
+    assert str(store.path) in str(info.value)
+
+
+def test_the_cli_says_it_waits_for_a_store_another_process_holds(hccdash_home):
+    import subprocess
+    import sys
+
+    path = Store().path
+    proc = _hold_in_other_process(path, 2.0)
+    cli = subprocess.run([sys.executable, "-m", "hccdash", "cohorts", "--json"],
+                         capture_output=True, text=True, timeout=60)
+    proc.wait()
+    assert cli.returncode == 0, cli.stderr
+    assert f"hccdash: The store {path} is in use by another hccdash process" in cli.stderr
+    assert cli.stdout.strip() == "[]"

@@ -1,0 +1,41 @@
+"""The app served for a browser benchmark: ``streamlit run app.py`` on a free localhost port.
+
+A fresh ``HCCDASH_HOME`` each time, the sample cohort imported (and its shipped
+features loaded) on first start, the server's log kept in that folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+from tests.e2e.test_browser_pages import _free_port, _wait_until_up  # noqa: E402
+
+
+@contextlib.contextmanager
+def serve_app(prefix: str) -> Iterator[str]:
+    """Start the app on the sample cohort; yields its URL and stops it afterwards."""
+    subprocess.run([sys.executable, "-m", "hccdash.sample", "--if-missing"], cwd=PROJECT, check=True)
+    home = tempfile.mkdtemp(prefix=f"hccdash-{prefix}-")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, HCCDASH_HOME=home, HCCDASH_SAMPLE="1")
+    with open(Path(home) / "streamlit.log", "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_up(url, server)
+            yield url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
