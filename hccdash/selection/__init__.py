@@ -2,10 +2,12 @@
 
 Order of the default pipeline (METHODS.md): ICC -> zero / near-zero variance ->
 univariate -> correlation -> mRMR -> (random-forest importance) -> z-score -> LASSO;
+:class:`ComBatHarmonizer` removes centre effects (ComBat) and is not in that chain yet;
 :func:`selection_stability` repeats a selection on bootstrap resamples. The chain, the
 rad-score and the models built on it are in :mod:`hccdash.modeling`.
 """
 
+from hccdash.selection.combat import ComBatHarmonizer
 from hccdash.selection.correlation import CorrelationFilter, correlation_matrix, find_correlation
 from hccdash.selection.forest import RFImportanceSelector
 from hccdash.selection.icc_filter import ICCFilter, feature_icc
@@ -17,6 +19,7 @@ from hccdash.selection.univariate import UnivariateFilter, univariate_pvalues
 from hccdash.selection.variance import VarianceFilter, near_zero_var
 
 __all__ = [
+    "ComBatHarmonizer",
     "CorrelationFilter",
     "ICCFilter",
     "LassoSelector",

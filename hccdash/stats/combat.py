@@ -70,7 +70,7 @@ class CombatFit:
         missing = [f for f in self.features if f not in X.columns]
         if missing:
             raise ValueError(f"ComBat transform: X lacks the fitted feature(s) {missing[:5]}")
-        labels = _check_batch(batch, X.index, "ComBat transform")
+        labels = check_batch(batch, X.index, "ComBat transform")
         known = {b: i for i, b in enumerate(self.batches)}
         unseen = [(row, b) for row, b in zip(X.index, labels) if b not in known]
         if unseen:
@@ -103,7 +103,7 @@ def combat_fit(X: pd.DataFrame, batch, ref_batch: Hashable | None = None,
     ``batch`` one label per row (array-like, or a Series indexed like ``X``); see the module
     docstring. :func:`combat` applies it to the same rows."""
     X = _check_matrix(X, "ComBat")
-    labels = _check_batch(batch, X.index, "ComBat")
+    labels = check_batch(batch, X.index, "ComBat")
     levels = _levels(labels)
     if len(levels) < 2:
         raise ValueError(f"ComBat needs at least two batches, got {levels}")
@@ -245,8 +245,9 @@ def _check_matrix(X, where: str) -> pd.DataFrame:
     return X
 
 
-def _check_batch(batch, index: pd.Index, where: str) -> np.ndarray:
-    """One batch label per row of ``X`` (a Series is aligned on ``X``'s index)."""
+def check_batch(batch, index: pd.Index, where: str) -> np.ndarray:
+    """One batch label per row of ``index`` (a Series is aligned on it); ValueError naming the
+    patient without one."""
     if isinstance(batch, pd.Series):
         if not batch.index.equals(index):
             absent = index.difference(batch.index)

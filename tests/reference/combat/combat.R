@@ -69,6 +69,8 @@ cases <- rbind(
   run("radiomics.csv", "config", c(configs, "flatRegion"), "default", "radiomics_flat_ref"),
   run("simulated.csv", "batch", c("A", "B", "C"), NULL, "simulated"),
   run("simulated.csv", "batch", c("A", "B", "C"), "B", "simulated_ref"),
+  # a new centre C mapped onto reference B (hccdash's ComBatHarmonizer for a centre unseen in training)
+  run("simulated.csv", "batch", c("B", "C"), "B", "simulated_BC_ref"),
   run("simulated.csv", "batch", c("A", "B", "C", "D"), NULL, "simulated_single"),
   run("simulated.csv", "batch", c("A", "B", "C", "D"), "A", "simulated_single_ref")
 )
