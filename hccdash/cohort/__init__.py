@@ -3,8 +3,8 @@
 Public API (names resolved lazily from the module that implements them):
 
 - reading: ``read_table``, ``sheet_names`` (clinical CSV / XLSX), ``read_manifest``,
-  ``scan_folder`` (images), ``read_image``, ``read_mask`` (incl. DICOM series / SEG),
-  ``sha256_path``;
+  ``scan_folder`` (images), ``read_image``, ``read_mask`` (incl. DICOM series / SEG);
+  content hashes are ``hccdash.digest.sha256_path``;
 - mapping: ``guess_mapping``, ``remap``, ``ColumnMapping``, ``VariableSpec``,
   ``EventCoding``, ``parse_event_values``, ``variables_table``, ``with_variables_table``;
 - import: ``validate_cohort``, ``import_cohort``, ``delete_cohort``, ``import_sample``,
@@ -26,7 +26,6 @@ _EXPORTS: dict[str, str] = {
     "scan_folder": "manifest",
     "read_image": "images",
     "read_mask": "images",
-    "sha256_path": "hashing",
     "guess_mapping": "mapping",
     "remap": "mapping",
     "ColumnMapping": "mapping",

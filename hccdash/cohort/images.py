@@ -22,6 +22,7 @@ import SimpleITK as sitk
 from hccdash.cohort.clinical import fold
 from hccdash.cohort.dicomseg import is_dicom_seg, read_seg, seg_label_counts
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
+from hccdash.digest import stamp
 from hccdash.settings import CohortSettings
 
 Progress = Callable[[int, int, str], None]
@@ -130,15 +131,10 @@ _pair_cache: dict[tuple, PairInfo] = {}
 _pair_lock = threading.Lock()
 
 
-def _stamp(path: Path) -> tuple:
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-
-
 def inspect_pair(image_path: str | Path, mask_path: str | Path) -> PairInfo:
     """Geometries and label counts (remembered per file size and modification time)."""
     image_path, mask_path = Path(image_path), Path(mask_path)
-    key = (_stamp(image_path), _stamp(mask_path))
+    key = (str(image_path), stamp(image_path), str(mask_path), stamp(mask_path))
     with _pair_lock:
         if key in _pair_cache:
             return _pair_cache[key]

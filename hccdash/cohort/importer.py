@@ -22,12 +22,12 @@ from pathlib import Path
 import pandas as pd
 
 from hccdash.cohort.clinical import ClinicalData, Source, check_clinical, read_table
-from hccdash.cohort.hashing import sha256_path
 from hccdash.cohort.images import check_images
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import ColumnMapping, guess_mapping
 from hccdash.cohort.split import check_split_settings, split_patients, split_spec
 from hccdash.cohort.validate import ERROR, Problem, Report
+from hccdash.digest import remembered_sha256s
 from hccdash.settings import CohortSettings, SplitSettings
 from hccdash.store import Store
 
@@ -134,14 +134,7 @@ def validate_cohort(
 
 def _hash_images(images: pd.DataFrame, progress: Progress | None) -> pd.DataFrame:
     images = images.copy()
-    total = 2 * len(images)
-    hashes = []
-    for i, path in enumerate(list(images["image_path"]) + list(images["mask_path"])):
-        if progress:
-            progress(i, total, f"hashing {Path(path).name}")
-        hashes.append(sha256_path(path))
-    if progress:
-        progress(total, total, "images hashed")
+    hashes = remembered_sha256s([*images["image_path"], *images["mask_path"]], progress)
     images["image_sha256"] = hashes[: len(images)]
     images["mask_sha256"] = hashes[len(images):]
     return images[IMAGE_COLUMNS].sort_values(["patient_id", "phase", "reader"]).reset_index(drop=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import SimpleITK as sitk
 
-from hccdash.extraction import cache
+from hccdash.digest import remembered_sha256s
 
 REQUIRED = ("patient_id", "phase", "image", "mask")
 OPTIONAL = ("reader", "label")
@@ -60,7 +60,7 @@ def read_manifest(path: str | Path, default_label: int = 1) -> pd.DataFrame:
             path, frame, column, [file is not None and file.is_dir() and not holds_dicom(file) for file in files],
             "folder(s) that hold no DICOM series",
         )
-    hashes = cache.file_sha256s([*frame["image_path"], *frame["mask_path"]])
+    hashes = remembered_sha256s([*frame["image_path"], *frame["mask_path"]])
     frame["image_sha256"], frame["mask_sha256"] = hashes[: len(frame)], hashes[len(frame) :]
     return frame[
         ["patient_id", "phase", "reader", "image_path", "mask_path", "label", "image_sha256", "mask_sha256"]

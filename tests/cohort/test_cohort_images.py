@@ -10,7 +10,6 @@ import pytest
 import SimpleITK as sitk
 from cohort_data import SHAPE, cube_mask, write_ct_series, write_seg, write_volume
 
-from hccdash.cohort.hashing import sha256_path
 from hccdash.cohort.images import check_images, choose_label, read_image, read_mask
 from hccdash.cohort.manifest import compile_pattern, read_manifest, scan_folder
 
@@ -163,20 +162,6 @@ def test_choose_label(labels, requested, chosen):
 def test_user_chosen_label_absent_skips_row(tmp_path):
     images, problems = check_images(_entries([_pair(tmp_path, "p", cube_mask())]), ["p"], label=2)
     assert images.empty and [p.check for p in problems] == ["label_absent", "patient_without_images"]
-
-
-def test_sha256_of_file_and_series_folder(tmp_path):
-    path = write_volume(tmp_path / "a.nii.gz", np.ones(SHAPE, np.int16))
-    assert sha256_path(path) == hashlib.sha256(path.read_bytes()).hexdigest()
-    write_ct_series(tmp_path / "s", np.zeros((3, 4, 4)))
-    files = sorted((tmp_path / "s").iterdir())
-    assert sha256_path(tmp_path / "s") == hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
-    copy = tmp_path / "elsewhere" / "b.nii.gz"
-    copy.parent.mkdir()
-    copy.write_bytes(path.read_bytes())
-    assert sha256_path(copy) == sha256_path(path)  # content, not name
-    write_volume(path, np.zeros(SHAPE, np.int16))
-    assert sha256_path(path) == hashlib.sha256(path.read_bytes()).hexdigest()  # new content, new hash
 
 
 def test_manifest_label_column_chooses_per_row(tmp_path):

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from cohort_data import dump, make_cohort
 
+from hccdash import paths
 from hccdash.cohort import import_cohort, import_sample, list_cohorts, load_cohort, read_table
 from hccdash.cohort.events import EventCoding
 from hccdash.cohort.importer import delete_cohort, validate_cohort
 from hccdash.cohort.mapping import ColumnMapping, guess_mapping, remap
+from hccdash.digest import HASH_FILE
 from hccdash.overview import cohort_summary
 from hccdash.settings import SplitSettings
 
@@ -38,6 +43,15 @@ def test_round_trip_types_and_paths(tiny, store):
     assert first["image_path"] == str(tiny["folder"] / "images" / "P001_arterial.nii.gz")
     assert (cohort.images["reader"] == "2").sum() == 8
     assert set(cohort.variables.columns) >= {"name", "kind", "predictor", "levels"}
+
+
+def test_the_import_remembers_its_image_hashes_for_the_extraction(tiny, store):
+    """One hash implementation and one memory of hashes: the extraction of an imported cohort reads no image again."""
+    import_cohort("tiny", tiny["clinical"], images=tiny["manifest"], store=store)
+    images = load_cohort("tiny", store).images
+    remembered = json.loads((paths.cache_dir() / HASH_FILE).read_text())
+    for path, expected in [*zip(images["image_path"], images["image_sha256"]), *zip(images["mask_path"], images["mask_sha256"])]:
+        assert remembered[path][1] == expected == hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def test_reimport_is_idempotent_and_change_needs_replace(tiny, store):

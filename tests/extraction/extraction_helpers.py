@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import SimpleITK as sitk
 
-from hccdash.extraction import cache
+from hccdash.digest import remembered_sha256s
 from hccdash.store import Store
 
 TINY_PARAMS = {"imageType": {"Original": {}}, "featureClass": {"firstorder": []}, "setting": {"binWidth": 25}}
@@ -30,7 +30,7 @@ def write_variants(pyrad_data: Path, folder: Path, n: int, case: str = "breast1"
 def store_images(frame: pd.DataFrame, cohort: str = "test", store: Store | None = None) -> None:
     """Insert manifest-like rows (patient_id, phase, reader, image, mask[, label]) into ``images``."""
     store = store or Store()
-    hashes = cache.file_sha256s([*frame["image"], *frame["mask"]])
+    hashes = remembered_sha256s([*frame["image"], *frame["mask"]])
     n = len(frame)
     rows = frame.assign(
         cohort=cohort,

@@ -79,21 +79,6 @@ def test_case_key_parts():
     assert "pyradiomics=" in cache.versions() and "SimpleITK=" in cache.versions()
 
 
-def test_file_hashes_are_remembered_by_stat(tmp_path):
-    path = tmp_path / "x.bin"
-    path.write_bytes(b"abc")
-    first = cache.file_sha256s([path])[0]
-    entries = json.loads((paths.cache_dir() / "file_hashes.json").read_text())
-    assert entries[str(path.resolve())][1] == first
-    # a remembered hash is used while size and mtime are unchanged ...
-    entries[str(path.resolve())][1] = "remembered"
-    (paths.cache_dir() / "file_hashes.json").write_text(json.dumps(entries))
-    assert cache.file_sha256s([path]) == ["remembered"]
-    # ... and recomputed when the file changes
-    path.write_bytes(b"abcd")
-    assert cache.file_sha256s([path])[0] == cache.content_sha256(path) != first
-
-
 def test_lost_store_rows_are_recovered_from_case_files(pyrad_data, tmp_path, tiny_spec):
     frame = write_variants(pyrad_data, tmp_path / "img", 3)
     _run(frame, tmp_path, tiny_spec)
