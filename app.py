@@ -6,8 +6,8 @@ import streamlit as st
 
 from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
-from hccdash.export import csv_text
 from hccdash.cohort.table1 import table1, table1_display
+from hccdash.spreadsheet import csv_text
 
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
 

@@ -7,7 +7,7 @@ optimism-corrected bootstrap that refits the whole pipeline per resample.
    against the same resamples done as a loop of ``harrell_c`` on resampled data
    (timed on 50 resamples, scaled to 1000); the issue's budget is 0.5 s.
 2. ``evaluate`` of the default pipeline on sample-sized synthetic data (150 patients,
-   300 features, 3 phases; ``hccdash.modeling.synthetic``).
+   300 features, 3 phases; ``tests/synthetic_cohort.py``).
 3. ``validate_pipeline`` with the default settings and B resamples (default
    ``EvaluationSettings.optimism_resamples`` = 200) on all cores.
 
@@ -26,13 +26,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # synthetic_cohort (test data)
 
 from hccdash import stats  # noqa: E402
 from hccdash.evaluation.optimism import validate_pipeline  # noqa: E402
 from hccdash.evaluation.summary import evaluate  # noqa: E402
 from hccdash.modeling.builder import ModelBuilder  # noqa: E402
-from hccdash.modeling.synthetic import synthetic_inputs  # noqa: E402
 from hccdash.settings import Settings  # noqa: E402
+from synthetic_cohort import synthetic_inputs  # noqa: E402
 
 
 def best_of(repeats: int, work) -> float:

@@ -1,6 +1,6 @@
 """Benchmark of model building: page refits after each slider move, and the CV LASSO-Cox path.
 
-300 synthetic patients x 4000 features (seeded, ``hccdash.modeling.synthetic``) with 30
+300 synthetic patients x 4000 features (seeded, ``tests/synthetic_cohort.py``) with 30
 repeat segmentations and 5 clinical variables. After one warm-up build (what the page does
 on first opening: ICC, correlation matrix, univariable Cox, ...), each slider is moved
 through values not seen before and the library call the page makes
@@ -22,12 +22,13 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # synthetic_cohort (test data)
 
 from hccdash.modeling.builder import ModelBuilder  # noqa: E402
 from hccdash.modeling.controls import with_lambda  # noqa: E402
-from hccdash.modeling.synthetic import synthetic_inputs  # noqa: E402
 from hccdash.selection import LassoSelector, Standardizer  # noqa: E402
 from hccdash.settings import Settings  # noqa: E402
+from synthetic_cohort import synthetic_inputs  # noqa: E402
 
 N_PATIENTS, N_FEATURES, SEED = 300, 4000, 0
 SLIDERS = {

@@ -13,12 +13,12 @@ from hccdash.cohort import (
     read_table, remap, scan_folder, sheet_names, validate_cohort, variables_table, with_variables_table,
 )
 from hccdash.cohort.events import distinct_codes
-from hccdash.export import blank_missing, csv_text
 from hccdash.cohort.mapping import KINDS, natural_levels
 from hccdash.cohort.table1 import table1, table1_display
 from hccdash.registry.spec import MAX_LABEL, MAX_UNIT
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
+from hccdash.spreadsheet import blank_missing, csv_text
 
 NONE = "(none)"
 DEFAULTS, SPLIT = CohortSettings(), SplitSettings()

@@ -19,9 +19,9 @@ from hccdash.extraction.params import (
     spec_from_yaml,
     to_yaml,
 )
+from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.sample_features import ensure_sample_features
 from hccdash.extraction.status import cohort_extraction, format_duration
-from hccdash.features import feature_matrix
 from hccdash.settings import ExtractionSettings
 
 POLL_SECONDS = 2.0

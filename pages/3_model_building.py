@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from hccdash.charts import model as charts
-from hccdash.charts.export import chart_png, chart_svg
+from hccdash.charts.render import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.display import for_display
 from hccdash.evaluation.sources import CurrentModel
-from hccdash.export import csv_text
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
@@ -18,6 +17,7 @@ from hccdash.modeling.controls import KEYS, controls_from_settings, settings_fro
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
+from hccdash.spreadsheet import csv_text
 
 EXTRACTED = "extracted features (default settings)"
 

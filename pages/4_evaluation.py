@@ -9,21 +9,21 @@ import dataclasses
 import streamlit as st
 
 from hccdash.charts import evaluation as charts
-from hccdash.charts.export import chart_png, chart_svg
+from hccdash.charts.render import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.display import for_display, format_p
 from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.centres import leave_one_centre_out
-from hccdash.evaluation.forest import subgroup_forest
+from hccdash.evaluation.forest_plot import subgroup_forest
 from hccdash.evaluation.report import report_html, report_pdf
 from hccdash.evaluation.summary import evaluate, subgroups
-from hccdash.export import csv_text
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import shared_builder
-from hccdash.registry.json_export import cutoff_description
+from hccdash.registry.model_file import cutoff_description
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
+from hccdash.spreadsheet import csv_text
 
 EXTRACTED = "extracted features (default settings)"
 CURRENT, PRESET, SAVED = "Current model (Model building)", "Preset fitted on this cohort", "Saved model (registry)"

@@ -6,8 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-from hccdash.export import csv_text
 from hccdash.registry import registry, report
+from hccdash.spreadsheet import csv_text
 
 st.title("Model registry")
 st.caption(

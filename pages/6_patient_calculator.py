@@ -7,11 +7,11 @@ from functools import partial
 import streamlit as st
 
 from hccdash.charts import calculator as charts
-from hccdash.charts.export import chart_png, chart_svg
-from hccdash.export import csv_text
+from hccdash.charts.render import chart_png, chart_svg
 from hccdash.registry import calculator, registry, report
-from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.json_model import JsonModel
+from hccdash.registry.model_file import cutoff_description
+from hccdash.spreadsheet import csv_text
 
 
 @st.cache_data(show_spinner=False)

@@ -12,7 +12,7 @@ Public API (names resolved lazily from the module that implements them):
 - reading back: ``load_cohort``, ``list_cohorts``, ``load_report``, ``load_mapping``,
   ``units_and_labels`` (of the variables, for the model files saved from it), ``Cohort``; Table 1 is
   ``hccdash.cohort.table1.table1(cohort)`` (``table1_display`` for the screen). CSV downloads
-  go through ``hccdash.export.csv_text``.
+  go through ``hccdash.spreadsheet.csv_text``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 from hccdash.lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
-    "read_table": "clinical",
-    "sheet_names": "clinical",
+    "read_table": "tables",
+    "sheet_names": "tables",
     "read_manifest": "manifest",
     "scan_folder": "manifest",
     "read_image": "images",

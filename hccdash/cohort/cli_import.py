@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from hccdash.cohort.clinical import read_table
 from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.manifest import read_manifest, scan_folder
 from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.cohort.tables import read_table
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 
 HELP = "Import a cohort (clinical CSV/XLSX and images); prints the validation report, exit 1 when refused"

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
-from hccdash.cohort.clinical import fold
 from hccdash.cohort.dicomseg import is_dicom_seg, read_seg, seg_label_counts
+from hccdash.cohort.tables import fold
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.digest import stamp
 from hccdash.settings import CohortSettings

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hccdash.cohort.clinical import ClinicalData, Source, check_clinical, read_table
 from hccdash.cohort.images import check_images
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import ColumnMapping, guess_mapping
 from hccdash.cohort.split import check_split_settings, split_patients, split_spec
+from hccdash.cohort.tables import ClinicalData, Source, check_clinical, read_table
 from hccdash.cohort.validate import ERROR, Problem, Report
 from hccdash.digest import remembered_sha256s
 from hccdash.settings import CohortSettings, SplitSettings

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hccdash.cohort.clinical import Source, read_table
 from hccdash.cohort.mapping import canonical
+from hccdash.cohort.tables import Source, read_table
 
 COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "label", "file", "row"]
 _FIELDS = {"patient_id": r"[^/]+", "phase": r"[A-Za-z0-9-]+", "reader": r"\d*"}

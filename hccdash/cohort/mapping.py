@@ -312,7 +312,7 @@ def guess_variable(series: pd.Series, name: str) -> VariableSpec:
 
 
 def guess_mapping(df: pd.DataFrame) -> ColumnMapping:
-    """A proposed mapping of ``df`` (strings as read by :func:`hccdash.cohort.clinical.read_table`).
+    """A proposed mapping of ``df`` (strings as read by :func:`hccdash.cohort.tables.read_table`).
 
     Heuristics: the id is a unique, complete column named like ``patient_id`` / ``*_id``;
     the time is the numeric column named most like a recurrence time (``rfs``, ``ttp``,

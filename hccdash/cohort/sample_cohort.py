@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from hccdash import paths
-from hccdash.cohort.clinical import read_table
 from hccdash.cohort.events import EventCoding
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.cohort.tables import read_table
 from hccdash.sample.cohort import COLUMN_UNITS
 from hccdash.settings import SplitSettings
 from hccdash.store import Store

@@ -31,10 +31,10 @@ import pandas as pd
 from scipy import stats
 
 from hccdash import stats as hstats
-from hccdash.export import blank_missing
 from hccdash.cohort.load import Cohort
 from hccdash.display import for_display
 from hccdash.settings import CohortSettings
+from hccdash.spreadsheet import blank_missing
 
 GROUPS = ("train", "validation")
 FOLLOW_UP = "Median follow-up (reverse KM), months"

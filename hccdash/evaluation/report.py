@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hccdash.charts.export import chart_png, chart_svg
+from hccdash.charts.render import chart_png, chart_svg
 from hccdash.evaluation import figures
 from hccdash.evaluation.checklist import clear_checklist, tripod_checklist
 from hccdash.evaluation.methods_text import methods_paragraph

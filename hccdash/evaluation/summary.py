@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from hccdash.evaluation import calibration, correlation, decision, discrimination, forest, horizons, risk_groups
+from hccdash.evaluation import calibration, correlation, decision, discrimination, forest_plot, horizons, risk_groups
 from hccdash.evaluation.centres import metrics_by_centre
 from hccdash.evaluation.data import EvaluationInput, prepare
 from hccdash.evaluation.nomogram import nomogram_ticks
@@ -167,7 +167,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         time_roc=discrimination.time_roc_curves(predictions, usable), roc=discrimination.roc_curves(predictions),
         delong=discrimination.delong_comparisons(predictions), youden=discrimination.youden_metrics(predictions),
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,
-        forest=forest.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
+        forest=forest_plot.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
     )
 
 

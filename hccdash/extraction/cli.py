@@ -10,8 +10,8 @@ from pathlib import Path
 from hccdash.extraction import features_io, ingest
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
 from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.matrices import case_features
 from hccdash.extraction.params import ROI_CHOICES, ExtractionSpec, spec_from_settings, spec_from_yaml
-from hccdash.features import case_features
 from hccdash.settings import ExtractionSettings
 from hccdash.store import Store
 

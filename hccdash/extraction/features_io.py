@@ -27,7 +27,7 @@ from typing import IO
 
 import pandas as pd
 
-from hccdash.export import csv_text
+from hccdash.spreadsheet import csv_text
 from hccdash.store import Store
 
 KINDS = ("auto", "pyradiomics", "slicer", "wide")
@@ -215,7 +215,7 @@ def case_table(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(matrix: pd.DataFrame, index: bool = True) -> bytes:
-    """A matrix as CSV bytes for downloads (:func:`hccdash.export.csv_text`: formula-like text neutralised)."""
+    """A matrix as CSV bytes for downloads (:func:`hccdash.spreadsheet.csv_text`: formula-like text neutralised)."""
     return csv_text(matrix, index=index).encode()
 
 
@@ -227,7 +227,7 @@ def to_parquet_bytes(matrix: pd.DataFrame, index: bool = True) -> bytes:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
-    """Write ``frame`` as Parquet (``.parquet``) or CSV (anything else; as :func:`hccdash.export.csv_text`)."""
+    """Write ``frame`` as Parquet (``.parquet``) or CSV (anything else; as :func:`hccdash.spreadsheet.csv_text`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".parquet":

@@ -14,8 +14,8 @@ from typing import Any
 
 from hccdash import jobs
 from hccdash.extraction.engine import cases_from_images, run_extraction
+from hccdash.extraction.matrices import cohort_images
 from hccdash.extraction.params import ExtractionSpec
-from hccdash.features import cohort_images
 from hccdash.store import Store
 
 KIND = "extraction"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hccdash.features import SettingsLike, cohort_cases
+from hccdash.extraction.matrices import SettingsLike, cohort_cases
 from hccdash.store import Store
 
 

@@ -67,7 +67,7 @@ def load_model_inputs(cohort: str, settings: Settings | None = None, source: str
     """A stored cohort's model inputs (features of the extraction ``settings`` or an imported
     feature table ``source``; repeat readers when the cohort has them)."""
     from hccdash.cohort import load_cohort
-    from hccdash.features import feature_matrix, repeat_pairs
+    from hccdash.extraction.matrices import feature_matrix, repeat_pairs
 
     loaded = load_cohort(cohort)
     extraction = None if settings is None else settings.extraction

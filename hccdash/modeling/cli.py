@@ -118,7 +118,7 @@ def read_features(path: Path, id_col: str) -> tuple[pd.DataFrame, tuple[pd.DataF
 
     With a ``reader`` column, reader 1's rows are the features and readers 2, ... the repeat
     segmentations: the repeats are reader 1 then each other reader, aligned on the patients
-    all of them have and on shared columns (as :func:`hccdash.features.repeat_pairs`), or
+    all of them have and on shared columns (as :func:`hccdash.extraction.matrices.repeat_pairs`), or
     None when fewer than 2 patients have every reader. See the module docstring.
     """
     frame = _read_csv(path, id_col)

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from hccdash.cohort.clinical import read_table
-from hccdash.export import csv_text
+from hccdash.cohort.tables import read_table
 from hccdash.registry.calculator import check_columns, estimate_columns, predict_table
-from hccdash.registry.json_export import cutoff_description
+from hccdash.registry.model_file import cutoff_description
 from hccdash.registry.registry import json_model
+from hccdash.spreadsheet import csv_text
 
 HELP = "Predict risks for a CSV of patients with a registered model"
 DEFAULT_ID_COL = "patient_id"

@@ -2,7 +2,7 @@
 
 A model saved from a fitted pipeline is one joblib file ``<name>-<timestamp>.joblib``
 holding ``{"pipeline": ..., "spec": ...}`` (the pipeline object and its pickle-free model
-file, see :mod:`hccdash.registry.json_export`); a model imported from a JSON model file
+file, see :mod:`hccdash.registry.model_file`); a model imported from a JSON model file
 is that file, ``<name>-<timestamp>.json``. Either way the artifact's SHA-256 is recorded
 in the ``models`` table when it is written, with the endpoint, cohort, metrics and meta
 (extraction settings, selected features, training-cohort fingerprint, package versions).
@@ -27,14 +27,14 @@ from typing import TYPE_CHECKING, Any
 import joblib
 import pandas as pd
 
-from hccdash.digest import sha256_file
 from hccdash import paths
+from hccdash.digest import sha256_file
 from hccdash.registry import spec as spec_module
 from hccdash.registry.json_model import JsonModel
 from hccdash.store import Store
 
 if TYPE_CHECKING:
-    from hccdash.registry.json_export import RiskCutoff
+    from hccdash.registry.model_file import RiskCutoff
 
 NAME_RE = re.compile(spec_module.NAME_PATTERN)
 ARTIFACT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}-\d{8}T\d{12}\.(joblib|json)$")
@@ -123,32 +123,32 @@ def save(
     """Save a fitted pipeline under ``name``: joblib artifact + SHA-256 + metadata row.
 
     The artifact holds the pipeline and its pickle-free model file ``spec``; when ``spec`` is
-    omitted it is built by :func:`hccdash.registry.json_export.spec_from_pipeline` from the
+    omitted it is built by :func:`hccdash.registry.model_file.spec_from_pipeline` from the
     training rows ``data`` (feature and clinical columns) and their ``time`` / ``event``
-    (months). ``cutoff`` (a :class:`~hccdash.registry.json_export.RiskCutoff`, e.g. the one
+    (months). ``cutoff`` (a :class:`~hccdash.registry.model_file.RiskCutoff`, e.g. the one
     chosen on the Evaluation page) becomes the model's risk-group cut-off; without it the
     cut-off is learned from ``data`` as before. ``units`` / ``labels`` (clinical variable ->
     text, e.g. the training cohort's ``load_mapping(cohort).units``) are shown with the model's
     inputs ("AFP (ng/mL)"). Refuses an existing name. The file is written first and removed
     again if the row cannot be stored.
     """
-    from hccdash.registry import json_export
+    from hccdash.registry import model_file
 
     check_name(name)
     check_notes(notes)
     if spec is None:
         if data is None or time is None or event is None:
             raise ValueError("Saving a pipeline needs its training rows: data, time and event")
-        spec = json_export.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
-                                              cohort=cohort, metrics=metrics, cutoff=cutoff, units=units,
-                                              labels=labels)
+        spec = model_file.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
+                                             cohort=cohort, metrics=metrics, cutoff=cutoff, units=units,
+                                             labels=labels)
     elif cutoff is not None or units or labels:
         raise ValueError("A ready model file carries its own cut-off, units and labels: give them to "
                          "spec_from_pipeline")
     metrics = metrics if metrics is not None else spec.get("metrics", {})
     spec = {**spec, "name": name, "notes": notes, "metrics": _json_metrics(metrics)}
     spec_module.validate(spec)
-    record_meta = {**json_export.describe(spec), **(meta or {})}
+    record_meta = {**model_file.describe(spec), **(meta or {})}
     store = store or Store()
     if cohort is not None:
         found = store.query("SELECT fingerprint FROM cohorts WHERE name = ?", [cohort])
@@ -162,14 +162,14 @@ def save(
 
 def import_json(text: str | bytes, name: str, notes: str = "", *, store: Store | None = None) -> ModelRecord:
     """Register a JSON model file under ``name``; a malformed or hostile file is refused and nothing is stored."""
-    from hccdash.registry import json_export
+    from hccdash.registry import model_file
 
     check_name(name)
     check_notes(notes)
-    spec = json_export.parse_model(text)
+    spec = model_file.parse_model(text)
     spec = {**spec, "name": name, "notes": notes or spec.get("notes", "")}
     spec_module.validate(spec)
-    meta = {**json_export.describe(spec), "imported": True}
+    meta = {**model_file.describe(spec), "imported": True}
     return _register(name, spec["notes"], spec, "json", spec, spec["training"]["cohort"], spec["metrics"], meta, store)
 
 
@@ -285,7 +285,7 @@ def list_models(store: Store | None = None) -> pd.DataFrame:
 def risk_cutoff_text(meta: dict[str, Any], long: bool = False) -> str:
     """A model's risk-group cut-off(s) on the linear predictor and how they were found, e.g.
     ``maxstat 0.1927`` (``long``: the method in words)."""
-    from hccdash.registry.json_export import cutoff_description
+    from hccdash.registry.model_file import cutoff_description
 
     method = meta.get("cutoff_method", "")
     values = ", ".join(f"{c:.4g}" for c in meta.get("cutoffs", []))
@@ -379,12 +379,12 @@ def verify(name: str, *, store: Store | None = None) -> ModelRecord:
 
 def load(name: str, *, store: Store | None = None) -> LoadedModel:
     """Load model ``name`` after checking its SHA-256 (see :func:`verify`)."""
-    from hccdash.registry import json_export
+    from hccdash.registry import model_file
 
     record = verify(name, store=store)
     path = _artifact_path(record)
     if record.kind == "json":
-        spec = json_export.parse_model(path.read_bytes())
+        spec = model_file.parse_model(path.read_bytes())
         return LoadedModel(record, None, spec)
     payload = joblib.load(path)
     if not isinstance(payload, dict) or set(payload) != {"pipeline", "spec"}:
@@ -401,11 +401,11 @@ def json_model(name: str, *, store: Store | None = None) -> JsonModel:
 
 def export_json(name: str, *, store: Store | None = None) -> str:
     """The pickle-free JSON model file of ``name`` (with its registry name and metrics)."""
-    from hccdash.registry import json_export
+    from hccdash.registry import model_file
 
     loaded = load(name, store=store)
     spec = {**loaded.spec, "name": loaded.record.name, "metrics": _json_metrics(loaded.record.metrics)}
-    return json_export.dumps(spec)
+    return model_file.dumps(spec)
 
 
 def _json_metrics(metrics: dict[str, Any]) -> dict[str, Any]:

@@ -23,10 +23,10 @@ import pandas as pd
 from scipy import stats as sps
 
 from hccdash.charts import calculator as charts
-from hccdash.charts.export import chart_png
+from hccdash.charts.render import chart_png
 from hccdash.registry.calculator import PatientResult, nomogram_figure, with_unit
-from hccdash.registry.json_export import cutoff_description
 from hccdash.registry.json_model import JsonModel
+from hccdash.registry.model_file import cutoff_description
 from hccdash.settings import CalculatorSettings
 
 DISCLAIMER = (

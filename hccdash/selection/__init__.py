@@ -9,10 +9,10 @@ rad-score and the models built on it are in :mod:`hccdash.modeling`.
 
 from hccdash.selection.combat import ComBatHarmonizer
 from hccdash.selection.correlation import CorrelationFilter, correlation_matrix, find_correlation
-from hccdash.selection.forest import RFImportanceSelector
 from hccdash.selection.icc_filter import ICCFilter, feature_icc
 from hccdash.selection.lasso import LassoSelector
 from hccdash.selection.mrmr import MRMRSelector
+from hccdash.selection.random_forest import RFImportanceSelector
 from hccdash.selection.stability import selection_stability
 from hccdash.selection.standardize import Standardizer
 from hccdash.selection.univariate import UnivariateFilter, univariate_pvalues

@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import pytest
 
-from hccdash.cohort.clinical import check_clinical, read_table, sheet_names
 from hccdash.cohort.events import EventCoding
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec
+from hccdash.cohort.tables import check_clinical, read_table, sheet_names
 
 HCC = "hcc/HCC-TACE-Seg_clinical_data-V2"
 MAPPING = ColumnMapping("id", "time", "days", "status", EventCoding(("yes",), ("no",)), "site",

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from hccdash.cli import main
-from hccdash.cohort.clinical import read_table, sheet_names
 from hccdash.cohort.events import guess_event_coding, parse_event_values
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.load import list_cohorts, load_cohort
 from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.cohort.tables import read_table, sheet_names
 from hccdash.settings import SplitSettings
 from hccdash.store import Store
 

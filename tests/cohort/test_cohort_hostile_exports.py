@@ -10,12 +10,12 @@ from streamlit.testing.v1 import AppTest
 
 from hccdash.cohort import import_cohort, load_cohort, read_table
 from hccdash.cohort.events import parse_event_values
-from hccdash.export import blank_missing, csv_text, is_formula_like
 from hccdash.cohort.mapping import guess_mapping, remap
 from hccdash.cohort.table1 import table1, table1_display
 from hccdash.cohort.validate import Problem, Report
 from hccdash.paths import PROJECT_DIR
 from hccdash.settings import SplitSettings
+from hccdash.spreadsheet import blank_missing, csv_text, is_formula_like
 
 EVIL = '=HYPERLINK("http://evil.example","click")'
 

@@ -12,11 +12,11 @@ from openpyxl.chart import BarChart, Reference
 from cohort_data import dump
 
 from hccdash.cli import main
-from hccdash.cohort.clinical import read_table
 from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.importer import import_cohort, validate_cohort
 from hccdash.cohort.load import load_cohort
 from hccdash.cohort.mapping import guess_mapping, remap
+from hccdash.cohort.tables import read_table
 from hccdash.settings import SplitSettings
 
 HEADER = ["id", "time", "event", "centre", "age"]
@@ -301,11 +301,11 @@ def test_a_csv_error_names_the_file_and_line(tmp_path, monkeypatch):
     (here: a cell longer than a field limit the platform cannot raise)."""
     import csv
 
-    from hccdash.cohort import clinical
+    from hccdash.cohort import tables
 
     previous = csv.field_size_limit(1000)
     try:
-        monkeypatch.setattr(clinical, "_C_LONG_MAX", 1000)
+        monkeypatch.setattr(tables, "_C_LONG_MAX", 1000)
         rows = _rows(4)
         rows[2][4] = "9" * 5000
         path = _csv(tmp_path, "long.csv", rows)
@@ -318,7 +318,7 @@ def test_a_csv_error_names_the_file_and_line(tmp_path, monkeypatch):
 def test_reading_a_wide_table_leaves_the_csv_field_limit_as_it_was(tmp_path):
     import csv
 
-    from hccdash.cohort.clinical import read_table
+    from hccdash.cohort.tables import read_table
 
     before = csv.field_size_limit()
     wide = tmp_path / "wide.csv"

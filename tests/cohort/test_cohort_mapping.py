@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hccdash.cohort.clinical import read_table
+from hccdash.cohort.tables import read_table
 from hccdash.cohort.mapping import (
     ColumnMapping, guess_kind, guess_mapping, guess_time_unit, natural_levels, remap, variables_table,
     with_variables_table,

@@ -9,10 +9,10 @@ import dataclasses
 import pytest
 
 from hccdash.modeling.builder import ModelBuilder
-from hccdash.modeling.synthetic import import_synthetic_cohort, synthetic_inputs
 from hccdash.settings import ModelSettings
 
 from evaluation_fixtures import COHORT, QUICK, SOURCE, with_centres
+from synthetic_cohort import import_synthetic_cohort, synthetic_inputs
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import SimpleITK as sitk
 
 from hccdash.extraction.engine import cases_from_images, run_extraction
 from hccdash.extraction.manifest import read_manifest
-from hccdash.features import cohort_cases
+from hccdash.extraction.matrices import cohort_cases
 from hccdash.store import Store
 
 from extraction_helpers import store_images, write_variants

@@ -10,7 +10,7 @@ import pytest
 
 from hccdash.extraction import features_io
 from hccdash.extraction.engine import cases_from_images, run_extraction
-from hccdash.features import feature_long, feature_matrix, repeat_pairs
+from hccdash.extraction.matrices import feature_long, feature_matrix, repeat_pairs
 from hccdash.store import Store
 
 from extraction_helpers import store_images, write_variants

@@ -13,8 +13,8 @@ import pytest
 
 from hccdash import jobs, paths
 from hccdash.extraction.job import start_extraction
+from hccdash.extraction.matrices import cohort_cases, feature_matrix
 from hccdash.extraction.params import ExtractionSpec
-from hccdash.features import cohort_cases, feature_matrix
 from hccdash.store import Store
 
 from extraction_helpers import store_images, write_variants

@@ -16,8 +16,8 @@ from radiomics.featureextractor import RadiomicsFeatureExtractor
 from hccdash.extraction.case import numeric_features
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
 from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.matrices import case_features
 from hccdash.extraction.params import spec_from_yaml
-from hccdash.features import case_features
 from hccdash.store import Store
 
 CLASSES = ("firstorder", "glcm", "gldm", "glrlm", "glszm", "ngtdm", "shape")

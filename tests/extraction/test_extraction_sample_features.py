@@ -8,9 +8,9 @@ import pytest
 from hccdash import paths
 from hccdash.extraction.engine import cases_from_images, run_extraction
 from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.params import spec_from_settings
 from hccdash.extraction.sample_features import SAMPLE_FEATURES, ensure_sample_features, stored_case_table
-from hccdash.features import feature_matrix
 from hccdash.store import Store
 
 from extraction_helpers import store_images, write_variants

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hccdash.modeling.synthetic import import_synthetic_cohort
+from synthetic_cohort import import_synthetic_cohort
+
 
 COHORT = "synthetic"
 SOURCE = "synthetic_features.csv"

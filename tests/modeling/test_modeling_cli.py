@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from hccdash.cli import main
-from hccdash.modeling.synthetic import synthetic_inputs
+
+from synthetic_cohort import synthetic_inputs
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from hccdash.modeling.builder import ModelBuilder, ModelInputs
 from hccdash.modeling.controls import with_lambda
 from hccdash.modeling.fusion import PhaseFusion
 from hccdash.modeling.pipeline import RadiomicsNomogram
-from hccdash.modeling.synthetic import synthetic_inputs
 from hccdash.settings import ModelSettings, SelectionSettings, Settings
+
+from synthetic_cohort import synthetic_inputs
 
 CLINICAL = ("AFP", "BCLC", "sex")
 SETTINGS = Settings(

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from hccdash.modeling.builder import BuildResult, ModelBuilder, ModelInputs
-from hccdash.modeling.synthetic import synthetic_inputs
 from hccdash.settings import Settings
+
+from synthetic_cohort import synthetic_inputs
 
 CLINICAL = ["age", "AFP", "ALB", "sex", "BCLC"]
 

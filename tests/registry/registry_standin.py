@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import stats
-from hccdash.registry.json_export import ModelParts, RadScore, build_spec
+from hccdash.registry.model_file import ModelParts, RadScore, build_spec
 
 FEATURES = ["portal.original_firstorder_Mean", "portal.original_glcm_Contrast"]
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from hccdash import cli, stats
 from hccdash.registry import calculator, registry
-from hccdash.registry.json_export import RiskCutoff
+from hccdash.registry.model_file import RiskCutoff
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 pytestmark = pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")

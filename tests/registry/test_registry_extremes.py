@@ -40,7 +40,7 @@ def test_log_scale_ci_equals_the_product_form_for_ordinary_patients(cox_standin,
 def _normal_rad_model(n: int = 105, p: int = 13, seed: int = 5):
     """A Cox model on a rad-score of ``p`` multivariate-normal features of ``n`` training patients."""
     from hccdash import stats
-    from hccdash.registry.json_export import ModelParts, RadScore, build_spec
+    from hccdash.registry.model_file import ModelParts, RadScore, build_spec
 
     rng = np.random.default_rng(seed)
     names = [f"portal.original_firstorder_F{j:02d}" for j in range(p)]

@@ -48,7 +48,7 @@ def test_formula_like_ids_are_neutralised_in_the_output(patients, tmp_path):
 def test_rows_are_numbered_as_spreadsheet_lines_like_the_cohort_import(patients, tmp_path, capsys):
     """Header = line 1, first patient = line 2: the numbers ``read_table`` (the cohort import
     report) gives; stderr and the output's row column use them too."""
-    from hccdash.cohort.clinical import read_table
+    from hccdash.cohort.tables import read_table
 
     frame = patients.copy()
     frame["AFP"] = frame["AFP"].astype(object)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from hccdash import stats
-from hccdash.registry.json_export import ModelParts, build_spec, parse_model
 from hccdash.registry.json_model import JsonModel
+from hccdash.registry.model_file import ModelParts, build_spec, parse_model
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "survest"
 COLUMNS = ["fin", "age", "prio", "wexp"]

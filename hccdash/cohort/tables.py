@@ -23,10 +23,10 @@ import numpy as np
 import openpyxl
 import pandas as pd
 
-from hccdash.export import looks_like_formula
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
+from hccdash.spreadsheet import looks_like_formula
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 MAX_TIME_MONTHS = CohortSettings().max_time_months

@@ -1,5 +1,6 @@
 """Seeded synthetic model inputs (features, clinical table, outcome, split, repeats) for
-tests and ``bench/model.py``: a known truth to recover, no store needed.
+tests and the benchmarks (``bench/model.py``, ``bench/evaluation.py``): a known truth to
+recover, no store needed. Test data, not library code: it lives beside the tests.
 
 Features are noisy copies of ``n_latent`` latent factors spread over three phases; the
 hazard depends on latent factors 0 and 1 and on AFP (log) and BCLC stage. Times are in

@@ -6,8 +6,8 @@ import io
 
 import pandas as pd
 
-from hccdash.export import csv_text
 from hccdash.extraction.features_io import to_csv_bytes, write_table
+from hccdash.spreadsheet import csv_text
 
 
 def _matrix() -> pd.DataFrame:
