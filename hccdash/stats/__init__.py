@@ -53,6 +53,11 @@ _EXPORTS: dict[str, str] = {
     "hazard_ratio_groups": "survival",
     "time_dependent_auc": "time_auc",
     "time_dependent_roc": "time_auc",
+    "brier_score": "brier",
+    "scaled_brier": "brier",
+    # external validation
+    "validate_cox": "validation",
+    "validate_logistic": "validation",
     # binary outcomes
     "delong_ci": "roc",
     "delong_test": "roc",

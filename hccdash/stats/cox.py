@@ -169,8 +169,8 @@ class CoxModel:
     ``fit$var``), ``hazard_ratio_``, ``loglik_`` and ``loglik_null_`` (coxph's
     ``fit$loglik``), ``n_``, ``n_events_``, ``n_params_``, ``means_`` (the centring point,
     coxph's ``fit$means``: each column's training mean, but 0 for 0/1 columns), ``ties``,
-    ``n_iter_``, ``converged_``. Methods: :meth:`summary`, :meth:`predict`,
-    :meth:`predict_survival`; table :attr:`baseline_survival_`.
+    ``n_iter_``, ``converged_``, ``max_time_``. Methods: :meth:`summary`, :meth:`predict`,
+    :meth:`predict_survival`, :meth:`expected`; table :attr:`baseline_survival_`.
     """
 
     coef_: pd.Series
@@ -239,6 +239,28 @@ class CoxModel:
             }
         )
 
+    @property
+    def max_time_(self) -> float:
+        """The largest training follow-up time: :meth:`predict_survival` gives NaN beyond it."""
+        return self._baseline.max_time
+
+    def _cumhaz0(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Baseline cumulative hazard (at ``means_``) at each t, a right-continuous step function
+        of the event times, and the index of the last event time <= t."""
+        idx = np.searchsorted(self._baseline.times, t, side="right")
+        return np.concatenate(([0.0], np.cumsum(self._baseline.hazard)))[idx], idx
+
+    def expected(self, X, time) -> np.ndarray:
+        """Each row's cumulative hazard at its own follow-up time, Lambda0(time_i)
+        exp((x_i - means_)' beta) (the expected number of events), as R
+        ``predict(fit, newdata, type = "expected")``: Lambda0 the baseline of ``survfit(fit)``
+        (Efron-adjusted for Efron ties), carried forward beyond the last training time as R does."""
+        t = np.asarray(time, dtype=float).ravel()
+        x = self._design(X) - self.means_.to_numpy()
+        if t.size != x.shape[0] or not np.isfinite(t).all():
+            raise ValueError(f"time must be {x.shape[0]} finite values, got {t.size}")
+        return self._cumhaz0(t)[0] * np.exp(x @ self.coef_.to_numpy())
+
     def predict_survival(self, X_new, times, level: float | None = None):
         """S(t | x) for each row of X_new at each of ``times``: array (n_new x len(times)),
         or with ``level`` the tuple (surv, lower, upper), as
@@ -257,8 +279,7 @@ class CoxModel:
             raise ValueError(f"times must be finite, got {t}")
         b = self._baseline
         risk = np.exp(x @ self.coef_.to_numpy())
-        idx = np.searchsorted(b.times, t, side="right")  # event times <= t
-        cumhaz0 = np.concatenate(([0.0], np.cumsum(b.hazard)))[idx]
+        cumhaz0, idx = self._cumhaz0(t)
         beyond = t > b.max_time
         surv = np.exp(-np.outer(risk, cumhaz0))
         surv[:, beyond] = np.nan
