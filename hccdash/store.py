@@ -9,9 +9,10 @@ connection per file** (:class:`SharedDatabase`) and every operation works on its
 script threads, the extraction writer and the CLI all go through it.
 
 Between processes the store takes turns: the shared connection is closed as soon as no
-thread uses it, and one that has been held for longer than ``MAX_HOLD`` seconds admits no
-new users until the current ones finish, so a background job or the CLI gets the file
-even while many sessions read. A process that finds the file locked waits and retries
+thread has used it for ``IDLE_CLOSE`` seconds, and one that has been open for longer than
+``MAX_HOLD`` seconds admits no new users until the current ones finish and then stays
+closed for a moment, so a background job or the CLI gets the file even while many
+sessions read. A process that finds the file locked waits and retries
 for ``LOCK_TIMEOUT`` seconds, says so once on the ``hccdash.store`` logger (the CLI
 prints it), and then raises :class:`StoreBusyError`.
 
@@ -21,6 +22,7 @@ process that writes them, in transactions (see ``hccdash.extraction``).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -36,7 +38,8 @@ import pandas as pd
 from hccdash import paths
 
 LOCK_TIMEOUT = 60.0
-MAX_HOLD = 0.5  # seconds a shared connection admits new users before it lets other processes in
+MAX_HOLD = 2.0  # seconds a shared connection admits new users before it lets other processes in
+IDLE_CLOSE = 0.25  # seconds an unused shared connection stays open (opening one costs ~40 ms)
 _RETRY_SLEEP = 0.05
 _SAY_WAITING_AFTER = 1.0
 
@@ -197,8 +200,8 @@ class SharedDatabase:
 
     :meth:`cursor` hands each caller its own cursor (a connection of its own to the same
     database instance, safe to use from its thread) and closes the shared connection
-    when the last cursor is returned, so other processes can open the file between
-    bursts of work. Fork-safe: a child process opens its own connection.
+    ``IDLE_CLOSE`` seconds after the last cursor is returned, so other processes can open
+    the file between bursts of work. Fork-safe: a child process opens its own connection.
     """
 
     def __init__(self, path: Path):
@@ -210,6 +213,8 @@ class SharedDatabase:
         self._opened_at = 0.0
         self._draining = False
         self._reopen_after = 0.0
+        self._idle_since = 0.0
+        self._closer: threading.Timer | None = None
         self._held = threading.local()  # cursors this thread holds (a nested use is never made to wait)
 
     @contextlib.contextmanager
@@ -227,7 +232,10 @@ class SharedDatabase:
             if self._pid != os.getpid():  # inherited through fork: not ours to use
                 self._con, self._users, self._draining, self._pid = None, 0, False, os.getpid()
             if self._con is not None and time.monotonic() - self._opened_at > MAX_HOLD:
-                self._draining = True
+                if self._users == 0:
+                    self._close(handoff=True)
+                else:
+                    self._draining = True
             # a draining connection admits no new thread; after it closes, other processes get a turn
             nested = getattr(self._held, "depth", 0) > 0 and self._con is not None
             while not nested and (
@@ -259,10 +267,41 @@ class SharedDatabase:
                 self._users -= 1
                 if self._users == 0 and self._con is not None:
                     if self._draining:
-                        self._reopen_after = time.monotonic() + 2 * _RETRY_SLEEP
-                    self._con.close()
-                    self._con, self._draining = None, False
-                    self._lock.notify_all()
+                        self._close(handoff=True)
+                    else:
+                        self._idle_since = time.monotonic()
+                        self._schedule_close(IDLE_CLOSE)
+
+    def _close(self, handoff: bool) -> None:
+        """Close the shared connection (lock held); ``handoff``: stay closed for a moment."""
+        if handoff:
+            self._reopen_after = time.monotonic() + 2 * _RETRY_SLEEP
+        self._con.close()
+        self._con, self._draining = None, False
+        self._lock.notify_all()
+
+    def _schedule_close(self, delay: float) -> None:
+        if self._closer is None or not self._closer.is_alive():
+            self._closer = threading.Timer(delay, self._close_if_idle)
+            self._closer.daemon = True
+            self._closer.start()
+
+    def _close_if_idle(self) -> None:
+        with self._lock:
+            self._closer = None
+            if self._con is None or self._users or self._pid != os.getpid():
+                return
+            idle = time.monotonic() - self._idle_since
+            if idle >= IDLE_CLOSE:
+                self._close(handoff=False)
+            else:
+                self._schedule_close(IDLE_CLOSE - idle)
+
+    def close(self) -> None:
+        """Close the shared connection now if no thread uses it (tests, shutdown)."""
+        with self._lock:
+            if self._con is not None and self._users == 0 and self._pid == os.getpid():
+                self._close(handoff=False)
 
     def _open(self, deadline: float, lock_timeout: float) -> duckdb.DuckDBPyConnection:
         said = False
@@ -305,6 +344,17 @@ def _is_damage(exc: duckdb.Error) -> bool:
 
 _databases: dict[Path, SharedDatabase] = {}
 _databases_lock = threading.Lock()
+
+
+def close_idle() -> None:
+    """Close every shared connection of this process that no thread uses."""
+    with _databases_lock:
+        databases = list(_databases.values())
+    for database in databases:
+        database.close()
+
+
+atexit.register(close_idle)
 
 
 def shared_database(path: Path) -> SharedDatabase:

@@ -1,4 +1,5 @@
 import threading
+import time
 
 import duckdb
 import pytest
@@ -121,6 +122,9 @@ def _hold_in_other_process(path, seconds):
     import subprocess
     import sys
 
+    from hccdash.store import close_idle
+
+    close_idle()  # this process lets go of the file first
     proc = subprocess.Popen([sys.executable, "-c", _HOLD_SCRIPT, str(path), str(seconds)],
                             stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
@@ -190,16 +194,16 @@ def test_a_nested_use_while_the_connection_drains_does_not_wait(hccdash_home, mo
 
 
 def test_damaged_bytes_inside_the_store_are_named(hccdash_home):
-    from hccdash.store import StoreOpenError, _databases
+    from hccdash.store import StoreOpenError, close_idle
 
     store = Store()
     store.execute("CREATE TABLE filler AS SELECT range AS i, md5(range::TEXT) AS s FROM range(200000)")
     store.checkpoint()
+    close_idle()
     raw = bytearray(store.path.read_bytes())
     quarter = len(raw) // 4
     raw[quarter : 3 * quarter] = b"\xff" * (2 * quarter)
     store.path.write_bytes(bytes(raw))
-    _databases.clear()
     with pytest.raises(StoreOpenError, match="damaged or not a DuckDB file") as info:
         Store(store.path).query("SELECT sum(length(s)) FROM filler")
     assert str(store.path) in str(info.value)
@@ -210,10 +214,22 @@ def test_the_cli_says_it_waits_for_a_store_another_process_holds(hccdash_home):
     import sys
 
     path = Store().path
-    proc = _hold_in_other_process(path, 2.0)
+    proc = _hold_in_other_process(path, 4.0)
     cli = subprocess.run([sys.executable, "-m", "hccdash", "cohorts", "--json"],
                          capture_output=True, text=True, timeout=60)
     proc.wait()
     assert cli.returncode == 0, cli.stderr
     assert f"hccdash: The store {path} is in use by another hccdash process" in cli.stderr
     assert cli.stdout.strip() == "[]"
+    assert "leaked" not in cli.stderr  # the shared connection is closed at exit
+
+
+def test_an_idle_connection_is_closed_after_a_moment(hccdash_home):
+    from hccdash import store as store_module
+
+    store = Store()
+    store.query("SELECT 1")
+    database = store_module.shared_database(store.path)
+    assert database._con is not None  # kept for the next query: opening costs ~40 ms
+    time.sleep(store_module.IDLE_CLOSE * 3)
+    assert database._con is None  # let go, so another process can open the file
