@@ -79,7 +79,8 @@ def coefficient_path_chart(coefficients: pd.DataFrame, chosen: float | None = No
         detail="feature:N", color=alt.Color("feature:N", legend=None),
         tooltip=["feature:N", alt.Tooltip("lambda:Q", format=".4g"), alt.Tooltip("coefficient:Q", format=".4f")],
     )
-    chart = lines if chosen is None else lines + _lambda_rules({"chosen": chosen})
+    # own colour scales: a shared one (domain = the rules' marks) leaves the lines without a stroke
+    chart = lines if chosen is None else (lines + _lambda_rules({"chosen": chosen})).resolve_scale(color="independent")
     return chart.properties(title="Coefficient path", width=460, height=280)
 
 

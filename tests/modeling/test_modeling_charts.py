@@ -52,3 +52,19 @@ def test_funnel_axis_ticks_at_powers_of_ten():
     funnel = pd.DataFrame({"step": ["input", "lasso"], "features": [3948, 12], "label": ["all features", "LASSO"]})
     x = charts.funnel_chart(funnel).to_dict()["layer"][0]["encoding"]["x"]
     assert x["axis"]["values"] == [0, 1, 10, 100, 1000]
+
+
+def test_coefficient_path_lines_are_stroked_beside_the_chosen_lambda_rule():
+    """The path lines and the lambda rule each keep their colour scale: a shared one (domain
+    lambda.min / lambda.1se / chosen) left every path line without a stroke, on screen and in
+    PNG / SVG."""
+    import re
+
+    from hccdash.charts.render import chart_svg
+
+    coef = pd.DataFrame([[0.0, 0.2, 0.4], [0.0, 0.0, -0.3]], index=["a", "b"], columns=[0.3, 0.2, 0.1])
+    chart = charts.coefficient_path_chart(coef, chosen=0.2)
+    assert chart.to_dict()["resolve"]["scale"]["color"] == "independent"
+    lines = re.findall(r'<path[^>]*aria-roledescription="line mark"[^>]*>', chart_svg(chart))
+    assert len(lines) == 2
+    assert all(re.search(r'stroke="#[0-9a-f]{6}"', line) for line in lines)
