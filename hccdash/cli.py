@@ -20,7 +20,7 @@ COMMANDS: dict[str, str] = {
     "cohorts": "hccdash.cohort.cli_cohorts",
     "extract": "hccdash.extraction.cli",
     "fit": "hccdash.modeling.cli",
-    "predict": "hccdash.registry.cli_predict",
+    "predict": "hccdash.calculator.cli_predict",
     "models": "hccdash.registry.cli_models",
     "export": "hccdash.registry.cli_export",
     "import-model": "hccdash.registry.cli_import_model",

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from hccdash.registry import registry, report
+from hccdash.registry import details, registry
 from hccdash.spreadsheet import csv_text
 
 st.title("Model registry")
@@ -35,9 +35,9 @@ with details_tab:
         except (registry.ArtifactError, ValueError) as exc:
             st.error(f"The model file cannot be read: {exc}")
         else:
-            st.table(report.model_summary(model, record.metrics))
+            st.table(details.model_summary(model, record.metrics))
             st.caption("The patient calculator and `predict` use this cut-off: high risk above it.")
-            terms = report.term_table(model)
+            terms = details.term_table(model)
             st.dataframe(terms, hide_index=True, width="stretch")
             st.download_button("Download terms (CSV)", csv_text(terms), f"{record.name}_terms.csv", "text/csv",
                                key="registry_terms_download")

@@ -6,9 +6,11 @@ from functools import partial
 
 import streamlit as st
 
+from hccdash import calculator
+from hccdash.calculator import report
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import chart_png, chart_svg
-from hccdash.registry import calculator, registry, report
+from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
 from hccdash.registry.model_file import cutoff_description
 from hccdash.spreadsheet import csv_text
@@ -117,7 +119,7 @@ cutoffs = ", ".join(f"{c:.4g}" for c in result.cutoffs)
 cards[-1].metric("Risk group", result.risk_group,
                  help=f"High risk = linear predictor above the cut-off ({cutoff_description(result.cutoff_method)})")
 cards[-1].caption(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result.cutoff_method}). "
-                  f"The {report.lp_note(model)}.")
+                  f"The {details.lp_note(model)}.")
 
 ticks, marks = calculator.nomogram_figure(model, result)
 figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": charts.contribution_chart(result.contributions)}

@@ -18,8 +18,9 @@ def _store_cohort(builder, folder, units: dict[str, str], labels: dict[str, str]
 
 
 def test_evaluated_model_is_saved_with_the_cohorts_units(builder, rfs_result, rfs_evaluation, tmp_path):
+    from hccdash import calculator
     from hccdash.evaluation import sources
-    from hccdash.registry import calculator, registry
+    from hccdash.registry import registry
 
     cohort = _store_cohort(builder, tmp_path, {"AFP": "ng/mL", "age": "years"},
                            {"AFP": "Alpha-fetoprotein", "BCLC": "BCLC stage"})

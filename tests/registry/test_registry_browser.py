@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hccdash.registry import calculator, registry
+from hccdash import calculator
+from hccdash.registry import registry
 from hccdash.registry.json_model import JsonModel
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hccdash import calculator
 from hccdash.extraction.case import compute_features
 from hccdash.extraction.params import ExtractionSpec
-from hccdash.registry import calculator
 from hccdash.registry.json_model import JsonModel
 from registry_standin import FEATURES
 

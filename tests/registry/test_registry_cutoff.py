@@ -12,7 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hccdash import cli, stats
-from hccdash.registry import calculator, registry
+from hccdash import calculator
+from hccdash.registry import registry
 from hccdash.registry.model_file import RiskCutoff
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hccdash.registry import calculator
+from hccdash import calculator
 from hccdash.registry.json_model import JsonModel
 
 

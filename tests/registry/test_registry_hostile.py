@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from hccdash import cli
-from hccdash.registry import calculator, registry
+from hccdash import calculator
+from hccdash.registry import registry
 from hccdash.registry import spec as spec_module
 from hccdash.store import Store
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hccdash.registry import calculator, registry
+from hccdash import calculator
+from hccdash.registry import registry
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 pytestmark = pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from hccdash import cli
-from hccdash.registry import calculator, registry
+from hccdash import calculator
+from hccdash.registry import registry
 from hccdash.registry.json_model import horizon_column
 
 pytestmark = pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")

@@ -7,7 +7,9 @@ import re
 
 import pytest
 
-from hccdash.registry import calculator, report
+from hccdash import calculator
+from hccdash.calculator import report
+from hccdash.registry import details
 from hccdash.registry.json_model import JsonModel
 from registry_standin import FEATURES
 
@@ -57,20 +59,20 @@ def test_model_summary_and_term_table_read_the_model_file(cox_standin, logistic_
     import numpy as np
 
     model = JsonModel(cox_standin[1])
-    terms = report.term_table(model).set_index("term")
+    terms = details.term_table(model).set_index("term")
     cov = np.asarray(model.spec["model"]["covariance"])
     se = np.sqrt(np.diag(cov))
     assert terms["HR"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy()), rel=1e-12)
     assert terms["HR upper 95%"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy() + 1.959964 * se), rel=1e-6)
     assert terms.at["afp > 400", "input"] == "afp (ng/mL)"
-    summary = report.model_summary(model)["value"]
+    summary = details.model_summary(model)["value"]
     assert summary["C-index"] == "train 0.700"
     assert summary["Risk-group cut-off"].startswith(f"{model.spec['risk_groups']['cutoffs'][0]:.4g} (median")
     assert "b'x, not centred" in summary["Linear predictor"]
     b = model.coef
     assert summary["Formula"].startswith(f"h(t | x) = h0(t) exp({b['age']:.4g} * [age] + {b['afp > 400']:.4g} * [afp > 400]")
     er = JsonModel(logistic_standin[1])
-    odds = report.term_table(er).set_index("term")
+    odds = details.term_table(er).set_index("term")
     se = np.sqrt(np.diag(np.asarray(er.spec["model"]["covariance"])))[1:]  # the intercept comes first
     assert odds["se"].to_numpy() == pytest.approx(se, rel=1e-12) and "OR" in odds
-    assert report.model_summary(er)["value"]["Linear predictor"].startswith("linear predictor a + b'x")
+    assert details.model_summary(er)["value"]["Linear predictor"].startswith("linear predictor a + b'x")

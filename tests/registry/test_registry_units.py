@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
-from hccdash.registry import calculator, registry, report
+from hccdash import calculator, paths
+from hccdash.calculator import report
+from hccdash.registry import registry
 from hccdash.registry.json_model import JsonModel
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")

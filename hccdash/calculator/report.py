@@ -5,10 +5,8 @@ patient's inputs labelled with their units ("AFP (ng/mL)"), the predicted RFS at
 horizon with its 95% CI (or the ER probability), the risk group with the cut-off used,
 nomogram points, each term's contribution, the warnings, and the survival-curve and
 nomogram charts as PNG.
-Every text from the model or the inputs is escaped.
-
-The model registry's readable details come from here too: :func:`model_summary` and
-:func:`term_table`; :func:`lp_note` says on which scale the linear predictor is shown.
+Every text from the model or the inputs is escaped. The model's own description (title,
+linear-predictor scale) comes from :mod:`hccdash.registry.details`.
 """
 
 from __future__ import annotations
@@ -18,97 +16,20 @@ import datetime as dt
 import html
 import io
 
-import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
+from hccdash.calculator.position import nomogram_figure
+from hccdash.calculator.prediction import PatientResult
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import chart_png
-from hccdash.registry.calculator import PatientResult, nomogram_figure, with_unit
+from hccdash.registry.details import lp_note, prediction_title, with_unit
 from hccdash.registry.json_model import JsonModel
 from hccdash.registry.model_file import cutoff_description
-from hccdash.settings import CalculatorSettings
 
 DISCLAIMER = (
     "Research tool: a statistical estimate from the model's training cohort, not a diagnosis. "
     "Interpret with the treating team."
 )
-
-
-LP_NOTE_COX = "linear predictor b'x, not centred; R's predict(coxph) subtracts the training means"
-LP_NOTE_LOGISTIC = "linear predictor a + b'x, the logit of the ER probability"
-
-
-def lp_note(model: JsonModel) -> str:
-    """What the linear predictor shown (and the cut-off) is: Cox b'x uncentred, logistic the logit."""
-    return LP_NOTE_COX if model.family == "cox" else LP_NOTE_LOGISTIC
-
-
-def term_table(model: JsonModel, level: float = CalculatorSettings().ci_level) -> pd.DataFrame:
-    """One row per model term: input (with unit), coefficient b, its SE, the hazard (Cox) or odds
-    (logistic) ratio exp(b) with its Wald CI exp(b -/+ z se) (95% by default), and the training mean."""
-    z = float(sps.norm.ppf(0.5 + level / 2))
-    percent = f"{100 * level:g}%"
-    terms = model.terms
-    order = list(terms.index) if model.family == "cox" else ["intercept", *terms.index]
-    se = pd.Series(np.sqrt(np.diag(np.asarray(model.spec["model"]["covariance"], float))), index=order)[terms.index]
-    predictors = model.predictors
-    coef = terms["coef"].astype(float)
-    ratio = "HR" if model.family == "cox" else "OR"
-    return pd.DataFrame({
-        "term": terms.index,
-        "input": [with_unit(predictors.at[p, "label"], predictors.at[p, "unit"]) for p in terms["predictor"]],
-        "coef": coef.to_numpy(),
-        "se": se.to_numpy(),
-        ratio: np.exp(coef.to_numpy()),
-        f"{ratio} lower {percent}": np.exp(coef.to_numpy() - z * se.to_numpy()),
-        f"{ratio} upper {percent}": np.exp(coef.to_numpy() + z * se.to_numpy()),
-        "training mean": terms["mean"].astype(float).to_numpy(),
-    })
-
-
-def formula_text(model: JsonModel) -> str:
-    """The model with its coefficients, e.g. ``h(t | x) = h0(t) exp(0.0213 * [age] - 0.5 * [afp > 400])``
-    (each term in brackets: an indicator term is 1 when true)."""
-    body = " ".join(f"{'-' if b < 0 else '+'} {abs(b):.4g} * [{name}]" for name, b in model.coef.items())
-    if model.family == "cox":
-        return f"h(t | x) = h0(t) exp({body.removeprefix('+ ')})"
-    return f"logit P(ER) = {model.spec['model']['intercept']:.4g} {body}"
-
-
-def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame:
-    """Readable lines of a registered model (index: item, one ``value`` column of text): what it
-    predicts, formula, the linear predictor's scale, training data, C-index (``metrics``, default
-    the model file's), risk-group cut-off, the inputs' units and the rad-score."""
-    training, endpoint = model.spec["training"], model.spec["endpoint"]
-    c_index = (metrics or model.spec["metrics"] or {}).get("c_index") or {}
-    groups = model.spec["risk_groups"]
-    units = [f"{with_unit(p['label'], p['unit'])}" for p in model.spec["predictors"] if p["kind"] != "categorical"]
-    rows = [
-        ("Model", f"{model.name} ({model.spec['model']['submodel']}, {'Cox' if model.family == 'cox' else 'logistic'})"),
-        ("Predicts", _title(model) + (f" at {', '.join(f'{h:g}' for h in model.horizons)} months"
-                                     if model.family == "cox" else "")),
-        ("Formula", formula_text(model)),
-        ("Linear predictor", lp_note(model)),
-        ("Training cohort", f"{training['cohort'] or '-'}: {training['n']} patients, {training['events']} events"),
-        ("C-index", ", ".join(f"{split} {value:.3f}" for split, value in c_index.items()
-                              if isinstance(value, (int, float))) or "-"),
-        ("Risk-group cut-off", f"{', '.join(f'{c:.4g}' for c in groups['cutoffs'])} "
-                               f"({cutoff_description(groups['method'])}) on the {lp_note(model)}; "
-                               f"groups {' / '.join(groups['labels'])}, the lower one at or below it"),
-        ("Inputs (units)", ", ".join(units) or "-"),
-        ("Time unit", endpoint["time_unit"]),
-    ]
-    if model.spec["radiomics"] is not None:
-        rows.append(("Rad-score", f"{model.spec['radiomics']['intercept']:.4g} + sum of coef x (feature - mean) / sd "
-                                  f"over {len(model.features)} radiomic features"))
-    return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
-
-
-def _title(model: JsonModel) -> str:
-    endpoint = "recurrence-free survival" if model.family == "cox" else (
-        f"early recurrence within {model.spec['endpoint']['er_horizon']:g} months")
-    return f"Predicted {endpoint}"
 
 
 def estimate_cards(model: JsonModel, result: PatientResult) -> list[tuple[str, str, str]]:
@@ -202,7 +123,7 @@ def patient_report_html(model: JsonModel, result: PatientResult, patient_label: 
         f'<img alt="{name}" src="data:image/png;base64,{base64.b64encode(data).decode()}">' for name, data in images.items()
     )
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{html.escape(_title(model))}</title>
+<html><head><meta charset="utf-8"><title>{html.escape(prediction_title(model))}</title>
 <style>
  @page {{ size: A4; margin: 12mm; }}
  body {{ font-family: sans-serif; font-size: 11px; max-width: 190mm; margin: auto; }}
@@ -211,7 +132,7 @@ def patient_report_html(model: JsonModel, result: PatientResult, patient_label: 
  .estimates td {{ font-size: 13px; font-weight: bold; }} img {{ max-width: 49%; }}
  .warn {{ color: #a04000; }} .note {{ color: #555; font-size: 9px; }}
 </style></head><body>
-<h1>{html.escape(_title(model))}{' - ' + html.escape(patient_label) if patient_label else ''}</h1>
+<h1>{html.escape(prediction_title(model))}{' - ' + html.escape(patient_label) if patient_label else ''}</h1>
 <div class="note">Printed {dt.datetime.now():%Y-%m-%d %H:%M}</div>
 <div class="estimates">{_table_html(estimate_rows(model, result))}</div>
 <h2>Model and risk group</h2>{_table_html(summary_rows(model, result))}
@@ -244,7 +165,7 @@ def patient_report_pdf(model: JsonModel, result: PatientResult, patient_label: s
                                ("TOPPADDING", (0, 0), (-1, -1), 1), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey)]))
         return t
 
-    title = _title(model) + (f" - {patient_label}" if patient_label else "")
+    title = prediction_title(model) + (f" - {patient_label}" if patient_label else "")
     story = [Paragraph(esc(title), styles["Heading2"]),
              Paragraph(esc(f"Printed {dt.datetime.now():%Y-%m-%d %H:%M}"), small),
              table(estimate_rows(model, result), bold=True), Spacer(1, 3 * mm),

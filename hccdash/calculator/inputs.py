@@ -1,6 +1,4 @@
-"""One patient's (or a table of patients') prediction from a registered model.
-
-The same code serves the calculator page and ``python -m hccdash predict``:
+"""The calculator's inputs: the form a model asks for, and every row of inputs checked.
 
 - :func:`form_fields`: the model's inputs with types, units (``Field.title``: "AFP (ng/mL)"),
   training ranges and limits;
@@ -13,33 +11,23 @@ The same code serves the calculator page and ``python -m hccdash predict``:
   quantile, see :func:`mahalanobis_limit`), and a linear predictor outside its training
   range, are *warnings*; a patient id repeated with different
   inputs is an error, with the same inputs a warning;
-- :func:`check_columns`: a table lacking an input column is refused as a whole;
-- :func:`predict_patient`: lp, risk group and cut-off, S(t) at 1/2/3 years with the
-  95% CI of ``survfit(coxph, newdata)`` (or the ER probability), each term's contribution
-  b (x - training mean), nomogram points, the survival curve;
-- :func:`what_if`: the same patient with one input changed, new beside old;
-- :func:`rad_score_from_images`: the rad-score from image + mask per phase, extracted
-  with the model's own settings.
+- :func:`check_columns`: a table lacking an input column is refused as a whole.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from hccdash import stats
-from hccdash.registry.json_model import JsonModel, horizon_column
+from hccdash.registry.details import with_unit
+from hccdash.registry.json_model import JsonModel
 from hccdash.settings import CalculatorSettings
-from hccdash.stats.nomogram import MAX_POINTS, NINT, Nomogram, nomogram_axes, probability_axis, survival_axis
-from hccdash.stats.pretty import pretty
 
 _SETTINGS = CalculatorSettings()
 
@@ -64,11 +52,6 @@ class Field:
     def title(self) -> str:
         """What the form shows: the label with its unit, e.g. "AFP (ng/mL)"."""
         return with_unit(self.label, self.unit)
-
-
-def with_unit(label: str, unit: str) -> str:
-    """``"AFP (ng/mL)"`` from ``"AFP"`` and ``"ng/mL"``; the label alone without a unit."""
-    return f"{label} ({unit})" if unit else label
 
 
 def form_fields(model: JsonModel) -> list[Field]:
@@ -397,273 +380,3 @@ class InputError(ValueError):
         super().__init__(f"Invalid input: {text}")
 
 
-@dataclass(frozen=True)
-class PatientResult:
-    """Everything the calculator shows for one patient."""
-
-    inputs: pd.Series  # the clean inputs, rad-score included
-    lp: float
-    risk_group: str
-    cutoffs: list[float]
-    cutoff_method: str
-    group_labels: list[str]
-    estimates: pd.DataFrame  # Cox: horizon, surv, lower, upper; logistic: horizon, prob, lower, upper
-    contributions: pd.DataFrame  # term, value, mean, coef, contribution
-    points: pd.DataFrame  # term, points (and the total row)
-    curve: pd.DataFrame | None  # time, surv, lower, upper (Cox)
-    warnings: pd.DataFrame  # row, column, value, problem
-    mahalanobis: float | None
-
-
-def predict_patient(model: JsonModel, values: Mapping[str, Any], level: float = _SETTINGS.ci_level) -> PatientResult:
-    """The calculator's output for one patient (``InputError`` when an input is impossible)."""
-    checked = check_inputs(model, values)
-    if not checked.ok:
-        raise InputError(checked.errors)
-    row = checked.clean
-    lp = float(model.linear_predictor(row)[0])
-    if model.family == "cox":
-        surv, lower, upper = model.predict_survival(row, model.horizons, level=level)
-        estimates = pd.DataFrame({"horizon": model.horizons, "surv": surv[0], "lower": lower[0], "upper": upper[0]})
-        curve = model.survival_curve(row, level=level).drop(columns="row")
-    else:
-        prob, lower, upper = model.predict_proba(row, level=level)
-        estimates = pd.DataFrame({"horizon": [model.spec["endpoint"]["er_horizon"]], "prob": prob,
-                                  "lower": lower, "upper": upper})
-        curve = None
-    distance = checked.mahalanobis.iloc[0]
-    return PatientResult(
-        inputs=row.iloc[0],
-        lp=lp,
-        risk_group=str(model.group_of(np.array([lp]))[0]),
-        cutoffs=list(model.spec["risk_groups"]["cutoffs"]),
-        cutoff_method=model.spec["risk_groups"]["method"],
-        group_labels=list(model.spec["risk_groups"]["labels"]),
-        estimates=estimates,
-        contributions=contributions(model, row),
-        points=nomogram_points(model, row),
-        curve=curve,
-        warnings=checked.warnings,
-        mahalanobis=None if pd.isna(distance) else float(distance),
-    )
-
-
-def contributions(model: JsonModel, row: pd.DataFrame) -> pd.DataFrame:
-    """Per term: the patient's design value, the training mean, b and b (x - mean)."""
-    x = model.design(row)[0]
-    terms = model.terms
-    return pd.DataFrame({
-        "term": terms.index,
-        "value": x,
-        "mean": terms["mean"].to_numpy(float),
-        "coef": terms["coef"].to_numpy(float),
-        "contribution": (x - terms["mean"].to_numpy(float)) * terms["coef"].to_numpy(float),
-    })
-
-
-def nomogram_data(model: JsonModel) -> pd.DataFrame:
-    """A frame of each term's axis support (the values that set its nomogram axis as rms does)."""
-    axes = {t["name"]: t["axis"] for t in model.spec["model"]["terms"]}
-    length = max(len(a) for a in axes.values())
-    return pd.DataFrame({name: list(a) + [a[-1]] * (length - len(a)) for name, a in axes.items()})
-
-
-def nomogram_points(model: JsonModel, row: pd.DataFrame) -> pd.DataFrame:
-    """Points per term and the total, as rms::nomogram (see ``hccdash.stats.nomogram_points``)."""
-    x = model.design(row)[0]
-    patient = dict(zip(model.terms.index, x))
-    points = stats.nomogram_points(model.coef.to_dict(), nomogram_data(model), patient)
-    return pd.DataFrame({"term": list(points), "points": [float(v) for v in points.values()]})
-
-
-SURVIVAL_TICKS = (0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05)
-PROBABILITY_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
-
-
-def nomogram(model: JsonModel) -> Nomogram:
-    """The model's nomogram axes as the evaluation page draws them (rms::nomogram; a Cox
-    model's linear predictor centred at the training mean, as cph), with the lp and
-    total-points axes set by the training linear predictor's range, widened to cover every
-    combination of the predictor axes (``hccdash.evaluation.nomogram.covering_axes``)."""
-    shift = _lp_centre(model)
-    intercept = -shift if model.family == "cox" else model.spec["model"]["intercept"]
-    axes = nomogram_axes(model.coef.to_dict(), nomogram_data(model), intercept=intercept)
-    lp_ticks = pretty(np.asarray(model.spec["model"]["lp_range"]) - shift, NINT)
-    from hccdash.evaluation.nomogram import covering_axes  # the evaluation page's total-points range
-
-    total_max = MAX_POINTS if len(model.terms) == 1 else max(MAX_POINTS, axes.scale * (lp_ticks.max() - axes.lp_at_zero))
-    return covering_axes(replace(axes, lp_ticks=lp_ticks, total_points=pretty([0.0, total_max], NINT)))
-
-
-def _lp_centre(model: JsonModel) -> float:
-    """Mean training linear predictor b'mean of a Cox model (0 for logistic)."""
-    return float(model.terms["mean"].to_numpy(float) @ model.coef.to_numpy()) if model.family == "cox" else 0.0
-
-
-def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Long frames for the nomogram chart: ticks (axis, order, label, x) and the patient's
-    marks (axis, x, label), x on the 0-100 points scale (total-points based axes rescaled)."""
-    nom = nomogram(model)
-    total_max = float(nom.total_points.max())
-    rows: list[dict[str, Any]] = []
-    order = 0
-
-    def add(axis: str, labels, xs) -> None:
-        nonlocal order
-        shown = _spaced(np.asarray(xs, dtype=float))
-        rows.extend({"axis": axis, "order": order, "label": lab if keep else "", "x": float(x)}
-                    for lab, x, keep in zip(labels, xs, shown))
-        order += 1
-
-    add("Points", [f"{v:g}" for v in pretty([0, MAX_POINTS], NINT)], pretty([0, MAX_POINTS], NINT))
-    for name, axis in nom.axes.items():
-        add(name, [f"{v:.4g}" for v in axis.values], axis.points)
-    add("Total points", [f"{v:g}" for v in nom.total_points], nom.total_points * MAX_POINTS / total_max)
-    for fa in _outcome_axes(model, nom):
-        add(fa.label, [f"{v:g}" for v in fa.values], fa.points * MAX_POINTS / total_max)
-    ticks = pd.DataFrame(rows, columns=["axis", "order", "label", "x"])
-    marks = pd.DataFrame(columns=["axis", "x", "label"])
-    if result is not None:
-        per_term = result.points.set_index("term")["points"]
-        marks = pd.DataFrame(
-            [{"axis": name, "x": per_term[name], "label": f"{per_term[name]:.1f} pts"} for name in nom.axes]
-            + [{"axis": "Total points", "x": per_term["total"] * MAX_POINTS / total_max, "label": f"{per_term['total']:.1f} pts"}]
-        )
-    return ticks, marks
-
-
-def _spaced(xs: np.ndarray, gap: float = 4.5) -> list[bool]:
-    """Which ticks get a label so that labels stay ``gap`` points apart (the others stay ticks)."""
-    keep, last = [], -np.inf
-    for x in xs:
-        keep.append(bool(abs(x - last) >= gap))
-        if keep[-1]:
-            last = x
-    return keep
-
-
-def _outcome_axes(model: JsonModel, nom: Nomogram) -> list:
-    if model.family == "logistic":
-        horizon = model.spec["endpoint"]["er_horizon"]
-        return [probability_axis(nom, PROBABILITY_TICKS, f"ER within {horizon:g} months")]
-    axes = []
-    for h in model.horizons:
-        s0 = baseline_at_zero(model, h)
-        if np.isfinite(s0):
-            axes.append(survival_axis(nom, s0, SURVIVAL_TICKS, f"RFS at {h:g} months"))
-    return axes
-
-
-def baseline_at_zero(model: JsonModel, horizon: float) -> float:
-    """S(horizon) at the centred linear predictor 0 (covariates at their training means)."""
-    base = model.spec["baseline"]
-    if horizon > base["max_time"]:
-        return float("nan")
-    index = np.searchsorted(base["time"], horizon, side="right") - 1
-    return float(np.exp(-(0.0 if index < 0 else base["cumhaz"][index])))
-
-
-def what_if(
-    model: JsonModel, values: Mapping[str, Any], changes: Mapping[str, Any], level: float = _SETTINGS.ci_level
-) -> pd.DataFrame:
-    """Old and new predictions side by side after changing some inputs (e.g. AFP)."""
-    old = predict_patient(model, values, level)
-    new = predict_patient(model, {**values, **changes}, level)
-    rows = [("linear predictor", old.lp, new.lp), ("risk group", old.risk_group, new.risk_group)]
-    value = "surv" if model.family == "cox" else "prob"
-    for (_, a), (_, b) in zip(old.estimates.iterrows(), new.estimates.iterrows()):
-        label = f"RFS at {a['horizon']:g} months" if value == "surv" else f"ER within {a['horizon']:g} months"
-        rows.append((label, a[value], b[value]))
-    rows.append(("total points", _total(old.points), _total(new.points)))
-    table = pd.DataFrame(rows, columns=["quantity", "before", "after"])
-    table["change"] = [
-        b - a if isinstance(a, (int, float)) and isinstance(b, (int, float)) else ("" if a == b else "changed")
-        for a, b in zip(table["before"], table["after"])
-    ]
-    return table
-
-
-def _total(points: pd.DataFrame) -> float:
-    return float(points.loc[points["term"] == "total", "points"].iloc[0])
-
-
-def predict_table(model: JsonModel, data: pd.DataFrame, level: float = _SETTINGS.ci_level,
-                  ids: pd.Series | None = None) -> tuple[pd.DataFrame, CheckedInputs]:
-    """Predictions for every valid row (``JsonModel.predict_table``) and the check of all rows
-    (``ids``: see :func:`check_inputs`)."""
-    checked = check_inputs(model, data, ids)
-    out = model.predict_table(checked.clean, level=level) if len(checked.clean) else pd.DataFrame()
-    return out, checked
-
-
-def rad_score_from_images(
-    model: JsonModel,
-    images: Mapping[str, tuple[str | Path, str | Path]],
-    label: int = 1,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> dict[str, float]:
-    """The model's radiomic features from ``{phase: (image, mask)}`` with the model's own
-    extraction settings (one pyradiomics run per phase); returns ``{feature: value}``."""
-    import radiomics
-
-    from hccdash.extraction.case import compute_features
-    from hccdash.extraction.params import ExtractionSpec
-
-    radiomics.setVerbosity(logging.ERROR)
-    if model.extraction is None:
-        raise ValueError(f"Model {model.name} has no rad-score")
-    spec = ExtractionSpec.from_dict(model.extraction)
-    needed = phases_needed(model)
-    missing = [phase for phase in needed if phase not in images]
-    if missing:
-        raise ValueError(f"Image and mask missing for phase(s) {missing}")
-    values: dict[str, float] = {}
-    for i, phase in enumerate(needed):
-        if progress:
-            progress(i, len(needed), phase)
-        image, mask = images[phase]
-        computed = compute_features(image, mask, label, spec)
-        for feature in model.features.index:
-            ph, name = feature.split(".", 1)
-            if ph == phase:
-                if name not in computed:
-                    raise ValueError(f"Extraction of phase {phase} gave no feature {name}")
-                values[feature] = computed[name]
-    if progress:
-        progress(len(needed), len(needed), "done")
-    return values
-
-
-def features_from_uploads(
-    model: JsonModel,
-    uploads: Mapping[str, tuple[tuple[str, bytes], tuple[str, bytes]]],
-    label: int = 1,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> dict[str, float]:
-    """:func:`rad_score_from_images` for uploaded files ``{phase: ((image name, bytes), (mask name, bytes))}``
-    (written to a temporary folder, keeping their suffixes so SimpleITK knows the format)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="hccdash-upload-") as folder:
-        images = {}
-        for i, (phase, files) in enumerate(uploads.items()):
-            saved = []
-            for role, (name, data) in zip(("image", "mask"), files):
-                suffix = "".join(Path(name).suffixes[-2:]) if name.endswith(".gz") else Path(name).suffix
-                path = Path(folder) / f"{i}_{role}{suffix}"
-                path.write_bytes(data)
-                saved.append(path)
-            images[phase] = (saved[0], saved[1])
-        return rad_score_from_images(model, images, label=label, progress=progress)
-
-
-def phases_needed(model: JsonModel) -> list[str]:
-    """Imaging phases whose image and mask the rad-score needs."""
-    return list(dict.fromkeys(f.split(".", 1)[0] for f in model.features.index))
-
-
-def estimate_columns(model: JsonModel) -> list[str]:
-    """Output columns of ``predict_table`` besides lp and risk group."""
-    if model.family == "cox":
-        return [c for h in model.horizons for c in (horizon_column(h), f"{horizon_column(h)}_lower", f"{horizon_column(h)}_upper")]
-    return ["er_prob", "er_prob_lower", "er_prob_upper"]

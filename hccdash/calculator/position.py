@@ -1,0 +1,122 @@
+"""Where a patient sits on the model's nomogram: points per term and in total, and the axes
+(ticks and the patient's marks) of the calculator's nomogram chart, drawn as the
+evaluation page draws the fitted pipeline's (``rms::nomogram``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from hccdash import stats
+from hccdash.evaluation.nomogram import covering_axes  # the evaluation page's total-points range
+from hccdash.registry.json_model import JsonModel
+from hccdash.stats.nomogram import MAX_POINTS, NINT, Nomogram, nomogram_axes, probability_axis, survival_axis
+from hccdash.stats.pretty import pretty
+
+if TYPE_CHECKING:
+    from hccdash.calculator.prediction import PatientResult
+
+
+def nomogram_data(model: JsonModel) -> pd.DataFrame:
+    """A frame of each term's axis support (the values that set its nomogram axis as rms does)."""
+    axes = {t["name"]: t["axis"] for t in model.spec["model"]["terms"]}
+    length = max(len(a) for a in axes.values())
+    return pd.DataFrame({name: list(a) + [a[-1]] * (length - len(a)) for name, a in axes.items()})
+
+
+def nomogram_points(model: JsonModel, row: pd.DataFrame) -> pd.DataFrame:
+    """Points per term and the total, as rms::nomogram (see ``hccdash.stats.nomogram_points``)."""
+    x = model.design(row)[0]
+    patient = dict(zip(model.terms.index, x))
+    points = stats.nomogram_points(model.coef.to_dict(), nomogram_data(model), patient)
+    return pd.DataFrame({"term": list(points), "points": [float(v) for v in points.values()]})
+
+
+SURVIVAL_TICKS = (0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05)
+PROBABILITY_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+def nomogram(model: JsonModel) -> Nomogram:
+    """The model's nomogram axes as the evaluation page draws them (rms::nomogram; a Cox
+    model's linear predictor centred at the training mean, as cph), with the lp and
+    total-points axes set by the training linear predictor's range, widened to cover every
+    combination of the predictor axes (``hccdash.evaluation.nomogram.covering_axes``)."""
+    shift = _lp_centre(model)
+    intercept = -shift if model.family == "cox" else model.spec["model"]["intercept"]
+    axes = nomogram_axes(model.coef.to_dict(), nomogram_data(model), intercept=intercept)
+    lp_ticks = pretty(np.asarray(model.spec["model"]["lp_range"]) - shift, NINT)
+    total_max = MAX_POINTS if len(model.terms) == 1 else max(MAX_POINTS, axes.scale * (lp_ticks.max() - axes.lp_at_zero))
+    return covering_axes(replace(axes, lp_ticks=lp_ticks, total_points=pretty([0.0, total_max], NINT)))
+
+
+def _lp_centre(model: JsonModel) -> float:
+    """Mean training linear predictor b'mean of a Cox model (0 for logistic)."""
+    return float(model.terms["mean"].to_numpy(float) @ model.coef.to_numpy()) if model.family == "cox" else 0.0
+
+
+def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long frames for the nomogram chart: ticks (axis, order, label, x) and the patient's
+    marks (axis, x, label), x on the 0-100 points scale (total-points based axes rescaled)."""
+    nom = nomogram(model)
+    total_max = float(nom.total_points.max())
+    rows: list[dict[str, Any]] = []
+    order = 0
+
+    def add(axis: str, labels, xs) -> None:
+        nonlocal order
+        shown = _spaced(np.asarray(xs, dtype=float))
+        rows.extend({"axis": axis, "order": order, "label": lab if keep else "", "x": float(x)}
+                    for lab, x, keep in zip(labels, xs, shown))
+        order += 1
+
+    add("Points", [f"{v:g}" for v in pretty([0, MAX_POINTS], NINT)], pretty([0, MAX_POINTS], NINT))
+    for name, axis in nom.axes.items():
+        add(name, [f"{v:.4g}" for v in axis.values], axis.points)
+    add("Total points", [f"{v:g}" for v in nom.total_points], nom.total_points * MAX_POINTS / total_max)
+    for fa in _outcome_axes(model, nom):
+        add(fa.label, [f"{v:g}" for v in fa.values], fa.points * MAX_POINTS / total_max)
+    ticks = pd.DataFrame(rows, columns=["axis", "order", "label", "x"])
+    marks = pd.DataFrame(columns=["axis", "x", "label"])
+    if result is not None:
+        per_term = result.points.set_index("term")["points"]
+        marks = pd.DataFrame(
+            [{"axis": name, "x": per_term[name], "label": f"{per_term[name]:.1f} pts"} for name in nom.axes]
+            + [{"axis": "Total points", "x": per_term["total"] * MAX_POINTS / total_max, "label": f"{per_term['total']:.1f} pts"}]
+        )
+    return ticks, marks
+
+
+def _spaced(xs: np.ndarray, gap: float = 4.5) -> list[bool]:
+    """Which ticks get a label so that labels stay ``gap`` points apart (the others stay ticks)."""
+    keep, last = [], -np.inf
+    for x in xs:
+        keep.append(bool(abs(x - last) >= gap))
+        if keep[-1]:
+            last = x
+    return keep
+
+
+def _outcome_axes(model: JsonModel, nom: Nomogram) -> list:
+    if model.family == "logistic":
+        horizon = model.spec["endpoint"]["er_horizon"]
+        return [probability_axis(nom, PROBABILITY_TICKS, f"ER within {horizon:g} months")]
+    axes = []
+    for h in model.horizons:
+        s0 = baseline_at_zero(model, h)
+        if np.isfinite(s0):
+            axes.append(survival_axis(nom, s0, SURVIVAL_TICKS, f"RFS at {h:g} months"))
+    return axes
+
+
+def baseline_at_zero(model: JsonModel, horizon: float) -> float:
+    """S(horizon) at the centred linear predictor 0 (covariates at their training means)."""
+    base = model.spec["baseline"]
+    if horizon > base["max_time"]:
+        return float("nan")
+    index = np.searchsorted(base["time"], horizon, side="right") - 1
+    return float(np.exp(-(0.0 if index < 0 else base["cumhaz"][index])))
+
+
