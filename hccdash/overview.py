@@ -15,6 +15,7 @@ def cohort_summary(store: Store | None = None) -> pd.DataFrame:
         SELECT c.name, c.n_patients AS patients, c.n_events AS events, c.time_unit,
                count(*) FILTER (WHERE p.split = 'train') AS train,
                count(*) FILTER (WHERE p.split = 'validation') AS validation,
+               count(*) FILTER (WHERE p.split = 'external') AS external,
                (SELECT count(*) FROM images i WHERE i.cohort = c.name) AS images,
                c.created_at
         FROM cohorts c LEFT JOIN patients p ON p.cohort = c.name

@@ -20,12 +20,14 @@ TIME_UNITS_IN_MONTHS = {"days": 12 / 365.25, "weeks": 7 * 12 / 365.25, "months":
 
 @dataclass(frozen=True)
 class SplitSettings:
-    """Train / validation split (METHODS: random 7:3 stratified by event, fixed seed)."""
+    """Train / validation split (METHODS: random 7:3 stratified by event, fixed seed); ``three``
+    is the three-cohort design: ``validation_centres`` held out as external validation, the other
+    centres split at random (``train_fraction``, ``seed``) into training and internal validation."""
 
-    method: str = "random"  # random | centre | none
+    method: str = "random"  # random | centre | three | none
     train_fraction: float = 0.7
     seed: int = 42
-    validation_centres: tuple[str, ...] = ()
+    validation_centres: tuple[str, ...] = ()  # centre: the validation set; three: the external validation set
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ class Settings:
 # Allowed values beyond the type: choices, or (low, high, low_open, high_open) bounds (None = unbounded;
 # tuples: every element). A key of a float | str field (lasso_lambda) gets the bound on its number.
 CHOICES: dict[str, tuple] = {
-    "split.method": ("random", "centre", "none"),
+    "split.method": ("random", "centre", "three", "none"),
     "extraction.roi": ("3d", "2d"),
     "selection.icc_kind": ("ICC2_1", "ICC3_1"),
     "selection.icc_missing": ("keep", "drop"),

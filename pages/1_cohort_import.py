@@ -14,7 +14,8 @@ from hccdash.cohort import (
 )
 from hccdash.cohort.events import distinct_codes
 from hccdash.cohort.mapping import KINDS, natural_levels
-from hccdash.cohort.table1 import table1, table1_display
+from hccdash.cohort.split import METHODS as SPLIT_METHODS
+from hccdash.cohort.table1 import table1, table1_display, table1_named
 from hccdash.registry.spec import MAX_LABEL, MAX_UNIT
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
@@ -85,15 +86,18 @@ def _images():
 
 
 def _split(centres: list[str]) -> SplitSettings:
-    methods = ["random", "centre", "none"]
+    methods = list(SPLIT_METHODS)
     method = st.radio("Split", methods, index=methods.index(SPLIT.method), key="ci_split", horizontal=True,
-                      help="random: stratified by event; centre: external validation on the chosen centre(s)")
+                      format_func=lambda m: "three cohorts" if m == "three" else m,
+                      help="random: stratified by event; centre: external validation on the chosen centre(s); "
+                           "three cohorts: training and internal validation at random within the other centres, "
+                           "external validation on the chosen centre(s)")
     cols = st.columns(3)
-    seed = cols[0].number_input("Seed", value=SPLIT.seed, step=1, key="ci_seed", disabled=method != "random")
+    seed = cols[0].number_input("Seed", value=SPLIT.seed, step=1, key="ci_seed", disabled=method not in ("random", "three"))
     fraction = cols[1].slider("Training fraction", 0.5, 0.9, SPLIT.train_fraction, 0.05, key="ci_fraction",
-                              disabled=method != "random")
-    validation = cols[2].multiselect("Validation centre(s)", centres, key="ci_validation_centres",
-                                     disabled=method != "centre")
+                              disabled=method not in ("random", "three"))
+    validation = cols[2].multiselect("External validation centre(s)" if method == "three" else "Validation centre(s)",
+                                     centres, key="ci_validation_centres", disabled=method not in ("centre", "three"))
     return SplitSettings(method=method, seed=int(seed), train_fraction=float(fraction), validation_centres=tuple(validation))
 
 
@@ -251,7 +255,7 @@ def cohorts_section() -> None:
                "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
     baseline = _table1(name, cohort.fingerprint)
     st.dataframe(table1_display(baseline), hide_index=True, width="stretch", height=min(36 * (len(baseline) + 1), 720))
-    st.download_button("Download Table 1 (CSV)", csv_text(baseline), f"table1_{name}.csv", "text/csv",
+    st.download_button("Download Table 1 (CSV)", csv_text(table1_named(baseline)), f"table1_{name}.csv", "text/csv",
                        key="ci_table1_csv")
     with st.expander("Import report"):
         _show_report(load_report(name), "ci_stored_report_csv")

@@ -9,6 +9,7 @@ from pathlib import Path
 from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.importer import import_cohort
 from hccdash.cohort.manifest import read_manifest, scan_folder
+from hccdash.cohort.split import METHODS
 from hccdash.cohort.mapping import guess_mapping, remap
 from hccdash.cohort.tables import read_table
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
@@ -56,10 +57,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-pattern", default=cohort.image_pattern)
     parser.add_argument("--mask-pattern", default=cohort.mask_pattern)
     parser.add_argument("--label", type=int, help=f"mask label (default: {cohort.label} if present, else the largest)")
-    parser.add_argument("--split", choices=["random", "centre", "none"], default=split.method)
-    parser.add_argument("--seed", type=int, default=split.seed)
-    parser.add_argument("--train-fraction", type=float, default=split.train_fraction)
-    parser.add_argument("--validation-centres", help="comma-separated centres forming the validation set")
+    parser.add_argument("--split", choices=list(METHODS), default=split.method,
+                        help="random: stratified by event; centre: --validation-centres form the validation set; "
+                             "three: training and internal validation at random within the other centres, "
+                             "--validation-centres form the external validation set; none")
+    parser.add_argument("--seed", type=int, default=split.seed, help="seed of the random part (random, three)")
+    parser.add_argument("--train-fraction", type=float, default=split.train_fraction,
+                        help="training share of the randomly split patients (random, three)")
+    parser.add_argument("--validation-centres", help="comma-separated centres forming the validation set (centre) "
+                        "or the external validation set (three)")
     parser.add_argument("--replace", action="store_true", help="replace a stored cohort of that name")
 
 

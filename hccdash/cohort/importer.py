@@ -24,7 +24,7 @@ import pandas as pd
 from hccdash.cohort.images import check_images
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import ColumnMapping, guess_mapping
-from hccdash.cohort.split import check_split_settings, split_patients, split_spec
+from hccdash.cohort.split import SETS, check_split_settings, split_patients, split_spec
 from hccdash.cohort.tables import ClinicalData, Source, check_clinical, read_table
 from hccdash.cohort.validate import ERROR, Problem, Report
 from hccdash.digest import remembered_sha256s
@@ -44,7 +44,7 @@ class Validation:
     mapping: ColumnMapping  # with the level orders actually used
     clinical: ClinicalData
     images: pd.DataFrame  # usable rows: patient_id, phase, reader, image_path, mask_path, label
-    split: pd.Series  # 'train' / 'validation' / None per patient
+    split: pd.Series  # 'train' / 'validation' / 'external' / None per patient
     split_settings: SplitSettings
     report: Report
 
@@ -223,7 +223,7 @@ def import_cohort(
     digest = fingerprint(v, frames)
     counts = frames["patients"]["split"].value_counts().to_dict()
     result = dict(fingerprint=digest, n_patients=v.n_patients, n_events=v.n_events, n_images=len(frames["images"]),
-                  split_counts={k: int(counts[k]) for k in ("train", "validation") if k in counts})
+                  split_counts={k: int(counts[k]) for k in SETS if k in counts})
     with store.transaction() as con:
         existing = con.execute("SELECT fingerprint FROM cohorts WHERE name = ?", [name]).fetchall()
         if existing and existing[0][0] == digest:

@@ -17,7 +17,7 @@ class Cohort:
     """One stored cohort.
 
     - ``patients``: indexed by ``patient_id``; ``time`` (months), ``event`` (0/1),
-      ``centre``, ``split`` ('train' / 'validation' / None);
+      ``centre``, ``split`` ('train' / 'validation' / 'external' / None);
     - ``clinical``: indexed by ``patient_id``; the predictor columns, continuous as float,
       categorical / ordinal as pandas Categorical with the stored level order (ordinal ones
       ordered);

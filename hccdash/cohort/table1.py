@@ -1,4 +1,5 @@
-"""Table 1: baseline characteristics by split (training vs validation) with p-values.
+"""Table 1: baseline characteristics by split (training vs validation, or training vs internal
+vs external validation) with p-values.
 
 Continuous variables: when both groups pass Shapiro-Wilk (``scipy.stats.shapiro``,
 p > ``normality_alpha`` = 0.05, each group n >= 3), mean (SD) and Welch's t-test
@@ -22,6 +23,15 @@ is the event, recurrences are censored: R ``survfit(Surv(time, 1 - event) ~ 1)``
 ``quantile(probs = c(0.25, 0.5, 0.75))``), compared between splits by the log-rank test
 of the reverse KM (``survdiff(Surv(time, 1 - event) ~ split)``). The median of all
 observed times would mix in the early recurrences and understate the follow-up.
+
+Three sets (three-cohort design): one p-value across the three. Continuous: when all three
+groups pass Shapiro-Wilk as above, Welch's one-way ANOVA (``f_oneway(equal_var=False)``, R
+``oneway.test(x ~ g, var.equal = FALSE)``), else the Kruskal-Wallis test (``kruskal``, with the
+tie correction, R ``kruskal.test``); categorical and the event: the same chi-squared / Fisher
+rules on the levels x 3 table (no continuity correction beyond 2 x 2, as R ``chisq.test``);
+follow-up: the reverse-KM log-rank test with 2 degrees of freedom (``survdiff``). Group columns
+are named by the set codes (``train``, ``validation``, ``external``); :func:`table1_named` gives
+the names readers see ("training", "internal validation", "external validation").
 """
 
 from __future__ import annotations
@@ -32,11 +42,12 @@ from scipy import stats
 
 from hccdash import stats as hstats
 from hccdash.cohort.load import Cohort
+from hccdash.cohort.split import SETS, set_names
 from hccdash.display import for_display
 from hccdash.settings import CohortSettings
 from hccdash.spreadsheet import blank_missing
 
-GROUPS = ("train", "validation")
+GROUPS = SETS
 FOLLOW_UP = "Median follow-up (reverse KM), months"
 KM_TOLERANCE = np.sqrt(np.finfo(float).eps)  # survival's quantile.survfit tolerance
 
@@ -79,25 +90,41 @@ def _follow_up_row(patients: pd.DataFrame, groups: pd.Series, labels: list[str])
         q1, med, q3 = (_number(q, decimals) or "NR" for q in km_quantiles(time[rows], censored[rows]))
         cells[g] = f"{med} [{q1}, {q3}]"
     test, p = "", float("nan")
-    if len(labels) == 2:
+    if len(labels) >= 2:
         rows = known & groups.isin(labels)
         test, p = "Log-rank (reverse KM)", float(hstats.logrank(time[rows], censored[rows], groups[rows])["p"])
     missing = {f"missing_{g}": int((~known & (groups == g)).sum()) for g in labels}
     return {"variable": FOLLOW_UP, "level": "median [IQR]", **cells, "p": p, "test": test, **missing}
 
 
+def _normal(x: np.ndarray, settings: CohortSettings) -> bool:
+    """Shapiro-Wilk does not reject normality (n >= 3, not constant)."""
+    return bool(len(x) >= 3 and np.ptp(x) > 0 and stats.shapiro(x).pvalue > settings.normality_alpha)
+
+
 def continuous_test(a: np.ndarray, b: np.ndarray, settings: CohortSettings | None = None) -> tuple[str, float, bool]:
     """(test name, p, normal) for two samples, choosing the test by Shapiro-Wilk."""
+    return continuous_test_groups([a, b], settings)
+
+
+def continuous_test_groups(samples, settings: CohortSettings | None = None) -> tuple[str, float, bool]:
+    """(test name, p, normal) for two or more samples, choosing the test by Shapiro-Wilk: two
+    samples Welch t / Mann-Whitney U, more Welch's one-way ANOVA / Kruskal-Wallis (module docs)."""
     settings = settings or CohortSettings()
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    if len(a) == 0 or len(b) == 0:
+    samples = [np.asarray(x, float) for x in samples]
+    if any(len(x) == 0 for x in samples):
         return "", float("nan"), False
-    normal = all(
-        len(x) >= 3 and np.ptp(x) > 0 and stats.shapiro(x).pvalue > settings.normality_alpha for x in (a, b)
-    )
+    normal = all(_normal(x, settings) for x in samples)
+    if len(samples) == 2:
+        a, b = samples
+        if normal:
+            return "Welch t-test", float(stats.ttest_ind(a, b, equal_var=False).pvalue), True
+        return "Mann-Whitney U", float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue), False
     if normal:
-        return "Welch t-test", float(stats.ttest_ind(a, b, equal_var=False).pvalue), True
-    return "Mann-Whitney U", float(stats.mannwhitneyu(a, b, alternative="two-sided").pvalue), False
+        return "Welch ANOVA", float(stats.f_oneway(*samples, equal_var=False).pvalue), True
+    if len(np.unique(np.concatenate(samples))) < 2:  # every value equal: no ranking to test
+        return "Kruskal-Wallis", float("nan"), False
+    return "Kruskal-Wallis", float(stats.kruskal(*samples).pvalue), False
 
 
 def categorical_test(table: np.ndarray, settings: CohortSettings | None = None) -> tuple[str, float]:
@@ -130,12 +157,11 @@ def _number(x: float, decimals: int) -> str:
 def _continuous_rows(name: str, values: pd.Series, groups: pd.Series, labels: list[str], settings: CohortSettings) -> list[dict]:
     samples = {g: values[groups == g].dropna().to_numpy(float) for g in labels}
     missing = {f"missing_{g}": int(values[groups == g].isna().sum()) for g in labels}
-    if len(labels) == 2:
-        test, p, normal = continuous_test(samples[labels[0]], samples[labels[1]], settings)
+    if len(labels) >= 2:
+        test, p, normal = continuous_test_groups([samples[g] for g in labels], settings)
     else:
         test, p = "", float("nan")
-        normal = bool(len(samples[labels[0]]) >= 3 and np.ptp(samples[labels[0]]) > 0
-                      and stats.shapiro(samples[labels[0]]).pvalue > settings.normality_alpha)
+        normal = _normal(samples[labels[0]], settings)
     decimals = _decimals(values.dropna().to_numpy(float))
     cells = {}
     for g, x in samples.items():
@@ -153,7 +179,7 @@ def _categorical_rows(name: str, values: pd.Series, groups: pd.Series, labels: l
                       settings: CohortSettings) -> list[dict]:
     counts = pd.crosstab(pd.Categorical(values, categories=levels), pd.Categorical(groups, categories=labels), dropna=False)
     counts = counts.reindex(index=levels, columns=labels, fill_value=0)
-    test, p = categorical_test(counts.to_numpy(), settings) if len(labels) == 2 else ("", float("nan"))
+    test, p = categorical_test(counts.to_numpy(), settings) if len(labels) >= 2 else ("", float("nan"))
     missing = {f"missing_{g}": int(values[groups == g].isna().sum()) for g in labels}
     rows = [{"variable": name, "level": "n (%)", **{g: "" for g in labels}, "p": p, "test": test, **missing}]
     totals = counts.sum(axis=0)
@@ -192,6 +218,17 @@ def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFra
     return frame
 
 
+def table1_named(frame: pd.DataFrame) -> pd.DataFrame:
+    """Table 1 with the three sets' columns named as readers see them ("training", "internal
+    validation", "external validation", and ``missing_<name>``); a two-set table is unchanged."""
+    groups = [g for g in GROUPS if g in frame.columns]
+    if "external" not in groups:
+        return frame
+    names = set_names(groups)
+    return frame.rename(columns={**{g: names[g] for g in groups}, **{f"missing_{g}": f"missing_{names[g]}" for g in groups}})
+
+
 def table1_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """Table 1 as the pages show it: p as clinical papers print it (``<0.001``), empty cells blank."""
-    return blank_missing(for_display(frame))
+    """Table 1 as the pages show it: p as clinical papers print it (``<0.001``), empty cells blank,
+    the three sets named (:func:`table1_named`)."""
+    return blank_missing(for_display(table1_named(frame)))

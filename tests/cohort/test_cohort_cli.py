@@ -12,6 +12,7 @@ import pytest
 from cohort_data import dump
 
 from hccdash.cli import main
+from hccdash.cohort import load_cohort
 from hccdash.paths import PROJECT_DIR
 
 HCC_CSV = "hcc/HCC-TACE-Seg_clinical_data-V2_data_table.csv"
@@ -34,6 +35,21 @@ def test_import_with_manifest_and_centre_split(tiny, capsys):
     listed = json.loads(capsys.readouterr().out)
     assert [(c["name"], c["patients"], c["events"], c["train"], c["validation"], c["images"]) for c in listed] == [
         ("tiny", 24, 12, 16, 8, 56)]
+
+
+def test_import_with_three_cohort_split(tiny, capsys):
+    code = main(_tiny_args(tiny) + ["--centre-col", "centre", "--split", "three", "--validation-centres", "B",
+                                    "--train-fraction", "0.7", "--seed", "5", "--predictors", "age,BCLC"])
+    assert code == 0
+    assert "24 patients, 12 events, 0 images (train 11, validation 5, external 8)." in capsys.readouterr().out
+    patients = load_cohort("tiny").patients
+    assert (patients.loc[patients["centre"] == "B", "split"] == "external").all()
+    assert set(patients.loc[patients["centre"] == "A", "split"]) == {"train", "validation"}
+    assert load_cohort("tiny").split_spec == {"method": "three", "seed": 5, "train_fraction": 0.7,
+                                              "stratified_by": "event", "validation_centres": ["B"]}
+    assert main(["cohorts", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(c["train"], c["validation"], c["external"]) for c in listed] == [(11, 5, 8)]
 
 
 def test_refused_import_exits_1_and_names_ids_rows_columns(tiny, capsys, store):

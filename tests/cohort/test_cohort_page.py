@@ -63,6 +63,21 @@ def test_tiny_cohort_validated_and_imported_through_the_widgets(tiny):
     assert load_cohort("tiny").patients.groupby("centre")["split"].first().to_dict() == {"A": "train", "B": "validation"}
 
 
+def test_three_cohort_split_on_the_page_gives_a_three_column_table_1(tiny):
+    at = _clinical(_page(), tiny["clinical"])
+    at.radio(key="ci_split").set_value("three").run()
+    assert at.multiselect(key="ci_validation_centres").label == "External validation centre(s)"
+    at.multiselect(key="ci_validation_centres").set_value(["B"]).run()
+    at.text_input(key="ci_name").set_value("tiny3").run()
+    at.button(key="ci_import").click().run()
+    assert not at.exception
+    assert at.success[0].value.endswith("(train 11, validation 5, external 8).")
+    table = _frame(at, "variable", "level", "training", "internal validation", "external validation", "p")
+    assert table.iloc[0].tolist()[:5] == ["Patients", "n", "11", "5", "8"]
+    events = table[table["variable"] == "Event"].iloc[0]
+    assert events["p"] != ""  # one p across the three sets
+
+
 def test_refused_import_on_the_page_changes_nothing(tiny, store):
     table = pd.read_csv(tiny["clinical"], dtype=str)
     table.loc[2, "rfs_months"] = "-5"  # spreadsheet row 4

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from hccdash.cohort.split import split_patients
+from hccdash.cohort.split import SETS, set_names, split_patients, split_spec
 from hccdash.settings import SplitSettings
 
 
@@ -61,3 +63,56 @@ def test_no_split():
 def test_bad_settings_raise(settings):
     with pytest.raises(ValueError):
         split_patients(_patients(), settings)
+
+
+def _three_centres(n=150, seed=1):
+    patients = _patients(n, 60, seed)
+    patients["centre"] = np.where(np.arange(n) % 5 == 0, "C3", np.where(np.arange(n) % 5 == 1, "C2", "C1"))
+    return patients
+
+
+def test_three_cohort_split_holds_out_the_centres_and_splits_the_rest_at_random():
+    patients = _three_centres()
+    settings = SplitSettings(method="three", seed=11, train_fraction=0.7, validation_centres=("C2", "C3"))
+    split, problems = split_patients(patients, settings)
+    assert problems == []
+    held_out = patients["centre"].isin(["C2", "C3"])
+    assert (split[held_out] == "external").all() and set(split[~held_out]) == {"train", "validation"}
+    # 90 development patients: floor(0.7 * 90) to training as train_test_split (0.7 * 90 is 62.999... in floating point)
+    assert split.value_counts().to_dict() == {"train": 62, "external": 60, "validation": 28}
+    development = patients[~held_out]
+    # stratified by event within the development centres: 70% of each stratum
+    events = development["event"].sum()
+    train_events = development.loc[split[~held_out] == "train", "event"].sum()
+    assert abs(train_events - 0.7 * events) <= 1
+    # exactly the random split of the development patients alone (same seed and fraction)
+    alone, _ = split_patients(development, SplitSettings(seed=11, train_fraction=0.7))
+    pd.testing.assert_series_equal(split[~held_out], alone)
+    again, _ = split_patients(patients.sample(frac=1, random_state=5), settings)
+    pd.testing.assert_series_equal(split.sort_index(), again.sort_index())
+    other, _ = split_patients(patients, dataclasses.replace(settings, seed=12))
+    assert not other.equals(split) and other[held_out].equals(split[held_out])
+
+
+def test_three_cohort_split_refusals_and_missing_centre():
+    patients = _three_centres()
+    patients.loc["P002", "centre"] = None
+    split, problems = split_patients(patients, SplitSettings(method="three", validation_centres=("C3",)))
+    assert split["P002"] is None and ("split_no_centre", "P002") in [(p.check, p.patient_id) for p in problems]
+    _, problems = split_patients(patients, SplitSettings(method="three"))
+    assert [(p.severity, p.check) for p in problems] == [("error", "split_centres")]
+    assert "external validation centre(s) not given" in problems[0].message
+    _, problems = split_patients(_patients(), SplitSettings(method="three", validation_centres=("C1", "C2")))
+    errors = [p.message for p in problems if p.severity == "error"]
+    assert errors == ["the training set is empty: every centre (C1, C2) is an external validation centre; the "
+                      "three-cohort design needs at least one development centre",
+                      "the internal validation set is empty"]
+
+
+def test_three_cohort_split_spec_is_stored():
+    settings = SplitSettings(method="three", seed=3, train_fraction=0.6, validation_centres=("C2",))
+    assert split_spec(settings) == {"method": "three", "seed": 3, "train_fraction": 0.6, "stratified_by": "event",
+                                    "validation_centres": ["C2"]}
+    assert set_names(["train", "validation"]) == {"train": "training", "validation": "validation",
+                                                  "external": "external validation"}
+    assert set_names(SETS)["validation"] == "internal validation"

@@ -11,7 +11,16 @@ import pytest
 from scipy import stats
 
 from hccdash.cohort.load import Cohort
-from hccdash.cohort.table1 import FOLLOW_UP, categorical_test, continuous_test, km_quantiles, table1
+from hccdash.cohort.table1 import (
+    FOLLOW_UP,
+    categorical_test,
+    continuous_test,
+    continuous_test_groups,
+    km_quantiles,
+    table1,
+    table1_display,
+    table1_named,
+)
 from hccdash.settings import CohortSettings
 
 N_TRAIN, N_VALID = 60, 40
@@ -144,3 +153,60 @@ def test_follow_up_quartile_not_reached_and_tied_half_as_r():
     quantile(survfit(Surv(1:8, rep(1, 8)) ~ 1)) gives 2.5, 4.5, 6.5 (S exactly 0.5 on [4, 5): midpoint)."""
     np.testing.assert_allclose(km_quantiles([1, 2, 3, 4, 5, 6], [0, 1, 0, 1, 1, 0]), [4, 5, np.nan])
     np.testing.assert_allclose(km_quantiles(np.arange(1.0, 9.0), np.ones(8)), [2.5, 4.5, 6.5])
+
+
+THREE_R = Path(__file__).resolve().parents[1] / "reference" / "table1_three"
+
+
+def _three_set_cohort() -> tuple[Cohort, pd.DataFrame]:
+    d = pd.read_csv(THREE_R / "three_sets.csv", dtype={"BCLC": str}).set_index("patient_id")
+    patients = d[["time", "event"]].assign(centre="A", split=d["set"])
+    clinical = pd.DataFrame({"age": d["age"], "AFP": d["AFP"],
+                             "sex": pd.Categorical(d["sex"], categories=["F", "M"]),
+                             "BCLC": pd.Categorical(d["BCLC"], categories=["0", "A", "B"], ordered=True)})
+    variables = pd.DataFrame({"name": ["age", "AFP", "sex", "BCLC"],
+                              "kind": ["continuous", "continuous", "categorical", "ordinal"],
+                              "predictor": True, "levels": [[], [], ["F", "M"], ["0", "A", "B"]]})
+    return Cohort("t", "months", patients, clinical, variables, pd.DataFrame()), d
+
+
+def test_three_sets_p_values_as_r():
+    """R (tests/reference/table1_three/table1_three.R, three_sets.csv; 60 / 30 / 34 patients)::
+
+        oneway.test(age ~ set, data = d, var.equal = FALSE)   # every set passes shapiro.test
+        kruskal.test(AFP ~ set, data = d)
+        chisq.test(table(d$sex, d$set)); chisq.test(table(d$BCLC, d$set)); chisq.test(table(d$event, d$set))
+        survdiff(Surv(time, 1 - event) ~ set, data = d)       # reverse KM: follow-up
+
+    p-values equal R's to 1e-10 (relative); three group columns in set order."""
+    cohort, d = _three_set_cohort()
+    expected = json.loads((THREE_R / "table1_three.json").read_text())
+    table = table1(cohort)
+    assert list(table.columns) == ["variable", "level", "train", "validation", "external", "p", "test",
+                                   "missing_train", "missing_validation", "missing_external"]
+    assert table.iloc[0][["train", "validation", "external"]].tolist() == ["60", "30", "34"]
+    tested = table[table["p"].notna()].set_index("variable")
+    checks = {"age": ("Welch ANOVA", "age_welch_anova_p"), "AFP": ("Kruskal-Wallis", "afp_kruskal_p"),
+              "sex": ("Chi-squared", "sex_chisq_p"), "BCLC": ("Chi-squared", "bclc_chisq_p"),
+              "Event": ("Chi-squared", "event_chisq_p"), FOLLOW_UP: ("Log-rank (reverse KM)", "follow_up_logrank_p")}
+    for variable, (test, key) in checks.items():
+        assert tested.loc[variable, "test"] == test, variable
+        assert tested.loc[variable, "p"] == pytest.approx(expected[key], rel=1e-10), variable
+    external = d[d["set"] == "external"]["age"]
+    assert tested.loc["age", "external"] == f"{external.mean():.1f} ({external.std(ddof=1):.1f})"
+
+
+def test_three_sets_are_named_for_readers_and_two_sets_unchanged():
+    cohort, _ = _three_set_cohort()
+    named = table1_display(table1(cohort))
+    assert ["training", "internal validation", "external validation"] == list(named.columns[2:5])
+    assert "missing_external validation" in named.columns
+    two = table1(_cohort({"age": np.arange(100.0)}, {"age": "continuous"}))
+    assert table1_named(two) is two and list(table1_display(two).columns[2:4]) == ["train", "validation"]
+
+
+def test_kruskal_wallis_falls_back_when_one_of_three_groups_is_not_normal():
+    rng = np.random.default_rng(4)
+    a, b, c = rng.normal(0, 1, 40), rng.normal(0.3, 1, 30), rng.exponential(1, 30) ** 3
+    test, p, normal = continuous_test_groups([a, b, c])
+    assert (test, normal) == ("Kruskal-Wallis", False) and p == pytest.approx(stats.kruskal(a, b, c).pvalue, rel=1e-12)
