@@ -16,10 +16,10 @@ from hccdash.cohort.events import distinct_codes
 from hccdash.cohort.mapping import KINDS, natural_levels
 from hccdash.cohort.split import METHODS as SPLIT_METHODS
 from hccdash.cohort.table1 import table1, table1_display, table1_named
-from hccdash.registry.spec import MAX_LABEL, MAX_UNIT
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 from hccdash.spreadsheet import blank_missing, csv_text
+from hccdash.text_limits import MAX_LABEL, MAX_UNIT
 
 NONE = "(none)"
 DEFAULTS, SPLIT = CohortSettings(), SplitSettings()

@@ -11,7 +11,7 @@ flagged ``predictor`` are offered to modelling, each with its kind:
 
 A variable may carry a unit (``ng/mL``) and a display label; both are kept in the stored
 mapping and reach the model files saved from the cohort (the calculator shows
-"AFP (ng/mL)"). They are limited as the model file limits them (``hccdash.registry.spec``).
+"AFP (ng/mL)"). They are limited as the model file limits them (``hccdash.text_limits``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from hccdash.cohort.events import EventCoding, guess_event_coding, normalise_code
-from hccdash.registry.spec import MAX_LABEL, MAX_UNIT, check_display_text
 from hccdash.settings import TIME_UNITS_IN_MONTHS
+from hccdash.text_limits import MAX_LABEL, MAX_UNIT, check_display_text
 
 KINDS = ("continuous", "categorical", "ordinal")
 LEVEL_SEPARATOR = " | "

@@ -32,6 +32,7 @@ from hccdash.digest import sha256_file
 from hccdash.registry import spec as spec_module
 from hccdash.registry.json_model import JsonModel
 from hccdash.store import Store
+from hccdash.text_limits import MAX_NOTES, TEXT_PATTERN
 
 if TYPE_CHECKING:
     from hccdash.registry.model_file import RiskCutoff
@@ -95,9 +96,9 @@ def check_name(name: str) -> str:
 
 def check_notes(notes: str) -> str:
     """``notes`` if it is plain text (no markup, no control characters, at most 2000 characters)."""
-    if not isinstance(notes, str) or len(notes) > spec_module.MAX_NOTES or not re.search(spec_module.TEXT_PATTERN, notes):
+    if not isinstance(notes, str) or len(notes) > MAX_NOTES or not re.search(TEXT_PATTERN, notes):
         raise ValueError(
-            f"Notes must be plain text of at most {spec_module.MAX_NOTES} characters, without markup "
+            f"Notes must be plain text of at most {MAX_NOTES} characters, without markup "
             "such as '<tag>' or control characters"
         )
     return notes

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 import jsonschema
 import numpy as np
+
+from hccdash.text_limits import MAX_LABEL, MAX_NOTES, MAX_UNIT, NO_MARKUP, TEXT_PATTERN, shorten
 
 FORMAT = "hccdash-model"
 FORMAT_VERSION = 1
@@ -36,21 +37,16 @@ MAX_LEVELS = 50
 MAX_BASELINE = 20_000
 MAX_GROUPS = 10
 MAX_HORIZONS = 10
-MAX_NOTES = 2_000
 MAX_INT_DIGITS = 18  # a longer integer literal is refused before Python converts it
-MAX_LABEL = 200  # a predictor's display label
-MAX_UNIT = 20  # a predictor's unit ("ng/mL", "10^9/L")
 
 # Model names (also file names): letters, digits, "_.-". Predictor, term and level names:
 # printable text that starts with a letter or digit (predictors, terms), never ".." (no
 # path), never markup. Radiomic features are "{phase}.{pyradiomics name}".
-_NO_MARKUP = r"^(?![\s\S]*<[A-Za-z/!?])(?![\s\S]*[\x7f-\x9f\u202a-\u202e\u2066-\u2069])"  # no tag, no bidi override
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
-PREDICTOR_PATTERN = _NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,63}$"  # "AFP (ng/mL)"; no "..", no markup
-TERM_PATTERN = _NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,127}$"  # "sex[M]", "afp > 400"
+PREDICTOR_PATTERN = NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,63}$"  # "AFP (ng/mL)"; no "..", no markup
+TERM_PATTERN = NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,127}$"  # "sex[M]", "afp > 400"
 FEATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}\.[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}$"
-LEVEL_PATTERN = _NO_MARKUP + r"[^\x00-\x1f]{1,64}$"
-TEXT_PATTERN = _NO_MARKUP + r"[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # free text: no markup, no control characters
+LEVEL_PATTERN = NO_MARKUP + r"[^\x00-\x1f]{1,64}$"
 
 _number = {"type": "number"}
 _text = {"type": "string", "maxLength": MAX_LABEL, "pattern": TEXT_PATTERN}
@@ -265,25 +261,6 @@ def parse(text: str | bytes) -> dict[str, Any]:
     return data
 
 
-def check_display_text(value: str, limit: int, what: str) -> str:
-    """``value`` without surrounding spaces if it is one line of plain text of at most ``limit``
-    characters that a model file accepts for a predictor's unit or label (no markup, no control
-    characters); ValueError naming ``what`` and the value otherwise."""
-    if not isinstance(value, str):
-        raise ValueError(f"{what} must be text, got {value!r}")
-    text = value.strip()
-    if len(text) > limit:
-        raise ValueError(f"{what}: {_shorten(text) if len(text) > 60 else repr(text)} is longer than {limit} characters")
-    if any(c in text for c in "\n\r\t") or not re.search(TEXT_PATTERN, text):
-        raise ValueError(f"{what}: {text!r} is not plain one-line text: no markup such as '<tag>' and no control "
-                         "characters")
-    return text
-
-
-def _shorten(text: str) -> str:
-    return f"{text[:60]}... ({len(text)} characters)"
-
-
 def validate(spec: dict[str, Any]) -> None:
     """Raise ``ValueError`` naming the first problem of ``spec``; return None when it is a valid model."""
     errors = sorted(_VALIDATOR.iter_errors(spec), key=lambda e: [str(p) for p in e.absolute_path])
@@ -293,7 +270,7 @@ def validate(spec: dict[str, Any]) -> None:
             error = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "type"))
         where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
         shown = repr(error.instance)
-        message = error.message.replace(shown, _shorten(shown)) if len(shown) > 80 else error.message
+        message = error.message.replace(shown, shorten(shown)) if len(shown) > 80 else error.message
         message = message if len(message) < 300 else message[:300] + "..."
         raise ValueError(f"Model file does not match the schema at {where}: {message}")
     try:
