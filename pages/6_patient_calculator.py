@@ -142,11 +142,11 @@ categorical = [f for f in fields if f.kind == "categorical"]
 changeable = {f.name: f for f in numeric + categorical}
 which = st.selectbox("Change", list(changeable), key="calculator_whatif_input", format_func=lambda n: changeable[n].title)
 field = changeable[which]
+whatif_key = f"calculator_whatif_{name}_{which}_{values.get(which)}"  # a new field, model or patient starts afresh
 if field.kind == "categorical":
-    new_value = st.selectbox("New value", field.levels, key="calculator_whatif_level")
+    new_value = st.selectbox("New value", field.levels, key=f"{whatif_key}_level")
 else:
-    new_value = st.number_input("New value", value=float(values[which]), format=field.format,
-                                key="calculator_whatif_value")
+    new_value = st.number_input("New value", value=float(values[which]), format=field.format, key=f"{whatif_key}_value")
 try:
     comparison = calculator.what_if(model, values, {which: new_value})
     st.dataframe(report.what_if_text(comparison), hide_index=True, width="stretch")

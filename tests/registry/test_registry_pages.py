@@ -53,7 +53,7 @@ def test_calculator_form_refuses_impossible_input_then_predicts(cox_pipeline):
 
     # what-if: AFP x 50 changes the linear predictor by b_AFP * 49 AFP
     at.selectbox(key="calculator_whatif_input").set_value("AFP").run()
-    at.number_input(key="calculator_whatif_value").set_value(values["AFP"] * 50).run()
+    _what_if_value(at).set_value(values["AFP"] * 50).run()
     assert not at.exception
     table = at.dataframe[-1].value.set_index("quantity")
     change = float(table.at["linear predictor", "change"])
@@ -108,3 +108,34 @@ def test_calculator_caption_says_the_linear_predictor_is_not_centred(cox_pipelin
     at.button[0].click().run()
     assert not at.exception
     assert any("b'x, not centred; R's predict(coxph) subtracts the training means" in c.value for c in at.caption)
+
+
+def _what_if_value(at: AppTest):
+    return next(n for n in at.number_input if n.label == "New value")
+
+
+def test_what_if_starts_from_the_patient_value_of_the_field_and_model_shown(cox_pipeline, er_pipeline):
+    """The what-if input is the chosen field's own: after AFP was set to 250, switching the
+    field to ALB (or the model) shows and computes with the patient's ALB, not 250."""
+    registry.save(er_pipeline.result.model, "er", **er_pipeline.save_kwargs())
+    at = _calculator(cox_pipeline)
+    at.selectbox(key="calculator_model").set_value("combined").run()
+    at.button[0].click().run()  # predict with the form's defaults
+    at.selectbox(key="calculator_whatif_input").set_value("AFP").run()
+    _what_if_value(at).set_value(250.0).run()
+    assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) != 0
+
+    at.selectbox(key="calculator_whatif_input").set_value("ALB").run()
+    assert not at.exception
+    alb = at.session_state["calculator_values"]["values"]["ALB"]
+    assert _what_if_value(at).value == pytest.approx(alb)
+    assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) == 0
+
+    _what_if_value(at).set_value(alb + 5).run()
+    at.selectbox(key="calculator_model").set_value("er").run()
+    at.button[0].click().run()
+    assert not at.exception
+    er_values = at.session_state["calculator_values"]["values"]
+    which = at.selectbox(key="calculator_whatif_input").value
+    assert _what_if_value(at).value == pytest.approx(er_values[which])
+    assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) == 0
