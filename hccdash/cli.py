@@ -19,7 +19,7 @@ COMMANDS: dict[str, str] = {
     "import": "hccdash.cohort.cli_import",
     "cohorts": "hccdash.cohort.cli_cohorts",
     "extract": "hccdash.extraction.cli",
-    "fit": "hccdash.modeling.cli",
+    "fit": "hccdash.registry.cli_fit",
     "predict": "hccdash.calculator.cli_predict",
     "models": "hccdash.registry.cli_models",
     "export": "hccdash.registry.cli_export",

@@ -119,7 +119,7 @@ def test_out_naming_a_file_is_refused_before_fitting(tmp_path, pair, capsys):
 @pytest.mark.parametrize("name, message", [("../x", "Model name '../x' is not allowed"),
                                            ("taken", "a model named 'taken' already exists")])
 def test_save_as_name_is_checked_before_fitting(tmp_path, pair, capsys, monkeypatch, name, message):
-    from hccdash.modeling import cli as fit_cli
+    from hccdash.registry import cli_fit as fit_cli
 
     features, clinical = pair
     monkeypatch.setattr(fit_cli.registry, "list_models", lambda: pd.DataFrame({"name": ["taken"]}))

@@ -3,7 +3,9 @@
 Writes ``DIR/model.joblib`` (the fitted :class:`RadiomicsNomogram`) and ``DIR/summary.json``
 (``selected_features``, ``rad_score_coefficients`` on the z-scored features, ``c_index``
 of the combined model on ``train`` and ``validation``, and more). The same library call
-as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`).
+as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`). The command
+runs the flow from the input files to the registry (``--save-as``), so it sits with the
+registry, the last step it reaches.
 
 Feature CSV: one row per patient, the id column, then feature columns (named
 ``"{phase}.{feature}"``, or plain names); a long table with a ``phase`` column (one row
