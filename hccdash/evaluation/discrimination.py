@@ -18,6 +18,7 @@ import pandas as pd
 
 from hccdash import stats
 from hccdash.evaluation.predictions import Prediction
+from hccdash.metric_names import discrimination_metric
 from hccdash.settings import EvaluationSettings
 from hccdash.stats.roc import delong_test_result
 
@@ -26,7 +27,7 @@ Predictions = Mapping[tuple[str, str], Prediction]
 
 def metric_column(survival: bool) -> str:
     """Name of the discrimination column shown to readers: ``c_index`` (Cox) or ``auc`` (logistic)."""
-    return "c_index" if survival else "auc"
+    return discrimination_metric("cox" if survival else "logistic")[0]
 
 
 def named_for_endpoint(table: pd.DataFrame, survival: bool) -> pd.DataFrame:

@@ -109,7 +109,7 @@ def chosen_cutoff(evaluation: Evaluation, *, value: float | None = None, percent
 def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluation, builder: ModelBuilder,
                    cohort: str, name: str, notes: str, cutoff: RiskCutoff) -> str:
     """Save the evaluated pipeline in the registry with ``cutoff`` as its risk-group cut-off
-    (training rows of the evaluation, its C-index per split as metrics, the cohort's units and
+    (training rows of the evaluation, its C-index (AUC for ER) per split as metrics, the cohort's units and
     labels); returns the name."""
     from hccdash.cohort import units_and_labels
     from hccdash.registry import registry
@@ -121,5 +121,5 @@ def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluati
     units, labels = units_and_labels(cohort)
     record = registry.save(pipeline, name, notes, cohort=cohort, data=builder.frame(train, evaluation.clinical_vars),
                            time=patients["time"], event=patients["event"], cutoff=cutoff, units=units, labels=labels,
-                           metrics={"c_index": {split: float(c) for split, c in c_index.items()}})
+                           metrics={evaluation.endpoint.metric: {split: float(c) for split, c in c_index.items()}})
     return record.name

@@ -259,7 +259,7 @@ class ModelBuilder:
         patients = self.inputs.patients.loc[train]
         units, labels = units_and_labels(self.inputs.name)
         record = registry.save(result.model, name, notes, cohort=self.inputs.name or None,
-                               metrics={"c_index": result.summary()["c_index"]},
+                               metrics={result.endpoint.metric: result.summary()["c_index"]},
                                data=self.frame(train, result.clinical_vars),
                                time=patients["time"], event=patients["event"], units=units, labels=labels)
         return record.name

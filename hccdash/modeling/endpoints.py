@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hccdash.metric_names import discrimination_metric
 from hccdash.selection.target import survival_target
 from hccdash.settings import ModelSettings
 
@@ -46,6 +47,11 @@ class Endpoint:
         return "cox" if self.survival else "logistic"
 
     @property
+    def metric(self) -> str:
+        """The discrimination metric's key: 'c_index' (Cox) or 'auc' (logistic)."""
+        return discrimination_metric(self.family)[0]
+
+    @property
     def label(self) -> str:
         """Human-readable name."""
         return "RFS" if self.survival else f"ER within {self.horizon_months:g} months"
@@ -54,6 +60,11 @@ class Endpoint:
     def from_settings(cls, settings: ModelSettings) -> "Endpoint":
         """The endpoint chosen in ``settings``."""
         return cls(settings.endpoint, settings.er_horizon_months)
+
+
+def early_recurrences(time, event, horizon: float) -> int:
+    """Recurrences at or before ``horizon`` (the ER events among rows whose status is known)."""
+    return int(((np.asarray(event, dtype=int) == 1) & (np.asarray(time, dtype=float) <= horizon)).sum())
 
 
 def early_recurrence(time: pd.Series, event: pd.Series, horizon: float) -> pd.Series:

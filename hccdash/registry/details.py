@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from hccdash.metric_names import discrimination_metric
 from hccdash.registry.json_model import JsonModel
 from hccdash.registry.model_file import cutoff_description
 from hccdash.settings import CalculatorSettings
@@ -62,10 +63,13 @@ def formula_text(model: JsonModel) -> str:
 
 def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame:
     """Readable lines of a registered model (index: item, one ``value`` column of text): what it
-    predicts, formula, the linear predictor's scale, training data, C-index (``metrics``, default
-    the model file's), risk-group cut-off, the inputs' units and the rad-score."""
+    predicts, formula, the linear predictor's scale, training data, C-index (AUC for a logistic
+    model; ``metrics``, default the model file's), risk-group cut-off, the inputs' units and the rad-score."""
     training, endpoint = model.spec["training"], model.spec["endpoint"]
-    c_index = (metrics or model.spec["metrics"] or {}).get("c_index") or {}
+    key, label = discrimination_metric(model.family)
+    metrics = metrics or model.spec["metrics"] or {}
+    discrimination = metrics.get(key) or metrics.get("c_index") or {}  # an ER model saved before 'auc': 'c_index'
+
     groups = model.spec["risk_groups"]
     units = [f"{with_unit(p['label'], p['unit'])}" for p in model.spec["predictors"] if p["kind"] != "categorical"]
     rows = [
@@ -75,8 +79,8 @@ def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame
         ("Formula", formula_text(model)),
         ("Linear predictor", lp_note(model)),
         ("Training cohort", f"{training['cohort'] or '-'}: {training['n']} patients, {training['events']} events"),
-        ("C-index", ", ".join(f"{split} {value:.3f}" for split, value in c_index.items()
-                              if isinstance(value, (int, float))) or "-"),
+        (label, ", ".join(f"{split} {value:.3f}" for split, value in discrimination.items()
+                          if isinstance(value, (int, float))) or "-"),
         ("Risk-group cut-off", f"{', '.join(f'{c:.4g}' for c in groups['cutoffs'])} "
                                f"({cutoff_description(groups['method'])}) on the {lp_note(model)}; "
                                f"groups {' / '.join(groups['labels'])}, the lower one at or below it"),

@@ -119,7 +119,10 @@ def build_spec(
 ) -> dict[str, Any]:
     """The model file of a fitted model; ``data`` holds the training rows' inputs (clinical
     predictors, and the rad-score or its features), ``time`` / ``event`` their outcome
-    (months; for ER the rows the logistic model was fitted on)."""
+    (months; for ER the rows the logistic model was fitted on, whose events are the recurrences
+    by the horizon)."""
+    from hccdash.modeling.endpoints import early_recurrences
+
     data = data.copy()
     if parts.rad is not None and parts.rad.name not in data.columns:
         data[parts.rad.name] = parts.rad.score(data)
@@ -186,7 +189,7 @@ def build_spec(
             "cohort": cohort,
             "fingerprint": fingerprint or training_fingerprint(data.index, time, event),
             "n": int(len(data)),
-            "events": int(np.sum(event)),
+            "events": int(np.sum(event)) if cox else early_recurrences(time, event, parts.er_horizon),
         },
         "metrics": metrics or {},
         "versions": package_versions(),

@@ -37,7 +37,7 @@ class Fitted:
         train = self.result.train_index
         return {"data": self.train, "time": self.inputs.patients.loc[train, "time"],
                 "event": self.inputs.patients.loc[train, "event"],
-                "metrics": {"c_index": self.result.summary()["c_index"]}, "cohort": "synthetic"}
+                "metrics": {self.result.endpoint.metric: self.result.summary()["c_index"]}, "cohort": "synthetic"}
 
 
 def fit(endpoint: str = "rfs", fusion: str = "lasso") -> Fitted:

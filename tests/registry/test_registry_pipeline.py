@@ -172,3 +172,23 @@ def test_calculator_nomogram_equals_the_evaluation_nomogram(cox_pipeline):
     for j, h in enumerate(HORIZONS):
         s0 = calculator.baseline_at_zero(model, h)
         assert survival_from_points(nom, total, s0) == pytest.approx(result.estimates["surv"].iloc[j], rel=1e-9)
+
+
+def test_an_er_model_saved_from_model_building_counts_er_events_and_reports_its_auc(er_pipeline):
+    """The registry counts the ER events (recurrence by the horizon) of the rows the logistic
+    model was fitted on, not their RFS events, and calls its discrimination an AUC."""
+    from hccdash.modeling.builder import ModelBuilder
+    from hccdash.registry.details import model_summary
+
+    result = er_pipeline.result
+    ModelBuilder(er_pipeline.inputs).save(result, "er")
+    record = registry.get("er")
+    combined = result.model.combined_
+    rfs_events = int(er_pipeline.inputs.patients.loc[result.train_index, "event"].sum())
+    assert combined.events_used_ < rfs_events  # the two counts differ here, so the check below can fail
+    assert (record.meta["n_train"], record.meta["events_train"]) == (combined.n_used_, combined.events_used_)
+    summary = model_summary(registry.json_model("er"), record.metrics)
+    assert "C-index" not in summary.index
+    assert summary.loc["AUC", "value"].startswith(f"train {result.c_index.loc['combined', 'train']:.3f}")
+    assert f"{combined.n_used_} patients, {combined.events_used_} events" in summary.loc["Training cohort", "value"]
+    assert registry.compare(["er"]).loc["auc.train", "er"] == pytest.approx(result.c_index.loc["combined", "train"])
