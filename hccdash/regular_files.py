@@ -8,6 +8,7 @@ path and what it is, before anything opens it.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -30,7 +31,7 @@ def _resolved(path: str | os.PathLike) -> tuple[Path, os.stat_result]:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path} does not exist") from None
     except OSError as exc:
-        if exc.errno == 40:  # ELOOP
+        if exc.errno == errno.ELOOP:
             raise ValueError(f"{path} is a symbolic link loop: it never reaches a file") from None
         raise
 

@@ -38,6 +38,7 @@ class CohortSettings:
     image_pattern: str = "{patient_id}_{phase}.nii.gz"  # folder scan (see hccdash.cohort.images)
     mask_pattern: str = "{patient_id}_{phase}_mask.nii.gz"
     label: int = 1  # mask label used when present; else the only / largest label (with a warning)
+    max_voxels: int = 512 * 512 * 1000  # images declaring more are refused unread (2 cores / 24 GB; import and extraction)
     max_time_months: float = 1200.0  # a follow-up time above this (100 years) is refused as impossible
     median_time_months: tuple[float, float] = (1.0, 120.0)  # a median follow-up outside this warns: wrong time unit?
     normality_alpha: float = 0.05  # Table 1: Shapiro-Wilk p above this in both groups -> Welch t-test
@@ -209,6 +210,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "split.seed": (0, None, False, False),
     "cohort.geometry_tolerance": (0, None, False, False),
     "cohort.label": (1, None, False, False),
+    "cohort.max_voxels": (1, None, False, False),
     "cohort.max_time_months": (0, None, True, False),
     "cohort.median_time_months": (0, None, True, False),
     "cohort.normality_alpha": (0, 1, True, True),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +30,28 @@ def hccdash_home(tmp_path, monkeypatch) -> Iterator[Path]:
 def reference() -> Path:
     """The shared public reference data (../shared/reference)."""
     return REFERENCE
+
+
+@pytest.fixture
+def no_hang():
+    """A read that blocks in Python (a FIFO, /dev/zero) fails the test after 120 s instead of hanging the suite."""
+
+    def fail(signum, frame):
+        raise TimeoutError("blocked reading a file for 120 s")
+
+    previous = signal.signal(signal.SIGALRM, fail)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture
+def strange_files(tmp_path) -> dict[str, Path]:
+    """In ``tmp_path``: a FIFO ``pipe.nii.gz``, a link to /dev/zero ``zero.nii.gz`` and a link loop ``loop.nii.gz``."""
+    files = {"fifo": tmp_path / "pipe.nii.gz", "zero": tmp_path / "zero.nii.gz", "loop": tmp_path / "loop.nii.gz"}
+    os.mkfifo(files["fifo"])
+    files["zero"].symlink_to("/dev/zero")
+    files["loop"].symlink_to(tmp_path / "loop_back.nii.gz")
+    (tmp_path / "loop_back.nii.gz").symlink_to(files["loop"])
+    return files

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 
 import pytest
 
@@ -13,18 +12,7 @@ from hccdash import digest, paths
 from hccdash.digest import remembered_sha256s, sha256_file, sha256_path
 
 
-@pytest.fixture(autouse=True)
-def no_hang():
-    """A read that blocks (a FIFO without a writer) fails the test after 20 s instead of hanging it."""
-
-    def fail(signum, frame):
-        raise TimeoutError("blocked reading a file for 20 s")
-
-    previous = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(20)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+pytestmark = pytest.mark.usefixtures("no_hang")
 
 
 def test_sha256_of_a_file_and_of_a_folder_in_relative_path_order(tmp_path):
@@ -57,14 +45,8 @@ def test_file_hashes_are_remembered_by_stat(tmp_path):
 
 
 @pytest.mark.parametrize("hash_", [sha256_file, sha256_path, lambda p: remembered_sha256s([p])[0]])
-def test_fifos_devices_and_link_loops_are_refused_not_read(tmp_path, hash_):
-    fifo = tmp_path / "pipe.nii.gz"
-    os.mkfifo(fifo)
-    to_zero = tmp_path / "zero.nii.gz"
-    to_zero.symlink_to("/dev/zero")
-    loop = tmp_path / "loop.nii.gz"
-    loop.symlink_to(tmp_path / "loop2.nii.gz")
-    (tmp_path / "loop2.nii.gz").symlink_to(loop)
+def test_fifos_devices_and_link_loops_are_refused_not_read(strange_files, hash_):
+    fifo, to_zero, loop = strange_files["fifo"], strange_files["zero"], strange_files["loop"]
     with pytest.raises(ValueError, match=rf"{fifo} is a named pipe \(FIFO\): only regular"):
         hash_(fifo)
     with pytest.raises(ValueError, match=rf"{to_zero} is a character device \(it leads to /dev/zero\)"):

@@ -9,6 +9,8 @@ is opened, so every step sees the same voxels.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 import threading
 from collections.abc import Callable, Collection
@@ -20,6 +22,7 @@ import pandas as pd
 import SimpleITK as sitk
 
 from hccdash.cohort.dicomseg import is_dicom_seg, read_seg, seg_label_counts
+from hccdash.cohort.integrity import ImageFileError, check_image_file
 from hccdash.cohort.tables import fold
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.digest import stamp
@@ -36,27 +39,29 @@ def _series_files(folder: Path) -> list[str]:
     return list(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), series[0]))
 
 
-def read_image(path: str | Path) -> sitk.Image:
-    """An image file, or the DICOM series in a folder."""
+def read_image(path: str | Path, max_voxels: int | None = None) -> sitk.Image:
+    """An image file, or the DICOM series in a folder, once :func:`check_image_file` has found it whole
+    and within ``max_voxels`` (default: setting ``cohort.max_voxels``)."""
+    check_image_file(path, max_voxels)
     path = Path(path)
     if path.is_dir():
         reader = sitk.ImageSeriesReader()
         reader.SetFileNames(_series_files(path))
         return reader.Execute()
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist")
     return sitk.ReadImage(str(path))
 
 
-def read_mask(path: str | Path, image: sitk.Image, label: int | None = None) -> sitk.Image:
+def read_mask(path: str | Path, image: sitk.Image, label: int | None = None, max_voxels: int | None = None) -> sitk.Image:
     """A mask as an integer label map on the grid of ``image``.
 
     A DICOM-SEG is resampled onto ``image``; with ``label`` only that segment is read
-    (segments may overlap). Other masks are returned as stored (all labels).
+    (segments may overlap). Other masks are returned as stored (all labels). Checked as
+    :func:`read_image` checks images.
     """
+    check_image_file(path, max_voxels)
     if is_dicom_seg(path):
         return read_seg(path, image, label)
-    mask = read_image(path)
+    mask = read_image(path, max_voxels)
     values = sitk.GetArrayViewFromImage(mask)
     if np.issubdtype(values.dtype, np.floating):
         if not np.all(np.isfinite(values)) or not np.all(values == np.round(values)):
@@ -102,11 +107,12 @@ class Geometry:
         return out
 
 
-def image_geometry(path: str | Path) -> Geometry:
-    """The grid of an image file (header only) or of a DICOM series folder."""
+def image_geometry(path: str | Path, max_voxels: int | None = None) -> Geometry:
+    """The grid of an image file (header only, once the file is checked whole) or of a DICOM series folder."""
+    check_image_file(path, max_voxels)
     path = Path(path)
     if path.is_dir():
-        return Geometry.of(read_image(path))
+        return Geometry.of(read_image(path, max_voxels))
     reader = sitk.ImageFileReader()
     reader.SetFileName(str(path))
     reader.ReadImageInformation()
@@ -131,18 +137,19 @@ _pair_cache: dict[tuple, PairInfo] = {}
 _pair_lock = threading.Lock()
 
 
-def inspect_pair(image_path: str | Path, mask_path: str | Path) -> PairInfo:
+def inspect_pair(image_path: str | Path, mask_path: str | Path, max_voxels: int | None = None) -> PairInfo:
     """Geometries and label counts (remembered per file size and modification time)."""
     image_path, mask_path = Path(image_path), Path(mask_path)
-    key = (str(image_path), stamp(image_path), str(mask_path), stamp(mask_path))
+    key = (str(image_path), stamp(image_path), str(mask_path), stamp(mask_path), max_voxels)
     with _pair_lock:
         if key in _pair_cache:
             return _pair_cache[key]
-    geometry = image_geometry(image_path)
+    geometry = image_geometry(image_path, max_voxels)
+    check_image_file(mask_path, max_voxels)
     if is_dicom_seg(mask_path):  # resampled onto the image: same grid by construction
         info = PairInfo(geometry, geometry, seg_label_counts(mask_path, geometry.blank()))
     else:
-        mask = read_mask(mask_path, geometry.blank())
+        mask = read_mask(mask_path, geometry.blank(), max_voxels=max_voxels)
         values, counts = np.unique(sitk.GetArrayViewFromImage(mask), return_counts=True)
         info = PairInfo(geometry, Geometry.of(mask), {int(v): int(c) for v, c in zip(values, counts) if v != 0})
     with _pair_lock:
@@ -231,7 +238,7 @@ def check_images(
                 skip("missing_file", f"{col} file {'not given' if not path else 'not found'}", column=col, value=path or "")
             continue
         try:
-            info = inspect_pair(entry.image, entry.mask)
+            info = inspect_pair(entry.image, entry.mask, settings.max_voxels)
         except Exception as exc:  # noqa: BLE001 - any reader failure is reported, the row skipped
             column, path, error = _unreadable(entry.image, entry.mask, exc)
             skip("unreadable_file", f"cannot read the {column}: {error}", column=column, value=path)
@@ -265,11 +272,15 @@ def check_images(
 
 
 def _exists(path: str) -> bool:
-    """False also for paths the system refuses to look up (too long, NUL bytes)."""
+    """False also for paths the system refuses to look up (too long, NUL bytes); True for a link loop
+    (the file check names it)."""
     try:
-        return Path(path).exists()
-    except (OSError, ValueError):
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    except ValueError:
         return False
+    return True
 
 
 def _short(exc: Exception) -> str:
@@ -279,7 +290,10 @@ def _short(exc: Exception) -> str:
 
 
 def _unreadable(image: str, mask: str, exc: Exception) -> tuple[str, str, str]:
-    """(column, path, error) of the file that could not be read: the image if it fails alone, else the mask."""
+    """(column, path, error) of the file that could not be read: the one a file check names, else
+    the image if it fails alone, else the mask."""
+    if isinstance(exc, ImageFileError):
+        return ("image", image, str(exc)) if Path(exc.path) == Path(image) else ("mask", mask, str(exc))
     try:
         image_geometry(image)
     except Exception as image_exc:  # noqa: BLE001 - the reader's own message is reported

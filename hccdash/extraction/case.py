@@ -8,7 +8,9 @@ features, or ``failed`` with the error message. It never touches the store.
 
 :func:`compute_features` raises :class:`CaseError` for every problem, with a message
 that says in plain words what is wrong and names the image or mask file: a file that
-does not exist or is not an image; a mask off the image's voxel grid (size, spacing and
+does not exist or is not an image; a file that is damaged, cut short, not a regular
+file or declares more voxels than the setting ``cohort.max_voxels`` (:mod:`hccdash.cohort.integrity`,
+checked before its voxels are read); a mask off the image's voxel grid (size, spacing and
 origin of both); NaN or infinite image voxels inside the ROI (float images only: an
 integer image cannot hold them, and is not looked at); a label absent from the mask
 (with the labels it has); an ROI too small after resampling; any other pyradiomics
@@ -32,6 +34,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from hccdash.cohort.images import Geometry, read_image, read_mask
+from hccdash.cohort.integrity import ImageFileError
 from hccdash.extraction import cache, preprocess
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.settings import CohortSettings
@@ -172,6 +175,8 @@ def _read(kind: str, path: str | Path, read: Callable[[], sitk.Image]) -> sitk.I
         return read()
     except FileNotFoundError:
         raise CaseError(f"The {kind} file {path} does not exist (moved or deleted since it was listed?)") from None
+    except ImageFileError as exc:  # damaged, cut short, not a regular file, or too large: it says which file
+        raise CaseError(f"The {kind} {_flat(exc)}") from None
     except RuntimeError as exc:  # SimpleITK / ITK
         raise CaseError(
             f"The {kind} {path} cannot be read: SimpleITK does not recognise it as an image (damaged, "

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
 import SimpleITK as sitk
 
 from hccdash.digest import remembered_sha256s
+from hccdash.regular_files import regular_path
 
 REQUIRED = ("patient_id", "phase", "image", "mask")
 OPTIONAL = ("reader", "label")
@@ -52,10 +54,15 @@ def read_manifest(path: str | Path, default_label: int = 1) -> pd.DataFrame:
         path, frame, frame.duplicated(["patient_id", "phase", "reader"], keep=False), "duplicate (patient_id, phase, reader)"
     )
     base = path.resolve().parent
+    strange = [f"row {line}: {problem}" for line, *values in frame[["line", "image", "mask"]].itertuples(index=False)
+               for value in values if (problem := _strange(base / value if value else None))]
+    if strange:
+        raise ValueError(f"Manifest {path}: image / mask path(s) that are neither a regular file nor a folder: "
+                         f"{'; '.join(strange[:MAX_NAMED_ROWS])}")
     for column in ("image", "mask"):
         files = [base / value if value else None for value in frame[column]]
-        frame[f"{column}_path"] = [str(file.resolve()) if file else "" for file in files]
         _refuse_values(path, frame, column, [file is None or not file.exists() for file in files], "file(s) not found")
+        frame[f"{column}_path"] = [str(file.resolve()) if file else "" for file in files]
         _refuse_values(
             path, frame, column, [file is not None and file.is_dir() and not holds_dicom(file) for file in files],
             "folder(s) that hold no DICOM series",
@@ -111,6 +118,19 @@ def _labels(frame: pd.DataFrame, path: Path, default_label: int) -> list[int]:
     cells = frame["label"]
     _refuse(path, frame, (cells != "") & ~cells.str.fullmatch(r"0*[1-9]\d*"), "column 'label' is not a whole number above 0")
     return [int(cell) if cell else default_label for cell in cells]
+
+
+def _strange(file: Path | None) -> str:
+    """Why ``file`` is neither a regular file nor a folder (a FIFO, a device, a link loop), or ''."""
+    if file is None or not os.path.lexists(file):
+        return ""
+    try:
+        regular_path(file)
+    except ValueError as exc:
+        return str(exc)
+    except FileNotFoundError:  # a broken link: reported as not found
+        return ""
+    return ""
 
 
 def _refuse(path: Path, frame: pd.DataFrame, bad: pd.Series, problem: str) -> None:
