@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_frame import in_app_frame
 from hccdash import overview
 from hccdash.cohort import (
     EventCoding, delete_cohort, guess_mapping, import_cohort, list_cohorts, load_cohort, load_report, read_manifest,
@@ -20,6 +21,8 @@ from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
 from hccdash.spreadsheet import blank_missing, csv_text
 from hccdash.text_limits import MAX_LABEL, MAX_UNIT
+
+in_app_frame()
 
 NONE = "(none)"
 DEFAULTS, SPLIT = CohortSettings(), SplitSettings()

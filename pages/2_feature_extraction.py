@@ -6,6 +6,7 @@ import os
 
 import streamlit as st
 
+from app_frame import in_app_frame
 from hccdash import jobs, overview, paths
 from hccdash.extraction import features_io
 from hccdash.extraction.job import start_extraction
@@ -23,6 +24,8 @@ from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.sample_features import ensure_sample_features
 from hccdash.extraction.status import cohort_extraction, format_duration
 from hccdash.settings import ExtractionSettings
+
+in_app_frame()
 
 POLL_SECONDS = 2.0
 CORES = os.cpu_count() or 1

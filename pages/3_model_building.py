@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_frame import in_app_frame
 from hccdash.charts import model as charts
 from hccdash.charts.render import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
@@ -18,6 +19,8 @@ from hccdash.modeling.presets import TITLES, preset
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
 from hccdash.spreadsheet import csv_text
+
+in_app_frame()
 
 EXTRACTED = "extracted features (default settings)"
 

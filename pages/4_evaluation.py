@@ -8,6 +8,7 @@ import dataclasses
 
 import streamlit as st
 
+from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
 from hccdash.charts.render import chart_png, chart_svg
 from hccdash.cohort import list_cohorts
@@ -24,6 +25,8 @@ from hccdash.registry.model_file import cutoff_description
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 from hccdash.spreadsheet import csv_text
+
+in_app_frame()
 
 EXTRACTED = "extracted features (default settings)"
 CURRENT, PRESET, SAVED = "Current model (Model building)", "Preset fitted on this cohort", "Saved model (registry)"

@@ -6,8 +6,11 @@ from functools import partial
 
 import streamlit as st
 
+from app_frame import in_app_frame
 from hccdash.registry import details, registry
 from hccdash.spreadsheet import csv_text
+
+in_app_frame()
 
 st.title("Model registry")
 st.caption(

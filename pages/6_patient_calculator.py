@@ -6,6 +6,7 @@ from functools import partial
 
 import streamlit as st
 
+from app_frame import in_app_frame
 from hccdash import calculator
 from hccdash.calculator import report
 from hccdash.charts import calculator as charts
@@ -14,6 +15,8 @@ from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
 from hccdash.registry.model_file import cutoff_description
 from hccdash.spreadsheet import csv_text
+
+in_app_frame()
 
 
 @st.cache_data(show_spinner=False)
