@@ -14,7 +14,7 @@ from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
 from hccdash.modeling.builder import shared_builder
-from hccdash.modeling.controls import KEYS, controls_from_settings, settings_from_controls, with_lambda
+from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
@@ -60,9 +60,8 @@ except ValueError as exc:
     st.stop()
 inputs = builder.inputs
 
-defaults = controls_from_settings(Settings(), inputs.phases, inputs.clinical_variables)
-for key in KEYS:
-    st.session_state.setdefault(key, defaults[key])
+restore_controls(st.session_state, str((cohort, source)),  # each cohort keeps its own controls
+                 controls_from_settings(Settings(), inputs.phases, inputs.clinical_variables))
 
 
 def apply_preset(name: str) -> None:

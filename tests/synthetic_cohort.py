@@ -60,10 +60,10 @@ def _long_features(frame: pd.DataFrame, reader: str) -> pd.DataFrame:
 
 
 def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: int = 90, seed: int = 5,
-                            n_latent: int = 20) -> ModelInputs:
+                            n_latent: int = 20, phases: tuple[str, ...] = PHASES) -> ModelInputs:
     """Store :func:`synthetic_inputs` as cohort ``name`` through the real importer (clinical
     CSV written to ``folder``; every third patient in centre "B"; default split) with its
-    features (readers 1 and 2) as imported feature table ``source``; returns the inputs."""
+    features of ``phases`` (readers 1 and 2) as imported feature table ``source``; returns the inputs."""
     from pathlib import Path
 
     from hccdash.cohort import EventCoding, guess_mapping, import_cohort, read_table, remap
@@ -82,7 +82,6 @@ def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: 
     result = import_cohort(name, frame, mapping.with_predictors(list(inputs.clinical.columns)), split=SplitSettings())
     if not result.ok:
         raise ValueError(result.report.to_text())
-    second = inputs.repeats[-1]
-    store_imported(pd.concat([_long_features(inputs.features, "1"), _long_features(second, "2")], ignore_index=True),
-                   name, source)
+    long = pd.concat([_long_features(inputs.features, "1"), _long_features(inputs.repeats[-1], "2")], ignore_index=True)
+    store_imported(long[long["phase"].isin(phases)], name, source)
     return inputs

@@ -3,13 +3,15 @@
 The page keeps each control's value in ``st.session_state`` under the keys of
 :data:`KEYS`; :func:`controls_from_settings` gives those values for a settings object
 (defaults, or a study preset), :func:`settings_from_controls` the settings for the values.
-A switched-off filter maps to its ``None`` / ``False`` setting.
+A switched-off filter maps to its ``None`` / ``False`` setting. :func:`restore_controls`
+keeps each cohort's (and feature source's) values apart, so nothing chosen for one cohort
+(its phases, its variables, a filter) is carried to another.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
 from hccdash.settings import SelectionSettings, Settings
@@ -22,6 +24,26 @@ KEYS = (
     "mb_corr_on", "mb_corr", "mb_corr_method", "mb_mrmr_on", "mb_mrmr_k", "mb_rf_on", "mb_rf_k",
     "mb_folds", "mb_loo", "mb_clinical", "mb_force_in", "mb_force_out", "mb_dichotomise", "mb_p_in", "mb_p_out",
 )
+
+_SCOPE, _MEMORY = "mb_controls_scope", "mb_controls_memory"
+
+
+def restore_controls(state: MutableMapping, scope: str, defaults: Mapping[str, Any]) -> None:
+    """Before the controls are drawn: give them the values of ``scope`` (a cohort and feature
+    source). The values of the scope shown last are remembered; on a new scope every control
+    takes that scope's remembered value, else its default (``defaults``: :func:`controls_from_settings`
+    for that cohort). A control without state (first visit, or dropped by Streamlit after a page
+    switch) is restored the same way."""
+    memory = state.setdefault(_MEMORY, {})
+    previous = state.get(_SCOPE)
+    if previous is not None and previous != scope:
+        memory[previous] = {key: state[key] for key in KEYS if key in state}
+    remembered = memory.get(scope, {})
+    for key in KEYS:
+        if previous != scope or key not in state:
+            state[key] = remembered.get(key, defaults[key])
+    state[_SCOPE] = scope
+    memory[scope] = {key: state[key] for key in KEYS}
 
 
 def controls_from_settings(settings: Settings, phases: Sequence[str], variables: Sequence[str]) -> dict[str, Any]:

@@ -91,3 +91,30 @@ def test_clinical_and_combined_tables_say_which_patients_and_events_were_used(pa
     for fitted in (model.clinical_, model.combined_):
         assert fitted.rows_used_text().startswith(f"Fitted on {fitted.n_used_} of {fitted.n_rows_} training")
         assert fitted.rows_used_text() in captions
+
+
+def test_each_cohort_keeps_its_own_controls(stored_cohort, feature_source, tmp_path):
+    """Viewing a cohort with the portal phase only, then the first cohort again, builds on all of
+    the first cohort's phases and features (its phases were left at [portal] before), and a
+    control changed on one cohort stays with it."""
+    from synthetic_cohort import import_synthetic_cohort
+
+    import_synthetic_cohort("portal_only", feature_source, tmp_path, phases=("portal",))
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=180)
+    at.session_state["cohort"] = stored_cohort
+    at.run()
+    at.switch_page(PAGE).run()
+    assert sorted(at.multiselect(key="mb_phases").value) == ["arterial", "delayed", "portal"]
+    at.toggle(key="mb_corr_on").set_value(False).run()
+
+    at.selectbox(key="mb_cohort").set_value("portal_only").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="mb_phases").value == ["portal"]
+    assert at.toggle(key="mb_corr_on").value is True  # this cohort's own (default) setting
+
+    at.selectbox(key="mb_cohort").set_value(stored_cohort).run()
+    assert not at.exception, at.exception
+    assert sorted(at.multiselect(key="mb_phases").value) == ["arterial", "delayed", "portal"]
+    assert at.toggle(key="mb_corr_on").value is False
+    funnel = at.session_state["mb_current"].result.model.radiomics_.funnel_
+    assert funnel.set_index("step").at["input", "features"] == 90
