@@ -17,11 +17,11 @@ from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.centres import leave_one_centre_out
 from hccdash.evaluation.forest_plot import subgroup_forest
 from hccdash.evaluation.report import report_html, report_pdf
+from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import shared_builder
-from hccdash.registry.model_file import cutoff_description
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 from hccdash.spreadsheet import csv_text

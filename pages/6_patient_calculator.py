@@ -11,9 +11,9 @@ from hccdash import calculator
 from hccdash.calculator import report
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import chart_png, chart_svg
+from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
-from hccdash.registry.model_file import cutoff_description
 from hccdash.spreadsheet import csv_text
 
 in_app_frame()

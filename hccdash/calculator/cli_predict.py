@@ -24,7 +24,7 @@ import pandas as pd
 from hccdash.calculator.inputs import check_columns
 from hccdash.calculator.prediction import estimate_columns, predict_table
 from hccdash.cohort.tables import read_table
-from hccdash.registry.model_file import cutoff_description
+from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry.registry import json_model
 from hccdash.spreadsheet import csv_text
 

@@ -22,9 +22,9 @@ from hccdash.calculator.position import nomogram_figure
 from hccdash.calculator.prediction import PatientResult
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import chart_png
+from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry.details import lp_note, prediction_title, with_unit
 from hccdash.registry.json_model import JsonModel
-from hccdash.registry.model_file import cutoff_description
 
 DISCLAIMER = (
     "Research tool: a statistical estimate from the model's training cohort, not a diagnosis. "

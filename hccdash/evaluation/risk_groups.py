@@ -4,13 +4,16 @@ test and hazard ratio per split; subgroup analysis by a clinical variable.
 
 Cut-off methods: ``median`` (training median of the score) or ``maxstat`` (maximally
 selected log-rank statistic, ``maxstat.test(smethod = "LogRank", minprop)``, via
-:func:`hccdash.stats.max_logrank`); a model saved from the Evaluation page may also use a
-training percentile (:func:`percentile_cutoff`) or a typed value. High risk = score >
+:func:`hccdash.stats.max_logrank`), both by :func:`training_cutoff`, which the Evaluation
+page and a model saved without a chosen cut-off (``hccdash.registry.model_file``) share; a
+model saved from the Evaluation page may also use a training percentile
+(:func:`percentile_cutoff`) or a typed value (:class:`RiskCutoff`). High risk = score >
 cut-off, as maxstat groups.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,12 +23,45 @@ import pandas as pd
 from hccdash import stats
 from hccdash.stats.likelihood import likelihood_ratio_test
 
-METHODS = ("median", "maxstat")
+METHODS = ("median", "maxstat")  # learned on the training split by training_cutoff
 GROUPS = ("low", "high")
+
+CUTOFF_METHODS = {
+    "median": "median of the training linear predictor",
+    "maxstat": "maximally selected log-rank on the training split",
+    "given": "value given by the user",
+}
+PERCENTILE_RE = re.compile(r"^percentile_(\d{1,2}(?:\.\d+)?)$")  # percentile_75: 75th percentile of training
+
+
+@dataclass(frozen=True)
+class RiskCutoff:
+    """The risk-group cut-off a user chose (Evaluation page): how it was found (a key of
+    :data:`CUTOFF_METHODS`, or ``percentile_<q>``) and its value on the model's linear
+    predictor, learned on the training split only. High risk = linear predictor > value."""
+
+    method: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.method not in CUTOFF_METHODS and not PERCENTILE_RE.match(self.method):
+            raise ValueError(f"Unknown risk cut-off method {self.method!r}; allowed: {list(CUTOFF_METHODS)} "
+                             "or percentile_<q> (0 < q < 100)")
+        if not isinstance(self.value, (int, float)) or not np.isfinite(self.value):
+            raise ValueError(f"Risk cut-off must be a finite number, got {self.value!r}")
+
+
+def cutoff_description(method: str) -> str:
+    """How a model file's risk-group cut-off was found, in words (the method key when unknown)."""
+    percentile = PERCENTILE_RE.match(method)
+    if percentile:
+        return f"percentile {percentile[1]} of the training linear predictor"
+    return CUTOFF_METHODS.get(method, method)
 
 
 def training_cutoff(time, event, score, method: str, minprop: float) -> float:
-    """The cut-off of ``score`` learned on the training rows."""
+    """The cut-off of ``score`` learned on the training rows: its median, or the maxstat cut-off
+    with ``minprop`` (the settings' ``evaluation.maxstat_minprop``)."""
     if method == "median":
         return float(np.median(np.asarray(score, dtype=float)))
     if method == "maxstat":

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from hccdash.evaluation import risk_groups
+from hccdash.evaluation.risk_groups import RiskCutoff
 from hccdash.modeling.builder import BuildResult, ModelBuilder
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.modeling.presets import TITLES, preset
@@ -18,7 +19,6 @@ from hccdash.settings import Settings
 
 if TYPE_CHECKING:
     from hccdash.evaluation.summary import Evaluation
-    from hccdash.registry.model_file import RiskCutoff
 
 DEFAULTS = "defaults"
 SAVED_MODEL = "combined"  # the registry saves the pipeline's combined model
@@ -95,8 +95,6 @@ def chosen_cutoff(evaluation: Evaluation, *, value: float | None = None, percent
     """The saved model's risk-group cut-off: the combined model's cut-off of the evaluation
     (its method, learned on the training split), a ``percentile`` (0-100) of the training
     linear predictor, or a ``value`` typed by the user ("given")."""
-    from hccdash.registry.model_file import RiskCutoff
-
     if value is not None:
         return RiskCutoff("given", float(value))
     if percentile is not None:

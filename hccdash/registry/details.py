@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.metric_names import discrimination_metric
 from hccdash.registry.json_model import JsonModel
-from hccdash.registry.model_file import cutoff_description
 from hccdash.settings import CalculatorSettings
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import stats
+from hccdash.evaluation.risk_groups import RiskCutoff, training_cutoff
 from hccdash.registry import spec as spec_module
 from hccdash.registry.baseline import cox_baseline
 from hccdash.registry.json_model import RAD_SCORE, design_matrix
@@ -51,39 +52,6 @@ class RadScore:
         return pd.Series(self.intercept + z.to_numpy(float) @ self.coef.to_numpy(float), index=features.index)
 
 
-CUTOFF_METHODS = {
-    "median": "median of the training linear predictor",
-    "maxstat": "maximally selected log-rank on the training split",
-    "given": "value given by the user",
-}
-PERCENTILE_RE = re.compile(r"^percentile_(\d{1,2}(?:\.\d+)?)$")  # percentile_75: 75th percentile of training
-
-
-@dataclass(frozen=True)
-class RiskCutoff:
-    """The risk-group cut-off a user chose (Evaluation page): how it was found (a key of
-    :data:`CUTOFF_METHODS`, or ``percentile_<q>``) and its value on the model's linear
-    predictor, learned on the training split only. High risk = linear predictor > value."""
-
-    method: str
-    value: float
-
-    def __post_init__(self) -> None:
-        if self.method not in CUTOFF_METHODS and not PERCENTILE_RE.match(self.method):
-            raise ValueError(f"Unknown risk cut-off method {self.method!r}; allowed: {list(CUTOFF_METHODS)} "
-                             "or percentile_<q> (0 < q < 100)")
-        if not isinstance(self.value, (int, float)) or not np.isfinite(self.value):
-            raise ValueError(f"Risk cut-off must be a finite number, got {self.value!r}")
-
-
-def cutoff_description(method: str) -> str:
-    """How a model file's risk-group cut-off was found, in words (the method key when unknown)."""
-    percentile = PERCENTILE_RE.match(method)
-    if percentile:
-        return f"percentile {percentile[1]} of the training linear predictor"
-    return CUTOFF_METHODS.get(method, method)
-
-
 @dataclass(frozen=True)
 class ModelParts:
     """Everything :func:`build_spec` needs besides the training data."""
@@ -100,6 +68,7 @@ class ModelParts:
     ties: str = "efron"
     cutoffs: list[float] | None = None  # on the linear predictor; None: learned from the training data
     cutoff_method: str = EvaluationSettings().risk_cutoff  # how ``cutoffs`` were found, or how to learn them
+    minprop: float = EvaluationSettings().maxstat_minprop  # maxstat's minprop when it learns the cut-off
     labels: dict[str, str] = field(default_factory=dict)  # predictor -> display label
     units: dict[str, str] = field(default_factory=dict)  # predictor -> unit
 
@@ -149,7 +118,7 @@ def build_spec(
     covariance = parts.covariance.loc[order, order].to_numpy(float)
     lp = x @ coef + (parts.intercept or 0.0)
     if parts.cutoffs is None:
-        cutoffs = [_cutoff(parts.cutoff_method, time, event, lp)]
+        cutoffs = [training_cutoff(time, event, lp, parts.cutoff_method, parts.minprop)]
     else:
         cutoffs = [float(c) for c in parts.cutoffs]
         _check_cutoffs(cutoffs, lp)
@@ -221,7 +190,9 @@ def spec_from_pipeline(
     plus one coefficient per selected feature. The result is checked against the
     pipeline's own rad-score and linear predictor on ``data`` before it is returned.
     The risk-group cut-off is ``cutoff`` (the user's choice, kept as it is) or, without
-    one, learned on ``data`` by the settings' ``evaluation.risk_cutoff`` method. ``units`` /
+    one, learned on ``data`` by the settings' ``evaluation.risk_cutoff`` method (maxstat with
+    the settings' ``maxstat_minprop``), as the Evaluation page learns it
+    (:func:`hccdash.evaluation.risk_groups.training_cutoff`). ``units`` /
     ``labels`` (clinical variable -> text, e.g. the training cohort's ``{"AFP": "ng/mL"}``) go
     to the model's clinical predictors (a dichotomised one is entered as the original number,
     so it keeps the unit); the rad-score has none.
@@ -258,6 +229,7 @@ def spec_from_pipeline(
         ties=settings.model.ties,
         cutoffs=None if cutoff is None else [float(cutoff.value)],
         cutoff_method=settings.evaluation.risk_cutoff if cutoff is None else cutoff.method,
+        minprop=settings.evaluation.maxstat_minprop,
         labels={k: str(v) for k, v in (labels or {}).items() if k in clinical},
         units={k: str(v) for k, v in (units or {}).items() if k in clinical},
     )
@@ -340,14 +312,6 @@ def _axis(column: np.ndarray) -> list[float]:
         values = distinct if len(distinct) > 1 else np.array([distinct[0], distinct[0] + 1.0])
         return [float(v) for v in values]
     return [float(v) for v in np.linspace(column.min(), column.max(), N_UNIQUE + 1)]
-
-
-def _cutoff(method: str, time: np.ndarray, event: np.ndarray, lp: np.ndarray) -> float:
-    if method == "median":
-        return float(np.median(lp))
-    if method == "maxstat":
-        return float(stats.max_logrank_cutoff(time, event, lp, minprop=EvaluationSettings().maxstat_minprop))
-    raise ValueError(f"Unknown risk cut-off method {method!r}; allowed: median, maxstat")
 
 
 def _check_cutoffs(cutoffs: list[float], lp: np.ndarray) -> None:

@@ -22,20 +22,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import joblib
 import pandas as pd
 
 from hccdash import paths
 from hccdash.digest import sha256_file
+from hccdash.evaluation.risk_groups import RiskCutoff, cutoff_description
 from hccdash.registry import spec as spec_module
 from hccdash.registry.json_model import JsonModel
 from hccdash.store import Store
 from hccdash.text_limits import MAX_NOTES, TEXT_PATTERN
-
-if TYPE_CHECKING:
-    from hccdash.registry.model_file import RiskCutoff
 
 NAME_RE = re.compile(spec_module.NAME_PATTERN)
 ARTIFACT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}-\d{8}T\d{12}\.(joblib|json)$")
@@ -126,7 +124,7 @@ def save(
     The artifact holds the pipeline and its pickle-free model file ``spec``; when ``spec`` is
     omitted it is built by :func:`hccdash.registry.model_file.spec_from_pipeline` from the
     training rows ``data`` (feature and clinical columns) and their ``time`` / ``event``
-    (months). ``cutoff`` (a :class:`~hccdash.registry.model_file.RiskCutoff`, e.g. the one
+    (months). ``cutoff`` (a :class:`~hccdash.evaluation.risk_groups.RiskCutoff`, e.g. the one
     chosen on the Evaluation page) becomes the model's risk-group cut-off; without it the
     cut-off is learned from ``data`` as before. ``units`` / ``labels`` (clinical variable ->
     text, e.g. the training cohort's ``load_mapping(cohort).units``) are shown with the model's
@@ -286,8 +284,6 @@ def list_models(store: Store | None = None) -> pd.DataFrame:
 def risk_cutoff_text(meta: dict[str, Any], long: bool = False) -> str:
     """A model's risk-group cut-off(s) on the linear predictor and how they were found, e.g.
     ``maxstat 0.1927`` (``long``: the method in words)."""
-    from hccdash.registry.model_file import cutoff_description
-
     method = meta.get("cutoff_method", "")
     values = ", ".join(f"{c:.4g}" for c in meta.get("cutoffs", []))
     return f"{values} ({cutoff_description(method)})" if long else f"{method} {values}"

@@ -10,6 +10,8 @@ import pytest
 from hccdash import stats
 from hccdash.evaluation.risk_groups import risk_groups, subgroup_analysis
 
+from evaluation_fixtures import QUICK
+
 
 def _data(seed: int, n: int = 120):
     rng = np.random.default_rng(seed)
@@ -106,3 +108,40 @@ def test_percentile_cutoff_matches_r_quantile_type_7():
     assert percentile_cutoff([4, 1, 3, 2, 10], 90) == pytest.approx(7.6)
     with pytest.raises(ValueError, match="strictly between 0 and 100, got 100"):
         percentile_cutoff([1, 2], 100)
+
+
+def test_a_saved_model_gets_the_maxstat_cutoff_of_its_own_minprop(builder):
+    """A pipeline whose settings ask for maxstat with a non-default ``minprop`` (0.03) and is
+    saved without a chosen cut-off learns its cut-off with that ``minprop``: the one the
+    Evaluation page shows for it. The outcome is set so that the best split is in the tail
+    (the top 4% of training patients recur at once, the others' outcome is unrelated to the
+    score), which only a minprop below 0.04 reaches; the default 0.1 gives another cut-off."""
+    import dataclasses
+
+    from hccdash.evaluation.summary import evaluate
+    from hccdash.modeling.builder import ModelBuilder
+    from hccdash.registry import registry
+
+    settings = dataclasses.replace(QUICK, evaluation=dataclasses.replace(
+        QUICK.evaluation, risk_cutoff="maxstat", maxstat_minprop=0.03))
+    result = builder.build(settings, ("AFP", "BCLC", "age"))
+    lp = pd.Series(result.model.predict(builder.frame(result.train_index, result.clinical_vars)),
+                   index=result.train_index)
+    rng = np.random.default_rng(0)
+    time, event = rng.exponential(30.0, len(lp)).round(2) + 1, (rng.random(len(lp)) < 0.4).astype(int)
+    top = (lp > lp.quantile(0.96)).to_numpy()
+    time[top], event[top] = 0.5, 1
+    patients = builder.inputs.patients.copy()
+    patients.loc[lp.index, "time"], patients.loc[lp.index, "event"] = time, event
+    tail = ModelBuilder(dataclasses.replace(builder.inputs, patients=patients))
+    evaluation = evaluate(result.model, tail)
+    shown = evaluation.risk_groups["combined"]
+    p = evaluation.predictions[("combined", "train")]
+    assert (shown.method, shown.cutoff) == ("maxstat", stats.max_logrank_cutoff(p.time, p.event, p.lp, minprop=0.03))
+    assert shown.cutoff != stats.max_logrank_cutoff(p.time, p.event, p.lp, minprop=0.1)  # the test tells them apart
+    train = patients.loc[result.train_index]
+    registry.save(result.model, "minprop", data=tail.frame(result.train_index, result.clinical_vars),
+                  time=train["time"], event=train["event"])
+    groups = registry.json_model("minprop").spec["risk_groups"]
+    assert groups["method"] == "maxstat"
+    assert groups["cutoffs"] == [pytest.approx(shown.cutoff, rel=1e-12)]

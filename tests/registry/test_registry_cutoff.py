@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from hccdash import cli, stats
 from hccdash import calculator
+from hccdash.evaluation.risk_groups import RiskCutoff
 from hccdash.registry import registry
-from hccdash.registry.model_file import RiskCutoff
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 pytestmark = pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")
