@@ -7,6 +7,7 @@ import streamlit as st
 from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
 from hccdash.cohort.table1 import table1, table1_display
+from hccdash.display import store_errors_shown
 from hccdash.spreadsheet import csv_text
 
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
@@ -63,6 +64,8 @@ PAGES = [
     st.Page("pages/6_patient_calculator.py", title="Patient calculator", icon=":material/calculate:"),
 ]
 
-prepare(str(paths.home()))
-st.session_state.setdefault("cohort", overview.default_cohort())
-st.navigation(PAGES, position="sidebar").run()
+page = st.navigation(PAGES, position="sidebar")
+with store_errors_shown(st.error):  # a damaged or busy store: said in words on every page
+    prepare(str(paths.home()))
+    st.session_state.setdefault("cohort", overview.default_cohort())
+    page.run()

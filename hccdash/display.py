@@ -1,15 +1,22 @@
-"""Tables as the pages show them: p-values the way clinical papers print them.
+"""What the pages show, as they show it: p-values the way clinical papers print them, text
+shown as written, and a damaged or busy store told in words instead of a traceback.
 
-Downloads keep the raw numbers; only the on-screen copy is formatted."""
+Downloads keep the raw numbers; only the on-screen copy is formatted. No Streamlit here:
+the pages pass their ``st`` functions in."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 
+from hccdash.store import StoreBusyError, StoreOpenError
+
 P_COLUMN = re.compile(r"^p($|[_ (])|_p$", re.IGNORECASE)  # p, p_logrank, p (variable), interaction_p
 P_FLOOR = 0.001
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")  # CommonMark's escapable characters, as Markdown uses them
 
 
 def format_p(value) -> str:
@@ -34,3 +41,20 @@ def for_display(frame: pd.DataFrame) -> pd.DataFrame:
         if P_COLUMN.search(str(column)):
             shown[column] = shown[column].map(format_p)
     return shown
+
+
+def as_text(text: str) -> str:
+    """``text`` with every Markdown character escaped, so ``st.error`` / ``st.markdown`` show it as
+    written (paths and messages hold ``_``, ``*``, ``[`` ...)."""
+    return MARKDOWN.sub(r"\\\1", str(text))
+
+
+@contextlib.contextmanager
+def store_errors_shown(show: Callable[[str], object]) -> Iterator[None]:
+    """Run a page; a store that is damaged (:class:`~hccdash.store.StoreOpenError`) or held too long by
+    another process (:class:`~hccdash.store.StoreBusyError`) is told by ``show(message)`` (the app
+    passes ``st.error``), naming the file and what to do, instead of a traceback."""
+    try:
+        yield
+    except (StoreOpenError, StoreBusyError) as exc:
+        show(as_text(exc))

@@ -55,3 +55,17 @@ def strange_files(tmp_path) -> dict[str, Path]:
     files["loop"].symlink_to(tmp_path / "loop_back.nii.gz")
     (tmp_path / "loop_back.nii.gz").symlink_to(files["loop"])
     return files
+
+
+@pytest.fixture
+def full_store(hccdash_home) -> Path:
+    """The path of a store whose cohorts table (read by ``cohorts`` and every page) fills most of the file,
+    checkpointed and closed: ready to be damaged."""
+    from hccdash.store import Store, close_idle
+
+    store = Store()
+    store.execute("INSERT INTO cohorts SELECT 'c' || range, now(), NULL, md5(range::TEXT), 'months', '{}', NULL, "
+                  "NULL, 1, 0 FROM range(200000)")
+    store.checkpoint()
+    close_idle()
+    return store.path
