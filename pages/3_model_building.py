@@ -16,6 +16,7 @@ from hccdash.modeling import stability_job
 from hccdash.modeling.builder import shared_builder
 from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
 from hccdash.modeling.presets import TITLES, preset
+from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
 from hccdash.spreadsheet import csv_text
@@ -242,6 +243,6 @@ with st.expander("Save this model in the registry"):
     notes = st.text_area("Notes", key="mb_save_notes")
     if st.button("Save", disabled=not name, key="mb_save"):
         try:
-            st.success(f"Saved as {builder.save(result, name, notes)}")
+            st.success(f"Saved as {pipelines.save_build(builder, result, name, notes)}")
         except (ValueError, RuntimeError) as exc:
             st.error(str(exc))

@@ -22,6 +22,7 @@ from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.features_io import imported_sources
 from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import shared_builder
+from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 from hccdash.spreadsheet import csv_text
@@ -77,7 +78,7 @@ except ValueError as exc:
     st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
     st.stop()
 
-saved = sources.saved_pipelines(cohort)
+saved = pipelines.saved_pipelines(cohort)
 current_model = st.session_state.get("mb_current")
 if current_model is not None and not current_model.matches(cohort, source):
     current_model = None
@@ -120,7 +121,7 @@ if key not in cache:
         elif kind == PRESET:
             fitted = sources.fit_preset(builder, choice)
         else:
-            fitted = sources.load_saved(choice)
+            fitted = pipelines.load_saved(choice)
         result = evaluate(fitted, builder, ev, sources.stored_centres(cohort),
                           progress=lambda step, fraction: bar.progress(fraction, f"Evaluating: {step}…"))
     except ValueError as exc:
@@ -185,7 +186,7 @@ with tabs[1]:
     save_notes = cols[2].text_area("Notes", key="ev_save_notes")
     if st.button("Save to the registry", disabled=not save_name, key="ev_save"):
         try:
-            saved_name = sources.save_evaluated(st.session_state["ev_fitted"], evaluation, builder, cohort, save_name,
+            saved_name = pipelines.save_evaluated(st.session_state["ev_fitted"], evaluation, builder, cohort, save_name,
                                                 save_notes, chosen)
             st.success(f"Saved {saved_name} with the cut-off {chosen.value:.4g} ({chosen.method})")
         except ValueError as exc:

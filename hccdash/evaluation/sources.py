@@ -1,7 +1,7 @@
 """Where the evaluation page gets a fitted model: the current model of the model-building
-page, a study preset (or the defaults) fitted on a stored cohort, or a saved pipeline from
-the model registry; the cohort's centres; and saving the evaluated model to the registry
-with the risk-group cut-off chosen on the page."""
+page or a study preset (or the defaults) fitted on a stored cohort; the cohort's centres; and
+the risk-group cut-off chosen on the page for saving the evaluated model. Saved pipelines are
+read from and written to the registry by :mod:`hccdash.registry.pipelines`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pandas as pd
 from hccdash.evaluation import risk_groups
 from hccdash.evaluation.risk_groups import RiskCutoff
 from hccdash.modeling.builder import BuildResult, ModelBuilder
-from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.settings import Settings
 
@@ -66,23 +65,6 @@ def fit_preset(builder: ModelBuilder, name: str) -> BuildResult:
     return builder.build(settings)
 
 
-def saved_pipelines(cohort: str) -> list[str]:
-    """Names of registry models saved as fitted pipelines from ``cohort``."""
-    from hccdash.registry import registry
-
-    return [r.name for r in registry.records() if r.kind == "pipeline" and r.cohort == cohort]
-
-
-def load_saved(name: str) -> RadiomicsNomogram:
-    """The fitted pipeline of a saved model (SHA-256 checked by the registry)."""
-    from hccdash.registry import registry
-
-    pipeline = registry.load(name).pipeline
-    if not isinstance(pipeline, RadiomicsNomogram):
-        raise ValueError(f"Model {name!r} is not a fitted radiomics nomogram pipeline")
-    return pipeline
-
-
 def stored_centres(cohort: str) -> pd.Series | None:
     """Centre of each patient of a stored cohort (None when it records no centre)."""
     from hccdash.cohort import load_cohort
@@ -102,22 +84,3 @@ def chosen_cutoff(evaluation: Evaluation, *, value: float | None = None, percent
         return RiskCutoff(f"percentile_{percentile:g}", risk_groups.percentile_cutoff(train, percentile))
     groups = evaluation.risk_groups[SAVED_MODEL]
     return RiskCutoff(groups.method, float(groups.cutoff))
-
-
-def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluation, builder: ModelBuilder,
-                   cohort: str, name: str, notes: str, cutoff: RiskCutoff) -> str:
-    """Save the evaluated pipeline in the registry with ``cutoff`` as its risk-group cut-off
-    (training rows of the evaluation, its C-index (AUC for ER) per split as metrics, the cohort's units and
-    labels); returns the name."""
-    from hccdash.cohort import units_and_labels
-    from hccdash.registry import registry
-
-    pipeline = fitted.model if isinstance(fitted, BuildResult) else fitted
-    train = evaluation.predictions[(SAVED_MODEL, "train")].ids
-    patients = builder.inputs.patients.loc[train]
-    c_index = evaluation.c_index[evaluation.c_index["model"] == SAVED_MODEL].set_index("split")["c_index"]
-    units, labels = units_and_labels(cohort)
-    record = registry.save(pipeline, name, notes, cohort=cohort, data=builder.frame(train, evaluation.clinical_vars),
-                           time=patients["time"], event=patients["event"], cutoff=cutoff, units=units, labels=labels,
-                           metrics={evaluation.endpoint.metric: {split: float(c) for split, c in c_index.items()}})
-    return record.name

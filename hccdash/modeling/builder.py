@@ -246,24 +246,6 @@ class ModelBuilder:
         y = self.target(outcome, ids)
         return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
 
-    def save(self, result: BuildResult, name: str, notes: str = "") -> str:
-        """Save a build result's model in the registry (hccdash.registry), with the stored
-        cohort's units and labels; returns its name."""
-        try:
-            from hccdash.registry import registry
-        except ModuleNotFoundError as exc:
-            raise ValueError(f"The model registry is not available ({exc})") from exc
-        from hccdash.cohort import units_and_labels
-
-        train = result.train_index
-        patients = self.inputs.patients.loc[train]
-        units, labels = units_and_labels(self.inputs.name)
-        record = registry.save(result.model, name, notes, cohort=self.inputs.name or None,
-                               metrics={result.endpoint.metric: result.summary()["c_index"]},
-                               data=self.frame(train, result.clinical_vars),
-                               time=patients["time"], event=patients["event"], units=units, labels=labels)
-        return record.name
-
 
 _SHARED_MAX = 4
 _shared: dict[tuple[str, str, str | None], ModelBuilder] = {}

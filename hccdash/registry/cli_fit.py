@@ -33,6 +33,7 @@ import yaml
 from hccdash.cohort.split import split_patients
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
 from hccdash.registry import registry
+from hccdash.registry.pipelines import save_build
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, Settings
 
 HELP = "Fit the radiomics nomogram (filters, LASSO, clinical and combined models) from CSV files."
@@ -272,5 +273,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"selected {len(summary['selected_features'])} feature(s); C-index train {c['train']}, "
           f"validation {c['validation']}; wrote {args.out / MODEL_FILE} and {args.out / SUMMARY_FILE}")
     if args.save_as:
-        print(f"saved in the registry as '{builder.save(result, args.save_as)}'")
+        print(f"saved in the registry as '{save_build(builder, result, args.save_as)}'")
     return 0

@@ -72,7 +72,7 @@ def test_cutoff_chosen_on_evaluation_is_the_saved_models_cutoff(builder, rfs_res
     import dataclasses
 
     from hccdash.evaluation import sources
-    from hccdash.registry import registry
+    from hccdash.registry import pipelines, registry
 
     train = {s: (p.time, p.event, p.lp) for (m, s), p in rfs_evaluation.predictions.items() if m == "combined"}
     maxstat = risk_groups(train, "maxstat", 0.1, [0.0], 0.95)
@@ -80,7 +80,7 @@ def test_cutoff_chosen_on_evaluation_is_the_saved_models_cutoff(builder, rfs_res
     evaluation = dataclasses.replace(rfs_evaluation, risk_groups={**rfs_evaluation.risk_groups, "combined": maxstat})
     chosen = sources.chosen_cutoff(evaluation)
     assert (chosen.method, chosen.value) == ("maxstat", maxstat.cutoff)
-    sources.save_evaluated(rfs_result, evaluation, builder, "synthetic", "chosen", "", chosen)
+    pipelines.save_evaluated(rfs_result, evaluation, builder, "synthetic", "chosen", "", chosen)
     model = registry.json_model("chosen")
     assert model.spec["risk_groups"]["method"] == "maxstat"
     assert model.spec["risk_groups"]["cutoffs"] == [maxstat.cutoff]
@@ -95,7 +95,7 @@ def test_cutoff_chosen_on_evaluation_is_the_saved_models_cutoff(builder, rfs_res
     train_lp = rfs_evaluation.predictions[("combined", "train")].lp
     tertile = sources.chosen_cutoff(evaluation, percentile=66.7)
     assert (tertile.method, tertile.value) == ("percentile_66.7", pytest.approx(np.percentile(train_lp, 66.7)))
-    sources.save_evaluated(rfs_result, evaluation, builder, "synthetic", "tertile", "", tertile)
+    pipelines.save_evaluated(rfs_result, evaluation, builder, "synthetic", "tertile", "", tertile)
     assert registry.risk_cutoff_text(registry.get("tertile").meta, long=True) == (
         f"{tertile.value:.4g} (percentile 66.7 of the training linear predictor)")
 

@@ -8,6 +8,7 @@ import pytest
 from hccdash.evaluation import sources
 from hccdash.evaluation.summary import evaluate
 from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.registry import pipelines
 
 from evaluation_fixtures import QUICK, SOURCE
 
@@ -15,10 +16,10 @@ from evaluation_fixtures import QUICK, SOURCE
 def test_saved_pipeline_evaluates_like_its_build_result(stored_cohort):
     builder = ModelBuilder(load_model_inputs(stored_cohort, source=SOURCE))
     result = builder.build(QUICK, ("AFP",))
-    builder.save(result, "eval-test")
-    assert sources.saved_pipelines(stored_cohort) == ["eval-test"]
-    assert sources.saved_pipelines("other") == []
-    pipeline = sources.load_saved("eval-test")
+    pipelines.save_build(builder, result, "eval-test")
+    assert pipelines.saved_pipelines(stored_cohort) == ["eval-test"]
+    assert pipelines.saved_pipelines("other") == []
+    pipeline = pipelines.load_saved("eval-test")
     centres = sources.stored_centres(stored_cohort)
     assert set(centres.unique()) == {"A", "B"}
     evaluation = evaluate(pipeline, builder, centres=centres)

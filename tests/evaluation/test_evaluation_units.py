@@ -20,12 +20,12 @@ def _store_cohort(builder, folder, units: dict[str, str], labels: dict[str, str]
 def test_evaluated_model_is_saved_with_the_cohorts_units(builder, rfs_result, rfs_evaluation, tmp_path):
     from hccdash import calculator
     from hccdash.evaluation import sources
-    from hccdash.registry import registry
+    from hccdash.registry import pipelines, registry
 
     cohort = _store_cohort(builder, tmp_path, {"AFP": "ng/mL", "age": "years"},
                            {"AFP": "Alpha-fetoprotein", "BCLC": "BCLC stage"})
-    sources.save_evaluated(rfs_result, rfs_evaluation, builder, cohort, "evaluated", "",
-                           sources.chosen_cutoff(rfs_evaluation))
+    pipelines.save_evaluated(rfs_result, rfs_evaluation, builder, cohort, "evaluated", "",
+                             sources.chosen_cutoff(rfs_evaluation))
     assert list(rfs_result.model.clinical_.selected_) == ["AFP", "BCLC"]  # age was not kept
     fields = {f.name: f for f in calculator.form_fields(registry.json_model("evaluated"))}
     assert set(fields) == {"AFP", "BCLC", "rad_score"}

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from hccdash import calculator, paths
 from hccdash.calculator import report
-from hccdash.registry import registry
+from hccdash.registry import pipelines, registry
 from hccdash.registry.json_model import JsonModel
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -40,7 +40,7 @@ def sample_model(tmp_path_factory) -> str:
         settings = dataclasses.replace(base, model=dataclasses.replace(
             base.model, clinical_force_in=("AFP", "age"), clinical_dichotomise=("age",)))
         result = builder.build(settings, clinical_vars=["AFP", "age"])
-        return registry.export_json(builder.save(result, "sample_model"))
+        return registry.export_json(pipelines.save_build(builder, result, "sample_model"))
 
 
 def test_sample_cohort_model_shows_units_on_the_form(sample_model):
