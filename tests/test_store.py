@@ -214,14 +214,19 @@ def test_the_cli_says_it_waits_for_a_store_another_process_holds(hccdash_home):
     import sys
 
     path = Store().path
-    proc = _hold_in_other_process(path, 4.0)
-    cli = subprocess.run([sys.executable, "-m", "hccdash", "cohorts", "--json"],
-                         capture_output=True, text=True, timeout=60)
-    proc.wait()
-    assert cli.returncode == 0, cli.stderr
-    assert f"hccdash: The store {path} is in use by another hccdash process" in cli.stderr
-    assert cli.stdout.strip() == "[]"
-    assert "leaked" not in cli.stderr  # the shared connection is closed at exit
+    holder = _hold_in_other_process(path, 300.0)  # until the CLI has said that it waits
+    cli = subprocess.Popen([sys.executable, "-m", "hccdash", "cohorts", "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = cli.stderr.readline()  # blocks until the CLI speaks (or ends)
+    finally:
+        holder.kill()
+        holder.wait()
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 0, said + err
+    assert said.startswith(f"hccdash: The store {path} is in use by another hccdash process")
+    assert out.strip() == "[]"
+    assert "leaked" not in err  # the shared connection is closed at exit
 
 
 def test_an_idle_connection_is_closed_after_a_moment(hccdash_home):
