@@ -58,6 +58,7 @@ PAGES = [
     st.Page(home, title="Home", icon=":material/home:", default=True),
     st.Page("pages/1_cohort_import.py", title="Cohort import", icon=":material/upload_file:"),
     st.Page("pages/2_feature_extraction.py", title="Feature extraction", icon=":material/memory:"),
+    st.Page("pages/7_case_viewer.py", title="Case viewer", icon=":material/radiology:"),
     st.Page("pages/3_model_building.py", title="Model building", icon=":material/tune:"),
     st.Page("pages/4_evaluation.py", title="Evaluation", icon=":material/monitoring:"),
     st.Page("pages/5_model_registry.py", title="Model registry", icon=":material/inventory_2:"),

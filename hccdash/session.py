@@ -28,3 +28,25 @@ def adopt_shared(state: MutableMapping, key: str, options: Sequence[str]) -> Non
 def publish_shared(state: MutableMapping, key: str) -> None:
     """Make the value of widget ``key`` the shared choice."""
     state[SHARED] = state[_seen(key)] = state[key]
+
+
+OPEN_CASE = "cv_open"  # a case another page asks the Case viewer to show
+CASE_KEYS = {"cohort": "cv_cohort", "patient_id": "cv_patient", "phase": "cv_phase", "reader": "cv_reader"}
+
+
+def open_case(state: MutableMapping, cohort: str, patient_id: str, phase: str, reader: str = "1") -> None:
+    """Ask the Case viewer to show this case on its next run (the caller then switches page);
+    the cohort becomes the app-wide choice."""
+    state[OPEN_CASE] = {"cohort": cohort, "patient_id": str(patient_id), "phase": str(phase), "reader": str(reader)}
+    state[SHARED] = cohort
+
+
+def take_open_case(state: MutableMapping) -> bool:
+    """Apply (once) a case asked for by :func:`open_case` to the viewer's widgets; whether there was one."""
+    wanted = state.pop(OPEN_CASE, None)
+    if not wanted:
+        return False
+    for name, key in CASE_KEYS.items():
+        state[key] = wanted[name]
+    state[_seen(CASE_KEYS["cohort"])] = wanted["cohort"]
+    return True

@@ -48,6 +48,18 @@ class CohortSettings:
 
 
 @dataclass(frozen=True)
+class QCSettings:
+    """Cohort QC flags (hccdash.imaging.qc): what counts as implausible, far or low."""
+
+    modality: str = "CT"  # CT | MR: taken for images without a DICOM Modality (NIfTI, NRRD, MHA)
+    ct_roi_median_hu: tuple[float, float] = (-200.0, 400.0)  # a CT ROI's median outside: values not in HU?
+    ct_max_hu: float = 4000.0  # a CT voxel above this: not rescaled (unsigned raw values)?
+    spacing_ratio: float = 1.5  # in-plane spacing or slice thickness this many times off the cohort median
+    volume_z: float = 3.5  # robust z (median / MAD) of log mask volume beyond this: outlier
+    min_dice: float = 0.8  # a second reader's mask agreeing less with reader 1's
+
+
+@dataclass(frozen=True)
 class ExtractionSettings:
     """pyradiomics settings (METHODS: 1 mm B-spline resampling, binWidth 25, Original+Wavelet+LoG)."""
 
@@ -63,6 +75,7 @@ class ExtractionSettings:
     feature_classes: tuple[str, ...] = ("shape", "firstorder", "glcm", "glrlm", "glszm", "gldm", "ngtdm")
     pre_crop: bool = True
     params_yaml: str | None = None  # the user's own pyradiomics parameter file (replaces the above)
+    label: int | None = None  # mask label of every case (e.g. the whole liver); None: each image's label from import
 
 
 @dataclass(frozen=True)
@@ -152,6 +165,7 @@ class Settings:
 
     split: SplitSettings = field(default_factory=SplitSettings)
     cohort: CohortSettings = field(default_factory=CohortSettings)
+    qc: QCSettings = field(default_factory=QCSettings)
     extraction: ExtractionSettings = field(default_factory=ExtractionSettings)
     selection: SelectionSettings = field(default_factory=SelectionSettings)
     model: ModelSettings = field(default_factory=ModelSettings)
@@ -194,6 +208,7 @@ class Settings:
 CHOICES: dict[str, tuple] = {
     "split.method": ("random", "centre", "three", "none"),
     "extraction.roi": ("3d", "2d"),
+    "qc.modality": ("CT", "MR"),
     "selection.icc_kind": ("ICC2_1", "ICC3_1"),
     "selection.icc_missing": ("keep", "drop"),
     "selection.univariate_test": ("auto", "mannwhitney", "anova"),
@@ -217,7 +232,12 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
     "cohort.min_expected_count": (0, None, False, False),
     "cohort.fisher_resamples": (1, None, False, False),
     "cohort.seed": (0, None, False, False),
+    "qc.ct_max_hu": (0, None, True, False),
+    "qc.spacing_ratio": (1, None, True, False),
+    "qc.volume_z": (0, None, True, False),
+    "qc.min_dice": (0, 1, False, False),
     "extraction.resampled_spacing": (0, None, True, False),
+    "extraction.label": (1, None, False, False),
     "extraction.bin_width": (0, None, True, False),
     "extraction.normalize_scale": (0, None, True, False),
     "extraction.log_sigma": (0, None, True, False),
@@ -318,6 +338,10 @@ def _check_relations(settings: "Settings") -> None:
     if not first < last or step >= last - first:
         raise ValueError(f"Setting evaluation.dca_thresholds must be (first, last, step) with first < last and "
                          f"a step below last - first, got {list(settings.evaluation.dca_thresholds)}")
+    low, high = settings.qc.ct_roi_median_hu
+    if not low < high:
+        raise ValueError(f"Setting qc.ct_roi_median_hu must be (lowest, highest) with lowest < highest, got "
+                         f"{list(settings.qc.ct_roi_median_hu)}")
     if settings.evaluation.n_jobs == 0:
         raise ValueError("Setting evaluation.n_jobs must be -1 (every core) or a whole number >= 1, got 0")
     for pattern, low, high in settings.calculator.hard_limits:

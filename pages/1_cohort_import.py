@@ -17,15 +17,17 @@ from hccdash.cohort.events import distinct_codes
 from hccdash.cohort.mapping import KINDS, natural_levels
 from hccdash.cohort.split import METHODS as SPLIT_METHODS
 from hccdash.cohort.table1 import table1, table1_display, table1_named
-from hccdash.session import adopt_shared, publish_shared
-from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, SplitSettings
+from hccdash.imaging.qc import FLAGS, QCResult, cohort_qc
+from hccdash.session import adopt_shared, open_case, publish_shared
+from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, QCSettings, SplitSettings
 from hccdash.spreadsheet import blank_missing, csv_text
 from hccdash.text_limits import MAX_LABEL, MAX_UNIT
 
 in_app_frame()
 
 NONE = "(none)"
-DEFAULTS, SPLIT = CohortSettings(), SplitSettings()
+DEFAULTS, SPLIT, QC = CohortSettings(), SplitSettings(), QCSettings()
+VIEWER = "pages/7_case_viewer.py"
 RESET_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name", "ci_last_import")
 TABS = ("Stored cohorts and Table 1", "Import a cohort")
 
@@ -48,6 +50,12 @@ def _sheets(source: str | bytes, filename: str, stamp: int) -> list[str]:
 @st.cache_data(show_spinner=False)
 def _table1(name: str, fingerprint: str):
     return table1(load_cohort(name))
+
+
+@st.cache_data(show_spinner="Quality control: reading every image once (remembered afterwards)…", max_entries=4)
+def _qc(name: str, fingerprint: str, settings: QCSettings) -> QCResult:
+    cohort = load_cohort(name)
+    return cohort_qc(cohort.images, cohort.patients["centre"], settings)
 
 
 def _source(label: str, key: str, types: list[str]) -> tuple[str | bytes | None, str, int]:
@@ -260,6 +268,7 @@ def cohorts_section() -> None:
     st.dataframe(table1_display(baseline), hide_index=True, width="stretch", height=min(36 * (len(baseline) + 1), 720))
     st.download_button("Download Table 1 (CSV)", csv_text(table1_named(baseline)), f"table1_{name}.csv", "text/csv",
                        key="ci_table1_csv")
+    images_section(name, cohort)
     with st.expander("Import report"):
         _show_report(load_report(name), "ci_stored_report_csv")
     with st.expander("Delete this cohort"):
@@ -268,6 +277,55 @@ def cohorts_section() -> None:
             delete_cohort(name)
             st.session_state["cohort"] = None
             st.rerun()
+
+
+def _open_in_viewer(name: str, row) -> None:
+    open_case(st.session_state, name, row["patient_id"], row["phase"], row["reader"])
+    st.switch_page(VIEWER)
+
+
+def images_section(name: str, cohort) -> None:
+    """The cohort's images (with QC when asked): click a row to open it in the Case viewer."""
+    st.subheader("Images")
+    if cohort.images.empty:
+        st.caption("This cohort has no images.")
+        return
+    run_qc = st.toggle("Quality control (spacing, intensities, masks, reader Dice; each image is read once)",
+                       key="ci_qc")
+    table = cohort.images[["patient_id", "phase", "reader", "label", "image_path", "mask_path"]]
+    if run_qc:
+        with st.expander("QC thresholds"):
+            cols = st.columns(5)
+            settings = QCSettings(
+                modality=cols[0].selectbox("Modality of non-DICOM images", ["CT", "MR"], key="ci_qc_modality"),
+                min_dice=cols[1].number_input("Lowest reader Dice", 0.0, 1.0, QC.min_dice, 0.05, key="ci_qc_dice"),
+                spacing_ratio=cols[2].number_input("Spacing ratio to the median", 1.01, 10.0, QC.spacing_ratio, 0.1,
+                                                   key="ci_qc_spacing"),
+                volume_z=cols[3].number_input("Mask volume robust z", 0.5, 20.0, QC.volume_z, 0.5, key="ci_qc_volume"),
+                ct_max_hu=cols[4].number_input("Highest CT value (HU)", 100.0, 100000.0, QC.ct_max_hu, 100.0,
+                                               key="ci_qc_max_hu"),
+            )
+        result = _qc(name, cohort.fingerprint, settings)
+        flagged = int((result.table["n_flags"] > 0).sum())
+        st.caption(f"{len(result.table)} images, {flagged} flagged. Sort by a flag column (click its header); "
+                   "click a row to open that case in the Case viewer.")
+        st.dataframe(result.centres, hide_index=True, width="stretch")
+        table = result.table
+        st.download_button("Download QC (CSV)", csv_text(table), f"qc_{name}.csv", "text/csv", key="ci_qc_csv")
+    else:
+        st.caption("Click a row to open that case in the Case viewer.")
+    config = {flag: st.column_config.CheckboxColumn(flag, help=meaning) for flag, meaning in FLAGS.items()}
+    event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                         key="ci_images_table", column_config=config)
+    if event.selection.rows:
+        _open_in_viewer(name, table.iloc[event.selection.rows[0]])
+    cols = st.columns([3, 1])
+    order = table.sort_values("n_flags", ascending=False, kind="stable") if "n_flags" in table else table
+    choices = [f"{r.patient_id} · {r.phase} · reader {r.reader}" for r in order.itertuples(index=False)]
+    chosen = cols[0].selectbox("Case", range(len(choices)), format_func=choices.__getitem__, key="ci_view_case",
+                               label_visibility="collapsed")
+    if cols[1].button("Open in the Case viewer", key="ci_view"):
+        _open_in_viewer(name, order.iloc[chosen])
 
 
 st.title("Cohort import")

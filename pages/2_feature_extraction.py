@@ -23,6 +23,7 @@ from hccdash.extraction.params import (
 from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.sample_features import ensure_sample_features
 from hccdash.extraction.status import cohort_extraction, format_duration
+from hccdash.session import open_case
 from hccdash.settings import ExtractionSettings
 
 in_app_frame()
@@ -64,6 +65,11 @@ with st.expander("Settings", expanded=False):
         "ROI", ROI_CHOICES, index=ROI_CHOICES.index(defaults.roi), key="fx_roi",
         format_func={"3d": "3D mask", "2d": "largest axial cross-section (2D)"}.get,
     )
+    label = left.number_input(
+        "Mask label (0 = each image's label chosen at import)", min_value=0, value=0, step=1, key="fx_label",
+        help="Another label of multi-label masks, e.g. the whole liver: its features are stored as a separate "
+             "feature set beside the tumour's.",
+    ) or None
     try:
         if mode == "hccdash settings":
             c1, c2, c3 = st.columns(3)
@@ -117,7 +123,7 @@ retry = c3.checkbox("Retry failed cases", key="fx_retry")
 if st.button("Start extraction", type="primary", disabled=spec is None or bool(active), key="fx_start"):
     try:
         job_id = start_extraction(cohort, spec, n_jobs=int(n_jobs), scheduler=scheduler.strip() or None,
-                                  retry_failed=retry)
+                                  retry_failed=retry, label=label)
         st.toast(f"Started {job_id}")
     except ValueError as exc:
         st.error(str(exc))
@@ -126,9 +132,10 @@ if active:
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the feature matrix…")
-def cached_matrix(cohort: str, settings_hash: str, reader: str, version: tuple[int, int], store_path: str):
+def cached_matrix(cohort: str, settings_hash: str, reader: str, label: int | None, version: tuple[int, int],
+                  store_path: str):
     """The extracted matrix; ``version`` (done, failed counts) changes whenever cases are added, ``store_path`` keys it per store."""
-    return feature_matrix(cohort, settings_hash, reader=reader)
+    return feature_matrix(cohort, settings_hash, reader=reader, label=label)
 
 
 @st.fragment(run_every=POLL_SECONDS)
@@ -163,8 +170,11 @@ job_panel(cohort)
 
 # ---- state of the cohort under these settings ----------------------------------------------
 if spec is not None:
-    state = cohort_extraction(cohort, spec)
+    state = cohort_extraction(cohort, spec, label=label)
+    st.session_state["cv_extraction"] = {"spec": spec.to_dict(), "label": label}  # the Case viewer offers it
     st.subheader("This cohort under the settings above")
+    st.page_link("pages/7_case_viewer.py", label="Look at any case with these settings in the Case viewer",
+                 icon=":material/radiology:")
     cols = st.columns(4)
     cols[0].metric("Cases", state.n_cases, help="patient × phase × reader")
     cols[1].metric("Extracted", state.n_done)
@@ -173,13 +183,19 @@ if spec is not None:
 
     if not state.failures.empty:
         st.subheader("Failed cases")
-        st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, width="stretch")
+        st.caption("Click a row to open that case in the Case viewer.")
+        picked = st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, width="stretch",
+                              on_select="rerun", selection_mode="single-row", key="fx_failures_table")
+        if picked.selection.rows:
+            failed = state.failures.iloc[picked.selection.rows[0]]
+            open_case(st.session_state, cohort, failed["patient_id"], failed["phase"], failed["reader"])
+            st.switch_page("pages/7_case_viewer.py")
         left, right = st.columns(2)
         left.download_button("Download failures (CSV)", features_io.to_csv_bytes(state.failures, index=False),
                              "extraction_failures.csv", "text/csv", key="fx_failures_download")
         if right.button("Retry failed cases", disabled=bool(active), key="fx_retry_failed"):
             job_id = start_extraction(cohort, spec, n_jobs=int(n_jobs), scheduler=scheduler.strip() or None,
-                                      retry_failed=True, case_keys=state.failures["case_key"].tolist())
+                                      retry_failed=True, case_keys=state.failures["case_key"].tolist(), label=label)
             st.toast(f"Retrying {len(state.failures)} case(s): {job_id}")
 
     st.subheader("Feature matrix")
@@ -189,7 +205,7 @@ if spec is not None:
     readers = state.readers or ("1",)
     reader = c2.selectbox("Reader", readers, key="fx_reader")
     if source == sources[0]:
-        matrix = cached_matrix(cohort, spec.settings_hash, reader, (state.n_done, state.n_failed),
+        matrix = cached_matrix(cohort, spec.settings_hash, reader, label, (state.n_done, state.n_failed),
                                str(paths.store_path()))
     else:
         matrix = feature_matrix(cohort, reader=reader, source=source)

@@ -1,7 +1,7 @@
 """The ``extraction`` background job: extract a stored cohort's images (see :mod:`hccdash.jobs`).
 
 The job spec holds the extraction spec (pyradiomics parameters and preprocessing),
-worker count, Dask scheduler address, whether to retry failed cases, and optionally
+the mask label (None: each image's label from import; N: label N of every mask), worker count, Dask scheduler address, whether to retry failed cases, and optionally
 the case keys to limit the run to (the page's Retry action). Rerunning the job after
 its process died recomputes nothing already stored.
 """
@@ -29,9 +29,13 @@ def start_extraction(
     scheduler: str | None = None,
     retry_failed: bool = False,
     case_keys: Sequence[str] | None = None,
+    label: int | None = None,
     store: Store | None = None,
 ) -> str:
-    """Start extracting ``cohort`` (all readers and phases) in a background process; returns the job id."""
+    """Start extracting ``cohort`` (all readers and phases; mask ``label``, None: as imported) in a
+    background process; returns the job id."""
+    if label is not None and int(label) < 1:
+        raise ValueError(f"A mask label is a whole number above 0, got {label}")
     if n_jobs is not None and n_jobs < 1:
         raise ValueError(f"Worker count must be at least 1, got {n_jobs}")
     if scheduler and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
@@ -42,6 +46,7 @@ def start_extraction(
         "scheduler": scheduler or None,
         "retry_failed": retry_failed,
         "case_keys": list(case_keys) if case_keys is not None else None,
+        "label": None if label is None else int(label),
     }
     return jobs.start_job(KIND, job_spec, cohort=cohort, store=store)
 
@@ -49,7 +54,7 @@ def start_extraction(
 def run_extraction_job(context: jobs.JobContext) -> dict[str, Any]:
     """Runner of the ``extraction`` kind."""
     spec = ExtractionSpec.from_dict(context.spec["extraction"])
-    images = cohort_images(context.cohort, store=context.store)
+    images = cohort_images(context.cohort, label=context.spec.get("label"), store=context.store)
     if images.empty:
         raise ValueError(f"Cohort {context.cohort!r} has no images to extract")
     cases = cases_from_images(images, spec)

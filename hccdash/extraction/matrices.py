@@ -7,6 +7,12 @@ tables (``imported_features``) are read the same way with ``source=``.
 
 Wide matrices are indexed by ``patient_id`` with columns ``"{phase}.{feature}"``
 (pyradiomics names; numeric features only, no ``diagnostics_*``).
+
+A feature set is the extraction settings and the mask label: ``label=None`` reads each
+image row's label chosen at import (the tumour), ``label=N`` label N of every mask (e.g.
+the whole liver of a multi-label segmentation, or ROI number N of an RTSTRUCT), so
+tumour and liver features of one cohort coexist under separate case keys. With
+:class:`~hccdash.settings.ExtractionSettings`, its ``label`` is used unless one is given.
 """
 
 from __future__ import annotations
@@ -32,10 +38,25 @@ def settings_hash_of(settings: SettingsLike) -> str:
     return spec_from_settings(settings).settings_hash
 
 
+def label_of(settings: SettingsLike, label: int | None = None) -> int | None:
+    """The mask label of a feature set: ``label`` if given, else the settings' own (None: as imported)."""
+    if label is not None:
+        if int(label) < 1:
+            raise ValueError(f"A mask label is a whole number above 0, got {label}")
+        return int(label)
+    return settings.label if isinstance(settings, ExtractionSettings) else None
+
+
 def cohort_images(
-    cohort: str, *, reader: str | None = None, phases: Sequence[str] | None = None, store: Store | None = None
+    cohort: str,
+    *,
+    reader: str | None = None,
+    phases: Sequence[str] | None = None,
+    label: int | None = None,
+    store: Store | None = None,
 ) -> pd.DataFrame:
-    """The cohort's image rows (``images`` table), optionally of one reader and some phases."""
+    """The cohort's image rows (``images`` table), optionally of one reader and some phases;
+    with ``label``, every row's label is that one (see the module docstring)."""
     frame = (store or Store()).query(
         "SELECT patient_id, phase, reader, image_path, mask_path, label, image_sha256, mask_sha256 "
         "FROM images WHERE cohort = ? AND (? IS NULL OR reader = ?) ORDER BY patient_id, phase, reader",
@@ -43,6 +64,8 @@ def cohort_images(
     )
     if phases is not None:
         frame = frame[frame["phase"].isin(list(phases))].reset_index(drop=True)
+    if label is not None:
+        frame["label"] = label_of(None, label)
     return frame
 
 
@@ -52,11 +75,12 @@ def cohort_cases(
     *,
     reader: str | None = None,
     phases: Sequence[str] | None = None,
+    label: int | None = None,
     store: Store | None = None,
 ) -> pd.DataFrame:
     """The cohort's image rows with ``case_key``, ``status`` ('done' / 'failed' / 'pending') and ``error``."""
     store = store or Store()
-    images = cohort_images(cohort, reader=reader, phases=phases, store=store)
+    images = cohort_images(cohort, reader=reader, phases=phases, label=label_of(settings, label), store=store)
     keyed = with_case_keys(images, settings_hash_of(settings))
     with store.connect() as con:
         con.register("wanted", keyed)
@@ -74,6 +98,7 @@ def feature_long(
     reader: str | None = "1",
     phases: Sequence[str] | None = None,
     source: str | None = None,
+    label: int | None = None,
     store: Store | None = None,
 ) -> pd.DataFrame:
     """Long table ``patient_id, phase, reader, feature, value`` (extracted, or the imported ``source``)."""
@@ -87,7 +112,7 @@ def feature_long(
         if phases is not None:
             frame = frame[frame["phase"].isin(list(phases))].reset_index(drop=True)
         return frame
-    images = cohort_images(cohort, reader=reader, phases=phases, store=store)
+    images = cohort_images(cohort, reader=reader, phases=phases, label=label_of(settings, label), store=store)
     return case_features(with_case_keys(images, settings_hash_of(settings)), store)
 
 
@@ -121,14 +146,17 @@ def feature_matrix(
     reader: str = "1",
     phases: Sequence[str] | None = None,
     source: str | None = None,
+    label: int | None = None,
     store: Store | None = None,
 ) -> pd.DataFrame:
     """Wide feature matrix of one reader: index ``patient_id``, columns ``"{phase}.{feature}"``.
 
     ``settings`` picks the extraction (ExtractionSettings, spec or settings hash; default:
-    the default settings); ``source`` reads an imported feature table instead.
+    the default settings) and ``label`` the mask label (see the module docstring);
+    ``source`` reads an imported feature table instead.
     """
-    return to_matrix(feature_long(cohort, settings, reader=reader, phases=phases, source=source, store=store))
+    return to_matrix(feature_long(cohort, settings, reader=reader, phases=phases, source=source, label=label,
+                                  store=store))
 
 
 def repeat_pairs(
@@ -138,11 +166,13 @@ def repeat_pairs(
     readers: tuple[str, str] = ("1", "2"),
     phases: Sequence[str] | None = None,
     source: str | None = None,
+    label: int | None = None,
     store: Store | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Aligned matrices of two readers (for ICC): same patients (those with both) and same columns."""
     first, second = (
-        feature_matrix(cohort, settings, reader=r, phases=phases, source=source, store=store) for r in readers
+        feature_matrix(cohort, settings, reader=r, phases=phases, source=source, label=label, store=store)
+        for r in readers
     )
     patients = first.index.intersection(second.index)
     columns = first.columns.intersection(second.columns)

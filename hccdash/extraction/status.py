@@ -22,9 +22,11 @@ class CohortExtraction:
     readers: tuple[str, ...]
 
 
-def cohort_extraction(cohort: str, settings: SettingsLike = None, store: Store | None = None) -> CohortExtraction:
-    """Status counts of ``cohort``'s cases under ``settings``, failures first."""
-    cases = cohort_cases(cohort, settings, store=store)
+def cohort_extraction(
+    cohort: str, settings: SettingsLike = None, store: Store | None = None, label: int | None = None
+) -> CohortExtraction:
+    """Status counts of ``cohort``'s cases under ``settings`` and mask ``label`` (None: as imported), failures first."""
+    cases = cohort_cases(cohort, settings, label=label, store=store)
     counts = cases["status"].value_counts()
     failures = cases.loc[
         cases["status"] == "failed", ["patient_id", "phase", "reader", "error", "image_path", "mask_path", "case_key"]

@@ -73,8 +73,10 @@ def make_cohort(folder: Path, n: int = 24, seed: int = 0, repeat: int = 4) -> di
     return {"folder": folder, "clinical": folder / "clinical.csv", "manifest": folder / "manifest.csv"}
 
 
-def write_ct_series(folder: Path, array: np.ndarray, spacing=(0.7, 0.7, 5.0), origin=(-10.0, -20.0, 30.0)) -> list[Dataset]:
-    """A CT series (one file per z plane of ``array``) written with pydicom; returns the datasets."""
+def write_ct_series(folder: Path, array: np.ndarray, spacing=(0.7, 0.7, 5.0), origin=(-10.0, -20.0, 30.0),
+                    extra: dict | None = None) -> list[Dataset]:
+    """A CT series (one file per z plane of ``array``) written with pydicom; returns the datasets.
+    ``extra``: more attributes (keyword -> value) of every file."""
     folder.mkdir(parents=True, exist_ok=True)
     shared = {
         "SOPClassUID": CTImageStorage, "StudyInstanceUID": generate_uid(), "SeriesInstanceUID": generate_uid(),
@@ -85,7 +87,7 @@ def write_ct_series(folder: Path, array: np.ndarray, spacing=(0.7, 0.7, 5.0), or
         "PixelSpacing": [spacing[1], spacing[0]], "SliceThickness": spacing[2], "Rows": array.shape[1],
         "Columns": array.shape[2], "SamplesPerPixel": 1, "PhotometricInterpretation": "MONOCHROME2",
         "BitsAllocated": 16, "BitsStored": 16, "HighBit": 15, "PixelRepresentation": 1, "RescaleIntercept": 0,
-        "RescaleSlope": 1,
+        "RescaleSlope": 1, **(extra or {}),
     }
     datasets = []
     for k, plane in enumerate(array):
