@@ -29,6 +29,7 @@ STEP_OF_PACKAGE = {
     "sample": "files",  # the synthetic sample cohort's files
     "cohort": "cohort",
     "extraction": "extraction",
+    "imaging": "extraction",  # images as the extraction reads and prepares them (viewer, QC)
     "selection": "selection",
     "modeling": "modeling",
     "evaluation": "evaluation",
