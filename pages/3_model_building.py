@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_frame import in_app_frame
 from hccdash.charts import model as charts
-from hccdash.charts.render import chart_png, chart_svg
+from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.display import for_display
 from hccdash.evaluation.sources import CurrentModel
@@ -166,7 +166,7 @@ st.code(model.radiomics_.formula(), language=None, wrap_lines=True)
 funnel_tab, cv_tab, path_tab, coef_tab = st.tabs(["Funnel", "CV curve", "Coefficient path", "Coefficients"])
 with funnel_tab:
     chart = charts.funnel_chart(model.radiomics_.funnel_)
-    st.altair_chart(chart)
+    st.altair_chart(chart, **SCREEN)
     download_chart(chart, "funnel", "mb_funnel")
 if result.lasso is not None:
     lam = result.lasso.lambda_value_
@@ -174,11 +174,11 @@ if result.lasso is not None:
         chart = charts.cv_curve_chart(result.lasso.path_table(), result.lasso.cv_.lambda_min,
                                       result.lasso.cv_.lambda_1se, lam,
                                       "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance")
-        st.altair_chart(chart)
+        st.altair_chart(chart, **SCREEN)
         download_chart(chart, "lasso_cv", "mb_cv")
     with path_tab:
         chart = charts.coefficient_path_chart(result.lasso.cv_.path.coefficients, lam)
-        st.altair_chart(chart)
+        st.altair_chart(chart, **SCREEN)
         download_chart(chart, "lasso_path", "mb_path")
 
 stability_key = ("mb_stability", cohort, source, str(settings.to_dict()), str(result.settings.selection.lasso_lambda))
@@ -189,7 +189,7 @@ with coef_tab:
         st.info("No feature selected at this lambda.")
     else:
         chart = charts.coefficient_chart(coefficients, stability)
-        st.altair_chart(chart)
+        st.altair_chart(chart, **SCREEN)
         download_chart(chart, "coefficients", "mb_coef")
     table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
 

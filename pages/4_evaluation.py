@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
-from hccdash.charts.render import chart_png, chart_svg
+from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.display import for_display, format_p
 from hccdash.evaluation import figures, optimism, sources
@@ -40,7 +40,7 @@ st.caption("Every figure and test of the five studies for the clinical, radiomic
 def figure(fig, name: str, key: str) -> None:
     """A chart with PNG / SVG downloads and its data as CSV."""
     chart, data = fig
-    st.altair_chart(chart)
+    st.altair_chart(chart, **SCREEN)
     left, middle, right = st.columns(3)
     left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
     middle.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")

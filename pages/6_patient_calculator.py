@@ -10,7 +10,7 @@ from app_frame import in_app_frame
 from hccdash import calculator
 from hccdash.calculator import report
 from hccdash.charts import calculator as charts
-from hccdash.charts.render import chart_png, chart_svg
+from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
@@ -28,7 +28,7 @@ def _spec(name: str, sha256: str) -> dict:
 def _chart(container, key: str) -> None:
     """A chart with its PNG and SVG downloads (rendered only when clicked)."""
     chart = figures[key]
-    container.altair_chart(chart, width="stretch")
+    container.altair_chart(chart, **SCREEN)
     png_col, svg_col = container.columns(2)
     png_col.download_button(f"{key} (PNG)", partial(chart_png, chart), f"{key}.png", "image/png",
                             key=f"calculator_png_{key}", on_click="ignore")

@@ -69,3 +69,22 @@ def full_store(hccdash_home) -> Path:
     store.checkpoint()
     close_idle()
     return store.path
+
+
+@pytest.fixture
+def shown_charts(monkeypatch) -> list[dict]:
+    """The keyword arguments of every ``altair_chart`` call of the pages run in this test (as
+    ``st.altair_chart`` or on a container): how each chart is put on screen."""
+    import streamlit
+    from streamlit.delta_generator import DeltaGenerator
+
+    calls: list[dict] = []
+    original = DeltaGenerator.altair_chart
+
+    def spy(self, altair_chart, *args, **kwargs):
+        calls.append(kwargs)
+        return original(self, altair_chart, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "altair_chart", spy)
+    monkeypatch.setattr(streamlit, "altair_chart", lambda *a, **k: spy(streamlit._main, *a, **k))
+    return calls

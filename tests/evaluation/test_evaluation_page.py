@@ -91,3 +91,18 @@ def test_risk_groups_tab_saves_the_model_with_the_chosen_cutoff(page):
     page.button(key="ev_save").click().run()
     assert not page.exception and not page.error, page.error
     assert registry.get("upper-quartile").meta["cutoff_method"] == "percentile_75"
+
+
+@pytest.mark.slow
+def test_charts_are_shown_as_they_are_exported(shown_charts, stored_cohort):
+    """Without Streamlit's theme (its palette is not the one of the PNG / SVG downloads) and at
+    each chart's own width (stretched to the column, the decision-curve and calibration titles
+    were clipped)."""
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
+    at.session_state["cohort"] = stored_cohort
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert len(shown_charts) == len(at.get("vega_lite_chart")) == 12
+    assert all(call.get("theme", "streamlit") is None and call.get("width") == "content" for call in shown_charts)
+    assert {chart.proto.theme for chart in at.get("vega_lite_chart")} == {""}

@@ -139,3 +139,12 @@ def test_what_if_starts_from_the_patient_value_of_the_field_and_model_shown(cox_
     which = at.selectbox(key="calculator_whatif_input").value
     assert _what_if_value(at).value == pytest.approx(er_values[which])
     assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) == 0
+
+
+def test_calculator_charts_are_shown_as_they_are_exported(cox_pipeline, shown_charts):
+    """No Streamlit theme (the PNG / SVG downloads have none) and the chart's own width."""
+    at = _calculator(cox_pipeline)
+    at.button[0].click().run()
+    assert not at.exception
+    assert len(shown_charts) == len(at.get("vega_lite_chart")) == 3
+    assert all(call.get("theme", "streamlit") is None and call.get("width") == "content" for call in shown_charts)
