@@ -179,9 +179,10 @@ def test_an_er_model_saved_from_model_building_counts_er_events_and_reports_its_
     model was fitted on, not their RFS events, and calls its discrimination an AUC."""
     from hccdash.modeling.builder import ModelBuilder
     from hccdash.registry.details import model_summary
+    from hccdash.registry.pipelines import save_build
 
     result = er_pipeline.result
-    ModelBuilder(er_pipeline.inputs).save(result, "er")
+    save_build(ModelBuilder(er_pipeline.inputs), result, "er")
     record = registry.get("er")
     combined = result.model.combined_
     rfs_events = int(er_pipeline.inputs.patients.loc[result.train_index, "event"].sum())
