@@ -112,11 +112,8 @@ def _outcome_axes(model: JsonModel, nom: Nomogram) -> list:
 
 
 def baseline_at_zero(model: JsonModel, horizon: float) -> float:
-    """S(horizon) at the centred linear predictor 0 (covariates at their training means)."""
-    base = model.spec["baseline"]
-    if horizon > base["max_time"]:
-        return float("nan")
-    index = np.searchsorted(base["time"], horizon, side="right") - 1
-    return float(np.exp(-(0.0 if index < 0 else base["cumhaz"][index])))
+    """S(horizon) at the centred linear predictor 0 (covariates at their training means); NaN
+    beyond the training follow-up."""
+    return float(np.exp(-model.baseline().cumulative_hazard([horizon])[0]))
 
 

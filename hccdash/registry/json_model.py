@@ -1,23 +1,12 @@
 """Predictions from a model file alone (no pickle, no fitting code): :class:`JsonModel`.
 
 Cox models (endpoint RFS). With terms ``x`` (design columns built from the inputs),
-coefficients ``b`` and training means ``c`` (the centre R's ``coxph`` uses,
-``fit$means``), the linear predictor is ``lp = b'x`` and ``S(t | x) = exp(-H0(t) exp(b'(x - c)))`` with ``H0`` the baseline
-cumulative hazard at ``c`` (Efron-adjusted increments for Efron ties, as ``survfit``
-on a ``coxph`` fit). The 95% CI is survfit's ``conf.type = "log"``::
-
-    var H(t | x) = exp(2 b'(x - c)) * (varhaz(t) + d(t)' V d(t)),   d(t) = xbar(t) - H0(t) (x - c)
-    S * exp(-/+ z * sqrt(var H)),  upper bound capped at 1
-
-computed on the log scale, ``log S = -H0 exp(eta)`` and ``log S -/+ z se = exp(eta) (-H0 -/+ z
-sqrt(varhaz + d'Vd))`` with ``eta = b'(x - c)``, so an extreme patient gets S = 0, lower 0 and the
-upper bound ``min(1, exp(log S + z se))`` instead of ``0 * inf = NaN`` (R's ``survfit_confint``
-gives NA where its S underflows to 0; here the same formula is evaluated without the underflow).
-
-where ``varhaz`` and ``xbar`` are the cumulative sums survival's ``agsurv`` returns and
-``V`` is the coefficient covariance. S(t) is a right-continuous step function (the
-value at the last baseline time <= t; 1 before the first event time; NaN beyond the
-largest training time, as ``CoxModel.predict_survival``).
+coefficients ``b`` and training means ``c``, the linear predictor is ``lp = b'x`` and
+``S(t | x) = exp(-H0(t) exp(b'(x - c)))`` with ``H0`` the baseline cumulative hazard at ``c``
+(Efron-adjusted increments for Efron ties, as ``survfit`` on a ``coxph`` fit), with survfit's
+``conf.type = "log"`` CI: both from :func:`hccdash.stats.survfit.survfit_cox`, the code behind
+``CoxModel.predict_survival`` (formula and the log-scale evaluation there). S(t) is 1 before
+the first event time and NaN beyond the largest training time.
 
 Logistic models (endpoint ER): ``p = 1 / (1 + exp(-(a + b'x)))``; the 95% CI is
 ``expit(lp -/+ z * se)`` with ``se^2 = [1, x]' V [1, x]`` (as ``predict(glm,
@@ -37,6 +26,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from hccdash.registry import spec as spec_module
+from hccdash.stats.survfit import CoxBaseline, survfit_cox
 
 RAD_SCORE = "rad_score"
 
@@ -151,34 +141,21 @@ class JsonModel:
         return pd.DataFrame(values, index=data.index, columns=self.terms.index)
 
     # ---- predictions ---------------------------------------------------------
+    def baseline(self) -> CoxBaseline:
+        """The Cox baseline of the model file, centred at the terms' training means."""
+        if self.family != "cox":
+            raise ValueError(f"Model {self.name} is a logistic (ER) model: it has no baseline hazard")
+        return CoxBaseline.from_dict(self.spec["baseline"], self.terms["mean"].to_numpy(float))
+
     def predict_survival(
         self, data: pd.DataFrame, times: Any, level: float | None = None
     ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """S(t) (n x len(times)); with ``level``, the tuple (surv, lower, upper) of survfit's log CI."""
+        """S(t) (n x len(times)); with ``level``, the tuple (surv, lower, upper) of survfit's log CI
+        (:func:`hccdash.stats.survfit.survfit_cox`, as ``CoxModel.predict_survival``)."""
         if self.family != "cox":
             raise ValueError(f"Model {self.name} is a logistic (ER) model: use predict_proba")
-        base = self.spec["baseline"]
-        times = np.atleast_1d(np.asarray(times, dtype=float))
-        index = np.searchsorted(np.asarray(base["time"]), times, side="right") - 1
-        before = index < 0
-        index = np.clip(index, 0, None)
-        cumhaz0 = np.where(before, 0.0, np.asarray(base["cumhaz"])[index])
-        x2 = self.design(data) - self.terms["mean"].to_numpy(float)
-        eta = x2 @ self.coef.to_numpy()  # centred lp: risk = exp(eta) may overflow, so work on the log scale
-        beyond = times > base["max_time"]  # beyond the training follow-up: NaN
-        surv = _exp_scaled(eta, -cumhaz0[None, :], beyond)
-        if level is None:
-            return surv
-        varhaz = np.where(before, 0.0, np.asarray(base["varhaz"])[index])
-        xbar = np.where(before[:, None], 0.0, np.asarray(base["xbar"])[index])  # len(times) x p
         cov = np.asarray(self.spec["model"]["covariance"], dtype=float)
-        d = xbar[None, :, :] - cumhaz0[None, :, None] * x2[:, None, :]  # n x times x p
-        quad = np.einsum("ntp,pq,ntq->nt", d, cov, d)
-        z = sps.norm.ppf(0.5 + level / 2)
-        spread = z * np.sqrt(varhaz[None, :] + quad)  # z se(H(t | x)) / exp(eta)
-        lower = _exp_scaled(eta, -cumhaz0[None, :] - spread, beyond)
-        upper = np.minimum(_exp_scaled(eta, spread - cumhaz0[None, :], beyond), 1.0)
-        return surv, lower, upper
+        return survfit_cox(self.baseline(), self.design(data), self.coef.to_numpy(), cov, times, level)
 
     def predict_proba(
         self, data: pd.DataFrame, level: float | None = None
@@ -266,17 +243,6 @@ def design_matrix(terms: list[dict[str, Any]], data: pd.DataFrame) -> np.ndarray
 def horizon_column(months: float) -> str:
     """Output column name of S(t) at a horizon, e.g. ``rfs_12m``."""
     return f"rfs_{months:g}m"
-
-
-def _exp_scaled(eta: np.ndarray, a: np.ndarray, beyond: np.ndarray) -> np.ndarray:
-    """``exp(exp(eta_i) * a_it)`` (n x times) without ``inf * 0``: a product with ``a = 0`` is 0
-    however large ``exp(eta)``; columns ``beyond`` are NaN."""
-    a = np.broadcast_to(a, (len(eta), a.shape[-1]))
-    with np.errstate(over="ignore", divide="ignore"):
-        product = np.sign(a) * np.exp(eta[:, None] + np.log(np.abs(a)))
-        out = np.exp(np.where(a == 0, 0.0, product))
-    out[:, beyond] = np.nan
-    return out
 
 
 def _expit(x: np.ndarray) -> np.ndarray:

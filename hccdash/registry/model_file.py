@@ -25,9 +25,9 @@ import pandas as pd
 from hccdash import stats
 from hccdash.evaluation.risk_groups import RiskCutoff, training_cutoff
 from hccdash.registry import spec as spec_module
-from hccdash.registry.baseline import cox_baseline
 from hccdash.registry.json_model import RAD_SCORE, design_matrix
 from hccdash.settings import CalculatorSettings, EvaluationSettings
+from hccdash.stats.cox import cox_baseline
 from hccdash.stats.nomogram import N_UNIQUE
 from hccdash.stats.survival import kaplan_meier
 
@@ -147,7 +147,7 @@ def build_spec(
         },
         "predictors": _predictors(parts, data),
         "radiomics": _radiomics(parts.rad, data),
-        "baseline": _baseline(x, time, event, coef, parts.ties) if cox else None,
+        "baseline": cox_baseline(x, time, event, coef, parts.ties, center=means).to_dict() if cox else None,
         "risk_groups": {
             "method": parts.cutoff_method,
             "cutoffs": [float(c) for c in cutoffs],
@@ -397,17 +397,6 @@ def _default_extraction() -> dict[str, Any]:
     from hccdash.extraction.params import spec_from_settings
 
     return spec_from_settings().to_dict()
-
-
-def _baseline(x, time, event, coef, ties) -> dict[str, Any]:
-    base = cox_baseline(x, time, event, coef, ties=ties)
-    return {
-        "time": base.time.tolist(),
-        "cumhaz": base.cumhaz.tolist(),
-        "varhaz": base.varhaz.tolist(),
-        "xbar": base.xbar.tolist(),
-        "max_time": base.max_time,
-    }
 
 
 def training_fingerprint(ids: Any, time: Any, event: Any) -> str:

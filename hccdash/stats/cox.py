@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from hccdash.stats._fitting import (
     MAX_ITER,
@@ -44,6 +43,7 @@ from hccdash.stats._fitting import (
     standard_errors,
     wald_table,
 )
+from hccdash.stats.survfit import CoxBaseline, survfit_cox
 
 TIES = ("efron", "breslow")
 
@@ -128,37 +128,39 @@ def _derivatives(rs: _RiskSets, X: np.ndarray, beta: np.ndarray):
     return loglik, score, info
 
 
-@dataclass(frozen=True)
-class _Baseline:
-    """Baseline hazard increments at the distinct event times, for covariates at the means
-    (centred risk scores), with the pieces of survfit.coxph's variance."""
-
-    times: np.ndarray
-    n_risk: np.ndarray
-    n_event: np.ndarray
-    hazard: np.ndarray  # increments of the cumulative hazard
-    varhaz: np.ndarray  # increments of its variance with beta known
-    xbar: np.ndarray  # (times x p) increments of d(t) in "varhaz + d' V d"
-    max_time: float
-
-
-def _baseline(rs: _RiskSets, Xc: np.ndarray, beta: np.ndarray, time: np.ndarray) -> _Baseline:
-    """survival:::agsurv (survtype = vartype = 3 for Efron, 2 for Breslow), per event time:
-    hazard = sum_l 1/phi_l, varhaz = sum_l 1/phi_l^2, xbar = sum_l (S1_R - l/d S1_D)/phi_l^2."""
+def _baseline(rs: _RiskSets, Xc: np.ndarray, beta: np.ndarray, time: np.ndarray, center: np.ndarray) -> CoxBaseline:
+    """survival:::agsurv (survtype = vartype = 3 for Efron, 2 for Breslow) on the rows of ``Xc``
+    (sorted as ``rs``, centred at ``center``); per event time: hazard = sum_l 1/phi_l,
+    varhaz = sum_l 1/phi_l^2, xbar = sum_l (S1_R - l/d S1_D)/phi_l^2, then cumulated."""
     r = np.exp(Xc @ beta)
     phi, s1 = _event_terms(rs, Xc, r)
     g, n_g = rs.death_group, rs.times.size
     xbar = np.zeros((n_g, Xc.shape[1]))
     np.add.at(xbar, g, s1 / phi[:, None] ** 2)
-    return _Baseline(
-        times=rs.times,
+    return CoxBaseline(
+        time=rs.times,
+        cumhaz=np.cumsum(np.bincount(g, 1.0 / phi, minlength=n_g)),
+        varhaz=np.cumsum(np.bincount(g, 1.0 / phi**2, minlength=n_g)),
+        xbar=np.cumsum(xbar, axis=0),
+        center=np.asarray(center, dtype=float),
+        max_time=float(time.max()),
         n_risk=(time.size - rs.start).astype(float),
         n_event=rs.n_deaths.astype(float),
-        hazard=np.bincount(g, 1.0 / phi, minlength=n_g),
-        varhaz=np.bincount(g, 1.0 / phi**2, minlength=n_g),
-        xbar=xbar,
-        max_time=float(time.max()),
     )
+
+
+def cox_baseline(X, time, event, coef, ties: str = "efron", center=None) -> CoxBaseline:
+    """The baseline of the Cox model ``coef`` on its training design ``X`` (n x p), covariates
+    at ``center`` (default: the column means), as ``survival:::agsurv`` computes it for
+    ``survfit``; :func:`~hccdash.stats.survfit.survfit_cox` turns it into S(t | x) with its CI.
+    :func:`cox_fit` computes the same for its own coefficients (centre ``means_``)."""
+    _check_ties(ties)
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    t = np.asarray(time, dtype=float)
+    e = np.asarray(event, dtype=float)
+    center = X.mean(axis=0) if center is None else np.asarray(center, dtype=float)
+    rs = _risk_sets(t, e, ties)
+    return _baseline(rs, (X - center)[rs.order], np.asarray(coef, dtype=float), t, center)
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,7 +186,7 @@ class CoxModel:
     ties: str
     n_iter_: int
     converged_: bool
-    _baseline: _Baseline = field(repr=False)
+    _baseline: CoxBaseline = field(repr=False)
 
     @property
     def hazard_ratio_(self) -> pd.Series:
@@ -227,28 +229,12 @@ class CoxModel:
         """At each distinct event time: n_risk, n_event, cumulative hazard and survival for a
         subject with every covariate at ``means_`` (training means, 0 for 0/1 columns), as
         ``survfit(fit)`` without newdata (Efron-adjusted hazard for Efron ties)."""
-        b = self._baseline
-        cumhaz = np.cumsum(b.hazard)
-        return pd.DataFrame(
-            {
-                "time": b.times,
-                "n_risk": b.n_risk,
-                "n_event": b.n_event,
-                "cumhaz": cumhaz,
-                "survival": np.exp(-cumhaz),
-            }
-        )
+        return self._baseline.table()
 
     @property
     def max_time_(self) -> float:
         """The largest training follow-up time: :meth:`predict_survival` gives NaN beyond it."""
         return self._baseline.max_time
-
-    def _cumhaz0(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Baseline cumulative hazard (at ``means_``) at each t, a right-continuous step function
-        of the event times, and the index of the last event time <= t."""
-        idx = np.searchsorted(self._baseline.times, t, side="right")
-        return np.concatenate(([0.0], np.cumsum(self._baseline.hazard)))[idx], idx
 
     def expected(self, X, time) -> np.ndarray:
         """Each row's cumulative hazard at its own follow-up time, Lambda0(time_i)
@@ -259,7 +245,7 @@ class CoxModel:
         x = self._design(X) - self.means_.to_numpy()
         if t.size != x.shape[0] or not np.isfinite(t).all():
             raise ValueError(f"time must be {x.shape[0]} finite values, got {t.size}")
-        return self._cumhaz0(t)[0] * np.exp(x @ self.coef_.to_numpy())
+        return self._baseline.cumulative_hazard(t, carry_forward=True) * np.exp(x @ self.coef_.to_numpy())
 
     def predict_survival(self, X_new, times, level: float | None = None):
         """S(t | x) for each row of X_new at each of ``times``: array (n_new x len(times)),
@@ -268,33 +254,12 @@ class CoxModel:
 
         S(t | x) = exp(-Lambda0(t) exp((x - means)' beta)), Lambda0 from the Efron-adjusted
         (Efron ties) or Breslow increments; the curve is a step function of the event times.
-        CI: conf.type = "log", i.e. S exp(+-z se) with the upper bound capped at 1, where
-        se^2 = exp(2 (x - means)' beta) [sum varhaz + d(t)' V d(t)] and
-        d(t) = Lambda0(t) (x - means) - cumsum(xbar) (survfit.coxph's formula, which includes
-        the variance V of beta). Times beyond the largest training time give NaN.
+        CI: conf.type = "log" with survfit.coxph's variance, which includes the variance V of
+        beta (:func:`hccdash.stats.survfit.survfit_cox`). Times beyond the largest training
+        time give NaN.
         """
-        x = self._design(X_new) - self.means_.to_numpy()
-        t = np.atleast_1d(np.asarray(times, dtype=float))
-        if not np.isfinite(t).all():
-            raise ValueError(f"times must be finite, got {t}")
-        b = self._baseline
-        risk = np.exp(x @ self.coef_.to_numpy())
-        cumhaz0, idx = self._cumhaz0(t)
-        beyond = t > b.max_time
-        surv = np.exp(-np.outer(risk, cumhaz0))
-        surv[:, beyond] = np.nan
-        if level is None:
-            return surv
-        check_level(level)
-        varhaz = np.concatenate(([0.0], np.cumsum(b.varhaz)))[idx]
-        xbar = np.vstack([np.zeros(x.shape[1]), np.cumsum(b.xbar, axis=0)])[idx]  # times x p
-        dt = cumhaz0[None, :, None] * x[:, None, :] - xbar[None, :, :]  # n_new x times x p
-        quad = np.einsum("ntp,pq,ntq->nt", dt, self.cov_.to_numpy(), dt)
-        se = np.sqrt((varhaz[None, :] + quad)) * risk[:, None]
-        z = stats.norm.ppf(0.5 + level / 2)
-        lower = surv * np.exp(-z * se)
-        upper = np.minimum(surv * np.exp(z * se), 1.0)
-        return surv, lower, upper
+        return survfit_cox(self._baseline, self._design(X_new), self.coef_.to_numpy(), self.cov_.to_numpy(),
+                           times, level)
 
 
 def _survival_outcome(X: pd.DataFrame, time, event) -> tuple[np.ndarray, np.ndarray]:
@@ -361,7 +326,7 @@ def cox_fit(X, time, event, ties: str = "efron") -> CoxModel:
         ties=ties,
         n_iter_=fit.n_iter,
         converged_=fit.converged,
-        _baseline=_baseline(rs, xc_sorted, beta, t),
+        _baseline=_baseline(rs, xc_sorted, beta, t, center),
     )
 
 
