@@ -28,6 +28,9 @@ class SplitSettings:
     train_fraction: float = 0.7
     seed: int = 42
     validation_centres: tuple[str, ...] = ()  # centre: the validation set; three: the external validation set
+    # model building: False = the split stored with the cohort at import; True = re-split the cohort's
+    # patients with these settings (the three-cohort preset of study 004)
+    resplit: bool = False
 
 
 @dataclass(frozen=True)

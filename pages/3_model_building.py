@@ -8,6 +8,7 @@ from app_frame import in_app_frame
 from hccdash.charts import model as charts
 from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.cohort import list_cohorts
+from hccdash.cohort.split import set_names
 from hccdash.display import for_display
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.features_io import imported_sources
@@ -67,8 +68,8 @@ restore_controls(st.session_state, str((cohort, source)),  # each cohort keeps i
 
 def apply_preset(name: str) -> None:
     """Set every control to a study preset."""
-    values = controls_from_settings(preset(name, inputs.phases, inputs.clinical_variables), inputs.phases,
-                                    inputs.clinical_variables)
+    values = controls_from_settings(preset(name, inputs.phases, inputs.clinical_variables, inputs.patients.get("centre")),
+                                    inputs.phases, inputs.clinical_variables)
     st.session_state.update(values)
     st.session_state["mb_lambda_rule"] = preset(name).selection.lasso_lambda
 
@@ -113,6 +114,11 @@ with st.sidebar:
                    key="mb_dichotomise")
     st.number_input("Screen p_in", 0.001, 1.0, step=0.01, key="mb_p_in")
     st.number_input("Keep p_out", 0.001, 1.0, step=0.01, key="mb_p_out")
+    st.header("Validation")
+    st.multiselect("External validation centres (three cohorts)", inputs.centres, key="mb_external",
+                   placeholder="None: the split stored with the cohort",
+                   help="Held out as external validation; the other centres are split at random 7:3 (stratified by "
+                        "event, seed 42) into training and internal validation")
 
 sliders = st.columns(3)
 sliders[0].slider("ICC threshold", 0.0, 1.0, step=0.05, key="mb_icc",
@@ -152,12 +158,14 @@ for message in result.warnings:
 model = result.model
 combined = result.c_index.loc["combined"]
 metric_label = "C-index" if result.endpoint.survival else "AUC"
-cols = st.columns(4)
-cols[0].metric(f"{metric_label} combined, training", f"{combined['train']:.3f}")
-cols[1].metric(f"{metric_label} combined, validation", "–" if combined.isna()["validation"] else f"{combined['validation']:.3f}")
-cols[2].metric("Selected features", len(model.radiomics_.selected_features_))
-cols[3].metric("Patients (train / validation / excluded)",
-               f"{len(result.train_index)} / {len(result.validation_index)} / {len(result.excluded)}")
+names = set_names(combined.index)
+cols = st.columns(len(combined) + 2)
+for column, (split, value) in zip(cols, combined.items()):
+    column.metric(f"{metric_label} combined, {names[split]}", "–" if value != value else f"{value:.3f}")
+cols[-2].metric("Selected features", len(model.radiomics_.selected_features_))
+counts = [len(ids) for ids in result.set_indices.values()][:len(combined)]
+cols[-1].metric(f"Patients ({' / '.join(names[s] for s in combined.index)} / excluded)",
+                " / ".join(map(str, counts + [len(result.excluded)])))
 table(result.c_index_table(), "c_index", "mb_cindex")
 
 st.subheader("Rad-score")

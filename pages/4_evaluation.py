@@ -1,6 +1,6 @@
 """Evaluation: discrimination, risk groups, calibration, decision curves, nomogram, forest /
-subgroups / correlation, by centre, optimism and the report; training and validation side
-by side, clinical / radiomics / combined models side by side."""
+subgroups / correlation, by centre, optimism and the report; training, validation and external
+validation side by side, clinical / radiomics / combined models side by side."""
 
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ EXTRACTED = "extracted features (default settings)"
 CURRENT, PRESET, SAVED = "Current model (Model building)", "Preset fitted on this cohort", "Saved model (registry)"
 
 st.title("Evaluation")
-st.caption("Every figure and test of the five studies for the clinical, radiomics and combined models, training and "
-           "validation side by side. Cut-offs and recalibration come from the training split only.")
+st.caption("Every figure and test of the five studies for the clinical, radiomics and combined models, training, "
+           "validation and (three cohorts) external validation side by side. Cut-offs and recalibration come from the "
+           "training set only.")
 
 
 def figure(fig, name: str, key: str) -> None:
@@ -48,7 +49,8 @@ def figure(fig, name: str, key: str) -> None:
 
 
 def table(frame, name: str, key: str) -> None:
-    """A table with its CSV download."""
+    """A table with its CSV download (split codes shown as the sets' names)."""
+    frame = evaluation.named(frame)
     st.dataframe(for_display(frame), hide_index=True, width="stretch")
     st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
 
@@ -214,12 +216,13 @@ with tabs[5]:
     variable = cols[0].selectbox("Clinical variable", builder.inputs.clinical_variables, key="ev_sub_var")
     sub_model = cols[1].selectbox("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
                                   key="ev_sub_model")
-    sub_split = cols[2].selectbox("Split", evaluation.splits, key="ev_sub_split")
+    sub_split = cols[2].selectbox("Set", evaluation.splits, key="ev_sub_split", format_func=evaluation.set_name)
     sub_table, interaction_p = subgroups(evaluation, builder.inputs.clinical, sub_model, sub_split, variable)
     st.metric("Interaction p (LR test, risk group x subgroup)", format_p(interaction_p))
     forest_data = subgroup_forest(sub_table, variable)
     if forest_data["ratio"].notna().any():
-        figure((charts.forest_chart(forest_data, f"High vs low risk by {variable} ({sub_split})"), forest_data),
+        figure((charts.forest_chart(forest_data, f"High vs low risk by {variable} ({evaluation.set_name(sub_split)})"),
+                forest_data),
                f"subgroups_{variable}", "ev_subforest")
     table(sub_table, f"subgroups_{variable}", "ev_sub")
     st.subheader("Spearman correlation of the rad-score")

@@ -145,11 +145,12 @@ def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
 
 
 def c_index_chart(table: pd.DataFrame, metric: str, column: str = "c_index") -> alt.LayerChart:
-    """Bars of the C-index (or AUC) per model, training and validation side by side, with
+    """Bars of the C-index (or AUC) per model, every set side by side (in the table's order), with
     CI whiskers and a rule at 0.5. ``table``: model, split, ``column`` (c_index or auc), lower, upper."""
     x = alt.X("model:N", sort=MODEL_ORDER, title=None, axis=alt.Axis(labelAngle=0))
-    offset = alt.XOffset("split:N", sort=["train", "validation"])
-    colour = alt.Color("split:N", sort=["train", "validation"], title="Split")
+    sets = [str(s) for s in pd.unique(table["split"])]
+    offset = alt.XOffset("split:N", sort=sets)
+    colour = alt.Color("split:N", sort=sets, title="Set")
     bars = alt.Chart(table).mark_bar(opacity=0.8, clip=True).encode(
         x=x, xOffset=offset, y=alt.Y(f"{column}:Q", title=metric, scale=alt.Scale(domain=[0.4, 1])), color=colour,
         tooltip=["model:N", "split:N", alt.Tooltip(f"{column}:Q", format=".3f"), alt.Tooltip("lower:Q", format=".3f"),

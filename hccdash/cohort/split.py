@@ -147,6 +147,17 @@ def split_patients(patients: pd.DataFrame, settings: SplitSettings | None = None
     return split.astype(object).where(split.notna(), None), problems
 
 
+def split_settings_from_spec(spec: dict) -> SplitSettings | None:
+    """The :class:`SplitSettings` of a stored ``cohorts.split`` spec (None when empty); the
+    inverse of :func:`split_spec`."""
+    if not spec or spec.get("method") not in METHODS:
+        return None
+    default = SplitSettings()
+    return SplitSettings(method=spec["method"], train_fraction=float(spec.get("train_fraction", default.train_fraction)),
+                         seed=int(spec.get("seed", default.seed)),
+                         validation_centres=tuple(str(c) for c in spec.get("validation_centres", ())))
+
+
 def split_spec(settings: SplitSettings) -> dict:
     """What is stored in ``cohorts.split``."""
     spec: dict = {"method": settings.method}

@@ -32,21 +32,25 @@ def _split_text(e: Evaluation) -> str:
     how = {"random": f"random {s.train_fraction:.0%} / {1 - s.train_fraction:.0%} split stratified by event "
                      f"(seed {s.seed})",
            "centre": f"split by centre (validation: {', '.join(s.validation_centres) or 'held-out centre'})",
+           "three": f"three cohorts: external validation on {', '.join(s.validation_centres) or 'held-out centre'}, "
+                    f"training and internal validation by a random {s.train_fraction:.0%} / {1 - s.train_fraction:.0%} "
+                    f"split of the other centres stratified by event (seed {s.seed})",
            "none": "no split"}.get(s.method, s.method)
-    return f"{how}; " + ", ".join(f"{k} n = {v}" for k, v in n.items())
+    names = e.set_names
+    return f"{how}; " + ", ".join(f"{names.get(k, k)} n = {v}" for k, v in n.items())
 
 
 def _sizes(e: Evaluation, _o: "OptimismResult | None" = None) -> str:
-    n, events = e.model_summary["n"], e.model_summary["events"]
-    text = "; ".join(f"{k}: {n[k]} patients, {events[k]} recurrences" for k in n)
+    n, events, names = e.model_summary["n"], e.model_summary["events"], e.set_names
+    text = "; ".join(f"{names.get(k, k)}: {n[k]} patients, {events[k]} recurrences" for k in n)
     return f"{text}; events per variable of the combined model {e.model_summary['epv']:.1f}"
 
 
 def _performance(e: Evaluation, _o: "OptimismResult | None" = None) -> str:
     rows = [f"{r.model} {r.split}: {e.metric_name} {getattr(r, e.metric_column):.3f} ({r.lower:.3f}-{r.upper:.3f})"
-            for r in e.discrimination.itertuples()]
+            for r in e.named(e.discrimination).itertuples()]
     if len(e.time_auc):
-        rows += [f"{r.model} {r.split} AUC({r.horizon:g} mo) {r.auc:.3f}" for r in e.time_auc.itertuples()]
+        rows += [f"{r.model} {r.split} AUC({r.horizon:g} mo) {r.auc:.3f}" for r in e.named(e.time_auc).itertuples()]
     return "; ".join(rows)
 
 

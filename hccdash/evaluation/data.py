@@ -1,5 +1,6 @@
-"""The patients an evaluation looks at: training and validation rows of one cohort, with
-the fitted pipeline's inputs, the outcome and (when the cohort has one) the centre.
+"""The patients an evaluation looks at: the training, validation and (three-cohort design)
+external validation rows of one cohort, with the fitted pipeline's inputs, the outcome and
+(when the cohort has one) the centre.
 
 :func:`prepare` takes a model-building result (or a fitted pipeline, e.g. one loaded from
 the registry) and the :class:`~hccdash.modeling.builder.ModelBuilder` of its cohort.
@@ -81,18 +82,18 @@ def cohort_centres(builder: ModelBuilder) -> pd.Series | None:
 
 def prepare(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
             centres: pd.Series | None = None) -> EvaluationInput:
-    """The evaluation input of a build result (its own splits) or of a fitted pipeline (the
-    cohort's stored split). ``centres`` defaults to the inputs' ``centre`` column."""
+    """The evaluation input of a build result (its own sets) or of a fitted pipeline (the
+    cohort's stored split, or the re-split its settings name). ``centres`` defaults to the
+    inputs' ``centre`` column."""
     centres = cohort_centres(builder) if centres is None else centres
     if isinstance(source, BuildResult):
         model, endpoint, clinical_vars = source.model, source.endpoint, source.clinical_vars
-        ids = {"train": source.train_index, "validation": source.validation_index}
+        ids = source.set_indices
     elif isinstance(source, RadiomicsNomogram):
         model = source
         endpoint = Endpoint.from_settings(model.settings.model)
         clinical_vars = tuple(model.clinical_vars)
-        _, train, validation, _ = builder.data(endpoint)
-        ids = {"train": train, "validation": validation}
+        ids = builder.sets(endpoint, model.settings.split)
     else:
         raise ValueError(f"evaluate needs a BuildResult or a fitted RadiomicsNomogram, got {type(source).__name__}")
     splits = {name: split_data(builder, name, ids[name], endpoint, clinical_vars, centres)

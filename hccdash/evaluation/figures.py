@@ -24,7 +24,7 @@ def _rows(frame: pd.DataFrame, **where) -> pd.DataFrame:
 
 
 def c_index(e: Evaluation) -> Figure:
-    table = e.discrimination
+    table = e.named(e.discrimination)
     return charts.c_index_chart(table, e.metric_name, e.metric_column), table
 
 
@@ -32,37 +32,40 @@ def km(e: Evaluation, model: str, split: str) -> Figure:
     rg = e.risk_groups[model]
     row = _rows(rg.comparisons, split=split).iloc[0]
     curves, at_risk = _rows(rg.curves, split=split), _rows(rg.at_risk, split=split)
-    title = [f"{model}, {split}: cut-off {rg.cutoff:.3g} ({rg.method}, training)",
+    title = [f"{model}, {e.set_name(split)}: cut-off {rg.cutoff:.3g} ({rg.method}, training)",
              f"HR high vs low {row['hr']:.2f} ({row['hr_lower']:.2f}-{row['hr_upper']:.2f})"]
-    return charts.km_chart(curves, at_risk, title, row["p_logrank"]), curves
+    return charts.km_chart(curves, at_risk, title, row["p_logrank"]), e.named(curves)
 
 
 def roc(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
     """Time-dependent ROC at ``horizon`` (Cox) or the ROC curve (logistic) of every model."""
+    name = e.set_name(split)
     if e.endpoint.survival:
         data = _rows(e.time_roc, split=split, horizon=horizon)
-        return charts.roc_chart(data, f"Time-dependent ROC at {horizon:g} months, {split}"), data
+        return charts.roc_chart(data, f"Time-dependent ROC at {horizon:g} months, {name}"), e.named(data)
     data = _rows(e.roc, split=split)
-    return charts.roc_chart(data, f"ROC, {split}"), data
+    return charts.roc_chart(data, f"ROC, {name}"), e.named(data)
 
 
 def calibration(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
+    name = e.set_name(split)
     if e.endpoint.survival:
         data = _rows(e.calibration, split=split, horizon=horizon)
-        return charts.calibration_chart(data, f"Calibration at {horizon:g} months, {split}", True), data
+        return charts.calibration_chart(data, f"Calibration at {horizon:g} months, {name}", True), e.named(data)
     data = _rows(e.calibration, split=split)
     hl = _rows(e.hosmer_lemeshow, split=split)
     hl_lines = [f"{r.model}: Hosmer-Lemeshow {p_text(r.p)}{' (unreliable, see notes)' if r.warning else ''}"
                 for r in hl.itertuples()]
-    return charts.calibration_chart(data, [f"Calibration, {split}", *hl_lines], False), data
+    return charts.calibration_chart(data, [f"Calibration, {name}", *hl_lines], False), e.named(data)
 
 
 def decision(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
+    name = e.set_name(split)
     if e.endpoint.survival:
         data = _rows(e.decision, split=split, horizon=horizon)
-        return charts.decision_chart(data, f"Decision curve at {horizon:g} months, {split}"), data
+        return charts.decision_chart(data, f"Decision curve at {horizon:g} months, {name}"), e.named(data)
     data = _rows(e.decision, split=split)
-    return charts.decision_chart(data, f"Decision curve, {split}"), data
+    return charts.decision_chart(data, f"Decision curve, {name}"), e.named(data)
 
 
 def nomogram(e: Evaluation) -> Figure:

@@ -149,6 +149,11 @@ def methods_paragraph(settings: Settings, found: dict | None = None, optimism: O
                   f"({split.train_fraction:.0%} / {1 - split.train_fraction:.0%}, stratified by event, seed {split.seed}).")
     elif split.method == "centre":
         design = f"Patients of {_join(split.validation_centres) or 'the held-out centre'} formed the external validation set."
+    elif split.method == "three":
+        design = (f"Three cohorts: patients of {_join(split.validation_centres) or 'the held-out centre'} formed the "
+                  f"external validation set; the patients of the other centres were split at random into training and "
+                  f"internal validation sets ({split.train_fraction:.0%} / {1 - split.train_fraction:.0%}, stratified "
+                  f"by event, seed {split.seed}).")
     else:
         design = "No separate validation set was held out."
     return " ".join([design, extraction_text(settings), selection_text(settings, found), models_text(settings, found),

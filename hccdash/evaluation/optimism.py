@@ -160,7 +160,7 @@ def optimism_bootstrap(fit: Fitter, score: Scorer, X: pd.DataFrame, y, n_boot: i
 
 def training_data(builder: ModelBuilder, settings: Settings, clinical_vars: Sequence[str]):
     """(X, y, icc) of the training split for ``settings``' endpoint."""
-    outcome, train, _, _ = builder.data(Endpoint.from_settings(settings.model))
+    outcome, train, _, _ = builder.data(Endpoint.from_settings(settings.model), settings.split)
     icc = None if settings.selection.icc_threshold is None else builder.icc(settings.selection.icc_kind, train)
     return builder.frame(train, clinical_vars), builder.target(outcome, train), icc
 

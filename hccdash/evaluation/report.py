@@ -56,7 +56,7 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
     e = evaluation
     s = e.model_summary
     summary = [("Endpoint", s["endpoint"]),
-               ("Patients", ", ".join(f"{k}: {v} ({s['events'][k]} events)" for k, v in s["n"].items())),
+               ("Patients", ", ".join(f"{e.set_name(k)}: {v} ({s['events'][k]} events)" for k, v in s["n"].items())),
                ("Rad-score", s["formula"]),
                ("LASSO lambda", "-" if s["lambda"] is None else f"{s['lambda']:.4g}"),
                ("Features after each step", ", ".join(f"{k} {v}" for k, v in s["funnel"].items())),
@@ -83,7 +83,7 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
     return ReportContent(
         title=title, subtitle=f"Generated {dt.datetime.now():%Y-%m-%d %H:%M} by hccdash",
         settings=settings_table(e), methods=methods_paragraph(e.settings, e.model_summary, optimism), summary=summary,
-        tables=tables, notes=list(e.notes) + list(s["warnings"]), tripod=tripod_checklist(e, optimism),
+        tables=[(heading, e.named(frame)) for heading, frame in tables], notes=list(e.notes) + list(s["warnings"]), tripod=tripod_checklist(e, optimism),
         clear=clear_checklist(e, optimism))
 
 

@@ -59,9 +59,11 @@ def preset_choices() -> dict[str, str]:
 
 
 def fit_preset(builder: ModelBuilder, name: str) -> BuildResult:
-    """The build result of a preset (restricted to the cohort's phases and variables)."""
+    """The build result of a preset (restricted to the cohort's phases and variables; a
+    three-cohort preset re-splits the cohort with the external centres it names)."""
     inputs = builder.inputs
-    settings = Settings() if name == DEFAULTS else preset(name, inputs.phases, inputs.clinical_variables)
+    settings = Settings() if name == DEFAULTS else preset(name, inputs.phases, inputs.clinical_variables,
+                                                            inputs.patients.get("centre"))
     return builder.build(settings)
 
 

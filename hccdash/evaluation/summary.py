@@ -1,7 +1,7 @@
 """One call, every evaluation of a fitted pipeline: :func:`evaluate`.
 
-For the clinical, radiomics and combined models side by side and the training and
-validation splits side by side: discrimination, time-dependent AUC/ROC (at the horizons
+For the clinical, radiomics and combined models side by side and the training, validation
+and (three-cohort design) external validation sets side by side: discrimination, time-dependent AUC/ROC (at the horizons
 that pass the at-risk rule), ROC / DeLong / Youden metrics (ER), risk groups per model,
 calibration, decision curves, the hazard-ratio table, the nomogram, the rad-score's
 Spearman correlations and (when the cohort has centres) every discrimination metric per
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hccdash.cohort.split import set_names
 from hccdash.evaluation import calibration, correlation, decision, discrimination, forest_plot, horizons, risk_groups
 from hccdash.evaluation.centres import metrics_by_centre
 from hccdash.evaluation.data import EvaluationInput, prepare
@@ -70,6 +71,22 @@ class Evaluation:
     @property
     def splits(self) -> list[str]:
         return list(dict.fromkeys(s for _, s in self.predictions))
+
+    @property
+    def set_names(self) -> dict[str, str]:
+        """The name readers see for each split code ("training", "internal validation", ...)."""
+        return set_names(self.splits)
+
+    def set_name(self, split: str) -> str:
+        """The name readers see for one split code."""
+        return self.set_names.get(split, split)
+
+    def named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its ``split`` codes replaced by the sets' names (what pages, CSV
+        downloads and the report show); other columns untouched."""
+        if "split" not in frame.columns:
+            return frame
+        return frame.assign(split=frame["split"].map(lambda s: self.set_names.get(s, s)))
 
     @property
     def metric_name(self) -> str:

@@ -3,7 +3,9 @@
 :class:`ModelBuilder` holds one cohort's inputs (:class:`ModelInputs`: features, clinical
 table, outcome and split, repeat segmentations). :meth:`ModelBuilder.build` fits the
 :class:`~hccdash.modeling.pipeline.RadiomicsNomogram` for a :class:`~hccdash.settings.Settings`
-on the training split and evaluates it on both splits. Stage results are kept in one
+on the training split and evaluates it on every set: training, validation and, in the
+three-cohort design, external validation. The sets are the cohort's stored split, or the
+patients re-split by ``settings.split`` when its ``resplit`` is set (the three-cohort preset). Stage results are kept in one
 :class:`~hccdash.modeling.cache.StageCache` per (endpoint, training rows): the ICC per
 kind, the correlation matrix per method, the univariable tests, the LASSO path per
 feature set, the clinical model per clinical settings, each fitted filter per the
@@ -13,6 +15,7 @@ downstream of it. :func:`load_model_inputs` is the one function here that reads 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,15 +23,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from hccdash.cohort.split import SETS, split_patients, split_settings_from_spec
 from hccdash.modeling import regression
 from hccdash.modeling.cache import StageCache
 from hccdash.modeling.endpoints import Endpoint, Outcome, make_outcome
 from hccdash.modeling.fusion import phases_in
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.selection.icc_filter import feature_icc
-from hccdash.settings import Settings
+from hccdash.settings import Settings, SplitSettings
 
-SPLITS = ("train", "validation")
+SPLITS = SETS  # train, validation, external
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,9 @@ class ModelInputs:
 
     ``features``: radiomics matrix (``"{phase}.{feature}"``, reader 1); ``clinical``: typed
     predictor columns (Categorical for categorical ones); ``patients``: ``time`` (months),
-    ``event`` (0/1) and ``split`` ('train' / 'validation' / None); ``repeats``: aligned
-    reader matrices for the ICC (reader 1 first), or None.
+    ``event`` (0/1), ``split`` ('train' / 'validation' / 'external' / None) and optionally
+    ``centre``; ``repeats``: aligned reader matrices for the ICC (reader 1 first), or None;
+    ``split_settings``: how the stored split was made (None: not known).
     """
 
     features: pd.DataFrame
@@ -46,6 +51,7 @@ class ModelInputs:
     patients: pd.DataFrame
     repeats: tuple[pd.DataFrame, ...] | None = None
     name: str = ""
+    split_settings: SplitSettings | None = None
 
     @property
     def phases(self) -> list[str]:
@@ -56,6 +62,13 @@ class ModelInputs:
     def clinical_variables(self) -> list[str]:
         """Clinical predictor names."""
         return [str(c) for c in self.clinical.columns]
+
+    @property
+    def centres(self) -> list[str]:
+        """The patients' distinct centres, sorted (empty without a centre column)."""
+        if "centre" not in self.patients.columns:
+            return []
+        return sorted(self.patients["centre"].dropna().astype(str).unique())
 
     @property
     def continuous_variables(self) -> list[str]:
@@ -79,13 +92,14 @@ def load_model_inputs(cohort: str, settings: Settings | None = None, source: str
         repeats = repeats if len(repeats[0]) >= 2 else None
     except ValueError:
         repeats = None
-    patients = loaded.patients[["time", "event", "split"]]
-    return ModelInputs(features, loaded.clinical, patients, repeats, cohort)
+    patients = loaded.patients[["time", "event", "centre", "split"]]
+    return ModelInputs(features, loaded.clinical, patients, repeats, cohort, split_settings_from_spec(loaded.split_spec))
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """A fitted nomogram with its evaluation on both splits."""
+    """A fitted nomogram with its evaluation on every set (``external_index`` is empty unless
+    the design has an external validation set)."""
 
     model: RadiomicsNomogram
     endpoint: Endpoint
@@ -94,8 +108,14 @@ class BuildResult:
     train_index: pd.Index
     validation_index: pd.Index
     excluded: tuple
-    c_index: pd.DataFrame  # rows radiomics / clinical / combined, columns train / validation
+    c_index: pd.DataFrame  # rows radiomics / clinical / combined, columns train / validation (/ external)
     notes: tuple[str, ...] = field(default=())
+    external_index: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
+
+    @property
+    def set_indices(self) -> dict[str, pd.Index]:
+        """Patient ids of each set (training, validation, external validation)."""
+        return dict(zip(SPLITS, (self.train_index, self.validation_index, self.external_index)))
 
     @property
     def warnings(self) -> list[str]:
@@ -117,7 +137,7 @@ class BuildResult:
         return self.model.radiomics_.standardisation_table()
 
     def c_index_table(self) -> pd.DataFrame:
-        """C-index (AUC for ER) of the radiomics, clinical and combined models on each split."""
+        """C-index (AUC for ER) of the radiomics, clinical and combined models on each set."""
         return self.c_index.rename_axis("model").reset_index()
 
     def lr_test_table(self) -> pd.DataFrame:
@@ -135,6 +155,7 @@ class BuildResult:
             "endpoint": self.endpoint.label,
             "n_train": len(self.train_index),
             "n_validation": len(self.validation_index),
+            "n_external": len(self.external_index),
             "n_excluded": len(self.excluded),
             "selected_features": list(model.radiomics_.selected_features_),
             "rad_score_coefficients": {k: float(v) for k, v in model.radiomics_.coefficients_.items()},
@@ -144,8 +165,8 @@ class BuildResult:
             "funnel": dict(zip(model.radiomics_.funnel_["step"], map(int, model.radiomics_.funnel_["features"]))),
             "clinical_variables": list(model.clinical_.selected_) if model.clinical_ is not None else [],
             "cutoffs": model.clinical_.cutoffs_ if model.clinical_ is not None else {},
-            "c_index": {split: _json_number(combined[split]) for split in SPLITS},
-            "c_index_by_model": {m: {s: _json_number(self.c_index.loc[m, s]) for s in SPLITS}
+            "c_index": {split: _json_number(combined[split]) for split in self.c_index.columns},
+            "c_index_by_model": {m: {s: _json_number(self.c_index.loc[m, s]) for s in self.c_index.columns}
                                  for m in self.c_index.index},
             "lr_test_vs_clinical": dict(zip(("chisq", "df", "p"), map(_json_number, model.combined_.lr_test_))),
             "vif": {k: _json_number(v) for k, v in model.combined_.vif_.items()},
@@ -165,29 +186,54 @@ class ModelBuilder:
 
     def __init__(self, inputs: ModelInputs):
         self.inputs = inputs
-        self._caches: dict[tuple, tuple[Outcome, pd.Index, pd.Index, StageCache]] = {}
+        self._caches: dict[tuple, tuple[Outcome, dict[str, pd.Index], StageCache]] = {}
         self._icc: dict[tuple, pd.Series] = {}
         self._lock = threading.Lock()
 
-    def data(self, endpoint: Endpoint) -> tuple[Outcome, pd.Index, pd.Index, StageCache]:
-        """(outcome, training ids, validation ids, stage cache) for an endpoint."""
-        key = (endpoint.kind, endpoint.horizon_months if not endpoint.survival else None)
+    def data(self, endpoint: Endpoint, split: SplitSettings | None = None) -> tuple[Outcome, pd.Index, pd.Index, StageCache]:
+        """(outcome, training ids, validation ids, stage cache) for an endpoint; the stored split,
+        or the patients re-split by ``split`` when its ``resplit`` is set."""
+        outcome, sets, cache = self._prepared(endpoint, split)
+        return outcome, sets["train"], sets["validation"], cache
+
+    def sets(self, endpoint: Endpoint, split: SplitSettings | None = None) -> dict[str, pd.Index]:
+        """Patient ids of each set (train, validation, external) for an endpoint, as :meth:`data`."""
+        return dict(self._prepared(endpoint, split)[1])
+
+    def _prepared(self, endpoint: Endpoint, split: SplitSettings | None):
+        split = split if split is not None and split.resplit else None
+        key = (endpoint.kind, endpoint.horizon_months if not endpoint.survival else None,
+               None if split is None else dataclasses.astuple(split))
         with self._lock:
             if key not in self._caches:
-                self._caches[key] = self._prepare(endpoint)
+                self._caches[key] = self._prepare(endpoint, split)
             return self._caches[key]
 
-    def _prepare(self, endpoint: Endpoint):
+    def _prepare(self, endpoint: Endpoint, split: SplitSettings | None):
         patients = self.inputs.patients.loc[self.inputs.patients.index.isin(self.inputs.features.index)]
+        if split is not None:
+            patients = patients.assign(split=self._resplit(patients, split))
         outcome = make_outcome(patients, endpoint)
-        split = patients["split"].reindex(outcome.index)
-        has_split = split.isin(SPLITS).any()
-        train = outcome.index[(split == "train").to_numpy()] if has_split else outcome.index
-        validation = outcome.index[(split == "validation").to_numpy()] if has_split else outcome.index[:0]
+        assigned = patients["split"].reindex(outcome.index)
+        if assigned.isin(SPLITS).any():
+            sets = {name: outcome.index[(assigned == name).to_numpy()] for name in SPLITS}
+        else:
+            sets = {"train": outcome.index, **{name: outcome.index[:0] for name in SPLITS[1:]}}
+        train = sets["train"]
         if len(train) < 10:
             raise ValueError(f"Only {len(train)} training patients for {endpoint.label}: too few to fit a model")
         y_train = self.target(outcome, train)
-        return outcome, train, validation, StageCache(self.inputs.features.loc[train], y_train)
+        return outcome, sets, StageCache(self.inputs.features.loc[train], y_train)
+
+    @staticmethod
+    def _resplit(patients: pd.DataFrame, split: SplitSettings) -> pd.Series:
+        """The sets of ``patients`` by ``split`` (ValueError naming the split's errors)."""
+        centre = patients["centre"] if "centre" in patients.columns else pd.Series(None, index=patients.index, dtype=object)
+        assigned, problems = split_patients(pd.DataFrame({"event": patients["event"], "centre": centre}), split)
+        errors = [p.message for p in problems if p.severity == "error"]
+        if errors:
+            raise ValueError(f"Split '{split.method}' of this cohort: {'; '.join(errors)}")
+        return assigned
 
     @staticmethod
     def target(outcome: Outcome, ids: pd.Index) -> np.ndarray:
@@ -221,9 +267,13 @@ class ModelBuilder:
         return tuple(chosen)
 
     def build(self, settings: Settings, clinical_vars: Sequence[str] | None = None) -> BuildResult:
-        """Fit on the training split with ``settings`` and evaluate on both splits."""
+        """Fit on the training set with ``settings`` and evaluate on every set. Without
+        ``settings.split.resplit`` the result's settings name the cohort's stored split design."""
         endpoint = Endpoint.from_settings(settings.model)
-        outcome, train, validation, cache = self.data(endpoint)
+        outcome, sets, cache = self._prepared(endpoint, settings.split)
+        train = sets["train"]
+        if not settings.split.resplit and self.inputs.split_settings is not None:
+            settings = dataclasses.replace(settings, split=self.inputs.split_settings)
         variables = self.resolve_clinical(settings, clinical_vars)
         notes = []
         icc = None
@@ -233,10 +283,10 @@ class ModelBuilder:
                 notes.append("No repeat segmentations: the ICC filter was skipped")
         model = RadiomicsNomogram(settings, variables, icc=icc)
         model.fit_cached(self.frame(train, variables), self.target(outcome, train), cache)
-        c_index = pd.DataFrame({split: self._concordance(model, outcome, ids, variables)
-                                for split, ids in zip(SPLITS, (train, validation))})
-        return BuildResult(model, endpoint, settings, variables, train, validation, outcome.excluded,
-                           c_index, tuple(notes))
+        shown = [name for name in SPLITS if name != "external" or len(sets[name])]
+        c_index = pd.DataFrame({name: self._concordance(model, outcome, sets[name], variables) for name in shown})
+        return BuildResult(model, endpoint, settings, variables, train, sets["validation"], outcome.excluded,
+                           c_index, tuple(notes), sets["external"])
 
     def _concordance(self, model: RadiomicsNomogram, outcome: Outcome, ids: pd.Index,
                      variables: Sequence[str]) -> pd.Series:

@@ -5,7 +5,9 @@ The page keeps each control's value in ``st.session_state`` under the keys of
 (defaults, or a study preset), :func:`settings_from_controls` the settings for the values.
 A switched-off filter maps to its ``None`` / ``False`` setting. :func:`restore_controls`
 keeps each cohort's (and feature source's) values apart, so nothing chosen for one cohort
-(its phases, its variables, a filter) is carried to another.
+(its phases, its variables, a filter) is carried to another. ``mb_external`` holds the
+external validation centres of a three-cohort design (the cohort re-split: training and
+internal validation at random within the other centres); empty = the cohort's stored split.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import dataclasses
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-from hccdash.settings import SelectionSettings, Settings
+from hccdash.settings import SelectionSettings, Settings, SplitSettings
 
 _DEFAULT_SELECTION = SelectionSettings()
 KEYS = (
@@ -23,6 +25,7 @@ KEYS = (
     "mb_univariate_on", "mb_univariate_p", "mb_univariate_test",
     "mb_corr_on", "mb_corr", "mb_corr_method", "mb_mrmr_on", "mb_mrmr_k", "mb_rf_on", "mb_rf_k",
     "mb_folds", "mb_loo", "mb_clinical", "mb_force_in", "mb_force_out", "mb_dichotomise", "mb_p_in", "mb_p_out",
+    "mb_external",
 )
 
 _SCOPE, _MEMORY = "mb_controls_scope", "mb_controls_memory"
@@ -80,6 +83,8 @@ def controls_from_settings(settings: Settings, phases: Sequence[str], variables:
         "mb_dichotomise": [v for v in m.clinical_dichotomise if v in known],
         "mb_p_in": float(m.clinical_p_in),
         "mb_p_out": float(m.clinical_p_out),
+        "mb_external": list(settings.split.validation_centres)
+        if settings.split.resplit and settings.split.method == "three" else [],
     }
 
 
@@ -114,7 +119,15 @@ def settings_from_controls(values: Mapping[str, Any], base: Settings | None = No
         clinical_p_in=float(v["mb_p_in"]),
         clinical_p_out=float(v["mb_p_out"]),
     )
-    return dataclasses.replace(base, selection=selection, model=model).validated()
+    return dataclasses.replace(base, selection=selection, model=model, split=_split(v.get("mb_external") or [], base)).validated()
+
+
+def _split(external: Sequence[str], base: Settings) -> SplitSettings:
+    """Three cohorts with these external centres (fraction and seed of ``base``), else the stored split."""
+    if external:
+        return SplitSettings(method="three", train_fraction=base.split.train_fraction, seed=base.split.seed,
+                             validation_centres=tuple(str(c) for c in external), resplit=True)
+    return base.split if not base.split.resplit else SplitSettings()
 
 
 def with_lambda(settings: Settings, lam: str | float) -> Settings:

@@ -2,7 +2,8 @@
 
 Each preset changes only what its study specifies; everything else keeps the defaults
 of :mod:`hccdash.settings`. Phases are named as in the sample cohort (arterial, portal,
-delayed); :func:`preset` drops phases and clinical variables a cohort does not have.
+delayed); :func:`preset` drops phases and clinical variables a cohort does not have, and
+names the external centres of a three-cohort design from the cohort's centres.
 
 - 000 (CT, 3 phases, RFS): ICC(2,1) >= 0.75 -> mRMR top 20 -> LASSO-Cox with
   leave-one-out CV (lambda.min); per-phase rad-scores fused by a Cox model on them;
@@ -14,14 +15,20 @@ delayed); :func:`preset` drops phases and clinical variables a cohort does not h
 - 003 (MRI, ER within 6 months, logistic): Mann-Whitney p < 0.05 -> correlation > 0.9
   -> z-score -> LASSO-logistic at lambda.min.
 - 004 (MRI, RFS): ICC > 0.75 (intra/inter-observer) -> z-score -> LASSO-Cox with 10-fold
-  CV; clinical Cox with NLR and tumour size dichotomised at log-rank cut-offs; random
-  7:3 split.
+  CV; clinical Cox with NLR and tumour size dichotomised at log-rank cut-offs; three
+  cohorts: internal validation by a random 7:3 split (stratified by event, seed 42) of the
+  development centre, external validation on the second centre. The cohort is re-split so
+  (``split.resplit``): the largest centre (the first in sorted order on a tie) develops, every
+  other centre validates externally. A cohort with fewer than two centres keeps its stored
+  split (internal validation only).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+
+import pandas as pd
 
 from hccdash.settings import EvaluationSettings, ModelSettings, SelectionSettings, Settings, SplitSettings
 
@@ -55,7 +62,7 @@ PRESETS: dict[str, Settings] = {
         model=ModelSettings(endpoint="er", er_horizon_months=6.0),
     ),
     "004": Settings(
-        split=SplitSettings(method="random", train_fraction=0.7),
+        split=SplitSettings(method="three", train_fraction=0.7, resplit=True),
         selection=SelectionSettings(**{**_OFF, "icc_threshold": 0.75, "lasso_folds": 10}),
         model=ModelSettings(endpoint="rfs", clinical_dichotomise=("NLR", "tumour_diameter_mm")),
     ),
@@ -66,17 +73,33 @@ TITLES = {
     "001": "001 - CT portal, variance + Spearman + LASSO-Cox",
     "002": "002 - MRI, ANOVA + Spearman + RF top 25 + LASSO-logistic, ER 2 y",
     "003": "003 - MRI, Mann-Whitney + correlation + LASSO-logistic, ER 6 mo",
-    "004": "004 - MRI, ICC + LASSO-Cox (10-fold), log-rank cut-offs",
+    "004": "004 - MRI, ICC + LASSO-Cox (10-fold), log-rank cut-offs, three cohorts",
 }
 
 
-def preset(name: str, phases: Sequence[str] | None = None, variables: Sequence[str] | None = None) -> Settings:
+def external_centres(centres: pd.Series | Sequence[str]) -> tuple[str, ...]:
+    """Every centre but the largest (the first in sorted order on a tie), sorted; ``centres``
+    holds one centre per patient (missing ones ignored)."""
+    counts = pd.Series(centres, dtype=object).dropna().astype(str).value_counts()
+    if len(counts) < 2:
+        return ()
+    development = min(counts.index, key=lambda c: (-counts[c], c))
+    return tuple(sorted(c for c in counts.index if c != development))
+
+
+def preset(name: str, phases: Sequence[str] | None = None, variables: Sequence[str] | None = None,
+           centres: pd.Series | Sequence[str] | None = None) -> Settings:
     """The settings of study ``name``, restricted to the ``phases`` and clinical ``variables``
-    a cohort has (None: no restriction). An empty phase list afterwards means all phases."""
+    a cohort has (None: no restriction). An empty phase list afterwards means all phases.
+    ``centres`` (one per patient) name the external centres of a three-cohort preset
+    (:func:`external_centres`); with fewer than two centres it keeps the stored split."""
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}; allowed: {sorted(PRESETS)}")
     settings = PRESETS[name]
-    selection, model = settings.selection, settings.model
+    selection, model, split = settings.selection, settings.model, settings.split
+    if split.method == "three" and centres is not None:
+        external = external_centres(centres)
+        split = dataclasses.replace(split, validation_centres=external) if external else SplitSettings()
     if phases is not None:
         selection = dataclasses.replace(selection, phases=tuple(p for p in selection.phases if p in set(phases)))
     if variables is not None:
@@ -87,4 +110,4 @@ def preset(name: str, phases: Sequence[str] | None = None, variables: Sequence[s
             clinical_force_in=tuple(v for v in model.clinical_force_in if v in keep),
             clinical_force_out=tuple(v for v in model.clinical_force_out if v in keep),
         )
-    return dataclasses.replace(settings, selection=selection, model=model)
+    return dataclasses.replace(settings, selection=selection, model=model, split=split)

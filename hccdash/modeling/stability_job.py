@@ -44,7 +44,7 @@ def stability_estimator(result: BuildResult) -> RadiomicsSignature:
 def result_stability(builder: ModelBuilder, result: BuildResult, n_resamples: int,
                      progress: Callable[[int, int], None] | None = None) -> pd.Series:
     """Selection frequency of each feature entering the signature, for a build result."""
-    outcome, train, _, _ = builder.data(result.endpoint)
+    outcome, train, _, _ = builder.data(result.endpoint, result.settings.split)
     X = builder.inputs.features.loc[train, list(result.model.feature_names_in_)]
     return selection_stability(stability_estimator(result), X, builder.target(outcome, train), n_resamples,
                                result.settings.selection.seed, progress)

@@ -2,7 +2,8 @@
 
 Writes ``DIR/model.joblib`` (the fitted :class:`RadiomicsNomogram`) and ``DIR/summary.json``
 (``selected_features``, ``rad_score_coefficients`` on the z-scored features, ``c_index``
-of the combined model on ``train`` and ``validation``, and more). The same library call
+of the combined model on ``train``, ``validation`` and, with ``--split three``, ``external``,
+and more). The same library call
 as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`). The command
 runs the flow from the input files to the registry (``--save-as``), so it sits with the
 registry, the last step it reaches.
@@ -30,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from hccdash.cohort.split import split_patients
+from hccdash.cohort.split import METHODS, split_patients
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
 from hccdash.registry import registry
 from hccdash.registry.pipelines import save_build
@@ -53,11 +54,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clinical-vars", default="", help="comma-separated clinical predictors (default none)")
     parser.add_argument("--lasso-lambda", help="lambda.min, lambda.1se or a number (default from settings)")
     parser.add_argument("--no-filters", action="store_true", help="switch every pre-filter off (LASSO on all features)")
-    parser.add_argument("--split", choices=("random", "centre", "none"),
-                        help="training / validation split (default from settings: random 7:3 by event)")
+    parser.add_argument("--split", choices=METHODS,
+                        help="training / validation split (default from settings: random 7:3 by event); three: "
+                             "--validation-centres form the external validation set, the other centres are split "
+                             "at random into training and internal validation")
     parser.add_argument("--validation-centres",
-                        help="comma-separated centres forming the validation set of --split centre "
-                             "(values of the clinical CSV's 'centre' column)")
+                        help="comma-separated centres forming the validation set of --split centre or the external "
+                             "validation set of --split three (values of the clinical CSV's 'centre' column)")
     parser.add_argument("--settings", type=Path, help="settings YAML (sections split, selection, model, ...)")
     parser.add_argument("--save-as", help="also save the model in the registry under this name")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
@@ -270,8 +273,9 @@ def run(args: argparse.Namespace) -> int:
     for message in result.warnings:
         print(f"warning: {message}", file=sys.stderr)
     c = summary["c_index"]
-    print(f"selected {len(summary['selected_features'])} feature(s); C-index train {c['train']}, "
-          f"validation {c['validation']}; wrote {args.out / MODEL_FILE} and {args.out / SUMMARY_FILE}")
+    per_set = ", ".join(f"{split} {value}" for split, value in c.items())
+    print(f"selected {len(summary['selected_features'])} feature(s); C-index {per_set}; "
+          f"wrote {args.out / MODEL_FILE} and {args.out / SUMMARY_FILE}")
     if args.save_as:
         print(f"saved in the registry as '{save_build(builder, result, args.save_as)}'")
     return 0

@@ -106,3 +106,18 @@ def test_charts_are_shown_as_they_are_exported(shown_charts, stored_cohort):
     assert len(shown_charts) == len(at.get("vega_lite_chart")) == 12
     assert all(call.get("theme", "streamlit") is None and call.get("width") == "content" for call in shown_charts)
     assert {chart.proto.theme for chart in at.get("vega_lite_chart")} == {""}
+
+
+@pytest.mark.slow
+def test_three_cohort_preset_shows_training_internal_and_external_side_by_side(page):
+    """Study 004's preset re-splits the two-centre cohort: A 7:3 at random, B external."""
+    page.selectbox(key="ev_preset").set_value("004").run()
+    assert not page.exception, page.exception
+    sets = ["training", "internal validation", "external validation"]
+    discrimination = next(d.value for d in page.dataframe if "c_index" in d.value.columns)
+    assert discrimination.groupby("model")["split"].apply(list).map(lambda s: s == sets).all()
+    n = discrimination[discrimination["model"] == "combined"].set_index("split")["n"]
+    assert n["external validation"] == 40 and n["training"] + n["internal validation"] == 80  # B = every third of 120
+    assert page.selectbox(key="ev_sub_split").options == sets
+    risk = next(d.value for d in page.tabs[1].dataframe if "p_logrank" in d.value.columns)
+    assert risk[risk["model"] == "combined"]["split"].tolist() == sets

@@ -118,3 +118,15 @@ def test_each_cohort_keeps_its_own_controls(stored_cohort, feature_source, tmp_p
     assert at.toggle(key="mb_corr_on").value is False
     funnel = at.session_state["mb_current"].result.model.radiomics_.funnel_
     assert funnel.set_index("step").at["input", "features"] == 90
+
+
+def test_external_centres_control_gives_three_sets(page):
+    """Holding out centre B (the three-cohort design) shows training, internal and external validation."""
+    assert page.multiselect(key="mb_external").options == ["A", "B"]
+    page.multiselect(key="mb_external").set_value(["B"]).run()
+    assert not page.exception, page.exception
+    labels = [m.label for m in page.metric]
+    assert [label.split(", ")[-1] for label in labels[:3]] == ["training", "internal validation", "external validation"]
+    assert next(m for m in page.metric if m.label.startswith("Patients")).value.split(" / ")[2] == "40"
+    page.button(key="mb_preset_004").click().run()
+    assert page.session_state["mb_external"] == ["B"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hccdash.modeling.controls import controls_from_settings, settings_from_controls
-from hccdash.modeling.presets import PRESETS, preset
-from hccdash.settings import Settings
+from hccdash.modeling.presets import PRESETS, external_centres, preset
+from hccdash.settings import Settings, SplitSettings
 
 PHASES = ["arterial", "portal", "delayed"]
 VARIABLES = ["age", "AFP", "NLR", "tumour_diameter_mm", "BCLC"]
@@ -61,3 +61,23 @@ def test_out_of_range_control_is_refused_naming_the_key():
     values.update(mb_p_in=1.5)  # a p threshold above 1
     with pytest.raises(ValueError, match="clinical_p_in"):
         settings_from_controls(values)
+
+
+def test_study_004_is_three_cohorts_with_the_second_centre_external():
+    centres = ["Centre A"] * 100 + ["Centre B"] * 50 + [None]
+    split = preset("004", PHASES, VARIABLES, centres).split
+    assert split == SplitSettings(method="three", train_fraction=0.7, seed=42, validation_centres=("Centre B",),
+                                  resplit=True)
+    assert external_centres(["B"] * 10 + ["A"] * 10 + ["C"] * 3) == ("B", "C")  # tie: A (first sorted) develops
+    assert preset("004", PHASES, VARIABLES, ["A"] * 20).split == SplitSettings()  # one centre: the stored split
+    assert preset("001", PHASES, VARIABLES, centres).split == SplitSettings()  # other studies keep the stored split
+
+
+def test_external_centres_control_round_trip():
+    settings = preset("004", PHASES, VARIABLES, ["A"] * 5 + ["B"] * 3)
+    values = controls_from_settings(settings, PHASES, VARIABLES)
+    assert values["mb_external"] == ["B"]
+    assert settings_from_controls(values).split == settings.split
+    values["mb_external"] = []
+    assert settings_from_controls(values, settings).split == SplitSettings()  # back to the stored split
+    assert controls_from_settings(Settings(), PHASES, VARIABLES)["mb_external"] == []
