@@ -57,9 +57,16 @@ def _lp_centre(model: JsonModel) -> float:
     return float(model.terms["mean"].to_numpy(float) @ model.coef.to_numpy()) if model.family == "cox" else 0.0
 
 
+LP_COLUMN = "linear predictor"  # the column name of a linear predictor outside its training range
+OUTSIDE = "outside the training range"
+
+
 def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long frames for the nomogram chart: ticks (axis, order, label, x) and the patient's
-    marks (axis, x, label), x on the 0-100 points scale (total-points based axes rescaled)."""
+    marks (axis, x, label, outside), x on the 0-100 points scale (total-points based axes
+    rescaled). A mark is ``outside`` when its input (the linear predictor, for Total points)
+    lies outside the training range or its points fall beyond the axis; it is then put at
+    the nearer end of its axis, and its label says so."""
     nom = nomogram(model)
     total_max = float(nom.total_points.max())
     rows: list[dict[str, Any]] = []
@@ -79,14 +86,21 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
     for fa in _outcome_axes(model, nom):
         add(fa.label, [f"{v:g}" for v in fa.values], fa.points * MAX_POINTS / total_max)
     ticks = pd.DataFrame(rows, columns=["axis", "order", "label", "x"])
-    marks = pd.DataFrame(columns=["axis", "x", "label"])
-    if result is not None:
-        per_term = result.points.set_index("term")["points"]
-        marks = pd.DataFrame(
-            [{"axis": name, "x": per_term[name], "label": f"{per_term[name]:.1f} pts"} for name in nom.axes]
-            + [{"axis": "Total points", "x": per_term["total"] * MAX_POINTS / total_max, "label": f"{per_term['total']:.1f} pts"}]
-        )
-    return ticks, marks
+    if result is None:
+        return ticks, pd.DataFrame(columns=["axis", "x", "label", "outside"])
+    per_term = result.points.set_index("term")["points"]
+    flagged = set(result.warnings["column"])
+    predictor = model.terms["predictor"]
+    places = [(name, per_term[name], per_term[name], predictor[name] in flagged) for name in nom.axes]
+    places.append(("Total points", per_term["total"] * MAX_POINTS / total_max, per_term["total"], LP_COLUMN in flagged))
+    ends = ticks.groupby("axis")["x"].agg(["min", "max"])
+    marks = []
+    for axis, x, points, flagged_input in places:
+        low, high = ends.at[axis, "min"], ends.at[axis, "max"]
+        outside = bool(flagged_input or not low - 1e-9 <= x <= high + 1e-9)
+        marks.append({"axis": axis, "x": float(np.clip(x, low, high)), "outside": outside,
+                      "label": f"{points:.1f} pts" + (f" ({OUTSIDE})" if outside else "")})
+    return ticks, pd.DataFrame(marks, columns=["axis", "x", "label", "outside"])
 
 
 def _spaced(xs: np.ndarray, gap: float = 4.5) -> list[bool]:

@@ -10,6 +10,7 @@ import pandas as pd
 from hccdash.charts import evaluation
 
 PATIENT = "This patient"
+PATIENT_COLOUR, OUTSIDE_COLOUR = "#c0392b", "#e67e22"
 
 
 def survival_chart(curve: pd.DataFrame, km: pd.DataFrame, horizons: list[float], title: str = "Recurrence-free survival") -> alt.Chart:
@@ -45,16 +46,21 @@ def contribution_chart(contributions: pd.DataFrame) -> alt.Chart:
 
 def nomogram_chart(ticks: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     """The evaluation page's rms-style nomogram (``hccdash.charts.evaluation.nomogram_chart``)
-    with the patient's points marked in red. ``ticks``: axis, order, label, x (0-100);
-    ``marks``: axis, x, label."""
-    chart = evaluation.nomogram_chart(ticks, title="Nomogram (patient's points in red)")
+    with the patient's points marked in red; a mark ``outside`` the training range (or beyond
+    its axis, put at the axis end) is an orange diamond. Each mark's label sits right of the
+    axes on its row, clear of the tick labels above and below the axis. ``ticks``: axis, order,
+    label, x (0-100); ``marks``: axis, x, label, outside."""
+    chart = evaluation.nomogram_chart(ticks, title="Nomogram (patient's points in red, outside the training "
+                                                   "range in orange)")
     if marks.empty:
         return chart
     order = list(ticks.sort_values("order")["axis"].drop_duplicates())
     y = alt.Y("axis:N", sort=order, title=None)
     x = alt.X("x:Q", title=None, axis=None, scale=alt.Scale(domain=[-3, 103]))
-    point = alt.Chart(marks).mark_point(shape="triangle-down", size=120, filled=True, color="#c0392b").encode(
-        x=x, y=y, tooltip=["axis:N", "label:N"])
-    label = alt.Chart(marks).mark_text(dx=8, dy=-12, align="left", fontSize=10, color="#c0392b",
-                                       fontWeight="bold").encode(x=x, y=y, text="label:N")
+    colour = alt.condition("datum.outside", alt.value(OUTSIDE_COLOUR), alt.value(PATIENT_COLOUR))
+    point = alt.Chart(marks).mark_point(size=120, filled=True).encode(
+        x=x, y=y, color=colour, tooltip=["axis:N", "label:N"],
+        shape=alt.condition("datum.outside", alt.value("diamond"), alt.value("triangle-down")))
+    label = alt.Chart(marks).mark_text(align="left", baseline="middle", dx=8, fontSize=10, fontWeight="bold").encode(
+        x=alt.datum(103, scale=alt.Scale(domain=[-3, 103])), y=y, text="label:N", color=colour)
     return chart + point + label
