@@ -12,6 +12,7 @@ import importlib
 import logging
 import sys
 
+from hccdash import leftovers
 from hccdash.store import StoreBusyError
 
 # command name -> module implementing it
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(_modules(argv))
     args = parser.parse_args(argv)
     try:
+        leftovers.clean()  # what a killed run or a full disk left behind
         return int(args._run(args) or 0)
     except (ValueError, OSError, StoreBusyError) as exc:  # bad input, a file that cannot be read or written
         print(f"error: {exc}", file=sys.stderr)

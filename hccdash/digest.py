@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from hccdash import paths
+from hccdash.atomic import atomic_file
 from hccdash.regular_files import folder_files, regular_file, regular_path
 
 BLOCK = 1 << 20
@@ -73,11 +73,8 @@ def _load() -> dict[str, list[str]]:
 
 
 def _save(entries: dict[str, list[str]]) -> None:
-    target = _hash_file()
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".file_hashes.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
+    with atomic_file(_hash_file()) as handle:
         json.dump(entries, handle)
-    os.replace(tmp, target)
 
 
 def remembered_sha256s(files: Iterable[str | os.PathLike], progress: Progress | None = None) -> list[str]:

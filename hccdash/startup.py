@@ -3,7 +3,8 @@
 On first start (a store without any cohort) the bundled sample cohort is built if its
 images are missing, imported as cohort "sample", and its shipped feature table is
 loaded into the extraction cache, so a new user sees a working app at once. On every
-start, background jobs left running by a killed app are resumed.
+start, what a killed run or a full disk left behind is removed (:mod:`hccdash.leftovers`)
+and background jobs left running by a killed app are resumed.
 
 ``HCCDASH_SAMPLE=0`` in the environment skips the sample cohort (the test suite sets
 it so each test starts from an empty store, and opts back in where it tests this).
@@ -15,7 +16,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hccdash import jobs, paths
+from hccdash import jobs, leftovers, paths
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.sample_cohort import import_sample
 from hccdash.extraction.sample_features import ensure_sample_features
@@ -33,8 +34,9 @@ class StartupReport:
 
 
 def prepare(store: Store | None = None, log: Callable[[str], None] = lambda message: None) -> StartupReport:
-    """Import the sample cohort into an empty store and resume stale background jobs."""
+    """Import the sample cohort into an empty store, remove leftovers and resume stale background jobs."""
     store = store or Store()
+    leftovers.clean(store)
     imported, loaded = False, 0
     if os.environ.get("HCCDASH_SAMPLE", "1") != "0" and not list_cohorts(store):
         ensure_sample_files(paths.SAMPLE_DIR, log=log)

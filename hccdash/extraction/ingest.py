@@ -9,8 +9,6 @@ replaces any earlier row of the same keys, so a case is never stored twice.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import paths
+from hccdash.atomic import atomic_file
 from hccdash.extraction.case import CaseResult
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.store import Store
@@ -32,10 +31,8 @@ def case_file(case_key: str) -> Path:
 def write_case_file(result: CaseResult) -> Path:
     """Write a finished case's result file (atomically); returns its path."""
     target = case_file(result.case_key)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{result.case_key}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
+    with atomic_file(target) as handle:
         handle.write(json.dumps(result.to_dict()))  # dumps uses the C encoder; dump does not
-    os.replace(tmp, target)
     return target
 
 

@@ -28,15 +28,16 @@ import joblib
 import pandas as pd
 
 from hccdash import paths
+from hccdash.atomic import atomic_file
 from hccdash.digest import sha256_file
 from hccdash.evaluation.risk_groups import RiskCutoff, cutoff_description
 from hccdash.registry import spec as spec_module
+from hccdash.registry.artifacts import ARTIFACT_RE, DELETING
 from hccdash.registry.json_model import JsonModel
 from hccdash.store import Store
 from hccdash.text_limits import MAX_NOTES, TEXT_PATTERN
 
 NAME_RE = re.compile(spec_module.NAME_PATTERN)
-ARTIFACT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}-\d{8}T\d{12}\.(joblib|json)$")
 
 
 class ArtifactError(RuntimeError):
@@ -189,12 +190,11 @@ def _register(
     created = dt.datetime.now()
     artifact = f"{name}-{created.strftime('%Y%m%dT%H%M%S%f')}.{suffix}"
     path = paths.models_dir() / artifact
-    tmp = path.with_name(path.name + ".part")
-    if suffix == "joblib":
-        joblib.dump(payload, tmp)
-    else:
-        tmp.write_text(json.dumps(payload, indent=1, allow_nan=False))
-    os.replace(tmp, path)
+    with atomic_file(path, "wb") as handle:
+        if suffix == "joblib":
+            joblib.dump(payload, handle)
+        else:
+            handle.write(json.dumps(payload, indent=1, allow_nan=False).encode())
     digest = sha256_file(path)
     metrics = _plain_json(metrics or {})
     try:
@@ -338,7 +338,7 @@ def delete(name: str, *, store: Store | None = None) -> None:
     store = store or Store()
     record = get(name, store=store)
     path = _artifact_path(record)
-    trash = path.with_name(path.name + ".deleting")
+    trash = path.with_name(path.name + DELETING)
     moved = False
     try:
         with store.transaction() as con:
