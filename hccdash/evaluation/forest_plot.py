@@ -14,20 +14,18 @@ from hccdash.modeling.pipeline import RadiomicsNomogram
 def ratio_table(model: RadiomicsNomogram, level: float) -> pd.DataFrame:
     """Rows per model ("clinical", "combined") and term: label, ratio (HR / OR), lower,
     upper, p, and ``measure`` ('HR' or 'OR')."""
-    measure = regression.ratio_name(model.family_)
+    ratio = regression.ratio_name(model.family_)
     parts = []
     fits = [("clinical", None if model.clinical_ is None else model.clinical_.model_),
             ("combined", model.combined_.model_)]
     for name, fit in fits:
         if fit is None:
             continue
-        table = regression.table(fit, model.family_, level)
-        if "intercept" in table.index:
-            table = table.drop(index="intercept")
+        table = regression.table(fit, level)
         parts.append(pd.DataFrame({
-            "model": name, "term": table.index.astype(str), "ratio": table[measure].to_numpy(),
-            "lower": table[f"{measure} lower"].to_numpy(), "upper": table[f"{measure} upper"].to_numpy(),
-            "p": table["p"].to_numpy(), "measure": measure,
+            "model": name, "term": table.index.astype(str), "ratio": table[ratio].to_numpy(),
+            "lower": table[f"{ratio}_lower"].to_numpy(), "upper": table[f"{ratio}_upper"].to_numpy(),
+            "p": table["p"].to_numpy(), "measure": ratio.upper(),
         }))
     return pd.concat(parts, ignore_index=True)
 

@@ -246,7 +246,7 @@ class ClinicalModel(BaseEstimator):
     def _table(self, model, terms: Sequence[Term]) -> pd.DataFrame:
         if model is None:
             return pd.DataFrame(columns=["variable", "term"])
-        table = regression.table(model, self.family_, self.level)
+        table = regression.table(model, self.level)
         labels = {}
         for term in terms:
             for column, level in zip(term.columns, term.levels[1:] or [None] * len(term.columns)):

@@ -101,7 +101,7 @@ class CombinedModel(BaseEstimator):
         self.epv_ = self.events_ / len(self.columns_)
         self.warnings_ += [w for w in [epv_warning(self.events_, len(self.columns_), self.epv_threshold,
                                                       self.n_used_, self.n_rows_)] if w]
-        self.table_ = regression.table(self.model_, self.family_, self.level).rename_axis("column").reset_index()
+        self.table_ = regression.table(self.model_, self.level).rename_axis("column").reset_index()
         self.table_["VIF"] = self.vif_.reindex(self.table_["column"]).to_numpy()
         return self._warn()
 

@@ -1,8 +1,8 @@
 """One face over the two model families (Cox for RFS, logistic for ER) used by the model stages.
 
 Fits go to :func:`hccdash.stats.cox_fit` (Efron ties by default) or
-:func:`hccdash.stats.logistic_fit`; tables use Wald CIs (exp(coef +- z se)) and Wald p,
-as ``summary(coxph(...))`` / ``summary(glm(..., family = binomial))``. A term coded by
+:func:`hccdash.stats.logistic_fit`; tables are the models' own Wald tables
+(:func:`hccdash.stats.wald_table`), as ``summary(coxph(...))`` / ``summary(glm(..., family = binomial))``. A term coded by
 several columns (a categorical variable) is tested jointly by the Wald chi-square
 b' V^-1 b on its columns (df = number of columns), as ``car::Anova(type = 3, test = "Wald")``.
 """
@@ -27,8 +27,8 @@ def family_of(y) -> str:
 
 
 def ratio_name(family: str) -> str:
-    """'HR' for Cox, 'OR' for logistic."""
-    return "HR" if family == "cox" else "OR"
+    """The ratio column of the coefficient tables: 'hr' for Cox, 'or' for logistic."""
+    return "hr" if family == "cox" else "or"
 
 
 def fit(X: pd.DataFrame, y, ties: str = "efron"):
@@ -45,17 +45,10 @@ def linear_predictor(model, X: pd.DataFrame) -> np.ndarray:
     return lp + float(getattr(model, "intercept_", 0.0))
 
 
-def table(model, family: str, level: float = 0.95) -> pd.DataFrame:
-    """coef, HR/OR with Wald CI, se, z and p per column."""
-    z = sps.norm.ppf(0.5 + level / 2)
-    coef = model.coef_.astype(float)
-    se = model.se_.reindex(coef.index).astype(float)
-    name = ratio_name(family)
-    wald = coef / se
-    return pd.DataFrame({
-        "coef": coef, name: np.exp(coef), f"{name} lower": np.exp(coef - z * se),
-        f"{name} upper": np.exp(coef + z * se), "se": se, "z": wald, "p": 2 * sps.norm.sf(np.abs(wald)),
-    })
+def table(model, level: float = 0.95) -> pd.DataFrame:
+    """The model's Wald table (:func:`hccdash.stats.wald_table`: coef, hr / or with its CI
+    ``hr_lower`` / ``hr_upper`` (``or_...``), se, z, p) without the intercept row."""
+    return model.summary(level).loc[list(model.coef_.index)]
 
 
 def term_p(model, columns: Sequence[str]) -> float:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.metric_names import discrimination_metric
 from hccdash.registry.json_model import JsonModel
 from hccdash.settings import CalculatorSettings
+from hccdash.stats.wald import wald_table
 
 
 def with_unit(label: str, unit: str) -> str:
@@ -30,26 +30,19 @@ def lp_note(model: JsonModel) -> str:
 
 
 def term_table(model: JsonModel, level: float = CalculatorSettings().ci_level) -> pd.DataFrame:
-    """One row per model term: input (with unit), coefficient b, its SE, the hazard (Cox) or odds
-    (logistic) ratio exp(b) with its Wald CI exp(b -/+ z se) (95% by default), and the training mean."""
-    z = float(sps.norm.ppf(0.5 + level / 2))
-    percent = f"{100 * level:g}%"
+    """One row per model term: input (with unit), then the Wald table of
+    :func:`hccdash.stats.wald_table` (coef, the hazard (Cox) or odds (logistic) ratio ``hr`` /
+    ``or`` = exp(b) with its CI exp(b -/+ z se) at ``level``, 95% by default, se, z, p; se
+    from the stored covariance), and the training mean."""
     terms = model.terms
     order = list(terms.index) if model.family == "cox" else ["intercept", *terms.index]
     se = pd.Series(np.sqrt(np.diag(np.asarray(model.spec["model"]["covariance"], float))), index=order)[terms.index]
     predictors = model.predictors
-    coef = terms["coef"].astype(float)
-    ratio = "HR" if model.family == "cox" else "OR"
-    return pd.DataFrame({
-        "term": terms.index,
-        "input": [with_unit(predictors.at[p, "label"], predictors.at[p, "unit"]) for p in terms["predictor"]],
-        "coef": coef.to_numpy(),
-        "se": se.to_numpy(),
-        ratio: np.exp(coef.to_numpy()),
-        f"{ratio} lower {percent}": np.exp(coef.to_numpy() - z * se.to_numpy()),
-        f"{ratio} upper {percent}": np.exp(coef.to_numpy() + z * se.to_numpy()),
-        "training mean": terms["mean"].astype(float).to_numpy(),
-    })
+    table = wald_table(terms["coef"].astype(float), se, level, "hr" if model.family == "cox" else "or")
+    table.insert(0, "input", [with_unit(predictors.at[p, "label"], predictors.at[p, "unit"]) for p in terms["predictor"]])
+    table.insert(0, "term", terms.index)
+    table["training mean"] = terms["mean"].astype(float)
+    return table.reset_index(drop=True)
 
 
 def formula_text(model: JsonModel) -> str:

@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "LogisticModel": "logistic",
     "likelihood_ratio_test": "likelihood",
     "vif": "collinearity",
+    "wald_table": "wald",
     # penalised models
     "lasso_cox": "lasso",
     "lasso_logistic": "lasso",

@@ -1,5 +1,6 @@
 """Shared by the model fitters: validation of design matrices and outcomes (names kept),
-Newton-Raphson with separation detection, covariance and the Wald coefficient table."""
+Newton-Raphson with separation detection and the covariance (the Wald coefficient table is
+:func:`hccdash.stats.wald.wald_table`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg
 
 
 def design_frame(X, what: str = "X") -> pd.DataFrame:
@@ -76,25 +77,6 @@ def dependent_columns(values: np.ndarray, names) -> list:
     tol = max(scaled.shape) * np.finfo(float).eps * (diag[0] if diag.size else 0.0) * 1e3
     rank = int(np.sum(diag > tol))
     return [names[j] for j in sorted(piv[rank:])]
-
-
-def wald_table(coef: pd.Series, se: pd.Series, level: float, ratio: str) -> pd.DataFrame:
-    """coef, exp(coef) as ``ratio`` with its Wald CI at ``level``, se, z and two-sided p."""
-    z = stats.norm.ppf(0.5 + level / 2)
-    wald = coef / se
-    with np.errstate(over="ignore"):  # an infinite upper bound is the right answer there
-        lower, upper = np.exp(coef - z * se), np.exp(coef + z * se)
-    return pd.DataFrame(
-        {
-            "coef": coef,
-            ratio: np.exp(coef),
-            f"{ratio}_lower": lower,
-            f"{ratio}_upper": upper,
-            "se": se,
-            "z": wald,
-            "p": 2 * stats.norm.sf(np.abs(wald)),
-        }
-    )
 
 
 def check_level(level: float) -> None:

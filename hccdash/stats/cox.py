@@ -41,9 +41,9 @@ from hccdash.stats._fitting import (
     newton,
     outcome_vector,
     standard_errors,
-    wald_table,
 )
 from hccdash.stats.survfit import CoxBaseline, survfit_cox
+from hccdash.stats.wald import wald_table
 
 TIES = ("efron", "breslow")
 

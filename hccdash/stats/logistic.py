@@ -28,8 +28,8 @@ from hccdash.stats._fitting import (
     newton,
     outcome_vector,
     standard_errors,
-    wald_table,
 )
+from hccdash.stats.wald import wald_table
 
 INTERCEPT = "intercept"
 _EXTREME_PROB = 10 * np.finfo(float).eps  # glm.fit's threshold for its 'numerically 0 or 1' warning

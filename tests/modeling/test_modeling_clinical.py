@@ -45,8 +45,8 @@ def test_final_table_is_the_cox_fit_of_the_kept_columns(known):
                            "stage[III]": (X["stage"] == "III").astype(float)})
     reference = stats.cox_fit(design, y["time"], y["event"].astype(int)).summary()
     table = model.table_.set_index("column")
-    np.testing.assert_allclose(table["HR"], reference["hr"], rtol=1e-10)
-    np.testing.assert_allclose(table["HR lower"], reference["hr_lower"], rtol=1e-10)
+    np.testing.assert_allclose(table["hr"], reference["hr"], rtol=1e-10)
+    np.testing.assert_allclose(table["hr_lower"], reference["hr_lower"], rtol=1e-10)
     np.testing.assert_allclose(table["p"], reference["p"], rtol=1e-8)
     assert table.loc["stage[III]", "term"] == "III vs I"
 
@@ -90,7 +90,7 @@ def test_logistic_family_reports_odds_ratios():
     model = ClinicalModel().fit(X, y)
     assert model.selected_ == ["a"]
     reference = stats.logistic_fit(X[["a"]], y)
-    assert model.table_.loc[0, "OR"] == pytest.approx(np.exp(reference.coef_["a"]), rel=1e-10)
+    assert model.table_.loc[0, "or"] == pytest.approx(np.exp(reference.coef_["a"]), rel=1e-10)
 
 
 def test_unusable_variable_is_skipped_with_its_reason(known):

@@ -62,8 +62,8 @@ def test_model_summary_and_term_table_read_the_model_file(cox_standin, logistic_
     terms = details.term_table(model).set_index("term")
     cov = np.asarray(model.spec["model"]["covariance"])
     se = np.sqrt(np.diag(cov))
-    assert terms["HR"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy()), rel=1e-12)
-    assert terms["HR upper 95%"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy() + 1.959964 * se), rel=1e-6)
+    assert terms["hr"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy()), rel=1e-12)
+    assert terms["hr_upper"].to_numpy() == pytest.approx(np.exp(model.coef.to_numpy() + 1.959964 * se), rel=1e-6)
     assert terms.at["afp > 400", "input"] == "afp (ng/mL)"
     summary = details.model_summary(model)["value"]
     assert summary["C-index"] == "train 0.700"
@@ -74,5 +74,5 @@ def test_model_summary_and_term_table_read_the_model_file(cox_standin, logistic_
     er = JsonModel(logistic_standin[1])
     odds = details.term_table(er).set_index("term")
     se = np.sqrt(np.diag(np.asarray(er.spec["model"]["covariance"])))[1:]  # the intercept comes first
-    assert odds["se"].to_numpy() == pytest.approx(se, rel=1e-12) and "OR" in odds
+    assert odds["se"].to_numpy() == pytest.approx(se, rel=1e-12) and "or" in odds
     assert details.model_summary(er)["value"]["Linear predictor"].startswith("linear predictor a + b'x")
