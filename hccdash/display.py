@@ -33,13 +33,18 @@ def p_text(value) -> str:
     return f"p < {shown[1:]}" if shown.startswith("<") else f"p = {shown or 'NA'}"
 
 
-def for_display(frame: pd.DataFrame) -> pd.DataFrame:
+def for_display(frame: pd.DataFrame, missing: str | None = None) -> pd.DataFrame:
     """A copy of ``frame`` with every p-value column (``p``, ``p_*``, ``p (...)``, ``*_p``)
-    formatted by :func:`format_p`; other columns untouched."""
+    formatted by :func:`format_p`; other columns untouched. With ``missing`` (e.g. "–"), a
+    column holding an empty cell (which the table would print as "None") is shown as text:
+    that mark for the empty cells, numbers to 4 significant digits."""
     shown = frame.copy()
     for column in shown.columns:
         if P_COLUMN.search(str(column)):
             shown[column] = shown[column].map(format_p)
+        elif missing is not None and shown[column].isna().any():
+            shown[column] = shown[column].map(lambda v: missing if pd.isna(v) else
+                                              f"{v:.4g}" if isinstance(v, float) else str(v))
     return shown
 
 

@@ -48,10 +48,10 @@ def figure(fig, name: str, key: str) -> None:
     right.download_button("Data (CSV)", csv_text(data), f"{name}.csv", "text/csv", key=f"{key}_csv")
 
 
-def table(frame, name: str, key: str) -> None:
-    """A table with its CSV download (split codes shown as the sets' names)."""
+def table(frame, name: str, key: str, missing: str | None = None) -> None:
+    """A table with its CSV download (split codes shown as the sets' names; empty cells as ``missing``)."""
     frame = evaluation.named(frame)
-    st.dataframe(for_display(frame), hide_index=True, width="stretch")
+    st.dataframe(for_display(frame, missing), hide_index=True, width="stretch")
     st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
 
 
@@ -232,7 +232,7 @@ with tabs[6]:
     if evaluation.by_centre is None:
         st.info("This cohort has no centre column (or one centre): nothing to show by centre.")
     else:
-        table(evaluation.by_centre, "by_centre", "ev_centre")
+        table(evaluation.by_centre, "by_centre", "ev_centre", missing="–")
         loco_key = f"ev_loco_{key}"
         if st.button("Leave-one-centre-out validation (refits the pipeline per centre)", key="ev_loco"):
             bar = st.progress(0.0, "Refitting…")
@@ -241,7 +241,7 @@ with tabs[6]:
                 progress=lambda done, total: bar.progress(done / total, f"{done} of {total} centres"))[0]
             bar.empty()
         if loco_key in st.session_state:
-            table(st.session_state[loco_key], "leave_one_centre_out", "ev_loco_table")
+            table(st.session_state[loco_key], "leave_one_centre_out", "ev_loco_table", missing="–")
 
 pipeline_settings = evaluation.settings
 with tabs[7]:

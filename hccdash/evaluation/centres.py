@@ -19,7 +19,7 @@ from hccdash import stats
 from hccdash.evaluation.data import split_data
 from hccdash.evaluation.discrimination import c_index_table, named_for_endpoint
 from hccdash.evaluation.horizons import check_horizons, offered
-from hccdash.evaluation.predictions import Prediction, predict, submodels
+from hccdash.evaluation.predictions import MODELS, Prediction, predict, submodels
 from hccdash.modeling.builder import ModelBuilder
 from hccdash.modeling.endpoints import Endpoint
 from hccdash.modeling.pipeline import RadiomicsNomogram
@@ -76,7 +76,8 @@ def leave_one_centre_out(builder: ModelBuilder, settings: Settings, clinical_var
     """For each centre: refit the whole pipeline (filters, LASSO, clinical and combined
     models; ICC on the fitted patients' repeat segmentations) on every patient of the OTHER
     centres (training and validation alike), then evaluate on the centre left out.
-    Returns (metrics per centre and model, the folds)."""
+    Returns (metrics per centre and model, the folds): every model has a row per centre, one
+    not fitted on a fold (e.g. no clinical variable kept) with its ``note`` saying why."""
     endpoint = Endpoint.from_settings(settings.model)
     outcome = builder.data(endpoint)[0]
     known = centres.reindex(outcome.index)
@@ -93,7 +94,8 @@ def leave_one_centre_out(builder: ModelBuilder, settings: Settings, clinical_var
         held_split = split_data(builder, "left out", held, endpoint, clinical_vars, None)
         try:
             model = RadiomicsNomogram(settings, tuple(clinical_vars), icc=icc).fit(fit_split.frame, fit_split.y)
-            subs, _ = submodels(model, fit_split)
+            subs, left_out = submodels(model, fit_split)
+            rows += [{"centre": name, "model": m, "n_fitted": len(fitted), "note": note} for m, note in left_out.items()]
             for sub in subs.values():
                 p = predict(sub, held_split, ())
                 base = {"centre": name, "model": sub.name, "n_fitted": len(fitted)}
@@ -107,4 +109,8 @@ def leave_one_centre_out(builder: ModelBuilder, settings: Settings, clinical_var
             rows.append({"centre": name, "model": "all", "n_fitted": len(fitted), "note": f"fit failed: {exc}"})
         if progress is not None:
             progress(k + 1, len(names))
-    return pd.DataFrame(rows), folds
+    order = {m: i for i, m in enumerate(MODELS)}
+    table = pd.DataFrame(rows)
+    table = table.sort_values("model", key=lambda m: m.map(order).fillna(len(order)), kind="stable")
+    table = table.sort_values("centre", key=lambda c: c.map({n: i for i, n in enumerate(names)}), kind="stable")
+    return table.reset_index(drop=True), folds

@@ -77,18 +77,18 @@ def _complete(design: pd.DataFrame) -> np.ndarray:
     return design.notna().all(axis=1).to_numpy()
 
 
-def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, SubModel], list[str]]:
-    """(the available models, notes on the ones left out)."""
-    notes, found = [], {}
+def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, SubModel], dict[str, str]]:
+    """(the available models, each left-out model's note saying why)."""
+    notes, found = {}, {}
     clinical = model.clinical_
     if clinical is None or clinical.model_ is None:
-        notes.append("Clinical model: no clinical variable was selected, so it is not evaluated")
+        notes["clinical"] = "Clinical model: no clinical variable was selected, so it is not evaluated"
     else:
         found["clinical"] = SubModel("clinical", clinical.model_, model.clinical_design)
     scores = rad_score_frame(model, train.frame)
     rows = _complete(scores)
     if np.ptp(scores[RAD_SCORE].to_numpy()[rows]) == 0:
-        notes.append("Radiomics model: the rad-score is constant (no feature selected), so it is not evaluated")
+        notes["radiomics"] = "Radiomics model: the rad-score is constant (no feature selected), so it is not evaluated"
     else:
         fit = regression.fit(scores[rows], np.asarray(train.y)[rows], model.settings.model.ties)
         found["radiomics"] = SubModel("radiomics", fit, lambda X: rad_score_frame(model, X))
@@ -122,4 +122,4 @@ def all_predictions(data: EvaluationInput, horizons: Sequence[float]) -> tuple[d
     subs, notes = submodels(data.model, data.train)
     out = {(name, split): predict(sub, data.splits[split], horizons) for name, sub in subs.items()
            for split in data.splits}
-    return out, notes
+    return out, list(notes.values())

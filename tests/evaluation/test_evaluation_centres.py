@@ -41,3 +41,30 @@ def test_leave_one_centre_out_fits_only_on_the_other_centres(builder, monkeypatc
     assert combined.loc["B", "n"] == (centre == "B").sum()
     assert combined.loc["A", "n_fitted"] == (centre == "B").sum()
     assert combined["c_index"].between(0, 1).all()
+
+
+def test_leave_one_centre_out_lists_every_model_and_says_why_one_is_missing(builder, rfs_result):
+    """Refitted on centre B alone, backward elimination keeps no clinical variable: the clinical
+    model's row is still there, with the reason it was not evaluated."""
+    table, _ = centres.leave_one_centre_out(builder, rfs_result.settings, rfs_result.clinical_vars,
+                                            builder.inputs.patients["centre"])
+    assert sorted(map(tuple, table[["centre", "model"]].to_numpy())) == [
+        (c, m) for c in ("A", "B") for m in ("clinical", "combined", "radiomics")]
+    left_out = table[table["c_index"].isna()]
+    assert len(left_out) >= 1  # this cohort has one (centre A left out: the clinical model keeps nothing)
+    assert all("no clinical variable was selected" in note for note in left_out["note"])
+
+
+def test_by_centre_tables_show_no_empty_cell_as_none(rfs_evaluation):
+    """A horizon a centre cannot reach and a note-less row were shown as "None"."""
+    from hccdash.display import for_display
+
+    table = rfs_evaluation.by_centre
+    assert table.isna().any().any()  # AUC at a horizon centre B does not reach, notes of estimable rows
+    shown = for_display(table, missing="–")
+    assert not shown.isna().any().any()
+    assert "–" in set(shown.to_numpy().ravel())
+    column = next(c for c in table.columns if c.startswith("AUC") and table[c].isna().any())
+    row = table[column].first_valid_index()
+    assert shown.at[row, column] == f"{table.at[row, column]:.4g}"
+    assert shown.at[row, "c_index"] == table.at[row, "c_index"]  # a complete column keeps its numbers

@@ -48,6 +48,8 @@ def test_switching_settings_loco_and_report(page):
     page.button(key="ev_loco").click().run()
     assert not page.exception, page.exception
     assert len(page.tabs[6].dataframe) == 2  # by centre, leave-one-centre-out
+    for shown in page.tabs[6].dataframe:  # an empty cell is shown as "–", not "None"
+        assert not shown.value.isna().any().any()
     page.button(key="ev_report_html_build").click().run()
     assert not page.exception, page.exception
     assert "Download the HTML report" in _downloads(page)
