@@ -25,7 +25,8 @@ from hccdash.cohort.images import check_images
 from hccdash.cohort.manifest import read_manifest
 from hccdash.cohort.mapping import ColumnMapping, guess_mapping
 from hccdash.cohort.split import SETS, check_split_settings, split_patients, split_spec
-from hccdash.cohort.tables import ClinicalData, Source, check_clinical, read_table
+from hccdash.cohort.table_checks import ClinicalData, check_clinical
+from hccdash.cohort.tables import Source, read_table
 from hccdash.cohort.validate import ERROR, Problem, Report
 from hccdash.digest import remembered_sha256s
 from hccdash.settings import CohortSettings, SplitSettings

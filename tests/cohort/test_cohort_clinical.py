@@ -9,7 +9,8 @@ import pytest
 
 from hccdash.cohort.events import EventCoding
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec
-from hccdash.cohort.tables import check_clinical, read_table, sheet_names
+from hccdash.cohort.table_checks import check_clinical
+from hccdash.cohort.tables import read_table, sheet_names
 
 HCC = "hcc/HCC-TACE-Seg_clinical_data-V2"
 MAPPING = ColumnMapping("id", "time", "days", "status", EventCoding(("yes",), ("no",)), "site",
