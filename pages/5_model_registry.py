@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from app_frame import in_app_frame
+from hccdash.display import as_text
 from hccdash.registry import details, registry
 from hccdash.spreadsheet import csv_text
 
@@ -17,6 +18,10 @@ st.caption(
     "Models saved from **Model building** (or `python -m hccdash fit --save-as NAME`). Each artifact's "
     "SHA-256 is checked before it is loaded; models travel between sites as pickle-free JSON files."
 )
+
+done = st.session_state.pop("registry_done", None)  # what the last action did, said after its rerun
+if done:
+    st.success(done)
 
 models = registry.list_models()
 if models.empty:
@@ -61,7 +66,7 @@ with manage_tab:
         if st.button("Rename", disabled=not new_name, key="registry_rename"):
             try:
                 registry.rename(target, new_name)
-                st.success(f"Renamed {target} to {new_name}")
+                st.session_state["registry_done"] = f"Renamed {as_text(target)} to {as_text(new_name)}"
                 st.rerun()
             except ValueError as exc:
                 st.error(str(exc))
@@ -69,7 +74,7 @@ with manage_tab:
         confirm = st.checkbox(f"Yes, delete {target} and its artifact file for good", key="registry_confirm")
         if st.button("Delete", type="primary", disabled=not confirm, key="registry_delete"):
             registry.delete(target)
-            st.success(f"Deleted {target}")
+            st.session_state["registry_done"] = f"Deleted {as_text(target)}"
             st.rerun()
 
 with export_tab:
@@ -89,7 +94,7 @@ with import_tab:
     if st.button("Import", disabled=upload is None or not import_name, key="registry_import"):
         try:
             record = registry.import_json(upload.getvalue(), import_name, notes)
-            st.success(f"Registered {record.name}")
+            st.session_state["registry_done"] = f"Registered {as_text(record.name)}"
             st.rerun()
         except ValueError as exc:
             st.error(f"Refused, nothing stored: {exc}")

@@ -148,3 +148,25 @@ def test_calculator_charts_are_shown_as_they_are_exported(cox_pipeline, shown_ch
     assert not at.exception
     assert len(shown_charts) == len(at.get("vega_lite_chart")) == 3
     assert all(call.get("theme", "streamlit") is None and call.get("width") == "content" for call in shown_charts)
+
+
+def test_registry_rename_import_and_delete_say_what_they_did(cox_pipeline):
+    """The confirmation survives the rerun that refreshes the list (it was lost to it)."""
+    registry.save(cox_pipeline.result.model, "first", **cox_pipeline.save_kwargs())
+    text = registry.export_json("first")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/5_model_registry.py").run()
+    at.text_input(key="registry_new_name").input("renamed").run()
+    at.button(key="registry_rename").click().run()
+    assert not at.exception
+    assert registry.list_models()["name"].tolist() == ["renamed"]
+    assert [s.value for s in at.success] == ["Renamed first to renamed"]
+
+    at.file_uploader(key="registry_upload").upload("model.json", text.encode(), "application/json").run()
+    at.text_input(key="registry_import_name").input("shared").run()
+    at.button(key="registry_import").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Registered shared"]
+
+    at.run()  # said once, not on every later run
+    assert not at.success
