@@ -77,7 +77,7 @@ def _images():
     """The image entries (manifest or folder scan) or None."""
     mode = st.radio("Images", ["None", "Manifest", "Folder scan"], key="ci_images", horizontal=True)
     if mode == "Manifest":
-        source, name, _ = _source("Manifest (CSV/XLSX: patient_id, phase, image, mask[, reader][, label])", "ci_manifest",
+        source, name, _ = _source("Manifest (CSV/XLSX: patient_id, phase, image, mask[, reader][, label][, roi])", "ci_manifest",
                                   ["csv", "xlsx"])
         base = None
         if isinstance(source, bytes):
@@ -202,8 +202,12 @@ def import_section() -> None:
         return
     if entries is not None:
         st.caption(f"{len(entries)} image rows found.")
-    label = st.number_input("Mask label (0 = automatic: label 1 if present, else the only / largest)", min_value=0,
-                            value=0, step=1, key="ci_label")
+    cols = st.columns(2)
+    label = cols[0].number_input("Mask label (0 = automatic: label 1 if present, else the only / largest)",
+                                 min_value=0, value=0, step=1, key="ci_label")
+    roi = cols[1].text_input("ROI name of RTSTRUCT masks (a manifest's roi column overrides it)", key="ci_roi",
+                             help="A DICOM RTSTRUCT mask holds named ROIs: the one named here is rasterised onto its "
+                                  "series; a missing or wrong name is refused with the RTSTRUCT's list of ROIs.")
 
     st.subheader("4. Split")
     centres = list(natural_levels(table[centre_col])) if centre_col else []
@@ -215,7 +219,7 @@ def import_section() -> None:
     replace = cols[1].checkbox("Replace a stored cohort of this name", key="ci_replace")
     cols = st.columns(2)
     validate, do_import = cols[0].button("Validate", key="ci_validate"), cols[1].button("Import", type="primary", key="ci_import")
-    options = dict(images=entries, split=split, label=int(label) or None, source=filename)
+    options = dict(images=entries, split=split, label=int(label) or None, source=filename, roi=roi.strip() or None)
     if validate:
         with st.status("Validating ...", expanded=False) as status:
             bar = st.progress(0.0)

@@ -51,12 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(plain text, at most 20 characters each)")
     parser.add_argument("--labels", help='display labels of clinical variables, e.g. "AFP=Alpha-fetoprotein"')
     images = parser.add_mutually_exclusive_group()
-    images.add_argument("--manifest", help="CSV/XLSX with patient_id, phase, image, mask[, reader][, label]; "
+    images.add_argument("--manifest", help="CSV/XLSX with patient_id, phase, image, mask[, reader][, label][, roi]; "
                         "paths relative to its folder")
     images.add_argument("--image-folder", help="scan this folder with --image-pattern / --mask-pattern")
     parser.add_argument("--image-pattern", default=cohort.image_pattern)
     parser.add_argument("--mask-pattern", default=cohort.mask_pattern)
     parser.add_argument("--label", type=int, help=f"mask label (default: {cohort.label} if present, else the largest)")
+    parser.add_argument("--roi", help="ROI name of DICOM RTSTRUCT masks (a manifest's roi column overrides it)")
     parser.add_argument("--split", choices=list(METHODS), default=split.method,
                         help="random: stratified by event; centre: --validation-centres form the validation set; "
                              "three: training and internal validation at random within the other centres, "
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         if total and (done == total or done % 50 == 0):
             print(f"  {done}/{total} {message}", file=sys.stderr)
 
-    result = import_cohort(args.name, table, mapping, images=images, split=split, label=args.label,
+    result = import_cohort(args.name, table, mapping, images=images, split=split, label=args.label, roi=args.roi,
                            replace=args.replace, source=Path(args.clinical).name, progress=progress)
     print(result.report.to_text())
     print(result.summary())

@@ -13,22 +13,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pydicom
 import SimpleITK as sitk
+
+from hccdash.cohort.dicomseries import sop_class
 
 SEG_SOP_CLASS_UID = "1.2.840.10008.5.1.4.1.1.66.4"
 
 
 def is_dicom_seg(path: str | Path) -> bool:
     """True for a DICOM file whose SOP class is Segmentation Storage."""
-    path = Path(path)
-    if not path.is_file():
-        return False
-    try:
-        header = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPClassUID"])
-    except (pydicom.errors.InvalidDicomError, OSError):
-        return False
-    return str(header.get("SOPClassUID", "")) == SEG_SOP_CLASS_UID
+    return sop_class(path) == SEG_SOP_CLASS_UID
 
 
 def _open(path: str | Path):

@@ -1,8 +1,10 @@
 """Read images and masks, and check each image / mask pair of a cohort.
 
 Formats: NIfTI, NRRD, MHA (any file SimpleITK reads), DICOM series folders (SimpleITK /
-GDCM, the first series in the folder) and DICOM-SEG masks (highdicom, resampled onto the
-image: :mod:`hccdash.cohort.dicomseg`). Use :func:`read_image` and
+GDCM, the first series in the folder; refused with a missing or unevenly spaced slice:
+:mod:`hccdash.cohort.dicomseries`), DICOM-SEG masks (highdicom, resampled onto the image:
+:mod:`hccdash.cohort.dicomseg`) and RTSTRUCT masks (an ROI's contours rasterised onto the
+image; its ROI number is the label: :mod:`hccdash.cohort.rtstruct`). Use :func:`read_image` and
 ``read_mask(mask_path, image, label)`` wherever a stored ``image_path`` / ``mask_path``
 is opened, so every step sees the same voxels.
 """
@@ -21,8 +23,11 @@ import numpy as np
 import pandas as pd
 import SimpleITK as sitk
 
+from hccdash.cohort import rtstruct
 from hccdash.cohort.dicomseg import is_dicom_seg, read_seg, seg_label_counts
+from hccdash.cohort.dicomseries import SliceGapError, check_slices, series_files, series_uid
 from hccdash.cohort.integrity import ImageFileError, check_image_file
+from hccdash.cohort.rtstruct import is_rtstruct
 from hccdash.cohort.tables import fold
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.digest import stamp
@@ -32,35 +37,36 @@ Progress = Callable[[int, int, str], None]
 PHASE = re.compile(r"[\w-]+")  # letters (any script), digits, '_', '-'
 
 
-def _series_files(folder: Path) -> list[str]:
-    series = sitk.ImageSeriesReader.GetGDCMSeriesIDs(str(folder))
-    if not series:
-        raise ValueError(f"{folder}: no DICOM series in this folder")
-    return list(sitk.ImageSeriesReader.GetGDCMSeriesFileNames(str(folder), series[0]))
-
-
 def read_image(path: str | Path, max_voxels: int | None = None) -> sitk.Image:
     """An image file, or the DICOM series in a folder, once :func:`check_image_file` has found it whole
     and within ``max_voxels`` (default: setting ``cohort.max_voxels``)."""
     check_image_file(path, max_voxels)
     path = Path(path)
     if path.is_dir():
+        files = series_files(path)
+        check_slices(path, files)  # GDCM would read a series with a gap as an evenly spaced volume
         reader = sitk.ImageSeriesReader()
-        reader.SetFileNames(_series_files(path))
+        reader.SetFileNames(files)
         return reader.Execute()
     return sitk.ReadImage(str(path))
 
 
-def read_mask(path: str | Path, image: sitk.Image, label: int | None = None, max_voxels: int | None = None) -> sitk.Image:
+def read_mask(path: str | Path, image: sitk.Image, label: int | None = None, max_voxels: int | None = None,
+              image_path: str | Path | None = None) -> sitk.Image:
     """A mask as an integer label map on the grid of ``image``.
 
     A DICOM-SEG is resampled onto ``image``; with ``label`` only that segment is read
-    (segments may overlap). Other masks are returned as stored (all labels). Checked as
-    :func:`read_image` checks images.
+    (segments may overlap). An RTSTRUCT's ROI number ``label`` is rasterised onto ``image``
+    (refused when it was drawn on another series than the one at ``image_path``). Other
+    masks are returned as stored (all labels). Checked as :func:`read_image` checks images.
     """
     check_image_file(path, max_voxels)
     if is_dicom_seg(path):
         return read_seg(path, image, label)
+    if is_rtstruct(path):
+        if label is None:
+            raise ValueError(f"RTSTRUCT {path}: which ROI? Its ROIs: {rtstruct.roi_list(rtstruct.rois(path))}")
+        return rtstruct.read_rtstruct(path, image, int(label), series_uid(image_path) if image_path else None)
     mask = read_image(path, max_voxels)
     values = sitk.GetArrayViewFromImage(mask)
     if np.issubdtype(values.dtype, np.floating):
@@ -181,11 +187,17 @@ def check_images(
     label: int | None = None,
     settings: CohortSettings | None = None,
     progress: Progress | None = None,
+    roi: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check each entry of a manifest / scan; return the usable ones and every problem.
 
     ``label``: the mask label for every row (None: label 1 if present, else the only /
     largest); an entry's own ``label`` (manifest column) overrides it for that row.
+    ``roi``: the ROI name of every RTSTRUCT mask (an entry's own ``roi`` overrides it); its
+    ROI number becomes the row's label. Errors (import refused), naming the file, the ROI
+    and the slice: an ROI name not in the RTSTRUCT, no name for an RTSTRUCT of several
+    ROIs (both listing its ROIs), an RTSTRUCT drawn on another series, a contour off the
+    image's slices or outside it.
     Usable rows get ``image_path``, ``mask_path`` and ``label``. Errors: a phase name with
     a dot (feature names are ``phase.feature``). Warnings, each row skipped: missing
     patient id / phase, unknown patient, duplicate (patient, phase, reader), missing or
@@ -237,29 +249,12 @@ def check_images(
             for col, path in missing:
                 skip("missing_file", f"{col} file {'not given' if not path else 'not found'}", column=col, value=path or "")
             continue
-        try:
-            info = inspect_pair(entry.image, entry.mask, settings.max_voxels)
-        except Exception as exc:  # noqa: BLE001 - any reader failure is reported, the row skipped
-            column, path, error = _unreadable(entry.image, entry.mask, exc)
-            skip("unreadable_file", f"cannot read the {column}: {error}", column=column, value=path)
-            continue
-        differences = info.image.differences(info.mask, settings.geometry_tolerance)
-        if differences:
-            skip("geometry_mismatch", "mask and image geometry differ: " + "; ".join(differences), column="mask",
-                 value=entry.mask)
-            continue
-        if not info.labels:
-            skip("empty_mask", "mask has no foreground voxels", column="mask", value=entry.mask)
-            continue
-        row_label = getattr(entry, "label", None)
-        requested = label if row_label is None or pd.isna(row_label) else int(row_label)
-        chosen, note = choose_label(info.labels, requested, settings.label)
+        if is_rtstruct(entry.mask):
+            chosen = _rtstruct_roi(entry, roi, settings, skip, problems, where)
+        else:
+            chosen = _mask_label(entry, label, settings, skip, problems, where)
         if chosen is None:
-            skip("label_absent", note, column="mask", value=entry.mask)
             continue
-        if note:
-            problems.append(Problem(WARNING, "several_labels" if len(info.labels) > 1 else "label_choice", note,
-                                    f"label {chosen} used", column="mask", value=entry.mask, **where))
         seen.add(key)
         usable.append({"patient_id": entry.patient_id, "phase": entry.phase, "reader": entry.reader,
                        "image_path": str(Path(entry.image).resolve()), "mask_path": str(Path(entry.mask).resolve()),
@@ -269,6 +264,85 @@ def check_images(
     images = pd.DataFrame(usable, columns=["patient_id", "phase", "reader", "image_path", "mask_path", "label"])
     problems += _coverage(images, sorted(known))
     return images, problems
+
+
+def _mask_label(entry, label: int | None, settings: CohortSettings, skip, problems: list[Problem], where: dict) -> int | None:
+    """The label of an image / mask file row (None, with the row skipped, when it cannot be used)."""
+    try:
+        info = inspect_pair(entry.image, entry.mask, settings.max_voxels)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is reported, the row skipped
+        _reader_failure(entry, exc, skip)
+        return None
+    differences = info.image.differences(info.mask, settings.geometry_tolerance)
+    if differences:
+        skip("geometry_mismatch", "mask and image geometry differ: " + "; ".join(differences), column="mask",
+             value=entry.mask)
+        return None
+    if not info.labels:
+        skip("empty_mask", "mask has no foreground voxels", column="mask", value=entry.mask)
+        return None
+    row_label = getattr(entry, "label", None)
+    requested = label if row_label is None or pd.isna(row_label) else int(row_label)
+    chosen, note = choose_label(info.labels, requested, settings.label)
+    if chosen is None:
+        skip("label_absent", note, column="mask", value=entry.mask)
+        return None
+    if note:
+        problems.append(Problem(WARNING, "several_labels" if len(info.labels) > 1 else "label_choice", note,
+                                f"label {chosen} used", column="mask", value=entry.mask, **where))
+    return chosen
+
+
+def _reader_failure(entry, exc: Exception, skip) -> None:
+    """A file that cannot be read skips its row; a DICOM series with a missing or misplaced slice
+    refuses the import (its volume would be silently distorted)."""
+    if isinstance(exc, SliceGapError):
+        skip("dicom_slices", str(exc), ERROR, column="image", value=entry.image)
+        return
+    column, path, error = _unreadable(entry.image, entry.mask, exc)
+    skip("unreadable_file", f"cannot read the {column}: {error}", column=column, value=path)
+
+
+def _rtstruct_roi(entry, roi: str | None, settings: CohortSettings, skip, problems: list[Problem],
+                  where: dict) -> int | None:
+    """The ROI number of an RTSTRUCT row, checked by rasterising it onto the image (None, with an
+    error, when the ROI is missing, not named among several, drawn on another series or off the image)."""
+    name = getattr(entry, "roi", None)
+    name = roi if name is None or pd.isna(name) or not str(name).strip() else str(name)
+    try:
+        geometry = image_geometry(entry.image, settings.max_voxels)
+        found = rtstruct.rois(entry.mask)
+    except Exception as exc:  # noqa: BLE001 - any reader failure is reported, the row skipped
+        _reader_failure(entry, exc, skip)
+        return None
+    listing = rtstruct.roi_list(found)
+    drawn = [r for r in found if r.contours]
+    if name:
+        matches = [r for r in found if r.name.casefold() == name.strip().casefold()]
+        if len(matches) != 1:
+            skip("rtstruct_roi", f"RTSTRUCT {entry.mask} has {'no ROI' if not matches else 'several ROIs'} named "
+                 f"'{name}'; its ROIs: {listing}", ERROR, column="roi", value=name)
+            return None
+        number = matches[0].number
+    elif len(drawn) == 1:
+        number = drawn[0].number
+        problems.append(Problem(WARNING, "rtstruct_roi", f"no ROI name given: the only ROI with contours, "
+                                f"'{drawn[0].name}', used (its ROIs: {listing})", f"ROI {number} used", column="roi",
+                                value=entry.mask, **where))
+    else:
+        skip("rtstruct_roi", f"no ROI name given for RTSTRUCT {entry.mask}, which has several ROIs: {listing}; give "
+             "the ROI name (manifest column roi, or the ROI name for every row)", ERROR, column="roi", value="")
+        return None
+    try:
+        mask = rtstruct.read_rtstruct(entry.mask, geometry.blank(), number, series_uid(entry.image))
+    except ValueError as exc:
+        skip("rtstruct_contour", str(exc), ERROR, column="mask", value=entry.mask)
+        return None
+    if not np.any(sitk.GetArrayViewFromImage(mask)):
+        skip("empty_mask", f"ROI {number} of RTSTRUCT {entry.mask} covers no voxel of the image", column="mask",
+             value=entry.mask)
+        return None
+    return number
 
 
 def _exists(path: str) -> bool:
@@ -316,7 +390,7 @@ def _conflicting_duplicates(entries: pd.DataFrame, problems: list[Problem]) -> s
     conflicting = set()
     for (pid, phase, reader), positions in groups.items():
         rows = entries.iloc[positions]
-        content = rows.reindex(columns=["image", "mask", "label"]).astype(str).agg("|".join, axis=1)
+        content = rows.reindex(columns=["image", "mask", "label", "roi"]).astype(str).agg("|".join, axis=1)
         if len(positions) < 2 or content.nunique() < 2:
             continue
         numbers = [int(r) for r in rows["row"] if pd.notna(r)]

@@ -103,13 +103,15 @@ def validate_cohort(
     sheet: str | int | None = None,
     settings: CohortSettings | None = None,
     progress: Progress | None = None,
+    roi: str | None = None,
 ) -> Validation:
     """Check a cohort without storing it.
 
     ``clinical``: a frame from :func:`read_table` (indexed by spreadsheet row, which the
     messages quote), or a CSV / XLSX path or bytes; ``mapping``: guessed when None;
     ``images``: a frame from ``read_manifest`` / ``scan_folder``, or a manifest path;
-    ``label``: the mask label to use (None: label 1, else the only / largest).
+    ``label``: the mask label to use (None: label 1, else the only / largest); ``roi``:
+    the ROI name of RTSTRUCT masks (a manifest's ``roi`` column overrides it per row).
     """
     split = split or SplitSettings()
     check_split_settings(split)
@@ -122,7 +124,7 @@ def validate_cohort(
     if isinstance(images, (str, Path)):
         images = read_manifest(images)
     if images is not None:
-        usable, image_problems = check_images(images, data.patients.index, label, settings, progress)
+        usable, image_problems = check_images(images, data.patients.index, label, settings, progress, roi=roi)
         problems += image_problems
     else:
         usable = pd.DataFrame(columns=IMAGE_COLUMNS[:6])
@@ -207,6 +209,7 @@ def import_cohort(
     store: Store | None = None,
     settings: CohortSettings | None = None,
     progress: Progress | None = None,
+    roi: str | None = None,
 ) -> ImportResult:
     """Validate, split, hash and store a cohort under ``name`` (see module docs).
 
@@ -217,7 +220,7 @@ def import_cohort(
     name = _check_name(name)
     store = store or Store()
     v = validate_cohort(clinical, mapping, images=images, split=split, label=label, source=source, sheet=sheet,
-                        settings=settings, progress=progress)
+                        settings=settings, progress=progress, roi=roi)
     if not v.report.ok:
         return ImportResult(name, "refused", v.report)
     frames = _frames(name, v, _hash_images(v.images, progress))

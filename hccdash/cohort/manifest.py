@@ -1,13 +1,14 @@
 """Which image and mask belong to which patient: a manifest table or a folder scan.
 
 Both return the same frame, one row per image: ``patient_id, phase, reader, image,
-mask, label, file, row`` (``image`` / ``mask`` absolute paths; ``label`` the mask label
-chosen for this row, or None for the cohort-wide choice; ``file`` / ``row`` where the
-entry came from, for messages).
+mask, label, roi, file, row`` (``image`` / ``mask`` absolute paths; ``label`` the mask
+label chosen for this row, or None for the cohort-wide choice; ``roi`` the ROI name of an
+RTSTRUCT mask, or None for the cohort-wide one; ``file`` / ``row`` where the entry came
+from, for messages).
 
 **Manifest**: CSV or XLSX with columns ``patient_id, phase, image, mask`` and optionally
-``reader`` (default ``1``) and ``label`` (the mask label to use for that row); column
-names are case-insensitive. Relative paths are relative to the manifest file's folder
+``reader`` (default ``1``), ``label`` (the mask label to use for that row) and ``roi``
+(the ROI name when the mask is a DICOM RTSTRUCT); column names are case-insensitive. Relative paths are relative to the manifest file's folder
 (or ``base_dir`` for an uploaded manifest).
 
 **Folder scan pattern** (matched against each file's and folder's path relative to the
@@ -36,7 +37,7 @@ import pandas as pd
 from hccdash.cohort.mapping import canonical
 from hccdash.cohort.tables import Source, read_table
 
-COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "label", "file", "row"]
+COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "label", "roi", "file", "row"]
 _FIELDS = {"patient_id": r"[^/]+", "phase": r"[A-Za-z0-9-]+", "reader": r"\d*"}
 
 
@@ -94,7 +95,7 @@ def scan_folder(folder: str | Path, image_pattern: str, mask_pattern: str) -> pd
                 "patient_id": key[0], "phase": key[1], "reader": canonical(reader),
                 "image": str(folder / image) if image else None,
                 "mask": str(folder / mask) if mask else None,
-                "label": None, "file": image or mask, "row": None,
+                "label": None, "roi": None, "file": image or mask, "row": None,
             })
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -136,6 +137,7 @@ def read_manifest(source: Source, base_dir: str | Path | None = None, filename: 
         "image": table[columns["image"]].map(absolute),
         "mask": table[columns["mask"]].map(absolute),
         "label": [_label(v, name, r) for r, v in table[columns["label"]].items()] if "label" in columns else None,
+        "roi": table[columns["roi"]].map(lambda v: canonical(v) or None) if "roi" in columns else None,
         "file": name,
         "row": table.index.astype(int),
     }, columns=COLUMNS).reset_index(drop=True)

@@ -34,6 +34,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from hccdash.cohort.images import Geometry, read_image, read_mask
+from hccdash.cohort.dicomseries import SliceGapError
 from hccdash.cohort.integrity import ImageFileError
 from hccdash.extraction import cache, preprocess
 from hccdash.extraction.params import ExtractionSpec
@@ -136,7 +137,7 @@ def compute_features(image_path: str | Path, mask_path: str | Path, label: int, 
     """The numeric pyradiomics features of one case under ``spec``; :class:`CaseError` on any problem."""
     label = int(label)
     image = _read("image", image_path, lambda: read_image(image_path))
-    mask = _read("mask", mask_path, lambda: read_mask(mask_path, image, label))  # DICOM-SEG: on the image grid
+    mask = _read("mask", mask_path, lambda: read_mask(mask_path, image, label, image_path=image_path))  # DICOM-SEG: on the image grid
     if not (_setting(spec, "correctMask") or _setting(spec, "resampledPixelSpacing")):
         check_geometry(image, mask, image_path, mask_path)  # pyradiomics would refuse it, in ITK's words
     try:
@@ -177,6 +178,8 @@ def _read(kind: str, path: str | Path, read: Callable[[], sitk.Image]) -> sitk.I
         raise CaseError(f"The {kind} file {path} does not exist (moved or deleted since it was listed?)") from None
     except ImageFileError as exc:  # damaged, cut short, not a regular file, or too large: it says which file
         raise CaseError(f"The {kind} {_flat(exc)}") from None
+    except SliceGapError as exc:  # a DICOM series with a missing or misplaced slice: it names the slices
+        raise CaseError(_flat(exc)) from None
     except RuntimeError as exc:  # SimpleITK / ITK
         raise CaseError(
             f"The {kind} {path} cannot be read: SimpleITK does not recognise it as an image (damaged, "

@@ -1,4 +1,4 @@
-"""Image manifests for the ``extract`` command: ``patient_id, phase, image, mask[, reader][, label]``.
+"""Image manifests for the ``extract`` command: ``patient_id, phase, image, mask[, reader][, label][, roi]``.
 
 A manifest is a UTF-8 CSV file with a header row. Column names are matched without
 regard to case or surrounding spaces; cells are stripped. Relative image and mask paths
@@ -23,7 +23,7 @@ from hccdash.digest import remembered_sha256s
 from hccdash.regular_files import regular_path
 
 REQUIRED = ("patient_id", "phase", "image", "mask")
-OPTIONAL = ("reader", "label")
+OPTIONAL = ("reader", "label", "roi")
 MAX_NAMED_ROWS = 10  # rows quoted in one message
 DICOM_MAGIC = b"DICM"  # bytes 128-131 of a DICOM Part 10 file
 
@@ -33,7 +33,8 @@ def read_manifest(path: str | Path, default_label: int = 1) -> pd.DataFrame:
 
     Returns columns ``patient_id, phase, reader, image_path, mask_path, label,
     image_sha256, mask_sha256``, paths absolute. ``reader`` defaults to '1' and
-    ``label`` (a whole number above 0) to ``default_label``, also in blank cells.
+    ``label`` (a whole number above 0) to ``default_label``, also in blank cells; a
+    ``roi`` (the ROI name of an RTSTRUCT mask) gives the row's label: its ROI number.
     Refused with ``ValueError`` naming the rows: an empty file or one that is not UTF-8
     CSV, a missing, unknown or repeated column, a row whose cell count differs from the
     header's, a blank patient_id or phase, a phase with a '.', a bad label, a duplicate
@@ -67,6 +68,8 @@ def read_manifest(path: str | Path, default_label: int = 1) -> pd.DataFrame:
             path, frame, column, [file is not None and file.is_dir() and not holds_dicom(file) for file in files],
             "folder(s) that hold no DICOM series",
         )
+    if "roi" in frame.columns:
+        frame["label"] = _roi_labels(path, frame)
     hashes = remembered_sha256s([*frame["image_path"], *frame["mask_path"]])
     frame["image_sha256"], frame["mask_sha256"] = hashes[: len(frame)], hashes[len(frame) :]
     return frame[
@@ -131,6 +134,25 @@ def _strange(file: Path | None) -> str:
     except FileNotFoundError:  # a broken link: reported as not found
         return ""
     return ""
+
+
+def _roi_labels(path: Path, frame: pd.DataFrame) -> list[int]:
+    """Each row's label, the ROI number of its ``roi`` name where one is given (the mask must be an RTSTRUCT)."""
+    from hccdash.cohort.rtstruct import is_rtstruct, roi_number
+
+    labels = []
+    for line, name, mask, label in zip(frame["line"], frame["roi"], frame["mask_path"], frame["label"]):
+        if not name:
+            labels.append(label)
+            continue
+        if not is_rtstruct(mask):
+            raise ValueError(f"Manifest {path}, row {line}: column 'roi' names an RTSTRUCT ROI ({name!r}) but the mask "
+                             f"{mask} is not a DICOM RTSTRUCT")
+        try:
+            labels.append(roi_number(mask, name))
+        except ValueError as exc:
+            raise ValueError(f"Manifest {path}, row {line}: {exc}") from None
+    return labels
 
 
 def _refuse(path: Path, frame: pd.DataFrame, bad: pd.Series, problem: str) -> None:

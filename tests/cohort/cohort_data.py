@@ -130,6 +130,59 @@ def write_seg(path: Path, datasets: list[Dataset], labels: np.ndarray) -> Path:
     return path
 
 
+RT_STRUCTURE_SET = "1.2.840.10008.5.1.4.1.1.481.3"
+
+
+def write_rtstruct(path: Path, datasets: list[Dataset], rois: dict[str, list[np.ndarray]],
+                   series_uid: str | None = None) -> Path:
+    """An RTSTRUCT (pydicom) drawn on the CT series ``datasets`` (or naming ``series_uid`` instead):
+    ``rois`` maps each ROI name to its closed planar contours, each an (n, 3) array of patient
+    coordinates in mm; ROIs are numbered 1, 2, ... in order."""
+    first = datasets[0]
+    ds = Dataset()
+    for keyword in ("StudyInstanceUID", "PatientID", "PatientName", "PatientBirthDate", "PatientSex", "StudyDate",
+                    "StudyTime", "AccessionNumber", "ReferringPhysicianName", "StudyID"):
+        setattr(ds, keyword, getattr(first, keyword))
+    ds.SOPClassUID, ds.SOPInstanceUID, ds.SeriesInstanceUID = RT_STRUCTURE_SET, generate_uid(), generate_uid()
+    ds.Modality, ds.SeriesNumber, ds.StructureSetLabel = "RTSTRUCT", 3, "test"
+    ds.StructureSetDate, ds.StructureSetTime, ds.Manufacturer = "20250101", "120000", "test"
+    series = Dataset()
+    series.SeriesInstanceUID = series_uid or first.SeriesInstanceUID
+    series.ContourImageSequence = [_reference(d) for d in datasets]
+    study = Dataset()
+    study.ReferencedSOPClassUID, study.ReferencedSOPInstanceUID = "1.2.840.10008.3.1.2.3.1", first.StudyInstanceUID
+    study.RTReferencedSeriesSequence = [series]
+    frame = Dataset()
+    frame.FrameOfReferenceUID, frame.RTReferencedStudySequence = first.FrameOfReferenceUID, [study]
+    ds.ReferencedFrameOfReferenceSequence = [frame]
+    ds.StructureSetROISequence, ds.ROIContourSequence = [], []
+    for number, (name, contours) in enumerate(rois.items(), start=1):
+        roi = Dataset()
+        roi.ROINumber, roi.ReferencedFrameOfReferenceUID = number, first.FrameOfReferenceUID
+        roi.ROIName, roi.ROIGenerationAlgorithm = name, "MANUAL"
+        ds.StructureSetROISequence.append(roi)
+        item = Dataset()
+        item.ReferencedROINumber, item.ROIDisplayColor = number, [255, 0, 0]
+        item.ContourSequence = []
+        for points in contours:
+            contour = Dataset()
+            contour.ContourGeometricType, contour.NumberOfContourPoints = "CLOSED_PLANAR", len(points)
+            contour.ContourData = [float(v) for v in np.asarray(points, float).reshape(-1)]
+            item.ContourSequence.append(contour)
+        ds.ROIContourSequence.append(item)
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = RT_STRUCTURE_SET, ds.SOPInstanceUID
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    pydicom.dcmwrite(path, ds, enforce_file_format=True)
+    return path
+
+
+def _reference(image: Dataset) -> Dataset:
+    item = Dataset()
+    item.ReferencedSOPClassUID, item.ReferencedSOPInstanceUID = image.SOPClassUID, image.SOPInstanceUID
+    return item
+
+
 def dump(store: Store) -> dict[str, list]:
     """Every row of every table, for before / after comparisons."""
     with store.connect() as con:

@@ -167,7 +167,7 @@ def test_the_command_line_itself(files):
     manifest.write_text(GOOD.replace("image,mask", "image,mask,Notes").replace(".nrrd\n", ".nrrd,x\n"))
     run = extract("--params", str(params))
     assert (run.returncode, run.stderr.strip()) == (2, f"error: Manifest {manifest} has unknown column(s) ['Notes'] "
-            "(expected a header row with columns patient_id, phase, image, mask[, reader][, label]); remove them: "
+            "(expected a header row with columns patient_id, phase, image, mask[, reader][, label][, roi]); remove them: "
             "a misspelt 'reader' or 'label' column would otherwise be ignored")
     manifest.write_text(GOOD)
     (tmp / "bad.yaml").write_text("setting:\n  binWidth: abc\n")
