@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_frame import in_app_frame
 from hccdash import jobs, overview, paths
+from hccdash.display import as_text
 from hccdash.extraction import features_io
 from hccdash.extraction.job import start_extraction
 from hccdash.extraction.params import (
@@ -46,7 +47,8 @@ if not st.session_state.get("fx_started_up"):
     if loaded:
         st.toast(f"Loaded {loaded} shipped sample cases into the cache")
 
-cohorts = overview.cohort_summary()["name"].tolist()
+summary = overview.cohort_summary()
+cohorts = summary["name"].tolist()
 if not cohorts:
     st.info("No cohort yet: import one on **Cohort import** first.")
     st.stop()
@@ -120,7 +122,12 @@ c1, c2, c3 = st.columns([1, 2, 1])
 n_jobs = c1.number_input("Workers", min_value=1, max_value=max(CORES, 1) * 4, value=CORES, key="fx_workers")
 scheduler = c2.text_input("Dask scheduler (optional)", placeholder="tcp://host:8786", key="fx_scheduler")
 retry = c3.checkbox("Retry failed cases", key="fx_retry")
-if st.button("Start extraction", type="primary", disabled=spec is None or bool(active), key="fx_start"):
+has_images = bool(summary.set_index("name").at[cohort, "images"])
+if not has_images:
+    st.info(f"Cohort '{as_text(cohort)}' has no images: add an image manifest on **Cohort import**, or import a "
+            "feature table below. Its clinical models need no features (**Model building**).")
+if st.button("Start extraction", type="primary", disabled=spec is None or bool(active) or not has_images,
+             key="fx_start"):
     try:
         job_id = start_extraction(cohort, spec, n_jobs=int(n_jobs), scheduler=scheduler.strip() or None,
                                   retry_failed=retry, label=label)

@@ -33,13 +33,17 @@ def start_extraction(
     store: Store | None = None,
 ) -> str:
     """Start extracting ``cohort`` (all readers and phases; mask ``label``, None: as imported) in a
-    background process; returns the job id."""
+    background process; returns the job id. A cohort without images is refused here (ValueError
+    saying what to do), before any job is recorded."""
     if label is not None and int(label) < 1:
         raise ValueError(f"A mask label is a whole number above 0, got {label}")
     if n_jobs is not None and n_jobs < 1:
         raise ValueError(f"Worker count must be at least 1, got {n_jobs}")
     if scheduler and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise ValueError(f"Dask scheduler address {scheduler!r} must look like tcp://host:port")
+    if cohort_images(cohort, store=store).empty:
+        raise ValueError(f"Cohort '{cohort}' has no images to extract: add an image manifest on Cohort import, or "
+                         "import a feature table. Its clinical models need no features.")
     job_spec = {
         "extraction": spec.to_dict(),
         "n_jobs": n_jobs,

@@ -110,3 +110,20 @@ def test_imported_table_is_named_after_the_uploaded_file_and_the_name_can_be_edi
 
     at.file_uploader(key="fx_import_file").set_value(("other.tsv", table.replace(b",", b"\t"), "text/csv")).run()
     assert at.text_input(key="fx_import_name").value == "other"
+
+
+def test_a_cohort_without_images_cannot_start_an_extraction():
+    """A clinical-only cohort (no image manifest) is told so; no job is started that would fail
+    with a raw ValueError."""
+    from hccdash.extraction.job import start_extraction
+    from hccdash.extraction.params import spec_from_settings
+
+    Store().execute(
+        "INSERT INTO cohorts (name, created_at, fingerprint, time_unit, mapping, n_patients, n_events) "
+        "VALUES ('clinical only', now(), 'x', 'months', ?, 3, 0)", [json.dumps({})])
+    with pytest.raises(ValueError, match="Cohort 'clinical only' has no images"):
+        start_extraction("clinical only", spec_from_settings())
+    assert jobs.list_jobs(kind="extraction") == []
+    at = _page()
+    assert at.button(key="fx_start").disabled
+    assert any("has no images" in info.value for info in at.info)
