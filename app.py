@@ -50,7 +50,7 @@ def home() -> None:
     st.markdown(
         "Next steps: **Cohort import** (clinical table, images, split, Table 1) → "
         "**Feature extraction** → **Model building** → **Evaluation** → "
-        "**Model registry** and **Patient calculator**."
+        "**Model registry** and **Patient calculator**; **Validation** of a saved model on another cohort."
     )
 
 
@@ -63,6 +63,7 @@ PAGES = [
     st.Page("pages/4_evaluation.py", title="Evaluation", icon=":material/monitoring:"),
     st.Page("pages/5_model_registry.py", title="Model registry", icon=":material/inventory_2:"),
     st.Page("pages/6_patient_calculator.py", title="Patient calculator", icon=":material/calculate:"),
+    st.Page("pages/7_validation.py", title="Validation", icon=":material/fact_check:"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")

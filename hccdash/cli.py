@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "models": "hccdash.registry.cli_models",
     "export": "hccdash.registry.cli_export",
     "import-model": "hccdash.registry.cli_import_model",
+    "validate": "hccdash.validation.cli",
     "run-job": "hccdash.jobs",
 }
 

@@ -26,6 +26,10 @@ def rad_score_from_images(
     radiomics.setVerbosity(logging.ERROR)
     if model.extraction is None:
         raise ValueError(f"Model {model.name} has no rad-score")
+    plain = [f for f in model.features.index if "." not in f]
+    if plain:
+        raise ValueError(f"Model {model.name}'s features {plain[:3]} are named without a phase: they came from a "
+                         "feature table, not from images; type the rad-score or its features")
     spec = ExtractionSpec.from_dict(model.extraction)
     needed = phases_needed(model)
     missing = [phase for phase in needed if phase not in images]
@@ -72,7 +76,8 @@ def features_from_uploads(
 
 
 def phases_needed(model: JsonModel) -> list[str]:
-    """Imaging phases whose image and mask the rad-score needs."""
-    return list(dict.fromkeys(f.split(".", 1)[0] for f in model.features.index))
+    """Imaging phases whose image and mask the rad-score needs (features named ``phase.feature``;
+    plain names from a bring-your-own table have none)."""
+    return list(dict.fromkeys(f.split(".", 1)[0] for f in model.features.index if "." in f))
 
 

@@ -54,8 +54,9 @@ def typed_values(values: pd.DataFrame, variables: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(typed, index=values.index)
 
 
-def load_cohort(name: str, store: Store | None = None) -> Cohort:
-    """The stored cohort ``name``; ValueError naming the stored cohorts when absent."""
+def load_cohort(name: str, store: Store | None = None, *, predictors_only: bool = True) -> Cohort:
+    """The stored cohort ``name``; ValueError naming the stored cohorts when absent.
+    ``predictors_only=False``: ``clinical`` holds every stored variable, not only the predictors."""
     store = store or Store()
     meta = store.query("SELECT time_unit, fingerprint, split FROM cohorts WHERE name = ?", [name])
     if meta.empty:
@@ -70,10 +71,11 @@ def load_cohort(name: str, store: Store | None = None) -> Cohort:
         "SELECT name, kind, predictor, levels FROM variables WHERE cohort = ? ORDER BY position", [name]
     )
     variables["levels"] = [json.loads(v) if isinstance(v, str) else [] for v in variables["levels"]]
-    predictors = variables[variables["predictor"]].reset_index(drop=True)
+    predictors = (variables[variables["predictor"]] if predictors_only else variables).reset_index(drop=True)
     long = store.query(
         "SELECT c.patient_id, c.variable, c.value FROM clinical c JOIN variables v "
-        "ON v.cohort = c.cohort AND v.name = c.variable WHERE c.cohort = ? AND v.predictor", [name]
+        "ON v.cohort = c.cohort AND v.name = c.variable WHERE c.cohort = ? AND (v.predictor OR NOT ?)",
+        [name, predictors_only],
     )
     wide = long.pivot(index="patient_id", columns="variable", values="value").reindex(patients.index)
     clinical = typed_values(wide, predictors)

@@ -116,15 +116,19 @@ def feature_long(
     return case_features(with_case_keys(images, settings_hash_of(settings)), store)
 
 
-def case_features(keyed: pd.DataFrame, store: Store | None = None) -> pd.DataFrame:
-    """Long features ``patient_id, phase, reader, feature, value`` of image rows carrying a ``case_key``."""
+def case_features(keyed: pd.DataFrame, store: Store | None = None,
+                  features: Sequence[str] | None = None) -> pd.DataFrame:
+    """Long features ``patient_id, phase, reader, feature, value`` of image rows carrying a
+    ``case_key`` (only the pyradiomics names ``features`` when given)."""
     wanted = keyed[["patient_id", "phase", "reader", "case_key"]].astype(str)
     with (store or Store()).connect() as con:
         con.register("wanted", wanted)
         return con.execute(
             "SELECT w.patient_id, w.phase, w.reader, f.feature, f.value "
             "FROM wanted w JOIN cases c USING (case_key) JOIN features f USING (case_key) "
-            "WHERE c.status = 'done' ORDER BY w.patient_id, w.phase, w.reader, f.feature"
+            "WHERE c.status = 'done' AND (? OR list_contains(?::VARCHAR[], f.feature)) "
+            "ORDER BY w.patient_id, w.phase, w.reader, f.feature",
+            [features is None, list(features or [])],
         ).df()
 
 

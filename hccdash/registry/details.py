@@ -11,6 +11,7 @@ import pandas as pd
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.metric_names import discrimination_metric
 from hccdash.registry.json_model import JsonModel
+from hccdash.registry.model_file import lineage_text
 from hccdash.settings import CalculatorSettings
 from hccdash.stats.wald import wald_table
 
@@ -57,7 +58,8 @@ def formula_text(model: JsonModel) -> str:
 def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame:
     """Readable lines of a registered model (index: item, one ``value`` column of text): what it
     predicts, formula, the linear predictor's scale, training data, C-index (AUC for a logistic
-    model; ``metrics``, default the model file's), risk-group cut-off, the inputs' units and the rad-score."""
+    model; ``metrics``, default the model file's), risk-group cut-off, the inputs' units, an updated
+    model's updates and the rad-score."""
     training, endpoint = model.spec["training"], model.spec["endpoint"]
     key, label = discrimination_metric(model.family)
     metrics = metrics or model.spec["metrics"] or {}
@@ -80,6 +82,8 @@ def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame
         ("Inputs (units)", ", ".join(units) or "-"),
         ("Time unit", endpoint["time_unit"]),
     ]
+    if model.spec.get("lineage"):
+        rows.append(("Updated", lineage_text(model.spec["lineage"])))
     if model.spec["radiomics"] is not None:
         rows.append(("Rad-score", f"{model.spec['radiomics']['intercept']:.4g} + sum of coef x (feature - mean) / sd "
                                   f"over {len(model.features)} radiomic features"))

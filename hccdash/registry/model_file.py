@@ -52,6 +52,13 @@ class RadScore:
         return pd.Series(self.intercept + z.to_numpy(float) @ self.coef.to_numpy(float), index=features.index)
 
 
+def lineage_text(lineage: list[dict[str, Any]]) -> str:
+    """A model's updates in words, oldest first, e.g. ``m1 -> recalibration_in_the_large on
+    'centres' (external set, 50 patients, 30 events)``; "" for a model never updated."""
+    return "; ".join(f"{step['parent']} -> {step['method']} on {step['cohort']!r} ({step['set']} set, {step['n']} "
+                     f"patients, {step['events']} events)" for step in lineage)
+
+
 @dataclass(frozen=True)
 class ModelParts:
     """Everything :func:`build_spec` needs besides the training data."""
@@ -435,6 +442,7 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
         "events_train": spec["training"]["events"],
         "versions": spec["versions"],
         "format_version": spec["format_version"],
+        "lineage": spec.get("lineage", []),
     }
 
 

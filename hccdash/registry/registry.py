@@ -173,6 +173,20 @@ def import_json(text: str | bytes, name: str, notes: str = "", *, store: Store |
     return _register(name, spec["notes"], spec, "json", spec, spec["training"]["cohort"], spec["metrics"], meta, store)
 
 
+def save_model_file(spec: dict[str, Any], name: str, notes: str = "", *, store: Store | None = None) -> ModelRecord:
+    """Register a model file made here without a pipeline (an updated model, see
+    :mod:`hccdash.validation.updating`) as a JSON artifact; its lineage is kept in the meta.
+    An invalid file or a taken name is refused and nothing is stored."""
+    from hccdash.registry import model_file
+
+    check_name(name)
+    check_notes(notes)
+    spec = {**spec, "name": name, "notes": notes}
+    spec_module.validate(spec)
+    return _register(name, notes, spec, "json", spec, spec["training"]["cohort"], spec["metrics"],
+                     model_file.describe(spec), store)
+
+
 def _register(
     name: str,
     notes: str,
@@ -259,7 +273,10 @@ def records(store: Store | None = None) -> list[ModelRecord]:
 
 
 def list_models(store: Store | None = None) -> pd.DataFrame:
-    """The registry as a table: name, created, endpoint, model, cohort, features, kind, notes, sha256."""
+    """The registry as a table: name, created, endpoint, model, cohort, features, kind, lineage (an
+    updated model's updates), notes, sha256."""
+    from hccdash.registry import model_file
+
     rows = [
         {
             "name": r.name,
@@ -271,13 +288,14 @@ def list_models(store: Store | None = None) -> pd.DataFrame:
             "predictors": ", ".join(r.meta.get("predictors", [])),
             "risk_cutoff": risk_cutoff_text(r.meta),
             "kind": r.kind,
+            "lineage": model_file.lineage_text(r.meta.get("lineage", [])),
             "notes": r.notes,
             "sha256": r.sha256,
         }
         for r in records(store)
     ]
     columns = ["name", "created_at", "endpoint", "model", "cohort", "n_features", "predictors", "risk_cutoff", "kind",
-               "notes", "sha256"]
+               "lineage", "notes", "sha256"]
     return pd.DataFrame(rows, columns=columns)
 
 

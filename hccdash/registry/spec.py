@@ -7,7 +7,8 @@ features (training mean, sd, LASSO coefficient) with the extraction settings tha
 produced them, the Cox baseline (cumulative hazard, its variance term and covariate
 means, as survival's ``agsurv`` computes them, so the 95% CI of S(t) survives the
 round trip), the risk-group cut-offs with the groups' Kaplan-Meier curves, and the
-training ranges of every input (for warnings on out-of-range patients).
+training ranges of every input (for warnings on out-of-range patients), and for a model
+updated on another cohort its ``lineage`` (see :mod:`hccdash.validation.updating`).
 
 :func:`validate` refuses, naming the reason, anything that is not such a file: wrong
 types, unknown keys, strings that are not plain names, oversize arrays, non-finite
@@ -37,15 +38,17 @@ MAX_LEVELS = 50
 MAX_BASELINE = 20_000
 MAX_GROUPS = 10
 MAX_HORIZONS = 10
+MAX_LINEAGE = 20  # updates of an updated model
 MAX_INT_DIGITS = 18  # a longer integer literal is refused before Python converts it
 
 # Model names (also file names): letters, digits, "_.-". Predictor, term and level names:
 # printable text that starts with a letter or digit (predictors, terms), never ".." (no
-# path), never markup. Radiomic features are "{phase}.{pyradiomics name}".
+# path), never markup. Radiomic features are "{phase}.{pyradiomics name}", or a plain name
+# ("X201288_at") for a model fitted on a bring-your-own feature table.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 PREDICTOR_PATTERN = NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,63}$"  # "AFP (ng/mL)"; no "..", no markup
 TERM_PATTERN = NO_MARKUP + r"(?!.*\.\.)[A-Za-z0-9][^\x00-\x1f\\]{0,127}$"  # "sex[M]", "afp > 400"
-FEATURE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}\.[A-Za-z0-9][A-Za-z0-9_\-.]{0,127}$"
+FEATURE_PATTERN = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_\-.]{0,159}$"
 LEVEL_PATTERN = NO_MARKUP + r"[^\x00-\x1f]{1,64}$"
 
 _number = {"type": "number"}
@@ -110,6 +113,21 @@ _km = _object(
         "time": _array(_number, MAX_BASELINE, 1),
         "surv": _array({"type": "number", "minimum": 0, "maximum": 1}, MAX_BASELINE, 1),
         "n": {"type": "integer", "minimum": 0},
+    }
+)
+
+_lineage_step = _object(
+    {
+        "parent": {"type": "string", "pattern": NAME_PATTERN},
+        "parent_sha256": {"type": ["string", "null"], "pattern": r"^[0-9a-f]{64}$"},
+        "method": {"enum": ["recalibration_in_the_large", "logistic_recalibration", "refit"]},
+        "cohort": _text,
+        "set": {"enum": ["all", "train", "validation", "external"]},
+        "n": {"type": "integer", "minimum": 1},
+        "events": {"type": "integer", "minimum": 0},
+        "slope": {"type": ["number", "null"]},
+        "intercept_shift": {"type": ["number", "null"]},
+        "created_at": {"type": "string", "pattern": r"^[0-9T:.+\- Z]{10,40}$"},
     }
 )
 
@@ -213,7 +231,11 @@ SCHEMA: dict[str, Any] = _object(
             "propertyNames": {"pattern": NAME_PATTERN},
             "additionalProperties": {"type": "string", "maxLength": 40, "pattern": r"^[A-Za-z0-9_.+\-]*$"},
         },
-    }
+        # an updated model (hccdash.validation.updating): each update, oldest first; absent otherwise
+        "lineage": _array(_lineage_step, MAX_LINEAGE),
+    },
+    required=["format", "format_version", "name", "created_at", "notes", "endpoint", "model", "predictors",
+              "radiomics", "baseline", "risk_groups", "training", "metrics", "versions"],
 )
 
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

@@ -8,7 +8,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 APP_PAGES = ["Home", "Cohort import", "Feature extraction", "Model building", "Evaluation",
-             "Model registry", "Patient calculator"]
+             "Model registry", "Patient calculator", "Validation"]
 
 
 @pytest.mark.parametrize("address, heading", [("model_building", "Model building"),
