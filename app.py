@@ -8,6 +8,7 @@ from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
 from hccdash.cohort.table1 import table1, table1_display
 from hccdash.display import store_errors_shown
+from hccdash.extraction.status import stored_extraction_totals
 from hccdash.spreadsheet import csv_text
 
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
@@ -28,11 +29,12 @@ def home() -> None:
     """What is loaded and where to go next."""
     st.title("hccdash")
     st.caption("Radiomics nomograms for HCC recurrence after ablation, resection or TACE.")
-    counts = overview.store_counts()
+    counts, cases = overview.store_counts(), stored_extraction_totals()
     cols = st.columns(4)
     cols[0].metric("Cohorts", counts["cohorts"])
-    cols[1].metric("Extracted cases", counts["cases_done"])
-    cols[2].metric("Failed cases", counts["cases_failed"])
+    cols[1].metric("Extracted cases", cases["done"], help="Patient × phase × reader of the stored cohorts, extracted "
+                   "with the default settings (the features Model building reads)")
+    cols[2].metric("Failed cases", cases["failed"], help="Under the default settings")
     cols[3].metric("Saved models", counts["models"])
     cohorts = overview.cohort_summary()
     if cohorts.empty:

@@ -25,16 +25,9 @@ def cohort_summary(store: Store | None = None) -> pd.DataFrame:
 
 
 def store_counts(store: Store | None = None) -> dict[str, int]:
-    """Counts of cohorts, extracted cases, failed cases and saved models."""
+    """Counts of cohorts and saved models (the cases per settings: ``extraction.status``)."""
     store = store or Store()
-    row = store.query(
-        """
-        SELECT (SELECT count(*) FROM cohorts) AS cohorts,
-               (SELECT count(*) FROM cases WHERE status = 'done') AS cases_done,
-               (SELECT count(*) FROM cases WHERE status = 'failed') AS cases_failed,
-               (SELECT count(*) FROM models) AS models
-        """
-    ).iloc[0]
+    row = store.query("SELECT (SELECT count(*) FROM cohorts) AS cohorts, (SELECT count(*) FROM models) AS models").iloc[0]
     return {key: int(value) for key, value in row.items()}
 
 

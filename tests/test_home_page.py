@@ -21,3 +21,22 @@ def test_home_page_on_an_empty_store_points_to_import(hccdash_home):
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert any("Cohort import" in i.value for i in at.info)
+
+
+def test_home_counts_the_cohorts_cases_under_the_default_settings_once(hccdash_home, monkeypatch):
+    """Cases extracted again with other settings are not counted again (854 for a 540-case cohort)."""
+    from hccdash.extraction.matrices import cohort_cases
+    from hccdash.store import Store
+
+    monkeypatch.setenv("HCCDASH_SAMPLE", "1")
+    startup.prepare()
+    cases = cohort_cases("sample")
+    done = int((cases["status"] == "done").sum())
+    assert done > 0
+    Store().execute("INSERT INTO cases SELECT 'other-' || case_key, image_sha256, mask_sha256, label, 'other', "
+                    "versions, status, error, seconds, computed_at FROM cases")  # a second settings version
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Extracted cases"] == str(done)
+    assert shown["Failed cases"] == str(int((cases["status"] == "failed").sum()))

@@ -1,4 +1,5 @@
-"""Where a cohort's extraction stands under given settings: counts and failures (for the page)."""
+"""Where a cohort's extraction stands under given settings: counts and failures (for the page),
+and the stored cohorts' totals (for Home)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from hccdash.extraction.matrices import SettingsLike, cohort_cases
+from hccdash.extraction.matrices import SettingsLike, cohort_cases, settings_hash_of
 from hccdash.store import Store
 
 
@@ -39,6 +40,20 @@ def cohort_extraction(
         failures=failures,
         readers=tuple(sorted(cases["reader"].unique())),
     )
+
+
+def stored_extraction_totals(settings: SettingsLike = None, store: Store | None = None) -> dict[str, int]:
+    """Cases (cohort x patient x phase x reader) of every stored cohort extracted ('done') and
+    failed under ``settings`` (None: the default settings, which Model building reads), each
+    case once: extractions with other settings are not counted again."""
+    store = store or Store()
+    settings_hash = settings_hash_of(settings)
+    totals = {"done": 0, "failed": 0}
+    for cohort in store.query("SELECT DISTINCT cohort FROM images ORDER BY cohort")["cohort"]:
+        counts = cohort_cases(cohort, settings_hash, store=store)["status"].value_counts()
+        for status in totals:
+            totals[status] += int(counts.get(status, 0))
+    return totals
 
 
 def format_duration(seconds: float | None) -> str:
