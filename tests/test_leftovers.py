@@ -4,9 +4,12 @@ artifacts) is removed at the next start; files another process may be writing ri
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +17,7 @@ from hccdash import paths, startup
 from hccdash.atomic import atomic_file
 from hccdash.extraction import ingest
 from hccdash.extraction.case import CaseResult
-from hccdash.leftovers import LEFTOVER_SECONDS
+from hccdash.leftovers import LEFTOVER_SECONDS, RUNNING_PREFIX
 from hccdash.paths import PROJECT_DIR
 from hccdash.store import Store
 
@@ -51,11 +54,27 @@ def left_behind(hccdash_home):
         "registering_now": _file(models / "new-20260101T000000000000.json", LEFTOVER_SECONDS / 2),
         "older_than_the_store": _file(models / "earlier-20250101T000000000000.joblib", 3 * HOUR),
         "case_file": _file(cache / "abc.json", age, b"{}"),
+        "dead_run": _running_folder(_dead_pid()),
+        "live_run": _running_folder(os.getpid()),
     }
-    return files
+    yield files
+    shutil.rmtree(files["live_run"], ignore_errors=True)
 
 
-REMOVED = {"case_tmp", "hashes_tmp", "part", "orphan", "deleted"}
+def _dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def _running_folder(pid: int):
+    """An extraction's folder of in-flight markers, with one marker, as a kill leaves it."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{RUNNING_PREFIX}{pid}-"))
+    (folder / ("k" * 64)).write_text("1")
+    return folder
+
+
+REMOVED = {"case_tmp", "hashes_tmp", "part", "orphan", "deleted", "dead_run"}
 
 
 def _check(files):

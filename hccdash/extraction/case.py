@@ -94,6 +94,12 @@ class CaseResult:
         return dict(self.__dict__)
 
     @classmethod
+    def of(cls, case: Case, spec: ExtractionSpec, status: str = "done", error: str | None = None) -> "CaseResult":
+        """A result of ``case`` under ``spec`` with these library versions (features and time still to come)."""
+        return cls(case.case_key, case.image_sha256, case.mask_sha256, int(case.label), spec.settings_hash,
+                   cache.versions(), status, error)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CaseResult":
         """Inverse of :meth:`to_dict`."""
         return cls(**data)
@@ -315,15 +321,7 @@ def extract_case(case: Case, spec: ExtractionSpec) -> CaseResult:
     sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
     _quiet_radiomics()
     start = time.perf_counter()
-    result = CaseResult(
-        case_key=case.case_key,
-        image_sha256=case.image_sha256,
-        mask_sha256=case.mask_sha256,
-        label=int(case.label),
-        settings_hash=spec.settings_hash,
-        versions=cache.versions(),
-        status="done",
-    )
+    result = CaseResult.of(case, spec)
     try:
         result.features = compute_features(case.image_path, case.mask_path, case.label, spec)
     except Exception as exc:  # recorded per case; the run goes on

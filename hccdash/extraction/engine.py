@@ -24,8 +24,8 @@ from joblib import Parallel, delayed, parallel_config
 from hccdash.extraction import cache, ingest
 from hccdash.extraction.case import Case, CaseResult, extract_case
 from hccdash.extraction.params import ExtractionSpec
+from hccdash.extraction.pool import pool_results
 from hccdash.store import Store
-from hccdash.workers import process_pool
 
 BATCH_SIZE = 25  # results per store transaction
 BATCH_SECONDS = 2.0  # ... or fewer, if this long has passed since the last write
@@ -72,16 +72,20 @@ def cases_from_images(images: pd.DataFrame, spec: ExtractionSpec) -> list[Case]:
 def iter_results(
     cases: Sequence[Case], spec: ExtractionSpec, *, n_jobs: int | None = None, scheduler: str | None = None
 ) -> Iterator[CaseResult]:
-    """Results of ``cases`` in completion order: in-process (``n_jobs=1``), loky, or Dask."""
+    """Results of ``cases`` in completion order: in-process (``n_jobs=1``), loky, or Dask.
+
+    On loky (even a single case: a worker the system kills does not take this process with it)
+    a case whose worker is killed twice comes back failed (:mod:`hccdash.extraction.pool`).
+    """
     if not cases:
         return
-    tasks = (delayed(extract_case)(case, spec) for case in cases)
     if scheduler:
         from distributed import Client
 
+        tasks = (delayed(extract_case)(case, spec) for case in cases)
         with Client(scheduler) as client, parallel_config(backend="dask", client=client):
             yield from Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1, pre_dispatch="all")(tasks)
-    elif n_jobs == 1 or len(cases) == 1:
+    elif n_jobs == 1:
         threads = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
         try:
             for case in cases:
@@ -89,7 +93,7 @@ def iter_results(
         finally:
             sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)  # ... which this process gets back
     else:
-        yield from process_pool(n_jobs or -1, return_as="generator_unordered", batch_size=1)(tasks)
+        yield from pool_results(cases, spec, n_jobs or -1)
 
 
 def expected_cost(case: Case) -> int:

@@ -27,17 +27,25 @@ def write_variants(pyrad_data: Path, folder: Path, n: int, case: str = "breast1"
     return pd.DataFrame(rows)
 
 
+def with_hashes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Manifest-like rows plus ``label`` (default 1), ``image_path`` / ``mask_path`` and their content hashes."""
+    hashes = remembered_sha256s([*frame["image"], *frame["mask"]])
+    n = len(frame)
+    return frame.assign(
+        label=frame["label"] if "label" in frame else 1,
+        image_path=frame["image"],
+        mask_path=frame["mask"],
+        image_sha256=hashes[:n],
+        mask_sha256=hashes[n:],
+    )
+
+
 def store_images(frame: pd.DataFrame, cohort: str = "test", store: Store | None = None) -> None:
     """Insert manifest-like rows (patient_id, phase, reader, image, mask[, label]) into ``images``."""
     store = store or Store()
-    hashes = remembered_sha256s([*frame["image"], *frame["mask"]])
-    n = len(frame)
-    rows = frame.assign(
-        cohort=cohort,
-        label=frame["label"] if "label" in frame else 1,
-        image_sha256=hashes[:n],
-        mask_sha256=hashes[n:],
-    )[["cohort", "patient_id", "phase", "reader", "image", "mask", "label", "image_sha256", "mask_sha256"]]
+    rows = with_hashes(frame).assign(cohort=cohort)[
+        ["cohort", "patient_id", "phase", "reader", "image", "mask", "label", "image_sha256", "mask_sha256"]
+    ]
     with store.transaction() as con:
         con.register("rows", rows)
         con.execute("INSERT INTO images SELECT * FROM rows")

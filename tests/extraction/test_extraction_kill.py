@@ -1,5 +1,5 @@
-"""``kill -9`` of ``extract``: its loky workers end with it (they computed on, then idled for the
-pool's idle timeout), and what the killed run left behind is cleaned at the next start."""
+"""Kills: ``kill -9`` of ``extract`` ends its loky workers (they computed on, then idled for the pool's
+idle timeout); a worker the system kills (out of memory) fails its case, and the run goes on."""
 
 from __future__ import annotations
 
@@ -7,15 +7,21 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from hccdash import paths
+from hccdash.extraction.engine import cases_from_images, expected_cost, run_extraction
+from hccdash.leftovers import RUNNING_PREFIX
+from hccdash.store import Store
 
-from extraction_helpers import write_variants
+from extraction_helpers import with_hashes, write_variants
 
 GONE_WITHIN_SECONDS = 10
 
@@ -72,3 +78,50 @@ def test_killing_extract_ends_its_workers_within_seconds(pyrad_data, tmp_path):
         process.kill()
         for pid in _alive(workers):  # a failing run leaves no stray process behind
             os.kill(pid, signal.SIGKILL)
+
+
+class OomKiller(threading.Thread):
+    """Plays the system's out-of-memory killer: SIGKILL to every worker that starts the case ``case_key``
+    (found by the marker that worker leaves in this process's running folder)."""
+
+    def __init__(self, case_key: str):
+        super().__init__(daemon=True)
+        self.case_key, self.killed, self.stop = case_key, set(), threading.Event()
+
+    def run(self) -> None:
+        pattern = f"{RUNNING_PREFIX}{os.getpid()}-*/{self.case_key}"
+        while not self.stop.is_set():
+            for marker in Path(tempfile.gettempdir()).glob(pattern):
+                try:
+                    pid = int(marker.read_text())
+                    if pid not in self.killed:
+                        os.kill(pid, signal.SIGKILL)
+                        self.killed.add(pid)
+                except (OSError, ValueError):  # the marker is gone, or not yet written
+                    pass
+            time.sleep(0.01)
+
+
+def test_a_case_whose_worker_the_system_kills_is_recorded_failed_and_the_run_goes_on(pyrad_data, tmp_path, tiny_spec):
+    frame = pd.concat([write_variants(pyrad_data, tmp_path / "img", 5),
+                       write_variants(pyrad_data, tmp_path / "big", 1, case="brain1").assign(patient_id="BIG")])
+    cases = cases_from_images(with_hashes(frame), tiny_spec)
+    victim = max(cases, key=expected_cost)  # handed out first, to a fresh worker: it runs long enough to be seen
+    killer = OomKiller(victim.case_key)
+    killer.start()
+    try:
+        summary = run_extraction(cases, tiny_spec, n_jobs=2)
+    finally:
+        killer.stop.set()
+        killer.join()
+    assert len(killer.killed) == 2  # in the pool, then alone
+    assert (summary.n_total, summary.n_computed, summary.n_failed) == (6, 6, 1)
+    stored = Store().query("SELECT case_key, status, error FROM cases").set_index("case_key")
+    assert (stored.drop(victim.case_key)["status"] == "done").all()
+    assert stored.at[victim.case_key, "status"] == "failed"
+    assert stored.at[victim.case_key, "error"].startswith(
+        f"The worker process extracting the image {victim.image_path} with the mask {victim.mask_path} was ended by "
+        "the system (exit SIGKILL(-9)), twice, the second time while it ran alone: most likely out of memory."
+    )
+    rerun = run_extraction(cases, tiny_spec, n_jobs=2)  # the case is not tried again: the rerun does not die on it
+    assert (rerun.n_computed, rerun.n_failed) == (0, 1)
