@@ -1,6 +1,7 @@
 """Imports follow the flow of ../shared/STYLE.md:
 
     files -> cohort -> store -> extraction -> selection -> modeling -> evaluation -> registry -> calculator
+          -> validation (a registry model applied to another cohort, and its updates)
 
 A module may import its own step, an earlier step or a neutral module; an import of a later
 step runs back up the flow (and, with the import the other way, makes a package cycle).
@@ -24,7 +25,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "hccdash"
 
-FLOW = ("files", "cohort", "extraction", "selection", "modeling", "evaluation", "registry", "calculator")
+FLOW = ("files", "cohort", "extraction", "selection", "modeling", "evaluation", "registry", "calculator",
+        "validation")
 STEP_OF_PACKAGE = {
     "sample": "files",  # the synthetic sample cohort's files
     "cohort": "cohort",
@@ -35,6 +37,7 @@ STEP_OF_PACKAGE = {
     "evaluation": "evaluation",
     "registry": "registry",
     "calculator": "calculator",
+    "validation": "validation",
 }
 NEUTRAL = {
     "hccdash", "hccdash.settings", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
