@@ -119,7 +119,7 @@ def validate_cohort(
         raise ValueError(f"A mask label is a whole number above 0, got {label}")
     table, file = as_table(clinical, source, sheet)
     mapping = mapping or guess_mapping(table)
-    data, problems = check_clinical(table, mapping, file)
+    data, problems = check_clinical(table, mapping, file, settings)
     mapping = dataclasses.replace(mapping, variables=data.variables) if data.variables else mapping
     if isinstance(images, (str, Path)):
         images = read_manifest(images)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from hccdash.cohort.mapping import ColumnMapping
+from hccdash.cohort.table_checks import ClinicalData
 from hccdash.cohort.validate import Report
 from hccdash.store import Store
 
@@ -52,6 +53,15 @@ def typed_values(values: pd.DataFrame, variables: pd.DataFrame) -> pd.DataFrame:
         else:
             typed[var.name] = pd.Categorical(column, categories=list(var.levels), ordered=var.kind == "ordinal")
     return pd.DataFrame(typed, index=values.index)
+
+
+def checked_frames(data: ClinicalData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A checked clinical table (:func:`hccdash.cohort.table_checks.check_clinical`) as a stored
+    cohort reads back: ``patients`` (time in months, event, centre) and ``clinical`` (the
+    predictors, typed by :func:`typed_values`), both indexed by ``patient_id``."""
+    variables = pd.DataFrame([{"name": v.name, "kind": v.kind, "levels": list(v.levels)}
+                              for v in data.variables if v.predictor], columns=["name", "kind", "levels"])
+    return data.patients[["time", "event", "centre"]].copy(), typed_values(data.values, variables)
 
 
 def load_cohort(name: str, store: Store | None = None, *, predictors_only: bool = True) -> Cohort:

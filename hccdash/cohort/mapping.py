@@ -340,6 +340,18 @@ def guess_mapping(df: pd.DataFrame) -> ColumnMapping:
     )
 
 
+def mapping_with_roles(df: pd.DataFrame, *, id_col: str, time_col: str, time_unit: str, event_col: str,
+                       event_coding: EventCoding | None = None, centre_col: str | None = None) -> ColumnMapping:
+    """The mapping of ``df`` with the roles named (as the ``import`` and ``fit`` options name them):
+    only the event coding (when not given) and the other columns' kinds are guessed."""
+    if event_coding is None and event_col in df.columns:
+        event_coding = guess_event_coding(df[event_col], event_col)
+    mapped = {id_col, time_col, event_col, centre_col}
+    return ColumnMapping(id_col=id_col, time_col=time_col, time_unit=time_unit, event_col=event_col,
+                         event_coding=event_coding, centre_col=centre_col,
+                         variables=tuple(guess_variable(df[c], c) for c in df.columns if c not in mapped))
+
+
 def remap(df: pd.DataFrame, mapping: ColumnMapping, **changes) -> ColumnMapping:
     """``mapping`` with id / time / event / centre columns changed; variables re-derived.
 

@@ -17,8 +17,6 @@ from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
 from hccdash.spreadsheet import looks_like_formula
 
-MAX_TIME_MONTHS = CohortSettings().max_time_months
-MEDIAN_TIME_MONTHS = CohortSettings().median_time_months
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!")
 EXCEL_SERIALS = (18264, 73051)  # 1950-01-01 .. 2100-01-01 as Excel day numbers
 
@@ -46,16 +44,20 @@ def _time_hint(value: float, months: float) -> str:
     return ""
 
 
-def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple[ClinicalData, list[Problem]]:
+def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str,
+                   settings: CohortSettings | None = None) -> tuple[ClinicalData, list[Problem]]:
     """Apply ``mapping`` to a table from :func:`read_table`; list every problem.
 
     Errors: a mapped column is missing; a missing, duplicate (also when differing only in
     case or blanks) or spreadsheet-error patient id; a missing, non-numeric, negative or
-    impossibly long time; a missing or unknown event code (or no coding).
+    impossibly long time (above ``settings.max_time_months``, default the settings'); a
+    missing or unknown event code (or no coding).
     Warnings: a time of 0, a median time suggesting the wrong unit, missing values (one line per column), missing centre, text in a
     continuous column, spreadsheet error cells, values outside the given levels,
     predictors without variation, text a spreadsheet would run as a formula.
     """
+    settings = settings or CohortSettings()
+    max_months = settings.max_time_months
     problems: list[Problem] = []
 
     def add(severity: str, check: str, message: str, action: str, **where) -> None:
@@ -94,7 +96,7 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
     time = pd.to_numeric(time_raw, errors="coerce")
     months = time * TIME_UNITS_IN_MONTHS[mapping.time_unit]
     with np.errstate(over="ignore", invalid="ignore"):
-        flagged = time_raw.isna() | ~np.isfinite(time) | (time <= 0) | ~(months <= MAX_TIME_MONTHS)
+        flagged = time_raw.isna() | ~np.isfinite(time) | (time <= 0) | ~(months <= max_months)
     for row in df.index[flagged.to_numpy()]:
         raw = time_raw[row]
         where = {"row": int(row), "column": mapping.time_col, "patient_id": ids[row] or ""}
@@ -116,12 +118,12 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str) -> tuple
             add(WARNING, "zero_time", "follow-up time is 0 (event or censoring on the day of treatment)",
                 "imported; check the value", value=str(raw), **where)
         else:
-            add(ERROR, "impossible_time", f"time of {months[row]:.4g} months is above the possible {MAX_TIME_MONTHS:g} "
-                f"({MAX_TIME_MONTHS / 12:g} years){_time_hint(time[row], months[row])}",
+            add(ERROR, "impossible_time", f"time of {months[row]:.4g} months is above the possible {max_months:g} "
+                f"({max_months / 12:g} years){_time_hint(time[row], months[row])}",
                 f"import refused; check the value and the time unit ({mapping.time_unit})", value=str(raw), **where)
-    time = time.where(np.isfinite(time) & (time >= 0) & (months <= MAX_TIME_MONTHS))
+    time = time.where(np.isfinite(time) & (time >= 0) & (months <= max_months))
     median = float(months[time.notna()].median()) if time.notna().any() else math.nan
-    low, high = MEDIAN_TIME_MONTHS
+    low, high = settings.median_time_months
     if not math.isnan(median) and not low <= median <= high:
         add(WARNING, "time_unit", f"median follow-up is {median:.3g} months ({median / 12:.3g} years) with the time "
             f"unit '{mapping.time_unit}'; usual: {low:g} to {high:g} months", "imported; check the time unit",

@@ -16,6 +16,9 @@ Three import formats, detected from the columns (or named with ``kind``):
 Every reader returns the long form ``patient_id, phase, reader, feature, value``
 (diagnostics and non-numeric columns dropped), which :func:`store_imported` writes to
 ``imported_features`` under a source name, replacing an earlier import of that name.
+
+``python -m hccdash fit`` reads its feature table as a wide matrix (reader 1) with the repeat
+readers for the ICC filter: :func:`read_feature_matrix`.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ import re
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
+from hccdash.cohort.tables import EXCEL_SUFFIXES, read_table
 from hccdash.spreadsheet import csv_text
 from hccdash.store import Store
 
@@ -235,3 +240,95 @@ def write_table(frame: pd.DataFrame, path: str | Path, index: bool = False) -> P
     else:
         path.write_text(csv_text(frame, index=index), newline="")
     return path
+
+
+def read_feature_matrix(path: Path, id_col: str) -> tuple[pd.DataFrame, tuple[pd.DataFrame, ...] | None]:
+    """The feature table of ``python -m hccdash fit``: (reader 1's wide matrix indexed by patient
+    id, repeat matrices for the ICC or None), read by the cohort import's reader
+    (:func:`hccdash.cohort.tables.read_table`: CSV with any separator, or XLSX).
+
+    One row per patient: the id column, then feature columns (``"{phase}.{feature}"`` or plain
+    names); a long table with a ``phase`` column (one row per patient and phase, as ``extract``
+    writes) is widened to ``"{phase}.{feature}"``. With a ``reader`` column, reader 1's rows are
+    the features and readers 2, ... the repeat segmentations: the repeats are reader 1 then each
+    other reader, aligned on the patients all of them have and on shared columns (as
+    :func:`hccdash.extraction.matrices.repeat_pairs`), or None when fewer than 2 patients have
+    every reader. Text columns and pyradiomics ``diagnostics_*`` columns are ignored; a column of
+    numbers with a text cell, a blank id, a repeated patient and a missing or infinite reader-1
+    value are errors naming the file, the column and the patient (or spreadsheet row).
+    """
+    frame = _read_table(path)
+    if id_col not in frame.columns:
+        raise ValueError(f"{path}: no id column '{id_col}' (columns: {list(frame.columns)[:10]})")
+    blank = frame.index[frame[id_col].isna()]
+    if len(blank):
+        raise ValueError(f"{path}: column '{id_col}' is empty in row(s) {[int(r) for r in blank[:5]]} "
+                         "(row 1 = header)")
+    if "reader" not in frame.columns:
+        return _complete(_widen(frame, path, id_col), path), None
+    reader = frame["reader"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    if not (reader == "1").any():
+        raise ValueError(f"{path}: column 'reader' has no reader 1 rows (readers {sorted(set(reader))}); "
+                         "reader 1 is the primary segmentation")
+    features = _complete(_widen(frame[reader == "1"].drop(columns="reader"), path, id_col), path)
+    matrices = [features] + [_widen(frame[reader == r].drop(columns="reader"), path, id_col).dropna(how="all")
+                             for r in sorted(set(reader) - {"1"})]  # all-NaN rows: no repeat mask
+    if len(matrices) == 1:
+        return features, None
+    patients, columns = features.index, features.columns
+    for matrix in matrices[1:]:
+        patients, columns = patients.intersection(matrix.index), columns.intersection(matrix.columns)
+    repeats = tuple(matrix.loc[patients, columns] for matrix in matrices)
+    return features, repeats if len(patients) >= 2 else None
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """``read_table(path)``, a file it cannot read named as such."""
+    try:
+        return read_table(path)
+    except ValueError as exc:
+        kind = "XLSX workbook" if Path(path).suffix.lower() in EXCEL_SUFFIXES else "CSV table"
+        raise ValueError(f"{path}: not a readable {kind}: {str(exc).removeprefix(f'{Path(path).name}: ')}") from None
+
+
+def _widen(frame: pd.DataFrame, path: Path, id_col: str) -> pd.DataFrame:
+    """One reader's rows (text cells, indexed by spreadsheet row) -> numeric matrix indexed by
+    patient id (long tables widened by phase)."""
+    if "phase" in frame.columns:
+        repeated = frame[frame.duplicated([id_col, "phase"])]
+        if len(repeated):
+            raise ValueError(f"{path}: patient '{repeated[id_col].iloc[0]}', phase '{repeated['phase'].iloc[0]}' "
+                             f"occurs more than once (row {int(repeated.index[0])}); keep one row per "
+                             "patient and phase")
+        frame = frame.pivot(index=id_col, columns="phase")
+        frame.columns = [f"{phase}.{feature}" for feature, phase in frame.columns]
+    else:
+        if frame[id_col].duplicated().any():
+            raise ValueError(f"{path}: duplicated patient id(s) {list(frame[id_col][frame[id_col].duplicated()][:5])}")
+        frame = frame.set_index(id_col)
+    keep, numbers = [], {}
+    for column in [c for c in frame.columns if not str(c).split(".")[-1].startswith("diagnostics_")]:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if values.isna().all():
+            continue  # a text (or empty) column: not a feature
+        text = values.isna() & frame[column].notna()
+        if text.any():  # a number column with a stray text cell is an error, not a text column
+            patient = text.index[text][0]
+            raise ValueError(f"{path}: feature column '{column}' holds numbers and text; patient '{patient}' has "
+                             f"{frame.at[patient, column]!r}")
+        keep.append(column)
+        numbers[column] = values.astype(float)
+    if not keep:
+        raise ValueError(f"{path}: no numeric feature column found")
+    matrix = pd.DataFrame(numbers, index=frame.index)
+    matrix.index.name = "patient_id"
+    return matrix
+
+
+def _complete(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame`` if every value is finite (the modelling features must be)."""
+    incomplete = frame.columns[(~np.isfinite(frame)).any()]
+    if len(incomplete):
+        raise ValueError(f"{path}: feature(s) {list(incomplete[:5])} have missing or infinite values "
+                         f"(e.g. patient '{frame.index[~np.isfinite(frame[incomplete[0]])][0]}')")
+    return frame

@@ -8,14 +8,13 @@ as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`). Th
 runs the flow from the input files to the registry (``--save-as``), so it sits with the
 registry, the last step it reaches.
 
-Feature CSV: one row per patient, the id column, then feature columns (named
-``"{phase}.{feature}"``, or plain names); a long table with a ``phase`` column (one row
-per patient and phase, as ``extract`` writes) is widened to ``"{phase}.{feature}"``. With a
-``reader`` column, reader 1's rows are the features and readers 2, ... repeat segmentations
-for the ICC filter (as the app uses a cohort's repeat masks).
-Non-numeric columns and pyradiomics ``diagnostics_*`` columns are ignored.
-Clinical CSV: the id, time and event (0/1) columns and the predictors named in
-``--clinical-vars`` (text columns are categorical, first level sorted = reference).
+Both tables are read by the cohort import's reader (:func:`hccdash.cohort.tables.read_table`:
+CSV with any separator, decimal commas in ``;`` files, or XLSX). Feature table: see
+:func:`hccdash.extraction.features_io.read_feature_matrix`. Clinical table: the id, time and
+event columns and the predictors named in ``--clinical-vars``, checked as the import checks
+it (:func:`read_clinical`): event codes guessed or given with ``--event-values``, times up to
+the settings' ``cohort.max_time_months``, the predictors' kinds guessed as on the import page
+(text categorical, first level in natural order = reference).
 """
 
 from __future__ import annotations
@@ -27,11 +26,17 @@ import sys
 from pathlib import Path
 
 import joblib
-import numpy as np
 import pandas as pd
 import yaml
 
+from hccdash.cohort.events import parse_event_values
+from hccdash.cohort.load import checked_frames
+from hccdash.cohort.mapping import mapping_with_roles
 from hccdash.cohort.split import METHODS, split_patients
+from hccdash.cohort.table_checks import check_clinical
+from hccdash.cohort.tables import read_table
+from hccdash.cohort.validate import ERROR
+from hccdash.extraction.features_io import read_feature_matrix
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
 from hccdash.registry import registry
 from hccdash.registry.pipelines import save_build
@@ -44,13 +49,15 @@ SUMMARY_FILE = "summary.json"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``fit`` options."""
-    parser.add_argument("--features", required=True, type=Path, help="feature CSV (one row per patient)")
-    parser.add_argument("--clinical", required=True, type=Path, help="clinical CSV with id, time, event")
+    parser.add_argument("--features", required=True, type=Path, help="feature CSV or XLSX (one row per patient)")
+    parser.add_argument("--clinical", required=True, type=Path, help="clinical CSV or XLSX with id, time, event")
     parser.add_argument("--id-col", required=True, help="patient id column (in both files)")
     parser.add_argument("--time-col", required=True, help="follow-up time column")
     parser.add_argument("--time-unit", default="months", choices=sorted(TIME_UNITS_IN_MONTHS),
                         help="unit of the time column (default months)")
-    parser.add_argument("--event-col", required=True, help="event column (1 = recurrence, 0 = censored)")
+    parser.add_argument("--event-col", required=True, help="event column (e.g. 1 = recurrence, 0 = censored)")
+    parser.add_argument("--event-values", help="EVENT,CENSOR codes, e.g. 1,0 or progressed,censored "
+                        "(alternatives with |); default: guessed, as the cohort import")
     parser.add_argument("--clinical-vars", default="", help="comma-separated clinical predictors (default none)")
     parser.add_argument("--lasso-lambda", help="lambda.min, lambda.1se or a number (default from settings)")
     parser.add_argument("--no-filters", action="store_true", help="switch every pre-filter off (LASSO on all features)")
@@ -102,132 +109,42 @@ def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
     return dataclasses.replace(settings, selection=selection, split=split).validated()
 
 
-def _read_csv(path: Path, id_col: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found")
-    try:  # ids as text: '007' and '7' are different patients
-        frame = pd.read_csv(path, dtype={id_col: str})
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable CSV table: {exc}") from None
-    if id_col not in frame.columns:
-        raise ValueError(f"{path}: no id column '{id_col}' (columns: {list(frame.columns)[:10]})")
-    frame[id_col] = frame[id_col].str.strip()
-    blank = frame.index[frame[id_col].isna() | (frame[id_col] == "")]
-    if len(blank):
-        raise ValueError(f"{path}: column '{id_col}' is empty in row(s) {[int(r) + 2 for r in blank[:5]]} "
-                         "(row 1 = header)")
-    return frame
-
-
-def read_features(path: Path, id_col: str) -> tuple[pd.DataFrame, tuple[pd.DataFrame, ...] | None]:
-    """(reader 1's wide matrix indexed by patient id, repeat matrices for the ICC or None).
-
-    With a ``reader`` column, reader 1's rows are the features and readers 2, ... the repeat
-    segmentations: the repeats are reader 1 then each other reader, aligned on the patients
-    all of them have and on shared columns (as :func:`hccdash.extraction.matrices.repeat_pairs`), or
-    None when fewer than 2 patients have every reader. See the module docstring.
-    """
-    frame = _read_csv(path, id_col)
-    if "reader" not in frame.columns:
-        return _complete(_widen(frame, path, id_col), path), None
-    reader = frame["reader"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
-    if not (reader == "1").any():
-        raise ValueError(f"{path}: column 'reader' has no reader 1 rows (readers {sorted(set(reader))}); "
-                         "reader 1 is the primary segmentation")
-    features = _complete(_widen(frame[reader == "1"].drop(columns="reader"), path, id_col), path)
-    matrices = [features] + [_widen(frame[reader == r].drop(columns="reader"), path, id_col).dropna(how="all")
-                             for r in sorted(set(reader) - {"1"})]  # all-NaN rows: no repeat mask
-    if len(matrices) == 1:
-        return features, None
-    patients, columns = features.index, features.columns
-    for matrix in matrices[1:]:
-        patients, columns = patients.intersection(matrix.index), columns.intersection(matrix.columns)
-    repeats = tuple(matrix.loc[patients, columns] for matrix in matrices)
-    return features, repeats if len(patients) >= 2 else None
-
-
-def _widen(frame: pd.DataFrame, path: Path, id_col: str) -> pd.DataFrame:
-    """One reader's rows -> numeric matrix indexed by patient id (long tables widened by phase)."""
-    if "phase" in frame.columns:
-        repeated = frame[frame.duplicated([id_col, "phase"])]
-        if len(repeated):
-            raise ValueError(f"{path}: patient '{repeated[id_col].iloc[0]}', phase '{repeated['phase'].iloc[0]}' "
-                             f"occurs more than once (row {int(repeated.index[0]) + 2}); keep one row per "
-                             "patient and phase")
-        frame = frame.pivot(index=id_col, columns="phase")
-        frame.columns = [f"{phase}.{feature}" for feature, phase in frame.columns]
-    else:
-        if frame[id_col].duplicated().any():
-            raise ValueError(f"{path}: duplicated patient id(s) {list(frame[id_col][frame[id_col].duplicated()][:5])}")
-        frame = frame.set_index(id_col)
-    features = [c for c in frame.columns if not str(c).split(".")[-1].startswith("diagnostics_")]
-    for column in features:  # a number column with a stray text cell is an error, not a text column
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        if numbers.notna().any() and not pd.api.types.is_numeric_dtype(frame[column]):
-            patient = numbers.index[numbers.isna() & frame[column].notna()][0]
-            raise ValueError(f"{path}: feature column '{column}' holds numbers and text; patient '{patient}' has "
-                             f"{frame.at[patient, column]!r}")
-    keep = [c for c in features if pd.api.types.is_numeric_dtype(frame[c])]
-    frame = frame[keep].astype(float)
-    frame.index.name = "patient_id"
-    if frame.empty or not keep:
-        raise ValueError(f"{path}: no numeric feature column found")
-    return frame
-
-
-def _complete(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """``frame`` if every value is finite (the modelling features must be)."""
-    incomplete = frame.columns[(~np.isfinite(frame)).any()]
-    if len(incomplete):
-        raise ValueError(f"{path}: feature(s) {list(incomplete[:5])} have missing or infinite values "
-                         f"(e.g. patient '{frame.index[~np.isfinite(frame[incomplete[0]])][0]}')")
-    return frame
-
-
-def read_clinical(path: Path, id_col: str, time_col: str, time_unit: str, event_col: str,
-                  variables: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(patients: time in months, event, centre; clinical predictors) indexed by patient id."""
-    frame = _read_csv(path, id_col)
+def read_clinical(path: Path, args: argparse.Namespace, variables: list[str],
+                  settings: CohortSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(patients: time in months, event, centre; clinical predictors typed as a stored cohort's)
+    indexed by patient id, read and checked as the cohort import reads and checks a clinical table
+    (:func:`hccdash.cohort.tables.read_table`, :func:`hccdash.cohort.table_checks.check_clinical`):
+    CSV with any separator or XLSX, event codes given by ``--event-values`` or guessed, times up
+    to ``settings.max_time_months``. Errors refuse the file (the first five named); warnings on the
+    columns used are printed."""
     repeated = sorted({v for v in variables if variables.count(v) > 1})
-    roles = [v for v in variables if v in (id_col, time_col, event_col)]
+    roles = [v for v in variables if v in (args.id_col, args.time_col, args.event_col)]
     faults = ([f"repeated {repeated}"] if repeated else []) + \
         ([f"{roles} are the id, time or event column, not predictors"] if roles else [])
     if faults:
         raise ValueError("--clinical-vars: " + "; ".join(faults))
-    missing = [c for c in (time_col, event_col, *variables) if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {missing}")
-    if frame[id_col].duplicated().any():
-        raise ValueError(f"{path}: duplicated patient id(s) {list(frame[id_col][frame[id_col].duplicated()][:5])}")
-    frame = frame.set_index(id_col)
-    frame.index.name = "patient_id"
-    time = pd.to_numeric(frame[time_col], errors="coerce")
-    most = CohortSettings().max_time_months
-    limit = most / TIME_UNITS_IN_MONTHS[time_unit]
-    bad = time.index[~np.isfinite(time) | (time <= 0) | (time > limit)]
-    if len(bad):
-        raise ValueError(f"{path}: column '{time_col}' needs positive numbers up to {limit:.6g} {time_unit} "
-                         f"({most / 12:g} years); patient '{bad[0]}' has '{frame.loc[bad[0], time_col]}'")
-    event = pd.to_numeric(frame[event_col], errors="coerce")
-    bad = event.index[~event.isin([0, 1])]
-    if len(bad):
-        raise ValueError(f"{path}: column '{event_col}' must be 0/1; patient '{bad[0]}' has "
-                         f"{frame.loc[bad[0], event_col]!r}")
-    patients = pd.DataFrame({"time": time * TIME_UNITS_IN_MONTHS[time_unit], "event": event.astype(int)})
-    patients["centre"] = frame["centre"].astype(str) if "centre" in frame.columns else None
-    clinical = frame[variables].copy()
-    for column in variables:
-        if not pd.api.types.is_numeric_dtype(clinical[column]):
-            clinical[column] = pd.Categorical(clinical[column])
-    return patients, clinical
+    table = read_table(path)
+    centre = "centre" if "centre" in table.columns and "centre" not in variables else None
+    mapping = mapping_with_roles(table, id_col=args.id_col, time_col=args.time_col, time_unit=args.time_unit,
+                                 event_col=args.event_col, centre_col=centre,
+                                 event_coding=parse_event_values(args.event_values) if args.event_values else None)
+    data, problems = check_clinical(table, mapping.with_predictors(variables), str(path), settings)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        raise ValueError("; ".join(f"{p.where()}: {p.message}" for p in errors[:5]) + more)
+    used = {args.id_col, args.time_col, args.event_col, centre, *variables, ""}
+    for p in problems:
+        if p.column in used:
+            print(f"warning: {p.where()}: {p.message} ({p.action})", file=sys.stderr)
+    return checked_frames(data)
 
 
 def make_inputs(args: argparse.Namespace, settings: Settings) -> ModelInputs:
     """ModelInputs from the two CSV files, split as the settings say."""
     variables = [v.strip() for v in args.clinical_vars.split(",") if v.strip()]
-    features, repeats = read_features(args.features, args.id_col)
-    patients, clinical = read_clinical(args.clinical, args.id_col, args.time_col, args.time_unit,
-                                       args.event_col, variables)
+    features, repeats = read_feature_matrix(args.features, args.id_col)
+    patients, clinical = read_clinical(args.clinical, args, variables, settings.cohort)
     common = features.index.intersection(patients.index)
     if len(common) < 10:
         raise ValueError(f"Only {len(common)} patients are in both {args.features} and {args.clinical}")

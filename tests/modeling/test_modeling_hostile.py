@@ -48,11 +48,12 @@ def test_infinite_feature_and_time_name_the_file(tmp_path, pair, capsys):
     features.loc["P004", "portal.f2"] = 0.0
     clinical.loc["P002", "t"] = np.inf
     assert _fit(tmp_path, features, clinical) == 2
-    assert "clinical.csv: column 't' needs positive numbers up to 1200 months (100 years); patient 'P002' has 'inf'" \
+    assert "clinical.csv, row 4, column 't', value 'inf', patient 'P002': time is not a number" \
         in capsys.readouterr().err
     clinical.loc["P002", "t"] = 3650
     assert _fit(tmp_path, features, clinical) == 2
-    assert "patient 'P002' has '3650.0'" in capsys.readouterr().err
+    assert ("value '3650.0', patient 'P002': time of 3650 months is above the possible 1200 (100 years)"
+            in capsys.readouterr().err)
 
 
 def test_empty_feature_file_and_broken_yaml(tmp_path, pair, capsys):
@@ -172,3 +173,14 @@ def test_centre_split_takes_validation_centres_and_says_how_to_give_them(tmp_pat
     assert (summary["n_train"], summary["n_validation"]) == (28, 12)
     assert _fit(tmp_path, features, clinical, "--split", "centre", "--validation-centres", "B,Z") == 2
     assert "validation centre(s) ['Z']" in capsys.readouterr().err
+
+
+def test_the_settings_time_limit_applies(tmp_path, pair, capsys):
+    """--settings cohort.max_time_months is the limit of the clinical times (not the default 1200)."""
+    features, clinical = pair
+    clinical.loc["P006", "t"] = 130.0  # over 10 years
+    (tmp_path / "s.yaml").write_text("cohort:\n  max_time_months: 120\n")
+    assert _fit(tmp_path, features, clinical, "--settings", str(tmp_path / "s.yaml"), "--split", "none") == 2
+    assert ("clinical.csv, row 8, column 't', value '130.0', patient 'P006': time of 130 months is above the "
+            "possible 120 (10 years)") in capsys.readouterr().err
+    assert _fit(tmp_path, features, clinical, "--split", "none", "--lasso-lambda", "0.1") == 0  # default limit
