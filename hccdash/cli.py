@@ -59,13 +59,3 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError, StoreBusyError) as exc:  # bad input, a file that cannot be read or written
         print(f"error: {exc}", file=sys.stderr)
         return 2
-
-
-def print_listing(table, as_json: bool, empty_message: str) -> None:
-    """A listing command's output: a JSON list of objects, or an aligned text table."""
-    if as_json:
-        print(table.to_json(orient="records", date_format="iso"))
-    elif table.empty:
-        print(empty_message)
-    else:
-        print(table.to_string(index=False))

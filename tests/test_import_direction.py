@@ -10,10 +10,11 @@ Every module under ``hccdash/`` is parsed with ``ast`` (imports inside functions
 
 Neutral modules serve every step and import only each other: settings, paths, the text
 limits, the spreadsheet-safe CSV writer, display formatting, statistics, charts, and the
-infrastructure every step writes through (the DuckDB store, background jobs, the worker
-pool, the command router). The store is the flow's "store" step as data, but as code it is
-a service the steps call, so it sits below them all. The faces (``python -m hccdash`` and
-the app's start-up) sit above every step.
+infrastructure every step writes through (the DuckDB store, atomic writes, background jobs,
+the worker pool, the listing output of commands). The store is the flow's "store" step as
+data, but as code it is a service the steps call, so it sits below them all. The faces
+(``python -m hccdash`` and its command router, the app's start-up and the start-up cleaning
+of leftovers) sit above every step.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ STEP_OF_PACKAGE = {
 NEUTRAL = {
     "hccdash", "hccdash.settings", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
     "hccdash.spreadsheet", "hccdash.display", "hccdash.session", "hccdash.store", "hccdash.jobs",
-    "hccdash.workers", "hccdash.cli", "hccdash.overview", "hccdash.regular_files",
+    "hccdash.workers", "hccdash.listing", "hccdash.overview", "hccdash.regular_files", "hccdash.atomic",
     "hccdash.metric_names",
 }
 NEUTRAL_PACKAGES = ("stats", "charts")
-FACES = {"hccdash.__main__", "hccdash.startup"}
+FACES = {"hccdash.__main__", "hccdash.cli", "hccdash.startup", "hccdash.leftovers"}
 
 
 def module_name(path: Path) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hccdash.cli import print_listing
+from hccdash.listing import print_listing
 from hccdash.overview import cohort_summary
 
 HELP = "List the stored cohorts (name, patients, events, split, images)"

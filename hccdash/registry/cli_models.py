@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hccdash.cli import print_listing
+from hccdash.listing import print_listing
 from hccdash.registry.registry import list_models
 
 HELP = "List the registered models (name, endpoint, model, cohort, features, risk cut-off, kind, notes, SHA-256)"
