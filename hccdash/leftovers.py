@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 
 from hccdash import paths
+from hccdash.paths import RUNNING_PREFIX
 from hccdash.atomic import TEMP_SUFFIX
 from hccdash.registry.artifacts import modified, stray_artifacts
 from hccdash.store import LOCK_TIMEOUT, Store, StoreBusyError, StoreOpenError
 
 LEFTOVER_SECONDS = 5 * LOCK_TIMEOUT
-RUNNING_PREFIX = "hccdash-running-"  # + pid of the extracting process + "-": a run's in-flight markers
 TEMP_PATTERNS = (f".*{TEMP_SUFFIX}", "*.part")
 
 

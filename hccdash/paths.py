@@ -12,6 +12,7 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_DIR / "sample_data"
+RUNNING_PREFIX = "hccdash-running-"  # + pid of the extracting process + "-": a run's in-flight markers (system temp)
 
 
 def home() -> Path:

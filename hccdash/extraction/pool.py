@@ -23,7 +23,7 @@ from joblib.externals.loky.process_executor import TerminatedWorkerError
 
 from hccdash.extraction.case import Case, CaseResult, extract_case
 from hccdash.extraction.params import ExtractionSpec
-from hccdash.leftovers import RUNNING_PREFIX
+from hccdash.paths import RUNNING_PREFIX
 from hccdash.workers import process_pool
 
 def running_folder() -> tempfile.TemporaryDirectory:
