@@ -103,6 +103,11 @@ class SelectionSettings:
     phases: tuple[str, ...] = ()  # phases whose features enter; empty = all
     fusion: str = "lasso"  # lasso (one LASSO over all phases) | scores (model on per-phase rad-scores)
     stability_resamples: int = 100  # bootstrap resamples of the selection stability
+    # ComBat harmonisation of the features across batches, first step of the chain, fitted on the
+    # training set (not in METHODS.md: off by default)
+    combat: bool = False
+    combat_batch: str = "centre"  # the batch: "centre" (the cohort's centres) or a categorical clinical column
+    combat_ref_batch: str | None = None  # its features kept as they are, unseen batches mapped onto it; None: pooled
 
 
 @dataclass(frozen=True)
@@ -345,6 +350,10 @@ def _check_relations(settings: "Settings") -> None:
     if not low < high:
         raise ValueError(f"Setting qc.ct_roi_median_hu must be (lowest, highest) with lowest < highest, got "
                          f"{list(settings.qc.ct_roi_median_hu)}")
+    if not settings.selection.combat_batch.strip():
+        raise ValueError("Setting selection.combat_batch must name the batch: 'centre' or a clinical column, got ''")
+    if settings.selection.combat_ref_batch is not None and not settings.selection.combat_ref_batch.strip():
+        raise ValueError("Setting selection.combat_ref_batch must be a batch (e.g. a centre) or null (pooled), got ''")
     if settings.evaluation.n_jobs == 0:
         raise ValueError("Setting evaluation.n_jobs must be -1 (every core) or a whole number >= 1, got 0")
     for pattern, low, high in settings.calculator.hard_limits:

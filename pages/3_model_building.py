@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_frame import in_app_frame
 from hccdash.charts import model as charts
+from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
@@ -16,6 +17,7 @@ from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
 from hccdash.modeling.builder import shared_builder
 from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
+from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
@@ -114,6 +116,19 @@ with st.sidebar:
                    key="mb_dichotomise")
     st.number_input("Screen p_in", 0.001, 1.0, step=0.01, key="mb_p_in")
     st.number_input("Keep p_out", 0.001, 1.0, step=0.01, key="mb_p_out")
+    st.header("Harmonisation")
+    batches = inputs.batch_columns or ["centre"]
+    if st.session_state["mb_combat_batch"] not in batches:
+        st.session_state["mb_combat_batch"] = batches[0]
+    st.toggle("ComBat across batches", key="mb_combat", disabled=not inputs.batch_columns,
+              help="Empirical-Bayes ComBat (sva) fitted on the training set, before every filter (not in METHODS.md)")
+    st.selectbox("Batch", batches, key="mb_combat_batch", disabled=not st.session_state["mb_combat"])
+    references = [None, *(inputs.batch_levels(st.session_state["mb_combat_batch"]) if inputs.batch_columns else [])]
+    if st.session_state["mb_combat_ref"] not in references:
+        st.session_state["mb_combat_ref"] = None
+    st.selectbox("Reference batch", references, key="mb_combat_ref", disabled=not st.session_state["mb_combat"],
+                 format_func=lambda b: "none (pooled)" if b is None else b,
+                 help="Kept as it is; batches unseen in training are mapped onto it (none: the largest)")
     st.header("Validation")
     st.multiselect("External validation centres (three cohorts)", inputs.centres, key="mb_external",
                    placeholder="None: the split stored with the cohort",
@@ -231,6 +246,14 @@ with coef_tab:
             jobs.pop(str(stability_key))
 
     stability_panel()
+
+if getattr(model, "harmoniser_", None) is not None:
+    with st.expander("ComBat harmonisation: one feature by batch, before and after"):
+        view = harmonisation_view(builder, result)
+        shown = st.selectbox("Feature (selected ones first)", view.features, key="mb_combat_feature")
+        chart = harmonisation_chart(view.before, view.after, view.batch, shown)
+        st.altair_chart(chart, **SCREEN)
+        download_chart(chart, "harmonisation", "mb_harmonisation")
 
 st.subheader("Clinical model")
 if model.clinical_ is None:

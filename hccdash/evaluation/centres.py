@@ -22,7 +22,7 @@ from hccdash.evaluation.horizons import check_horizons, offered
 from hccdash.evaluation.predictions import MODELS, Prediction, predict, submodels
 from hccdash.modeling.builder import ModelBuilder
 from hccdash.modeling.endpoints import Endpoint
-from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
 from hccdash.settings import Settings
 
 
@@ -90,8 +90,9 @@ def leave_one_centre_out(builder: ModelBuilder, settings: Settings, clinical_var
         held = outcome.index[(known == name).to_numpy()]
         folds.append(CentreFold(str(name), fitted, held))
         icc = None if settings.selection.icc_threshold is None else builder.icc(settings.selection.icc_kind, fitted)
-        fit_split = split_data(builder, "train", fitted, endpoint, clinical_vars, None)
-        held_split = split_data(builder, "left out", held, endpoint, clinical_vars, None)
+        batch = batch_column(settings)
+        fit_split = split_data(builder, "train", fitted, endpoint, clinical_vars, None, batch)
+        held_split = split_data(builder, "left out", held, endpoint, clinical_vars, None, batch)
         try:
             model = RadiomicsNomogram(settings, tuple(clinical_vars), icc=icc).fit(fit_split.frame, fit_split.y)
             subs, left_out = submodels(model, fit_split)

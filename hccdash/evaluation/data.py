@@ -15,7 +15,7 @@ import pandas as pd
 
 from hccdash.modeling.builder import SPLITS, BuildResult, ModelBuilder
 from hccdash.modeling.endpoints import Endpoint
-from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,14 @@ class EvaluationInput:
 
 
 def split_data(builder: ModelBuilder, name: str, ids: pd.Index, endpoint: Endpoint, clinical_vars,
-           centres: pd.Series | None) -> SplitData:
+           centres: pd.Series | None, batch: str | None = None) -> SplitData:
+    """One set's patients with the model's inputs (``batch``: the ComBat batch column, if any)."""
     outcome = builder.data(endpoint)[0]
     rows = outcome.index.get_indexer(ids)
     if (rows < 0).any():
         raise ValueError(f"{name}: patients {list(ids[rows < 0][:5])} have no outcome for {endpoint.label}")
     centre = None if centres is None else centres.reindex(ids)
-    return SplitData(name, ids, builder.frame(ids, clinical_vars), builder.inputs.clinical.reindex(ids),
+    return SplitData(name, ids, builder.frame(ids, clinical_vars, batch), builder.inputs.clinical.reindex(ids),
                      outcome.time[rows].astype(float), outcome.event[rows].astype(float),
                      builder.target(outcome, ids), centre)
 
@@ -96,6 +97,6 @@ def prepare(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         ids = builder.sets(endpoint, model.settings.split)
     else:
         raise ValueError(f"evaluate needs a BuildResult or a fitted RadiomicsNomogram, got {type(source).__name__}")
-    splits = {name: split_data(builder, name, ids[name], endpoint, clinical_vars, centres)
+    splits = {name: split_data(builder, name, ids[name], endpoint, clinical_vars, centres, batch_column(model.settings))
               for name in SPLITS if len(ids[name])}
     return EvaluationInput(model, builder, endpoint, tuple(clinical_vars), splits)

@@ -30,7 +30,7 @@ from hccdash.jobs import JobContext, register_job_kind, start_job
 from hccdash.modeling import regression
 from hccdash.modeling.builder import ModelBuilder, load_model_inputs
 from hccdash.modeling.endpoints import Endpoint
-from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
 from hccdash.settings import Settings
 from hccdash.workers import process_pool
 
@@ -162,7 +162,7 @@ def training_data(builder: ModelBuilder, settings: Settings, clinical_vars: Sequ
     """(X, y, icc) of the training split for ``settings``' endpoint."""
     outcome, train, _, _ = builder.data(Endpoint.from_settings(settings.model), settings.split)
     icc = None if settings.selection.icc_threshold is None else builder.icc(settings.selection.icc_kind, train)
-    return builder.frame(train, clinical_vars), builder.target(outcome, train), icc
+    return builder.frame(train, clinical_vars, batch_column(settings)), builder.target(outcome, train), icc
 
 
 def validate_pipeline(builder: ModelBuilder, settings: Settings, clinical_vars: Sequence[str],

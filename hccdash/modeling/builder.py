@@ -28,7 +28,7 @@ from hccdash.modeling import regression
 from hccdash.modeling.cache import StageCache
 from hccdash.modeling.endpoints import Endpoint, Outcome, make_outcome
 from hccdash.modeling.fusion import phases_in
-from hccdash.modeling.pipeline import RadiomicsNomogram
+from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
 from hccdash.selection.icc_filter import feature_icc
 from hccdash.settings import Settings, SplitSettings
 
@@ -69,6 +69,28 @@ class ModelInputs:
         if "centre" not in self.patients.columns:
             return []
         return sorted(self.patients["centre"].dropna().astype(str).unique())
+
+    @property
+    def batch_columns(self) -> list[str]:
+        """What ComBat can harmonise across: "centre" (when the patients have centres), then the
+        categorical clinical columns (e.g. a scanner column)."""
+        centre = ["centre"] if self.centres else []
+        return centre + [str(c) for c in self.clinical.columns
+                         if isinstance(self.clinical[c].dtype, pd.CategoricalDtype) and str(c) != "centre"]
+
+    def batch_values(self, batch: str) -> pd.Series:
+        """Each patient's ComBat batch: the centre, or a categorical clinical column (ValueError
+        naming the choices)."""
+        if batch == "centre" and self.centres:
+            return self.patients["centre"].astype(object)
+        if batch != "centre" and batch in self.batch_columns:
+            return self.clinical[batch].astype(object)
+        raise ValueError(f"ComBat batch '{batch}' is not a centre or categorical clinical column of this cohort; "
+                         f"choose one of {self.batch_columns or 'none (the cohort has neither)'}")
+
+    def batch_levels(self, batch: str) -> list[str]:
+        """The batches of ``batch`` (sorted), for choosing a reference batch."""
+        return sorted(str(v) for v in self.batch_values(batch).dropna().unique())
 
     @property
     def continuous_variables(self) -> list[str]:
@@ -250,12 +272,15 @@ class ModelBuilder:
                 self._icc[key] = feature_icc(self.inputs.repeats, kind, patients=train)
             return self._icc[key]
 
-    def frame(self, ids: pd.Index, clinical_vars: Sequence[str]) -> pd.DataFrame:
-        """Features + chosen clinical columns of these patients."""
-        features = self.inputs.features.loc[ids]
-        if not clinical_vars:
-            return features
-        return pd.concat([features, self.inputs.clinical.loc[ids, list(clinical_vars)]], axis=1)
+    def frame(self, ids: pd.Index, clinical_vars: Sequence[str], batch: str | None = None) -> pd.DataFrame:
+        """Features + chosen clinical columns of these patients (+ the ComBat ``batch`` column,
+        see :func:`~hccdash.modeling.pipeline.batch_column`)."""
+        parts = [self.inputs.features.loc[ids]]
+        if clinical_vars:
+            parts.append(self.inputs.clinical.loc[ids, list(clinical_vars)])
+        if batch is not None and batch not in clinical_vars:
+            parts.append(self.inputs.batch_values(batch).reindex(ids).rename(batch).to_frame())
+        return parts[0] if len(parts) == 1 else pd.concat(parts, axis=1)
 
     def resolve_clinical(self, settings: Settings, clinical_vars: Sequence[str] | None) -> tuple[str, ...]:
         """Explicit clinical variables (argument, else settings, else every predictor)."""
@@ -282,17 +307,19 @@ class ModelBuilder:
             if icc is None:
                 notes.append("No repeat segmentations: the ICC filter was skipped")
         model = RadiomicsNomogram(settings, variables, icc=icc)
-        model.fit_cached(self.frame(train, variables), self.target(outcome, train), cache)
+        batch = batch_column(settings)
+        model.fit_cached(self.frame(train, variables, batch), self.target(outcome, train), cache)
         shown = [name for name in SPLITS if name != "external" or len(sets[name])]
-        c_index = pd.DataFrame({name: self._concordance(model, outcome, sets[name], variables) for name in shown})
+        c_index = pd.DataFrame({name: self._concordance(model, outcome, sets[name], variables, batch)
+                                for name in shown})
         return BuildResult(model, endpoint, settings, variables, train, sets["validation"], outcome.excluded,
                            c_index, tuple(notes), sets["external"])
 
     def _concordance(self, model: RadiomicsNomogram, outcome: Outcome, ids: pd.Index,
-                     variables: Sequence[str]) -> pd.Series:
+                     variables: Sequence[str], batch: str | None) -> pd.Series:
         if len(ids) == 0:
             return pd.Series(np.nan, index=["radiomics", "clinical", "combined"])
-        scores = model.scores(self.frame(ids, variables))
+        scores = model.scores(self.frame(ids, variables, batch))
         y = self.target(outcome, ids)
         return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
 

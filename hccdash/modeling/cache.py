@@ -66,6 +66,14 @@ class StageCache:
         return self.get(("root",) + tuple(key) if isinstance(key, tuple) else ("root", key),
                         lambda: statistic(self.X, self.y))
 
+    def child(self, key: Hashable, make_X: Callable[[], pd.DataFrame]) -> "StageCache":
+        """The stage cache of another matrix of the same rows and target (``make_X()``, e.g. the
+        ComBat-harmonised features), kept here under ``key``: what is computed on that matrix is
+        cached apart from what is computed on this one's, so the key of every stage fitted in the
+        child includes ``key`` (the harmonisation settings)."""
+        return self.get(("child",) + (tuple(key) if isinstance(key, tuple) else (key,)),
+                        lambda: StageCache(make_X(), self.y))
+
     def __len__(self) -> int:
         return len(self._results)
 

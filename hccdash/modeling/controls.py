@@ -25,7 +25,7 @@ KEYS = (
     "mb_univariate_on", "mb_univariate_p", "mb_univariate_test",
     "mb_corr_on", "mb_corr", "mb_corr_method", "mb_mrmr_on", "mb_mrmr_k", "mb_rf_on", "mb_rf_k",
     "mb_folds", "mb_loo", "mb_clinical", "mb_force_in", "mb_force_out", "mb_dichotomise", "mb_p_in", "mb_p_out",
-    "mb_external",
+    "mb_external", "mb_combat", "mb_combat_batch", "mb_combat_ref",
 )
 
 _SCOPE, _MEMORY = "mb_controls_scope", "mb_controls_memory"
@@ -85,6 +85,9 @@ def controls_from_settings(settings: Settings, phases: Sequence[str], variables:
         "mb_p_out": float(m.clinical_p_out),
         "mb_external": list(settings.split.validation_centres)
         if settings.split.resplit and settings.split.method == "three" else [],
+        "mb_combat": bool(s.combat),
+        "mb_combat_batch": s.combat_batch,
+        "mb_combat_ref": s.combat_ref_batch,
     }
 
 
@@ -107,6 +110,9 @@ def settings_from_controls(values: Mapping[str, Any], base: Settings | None = No
         lasso_folds="loo" if v["mb_loo"] else int(v["mb_folds"]),
         phases=tuple(v["mb_phases"]),
         fusion=v["mb_fusion"],
+        combat=bool(v.get("mb_combat", base.selection.combat)),
+        combat_batch=v.get("mb_combat_batch") or base.selection.combat_batch,
+        combat_ref_batch=v.get("mb_combat_ref", base.selection.combat_ref_batch),
     )
     model = dataclasses.replace(
         base.model,

@@ -2,9 +2,15 @@
 
 ``RadiomicsNomogram(settings, clinical_vars).fit(X, y)`` with ``X`` one DataFrame
 (index patient_id) holding the radiomics feature columns (``"{phase}.{feature}"``) and
-the clinical columns named in ``clinical_vars``, and ``y`` the endpoint's target
+the clinical columns named in ``clinical_vars`` (and, with ComBat on, the batch column named by
+``selection.combat_batch``: :func:`batch_column`), and ``y`` the endpoint's target
 (:mod:`hccdash.modeling.endpoints`). Fitted on the training rows only, it holds:
 
+- ``harmoniser_``: with ``selection.combat``, the ComBat fit on the training rows'
+  radiomics features (:class:`~hccdash.selection.ComBatHarmonizer`, ``ref_batch`` =
+  ``selection.combat_ref_batch``): every later step (filters, z-score, LASSO) sees harmonised
+  features, and every prediction harmonises first (a batch seen in training with the fitted
+  numbers, an unseen one mapped onto the reference batch); None without ComBat;
 - ``radiomics_``: the signature (:class:`RadiomicsSignature`: filters, training means
   and sds, LASSO path and coefficients) or the per-phase fusion (:class:`PhaseFusion`);
 - ``clinical_``: the clinical model (codings, cut-offs, coefficients), None without
@@ -34,7 +40,14 @@ from hccdash.modeling.clinical import ClinicalModel
 from hccdash.modeling.combined import CombinedModel
 from hccdash.modeling.fusion import FUSIONS, PhaseFusion, phase_columns, phases_in
 from hccdash.modeling.signature import RadiomicsSignature
+from hccdash.selection.combat import ComBatHarmonizer
 from hccdash.settings import Settings
+
+
+def batch_column(settings: Settings) -> str | None:
+    """The column of ``X`` holding each patient's ComBat batch (``selection.combat_batch``) when
+    ComBat is on, else None."""
+    return settings.selection.combat_batch if settings.selection.combat else None
 
 
 class RadiomicsNomogram(BaseEstimator):
@@ -48,9 +61,9 @@ class RadiomicsNomogram(BaseEstimator):
         self.readers = readers
 
     def feature_columns(self, columns: Sequence[str]) -> list[str]:
-        """Radiomics columns among ``columns``: not clinical, of the chosen phases."""
-        clinical = set(self.clinical_vars)
-        return phase_columns([c for c in columns if c not in clinical], self.settings.selection.phases)
+        """Radiomics columns among ``columns``: not clinical, not the batch, of the chosen phases."""
+        other = set(self.clinical_vars) | {batch_column(self.settings)}
+        return phase_columns([c for c in columns if c not in other], self.settings.selection.phases)
 
     def fit(self, X: pd.DataFrame, y):
         """Fit every stage on the training rows ``X`` (features + clinical) and target ``y``."""
@@ -72,11 +85,52 @@ class RadiomicsNomogram(BaseEstimator):
             raise ValueError(f"X has no radiomics feature column of the phase(s) {list(self.settings.selection.phases)}")
         self.feature_names_in_ = np.asarray(features, dtype=object)
         self.family_ = regression.family_of(y)
-        self.radiomics_ = self._fit_radiomics(X[features], y, cache)
+        radiomics, self.harmoniser_ = X[features], None
+        if self.settings.selection.combat:
+            self.harmoniser_, radiomics, cache = self._fit_harmoniser(radiomics, self._batch(X), cache)
+        self.radiomics_ = self._fit_radiomics(radiomics, y, cache)
         self.clinical_ = self._fit_clinical(X, y, cache)
         self._fit_combined(X, y)
         self.n_train_ = len(X)
         return self
+
+    def _batch(self, X: pd.DataFrame) -> pd.Series:
+        """Each row's ComBat batch (ValueError when ``X`` lacks the batch column)."""
+        column = batch_column(self.settings)
+        if column not in X.columns:
+            raise ValueError(f"ComBat harmonisation needs each patient's batch: X has no column '{column}'")
+        return X[column]
+
+    def _fit_harmoniser(self, X: pd.DataFrame, batch: pd.Series, cache: StageCache | None):
+        """(fitted harmoniser, harmonised training features, the stage cache of those features)."""
+        s = self.settings.selection
+
+        def fit() -> ComBatHarmonizer:
+            return ComBatHarmonizer(ref_batch=s.combat_ref_batch).fit(X, batch=batch)
+
+        if cache is None:
+            harmoniser = fit()
+            return harmoniser, harmoniser.transform(X, batch=batch), None
+        key = ("combat", s.combat_batch, s.combat_ref_batch, tuple(X.columns))
+        harmoniser = cache.get(key, fit)
+        child = cache.child(key, lambda: harmoniser.transform(X, batch=batch))
+        return harmoniser, child.X, child
+
+    def harmonised(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``X`` with its radiomics features ComBat-harmonised by the training fit (unseen batches
+        mapped onto the reference batch); ``X`` itself when the model does not harmonise."""
+        check_is_fitted(self, "radiomics_")
+        harmoniser = getattr(self, "harmoniser_", None)
+        if harmoniser is None:
+            return X
+        columns = list(harmoniser.feature_names_in_)
+        missing = [c for c in columns if c not in X.columns]
+        if missing:
+            raise ValueError(f"ComBat needs every feature it was fitted on; the table lacks {missing[:5]} "
+                             f"({len(missing)} in all)")
+        out = X.copy()
+        out[columns] = harmoniser.transform(X[columns], batch=self._batch(X)).to_numpy()
+        return out
 
     def _radiomics_estimator(self, features: Sequence[str]):
         selection = self.settings.selection
@@ -121,7 +175,7 @@ class RadiomicsNomogram(BaseEstimator):
         other = copy.copy(self)
         other.settings = dataclasses.replace(
             self.settings, selection=dataclasses.replace(self.settings.selection, lasso_lambda=lam))
-        other.radiomics_ = self.radiomics_.at_lambda(lam, X[list(self.feature_names_in_)], y)
+        other.radiomics_ = self.radiomics_.at_lambda(lam, self.harmonised(X)[list(self.feature_names_in_)], y)
         other._fit_combined(X, y)
         return other
 
@@ -131,9 +185,9 @@ class RadiomicsNomogram(BaseEstimator):
         return pd.DataFrame(index=X.index) if self.clinical_ is None else self.clinical_.transform(X)
 
     def rad_score(self, X: pd.DataFrame) -> pd.Series:
-        """The rad-score of each row."""
+        """The rad-score of each row (of its harmonised features with ComBat on)."""
         check_is_fitted(self, "radiomics_")
-        return self.radiomics_.rad_score(X)
+        return self.radiomics_.rad_score(self.harmonised(X))
 
     def clinical_score(self, X: pd.DataFrame) -> np.ndarray:
         """Linear predictor of the clinical model (NaN without clinical variables)."""

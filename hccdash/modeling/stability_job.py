@@ -17,6 +17,7 @@ import pandas as pd
 
 from hccdash.jobs import JobContext, register_job_kind, start_job
 from hccdash.modeling.builder import BuildResult, ModelBuilder, load_model_inputs
+from hccdash.modeling.pipeline import batch_column
 from hccdash.modeling.signature import RadiomicsSignature
 from hccdash.selection.stability import selection_stability
 from hccdash.settings import Settings
@@ -43,9 +44,11 @@ def stability_estimator(result: BuildResult) -> RadiomicsSignature:
 
 def result_stability(builder: ModelBuilder, result: BuildResult, n_resamples: int,
                      progress: Callable[[int, int], None] | None = None) -> pd.Series:
-    """Selection frequency of each feature entering the signature, for a build result."""
+    """Selection frequency of each feature entering the signature, for a build result (with ComBat
+    on, of the features as the fitted model harmonises them; ComBat is not refitted per resample)."""
     outcome, train, _, _ = builder.data(result.endpoint, result.settings.split)
-    X = builder.inputs.features.loc[train, list(result.model.feature_names_in_)]
+    frame = builder.frame(train, (), batch_column(result.settings))
+    X = result.model.harmonised(frame)[list(result.model.feature_names_in_)]
     return selection_stability(stability_estimator(result), X, builder.target(outcome, train), n_resamples,
                                result.settings.selection.seed, progress)
 

@@ -174,11 +174,14 @@ def run(args: argparse.Namespace) -> int:
     """Fit, write model.joblib and summary.json, optionally register; exit code."""
     if args.out.exists() and not args.out.is_dir():
         raise ValueError(f"--out {args.out} is a file; give a folder for {MODEL_FILE} and {SUMMARY_FILE}")
+    settings = apply_options(read_settings(args.settings), args)
     if args.save_as:  # checked before fitting, not after
         registry.check_name(args.save_as)
+        if settings.selection.combat:
+            raise ValueError("--save-as: a ComBat-harmonised model cannot be saved in the registry (its model file "
+                             "cannot carry the harmonisation); use the written model.joblib, or refit without ComBat")
         if args.save_as in set(registry.list_models()["name"]):
             raise ValueError(f"--save-as: a model named '{args.save_as}' already exists; choose another name")
-    settings = apply_options(read_settings(args.settings), args)
     inputs = make_inputs(args, settings)
     variables = list(inputs.clinical.columns)
     builder = ModelBuilder(inputs)

@@ -174,6 +174,26 @@ def build_spec(
     return spec
 
 
+def check_exportable(pipeline: Any) -> None:
+    """ValueError when the pipeline cannot be written as a model file: a ComBat-harmonised model.
+
+    A model file (JSON export, registry, calculator, ``predict``, validation) holds a rad-score
+    linear in the features as extracted. ComBat makes it depend on each patient's batch, and mapping
+    a batch unseen in training onto the reference needs the reference batch's training feature
+    values (patient data), which a file meant for sharing must not carry; so the export is refused.
+    """
+    harmoniser = getattr(pipeline, "harmoniser_", None)
+    if harmoniser is not None:
+        batch = getattr(getattr(pipeline, "settings", None), "selection", None)
+        column = getattr(batch, "combat_batch", "batch")
+        raise ValueError(
+            f"This model harmonises its features with ComBat across '{column}' batches, so it cannot be written as "
+            "a model file (JSON export, registry, calculator, predict): the file's rad-score is linear in the "
+            "features as extracted, and mapping a new centre onto the reference needs the reference centre's "
+            "training feature values, patient data a shared file must not carry. Keep the fitted pipeline "
+            "(python -m hccdash fit writes it as model.joblib), or refit without ComBat to save or export it.")
+
+
 def spec_from_pipeline(
     pipeline: Any,
     data: pd.DataFrame,
@@ -204,6 +224,7 @@ def spec_from_pipeline(
     to the model's clinical predictors (a dichotomised one is entered as the original number,
     so it keeps the unit); the rad-score has none.
     """
+    check_exportable(pipeline)
     settings = pipeline.settings
     kind = "rfs" if pipeline.is_survival else "er"
     time = pd.Series(np.asarray(time, dtype=float), index=data.index)

@@ -130,3 +130,23 @@ def test_external_centres_control_gives_three_sets(page):
     assert next(m for m in page.metric if m.label.startswith("Patients")).value.split(" / ")[2] == "40"
     page.button(key="mb_preset_004").click().run()
     assert page.session_state["mb_external"] == ["B"]
+
+
+def test_combat_control_refits_and_shows_the_before_after_plot(page):
+    """Switching ComBat on (batch: the centre) refits on harmonised features and draws one feature's
+    boxplots by centre before and after; a reference centre keeps its features unchanged."""
+    assert page.toggle(key="mb_combat").value is False
+    assert page.selectbox(key="mb_combat_batch").options == ["centre", "sex", "BCLC"]
+    before = _output(page)
+    page.toggle(key="mb_combat").set_value(True).run()
+    assert not page.exception, page.exception
+    assert _output(page) != before
+    assert page.session_state["mb_current"].result.model.harmoniser_ is not None
+    charts = [c for c in page.get("vega_lite_chart") if "before and after ComBat" in c.proto.spec]
+    assert len(charts) == 1
+    feature = page.selectbox(key="mb_combat_feature")
+    assert feature.value == page.session_state["mb_current"].result.model.radiomics_.selected_features_[0]
+    assert page.selectbox(key="mb_combat_ref").options == ["none (pooled)", "A", "B"]
+    page.selectbox(key="mb_combat_ref").set_value("A").run()
+    assert not page.exception, page.exception
+    assert page.session_state["mb_current"].result.model.harmoniser_.combat_.ref_batch == "A"

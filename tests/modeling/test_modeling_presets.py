@@ -81,3 +81,12 @@ def test_external_centres_control_round_trip():
     values["mb_external"] = []
     assert settings_from_controls(values, settings).split == SplitSettings()  # back to the stored split
     assert controls_from_settings(Settings(), PHASES, VARIABLES)["mb_external"] == []
+
+
+def test_combat_controls_round_trip_and_default_off():
+    assert controls_from_settings(Settings(), PHASES, VARIABLES)["mb_combat"] is False  # METHODS.md has no ComBat
+    values = controls_from_settings(Settings(), PHASES, VARIABLES)
+    values.update(mb_combat=True, mb_combat_batch="scanner", mb_combat_ref="GE")
+    selection = settings_from_controls(values).selection
+    assert (selection.combat, selection.combat_batch, selection.combat_ref_batch) == (True, "scanner", "GE")
+    assert controls_from_settings(settings_from_controls(values), PHASES, VARIABLES)["mb_combat_ref"] == "GE"
