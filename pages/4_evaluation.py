@@ -208,6 +208,10 @@ with tabs[3]:
 
 with tabs[4]:
     figure(figures.nomogram(evaluation), "nomogram", "ev_nomo")
+    st.caption("Nomogram check, every set: total points against the axis, patients with a value beyond an axis "
+               "(outside the training range) and the largest difference between the outcome read off the nomogram "
+               "and the model's own prediction.")
+    table(evaluation.nomogram_check, "nomogram_check", "ev_nomocheck")
 
 with tabs[5]:
     figure(figures.forest(evaluation), "hazard_ratios", "ev_forest")

@@ -19,7 +19,8 @@ lands on the total and outcome axes. Where rms's range is already wider, it is k
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,16 +56,52 @@ def covering_axes(nomo: Nomogram) -> Nomogram:
     return dataclasses.replace(nomo, lp_ticks=lp_range, total_points=total)
 
 
-def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons: Sequence[float]) -> pd.DataFrame:
-    """Long table: axis, order (top = 0), kind ('points', 'predictor', 'total', 'outcome'),
-    label, value, x (0-100)."""
-    fit = model.combined_.model_
-    design = model.combined_.design(model.clinical_design(train_frame), model.rad_score(train_frame)).dropna()
-    coef = {str(k): float(v) for k, v in fit.coef_.items()}
+def _design(model: RadiomicsNomogram, frame: pd.DataFrame) -> pd.DataFrame:
+    """The combined model's columns of ``frame`` (rows with every value), named as the axes."""
+    design = model.combined_.design(model.clinical_design(frame), model.rad_score(frame)).dropna()
     design.columns = [str(c) for c in design.columns]
+    return design
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The combined model's nomogram drawn from the training rows (see :func:`nomogram_ticks`)."""
+
+    model: RadiomicsNomogram
+    coef: dict[str, float]
+    nomo: Nomogram
+    shift: float  # Cox: mean training lp minus the lp at the covariate means (0 for logistic)
+
+    def baseline(self, horizon: float) -> float:
+        """S(t) at the centred lp = 0 (Cox)."""
+        return _baseline_at(self.model, horizon, self.shift)
+
+    def total_points(self, design: pd.DataFrame) -> np.ndarray:
+        """Each row's total points: the sum over axes of (beta x - lowest beta x of the axis) * scale."""
+        total = np.zeros(len(design))
+        for name, axis in self.nomo.axes.items():
+            beta = self.coef[name]
+            lowest = (beta * np.asarray(axis.values, float)).min()
+            total += (beta * design[name].to_numpy(float) - lowest) * self.nomo.scale
+        return total
+
+
+def _layout(model: RadiomicsNomogram, train_frame: pd.DataFrame) -> _Layout:
+    fit = model.combined_.model_
+    coef = {str(k): float(v) for k, v in fit.coef_.items()}
+    design = _design(model, train_frame)
     survival = model.is_survival
     intercept = 0.0 if survival else float(fit.intercept_)
     nomo = covering_axes(stats.nomogram_axes(coef, design, intercept=intercept, centre=survival))
+    shift = float(np.mean(fit.predict(design)) - fit.means_.to_numpy() @ fit.coef_.to_numpy()) if survival else 0.0
+    return _Layout(model, coef, nomo, shift)
+
+
+def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons: Sequence[float]) -> pd.DataFrame:
+    """Long table: axis, order (top = 0), kind ('points', 'predictor', 'total', 'outcome'),
+    label, value, x (0-100)."""
+    layout = _layout(model, train_frame)
+    nomo = layout.nomo
     rows = [{"axis": "Points", "order": 0, "kind": "points", "label": f"{v:g}", "value": float(v), "x": float(v)}
             for v in range(0, 101, 10)]
     for k, (name, axis) in enumerate(nomo.axes.items(), start=1):
@@ -74,14 +111,54 @@ def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons
     order = len(nomo.axes) + 1
     rows += [{"axis": "Total points", "order": order, "kind": "total", "label": f"{v:g}", "value": float(v),
               "x": float(v) * 100 / total_max} for v in nomo.total_points]
-    if survival:
-        lp = fit.predict(design)
-        shift = float(np.mean(lp) - fit.means_.to_numpy() @ fit.coef_.to_numpy())
-        outcome = [stats.survival_axis(nomo, _baseline_at(model, h, shift), OUTCOME_TICKS,
-                                       f"{h:g}-month RFS probability") for h in horizons]
+    if model.is_survival:
+        outcome = [stats.survival_axis(nomo, layout.baseline(h), OUTCOME_TICKS, f"{h:g}-month RFS probability")
+                   for h in horizons]
     else:
         outcome = [stats.probability_axis(nomo, OUTCOME_TICKS, "ER probability")]
     for k, axis in enumerate(outcome, start=order + 1):
         rows += [{"axis": axis.label, "order": k, "kind": "outcome", "label": f"{v:g}", "value": float(v),
                   "x": float(p) * 100 / total_max} for v, p in zip(axis.values, axis.points)]
     return pd.DataFrame(rows)
+
+
+CHECK_COLUMNS = ["split", "n", "total_points_min", "total_points_max", "total_axis_max", "beyond_total_axis",
+                 "beyond_predictor_axes", "max_abs_difference"]
+
+
+def nomogram_check(model: RadiomicsNomogram, train_frame: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                   horizons: Sequence[float]) -> pd.DataFrame:
+    """The nomogram (drawn from ``train_frame``) read for every patient of each set in ``frames``:
+    per set n, the range of the total points against the total-points axis, the patients off
+    that axis (below 0 or above its end) and those with a numeric predictor beyond the ticks of its axis (a value outside the
+    training range: the nomogram cannot be read for them), and the largest absolute difference
+    between the outcome read off the nomogram (S(t) = S0(t)^exp(lp of the total points) at every
+    horizon for Cox, expit(lp) for logistic) and the model's own prediction (``predict_survival``
+    / ``predict_proba``) — 0 up to rounding when the nomogram reproduces the model."""
+    if model.combined_.model_ is None:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    layout = _layout(model, train_frame)
+    nomo = layout.nomo
+    rows = []
+    for name, frame in frames.items():
+        design = _design(model, frame)
+        total = layout.total_points(design)
+        lp = nomo.lp_from_points(total)
+        beyond = np.zeros(len(design), dtype=bool)
+        for axis_name, axis in nomo.axes.items():
+            values = design[axis_name].to_numpy(float)
+            beyond |= (values < min(axis.values)) | (values > max(axis.values))
+        if model.is_survival:
+            read = np.column_stack([layout.baseline(h) ** np.exp(lp) for h in horizons]) if len(horizons) else None
+            own = model.predict_survival(frame.loc[design.index], list(horizons)) if len(horizons) else None
+        else:
+            read, own = 1.0 / (1.0 + np.exp(-lp)), model.predict_proba(frame.loc[design.index])[:, 1]
+        found = read is not None and len(design) > 0
+        rows.append({"split": name, "n": len(design),
+                     "total_points_min": float(total.min()) if len(total) else np.nan,
+                     "total_points_max": float(total.max()) if len(total) else np.nan,
+                     "total_axis_max": float(nomo.total_points.max()),
+                     "beyond_total_axis": int(((total < 0) | (total > nomo.total_points.max())).sum()),
+                     "beyond_predictor_axes": int(beyond.sum()),
+                     "max_abs_difference": float(np.max(np.abs(read - own))) if found else np.nan})
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS)

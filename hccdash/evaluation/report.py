@@ -71,6 +71,7 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
                    ("Hosmer-Lemeshow test", e.hosmer_lemeshow)]
     tables += [("Risk groups (cut-off from training)", e.risk_group_table()),
                ("Calibration groups", e.calibration),
+               ("Nomogram check: total points and outcome read off the nomogram, every set", e.nomogram_check),
                ("Hazard / odds ratios", e.forest),
                ("Spearman correlation of the rad-score", e.correlation)]
     if e.by_centre is not None:

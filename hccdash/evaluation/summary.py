@@ -22,7 +22,7 @@ from hccdash.cohort.split import set_names
 from hccdash.evaluation import calibration, correlation, decision, discrimination, forest_plot, horizons, risk_groups
 from hccdash.evaluation.centres import metrics_by_centre
 from hccdash.evaluation.data import EvaluationInput, prepare
-from hccdash.evaluation.nomogram import nomogram_ticks
+from hccdash.evaluation.nomogram import CHECK_COLUMNS, nomogram_check, nomogram_ticks
 from hccdash.evaluation.predictions import Prediction, all_predictions
 from hccdash.modeling.builder import BuildResult, ModelBuilder
 from hccdash.modeling.endpoints import Endpoint
@@ -58,6 +58,7 @@ class Evaluation:
     nomogram: pd.DataFrame
     correlation: pd.DataFrame
     by_centre: pd.DataFrame | None
+    nomogram_check: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
 
     @property
     def horizons(self) -> tuple[float, ...]:
@@ -169,6 +170,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     dca = decision.decision_curves(predictions, usable, decision.thresholds(ev.dca_thresholds))
     step("nomogram")
     nomo = nomogram_ticks(model, data.train.frame, usable)
+    nomo_check = nomogram_check(model, data.train.frame, {name: s.frame for name, s in data.splits.items()}, usable)
     step("forest and correlation")
     corr = pd.concat([correlation.rad_score_correlations(model.rad_score(split.frame), split.clinical).assign(split=name)
                       for name, split in data.splits.items()], ignore_index=True)
@@ -185,6 +187,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         delong=discrimination.delong_comparisons(predictions), youden=discrimination.youden_metrics(predictions),
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,
         forest=forest_plot.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
+        nomogram_check=nomo_check,
     )
 
 

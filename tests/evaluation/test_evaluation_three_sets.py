@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hccdash import stats
 from hccdash.evaluation import figures
 from hccdash.evaluation.data import prepare
+from hccdash.evaluation.nomogram import nomogram_check
 from hccdash.evaluation.report import report_content
 from hccdash.evaluation.summary import evaluate
 from hccdash.settings import SplitSettings
@@ -91,3 +93,39 @@ def test_a_split_without_external_centres_is_refused_naming_it(builder):
     bad = dataclasses.replace(QUICK, split=dataclasses.replace(THREE, validation_centres=("Z",)))
     with pytest.raises(ValueError, match=r"Split 'three' of this cohort: external validation centre\(s\) \['Z'\]"):
         builder.build(bad, ("AFP",))
+
+
+def test_nomogram_check_reads_every_set_off_the_nomogram(builder, three):
+    """Each set's total points range equals what rms::nomogram gives its patients
+    (stats.nomogram_points, R-checked); values beyond an axis are counted against the drawn ticks;
+    the outcome read off the nomogram equals the model's S(t) at every horizon."""
+    result, evaluation = three
+    check = evaluation.nomogram_check.set_index("split")
+    assert check["n"].to_dict() == {name: len(ids) for name, ids in result.set_indices.items()}
+    assert (check["max_abs_difference"] < 1e-10).all()
+    model = result.model
+    coef = {str(k): float(v) for k, v in model.combined_.model_.coef_.items()}
+    data = prepare(result, builder)
+
+    def design(frame):
+        found = model.combined_.design(model.clinical_design(frame), model.rad_score(frame))
+        return found.set_axis([str(c) for c in found.columns], axis=1)
+
+    train = design(data.train.frame)
+    ticks = evaluation.nomogram[evaluation.nomogram["kind"] == "predictor"].groupby("axis")["value"]
+    low, high = ticks.min().astype(float), ticks.max().astype(float)
+    for name, split in data.splits.items():
+        rows = design(split.frame)
+        totals = [stats.nomogram_points(coef, train, row, centre=True)["total"] for row in rows.to_dict("records")]
+        assert check.loc[name, "total_points_min"] == pytest.approx(min(totals), rel=1e-9, abs=1e-9), name
+        assert check.loc[name, "total_points_max"] == pytest.approx(max(totals), rel=1e-9), name
+        beyond = ((rows[low.index] < low) | (rows[high.index] > high)).any(axis=1).sum()
+        assert check.loc[name, "beyond_predictor_axes"] == beyond, name
+    assert evaluation.named(evaluation.nomogram_check)["split"].tolist() == NAMES
+    # a patient far beyond the training range falls off its axis (and off the total-points axis)
+    external = data.splits["external"].frame.copy()
+    term = max((t for t in coef if t in external.columns), key=lambda t: abs(coef[t]) * train[t].std())
+    external.iloc[0, external.columns.get_loc(term)] = float(train[term].max()) + 500 * float(train[term].std())
+    moved = nomogram_check(model, data.train.frame, {"external": external}, evaluation.horizons).iloc[0]
+    assert moved["beyond_predictor_axes"] == check.loc["external", "beyond_predictor_axes"] + 1
+    assert moved["beyond_total_axis"] == 1 and moved["max_abs_difference"] < 1e-10
