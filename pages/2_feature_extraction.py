@@ -26,6 +26,7 @@ from hccdash.extraction.sample_features import ensure_sample_features
 from hccdash.extraction.status import cohort_extraction, format_duration
 from hccdash.session import open_case
 from hccdash.settings import ExtractionSettings
+from page_parts import job_progress, rerun_when_finished
 
 in_app_frame()
 
@@ -155,7 +156,7 @@ def job_panel(cohort: str) -> None:
     job = latest[0]
     if job.active and jobs.resume_stale_jobs():
         st.toast("The job's process had stopped: resumed it.")
-    st.progress(job.fraction, text=f"Job `{job.job_id}`: **{job.status}**")
+    job_progress(job, f"Job `{job.job_id}`: **{job.status}**", "fx_cancel")
     cols = st.columns(5)
     cols[0].metric("Done", job.n_done)
     cols[1].metric("Failed", job.n_failed)
@@ -164,13 +165,7 @@ def job_panel(cohort: str) -> None:
     cols[4].metric("ETA", format_duration(job.eta_seconds))
     if job.message:
         st.caption(job.message)
-    if job.active and st.button("Cancel", key="fx_cancel"):
-        jobs.cancel_job(job.job_id)
-        st.toast("Cancelling: the job stops after its current batch.")
-    was_active = st.session_state.get("fx_job_active")
-    st.session_state["fx_job_active"] = job.active
-    if was_active and not job.active:
-        st.rerun()  # refresh counts, failures and the matrix below
+    rerun_when_finished(job, "fx_job_active")  # refresh counts, failures and the matrix below
 
 
 job_panel(cohort)

@@ -10,10 +10,8 @@ from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
-from hccdash.display import for_display
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.features_io import imported_sources
-from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling import stability_job
 from hccdash.modeling.builder import shared_builder
 from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
@@ -22,7 +20,7 @@ from hccdash.modeling.presets import TITLES, preset
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
-from hccdash.spreadsheet import csv_text
+from page_parts import background_job, table
 
 in_app_frame()
 
@@ -38,12 +36,6 @@ def download_chart(chart, name: str, key: str) -> None:
     left, right = st.columns(2)
     left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
     right.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
-
-
-def table(frame, name: str, key: str) -> None:
-    """A table with its CSV download."""
-    st.dataframe(for_display(frame), hide_index=True, width="stretch")
-    st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=f"{key}_csv")
 
 
 cohorts = list_cohorts()
@@ -216,34 +208,22 @@ with coef_tab:
         download_chart(chart, "coefficients", "mb_coef")
     table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
 
+    def show_stability(status) -> None:
+        results = st.session_state.setdefault("mb_stability_results", {})
+        if str(stability_key) not in results:
+            results[str(stability_key)] = status.result["stability"]
+            st.rerun()
+        st.caption(f"Stability from {status.result['n_resamples']} bootstrap resamples.")
+
     @st.fragment(run_every=2)
     def stability_panel() -> None:
         """Start, follow and collect the background stability job."""
-        jobs = st.session_state.setdefault("mb_stability_jobs", {})
-        job_id = jobs.get(str(stability_key))
-        if job_id is None:
-            n = st.number_input("Bootstrap resamples", 10, 1000, value=settings.selection.stability_resamples,
-                                key="mb_stability_n")
-            if st.button("Compute selection stability (background)", key="mb_stability_start",
-                         disabled=result.lasso is None):
-                jobs[str(stability_key)] = stability_job.start(cohort, result.settings, result.clinical_vars, n,
-                                                               None if source == EXTRACTED else source)
-                st.rerun(scope="fragment")
-            return
-        status = job_status(job_id)
-        if status.active:
-            st.progress(status.fraction, text=f"Stability: {status.message or status.status}")
-            if st.button("Cancel", key="mb_stability_cancel"):
-                cancel_job(job_id)
-        elif status.status == "done" and status.result and "stability" in status.result:
-            results = st.session_state.setdefault("mb_stability_results", {})
-            if str(stability_key) not in results:
-                results[str(stability_key)] = status.result["stability"]
-                st.rerun()
-            st.caption(f"Stability from {status.result['n_resamples']} bootstrap resamples.")
-        else:
-            st.error(f"Stability job {status.status}: {status.message or ''}")
-            jobs.pop(str(stability_key))
+        background_job(st.session_state.setdefault("mb_stability_jobs", {}), str(stability_key), prefix="mb_stability",
+                       label="Stability", start_label="Compute selection stability (background)",
+                       resamples=(10, 1000, settings.selection.stability_resamples),
+                       start=lambda n: stability_job.start(cohort, result.settings, result.clinical_vars, n,
+                                                           None if source == EXTRACTED else source),
+                       show=show_stability, result_key="stability", start_disabled=result.lasso is None)
 
     stability_panel()
 

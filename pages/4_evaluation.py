@@ -12,7 +12,7 @@ from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
 from hccdash.charts.render import SCREEN, chart_png, chart_svg
 from hccdash.cohort import list_cohorts
-from hccdash.display import for_display, format_p
+from hccdash.display import format_p
 from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.centres import leave_one_centre_out
 from hccdash.evaluation.forest_plot import subgroup_forest
@@ -20,12 +20,13 @@ from hccdash.evaluation.report import report_html, report_pdf
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.features_io import imported_sources
-from hccdash.jobs import cancel_job, job_status
 from hccdash.modeling.builder import shared_builder
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
 from hccdash.spreadsheet import csv_text
+from page_parts import background_job
+from page_parts import table as shown_table
 
 in_app_frame()
 
@@ -50,9 +51,7 @@ def figure(fig, name: str, key: str) -> None:
 
 def table(frame, name: str, key: str, missing: str | None = None) -> None:
     """A table with its CSV download (split codes shown as the sets' names; empty cells as ``missing``)."""
-    frame = evaluation.named(frame)
-    st.dataframe(for_display(frame, missing), hide_index=True, width="stretch")
-    st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=f"{key}_tcsv")
+    shown_table(evaluation.named(frame), name, key, missing, csv_key=f"{key}_tcsv")
 
 
 def side_by_side(draw) -> None:
@@ -254,33 +253,21 @@ with tabs[7]:
                "background; leaving the page does not stop it.")
     jobs = st.session_state.setdefault("ev_jobs", {})
 
+    def show_optimism(status) -> None:
+        result = optimism.OptimismResult.from_json(status.result)
+        st.session_state[f"ev_opt_{key}"] = result
+        table(result.table, "optimism", "ev_opt_table")
+        st.caption(f"{result.n_boot} resamples ({len(result.failures)} failed), seed {result.seed}, "
+                   f"{result.seconds:.0f} s")
+
     @st.fragment(run_every=2)
     def optimism_panel() -> None:
         """Start, follow and show the background validation job."""
-        job_id = jobs.get(key)
-        if job_id is None:
-            n = st.number_input("Bootstrap resamples", 10, 2000, pipeline_settings.evaluation.optimism_resamples,
-                                key="ev_opt_n")
-            if st.button("Start optimism-corrected validation", key="ev_opt_start"):
-                jobs[key] = optimism.start(cohort, source, pipeline_settings, evaluation.clinical_vars, int(n))
-                st.rerun(scope="fragment")
-            return
-        status = job_status(job_id)
-        if status.active:
-            st.progress(status.fraction, f"{status.status}: {status.message or ''}")
-            if st.button("Cancel", key="ev_opt_cancel"):
-                cancel_job(job_id)
-        elif status.status == "done" and status.result and "table" in status.result:
-            result = optimism.OptimismResult.from_json(status.result)
-            st.session_state[f"ev_opt_{key}"] = result
-            table(result.table, "optimism", "ev_opt_table")
-            st.caption(f"{result.n_boot} resamples ({len(result.failures)} failed), seed {result.seed}, "
-                       f"{result.seconds:.0f} s")
-        else:
-            st.warning(f"Job {status.status}: {status.message or ''}")
-        if not status.active and st.button("Run again", key="ev_opt_again"):
-            jobs.pop(key)
-            st.rerun(scope="fragment")
+        background_job(jobs, key, prefix="ev_opt", label="Optimism-corrected validation",
+                       start_label="Start optimism-corrected validation",
+                       resamples=(10, 2000, pipeline_settings.evaluation.optimism_resamples),
+                       start=lambda n: optimism.start(cohort, source, pipeline_settings, evaluation.clinical_vars, n),
+                       show=show_optimism, result_key="table")
 
     optimism_panel()
 

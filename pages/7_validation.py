@@ -19,6 +19,7 @@ from hccdash.validation.inputs import SETS, cohort_variables, plan_validation
 from hccdash.validation.mapping import propose_mapping
 from hccdash.validation.report import run_validation
 from hccdash.validation.updating import METHODS, default_name, fit_options, save_update, update_and_compare
+from page_parts import rerun_when_finished
 
 in_app_frame()
 
@@ -99,10 +100,7 @@ def extraction_panel(cohort: str) -> None:
     job = latest[0]
     st.progress(job.fraction, text=f"Extraction job {job.job_id}: {job.status} ({job.n_done} done, "
                                    f"{job.n_failed} failed, {job.n_remaining} to go)")
-    was_active = st.session_state.get("val_job_active")
-    st.session_state["val_job_active"] = job.active
-    if was_active and not job.active:
-        st.rerun()
+    rerun_when_finished(job, "val_job_active")
 
 
 pending = plan.features.pending
