@@ -52,9 +52,12 @@ try:
     with st.spinner("Loading the cohort's features…"):
         builder = shared_builder(cohort, None if source == EXTRACTED else source, reload=reload)
 except ValueError as exc:
-    st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
+    st.info(str(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
 inputs = builder.inputs
+if not inputs.phases:
+    st.info("This cohort has no radiomic features: the clinical model is fitted alone (Cox for RFS, logistic for "
+            "early recurrence); it is the nomogram that Evaluation, the registry and the calculator use.")
 
 restore_controls(st.session_state, str((cohort, source)),  # each cohort keeps its own controls
                  controls_from_settings(Settings(), inputs.phases, inputs.clinical_variables))

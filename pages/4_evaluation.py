@@ -76,7 +76,7 @@ try:
     with st.spinner("Loading the cohort's features…"):
         builder = shared_builder(cohort, source)
 except ValueError as exc:
-    st.info(f"{exc}. Extract features on **Feature extraction** or import a feature table.")
+    st.info(str(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
 
 saved = pipelines.saved_pipelines(cohort)

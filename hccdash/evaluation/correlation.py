@@ -27,8 +27,13 @@ def _ranked(values: pd.Series) -> tuple[pd.Series | None, str]:
 
 
 def rad_score_correlations(rad_score: pd.Series, clinical: pd.DataFrame) -> pd.DataFrame:
-    """One row per clinical column: n, Spearman rho, p, note (level order used)."""
+    """One row per clinical column: n, Spearman rho, p, note (level order used). A constant
+    rad-score (no radiomic feature) ranks nobody: every row says so."""
     rows = []
+    if rad_score.nunique(dropna=True) < 2:
+        return pd.DataFrame({"variable": list(clinical.columns), "n": 0, "rho": np.nan, "p": np.nan,
+                             "note": "the rad-score is constant (no radiomic feature): no correlation"},
+                            columns=["variable", "n", "rho", "p", "note"])
     for name in clinical.columns:
         ranked, note = _ranked(clinical[name])
         if ranked is None:

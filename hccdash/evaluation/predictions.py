@@ -87,7 +87,9 @@ def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, Sub
         found["clinical"] = SubModel("clinical", clinical.model_, model.clinical_design)
     scores = rad_score_frame(model, train.frame)
     rows = _complete(scores)
-    if np.ptp(scores[RAD_SCORE].to_numpy()[rows]) == 0:
+    if not model.has_radiomics:
+        notes["radiomics"] = "Radiomics model: the cohort has no radiomic features, so there is none to evaluate"
+    elif np.ptp(scores[RAD_SCORE].to_numpy()[rows]) == 0:
         notes["radiomics"] = "Radiomics model: the rad-score is constant (no feature selected), so it is not evaluated"
     else:
         fit = regression.fit(scores[rows], np.asarray(train.y)[rows], model.settings.model.ties)

@@ -100,15 +100,21 @@ class ModelInputs:
 
 def load_model_inputs(cohort: str, settings: Settings | None = None, source: str | None = None) -> ModelInputs:
     """A stored cohort's model inputs (features of the extraction ``settings`` or an imported
-    feature table ``source``; repeat readers when the cohort has them)."""
+    feature table ``source``; repeat readers when the cohort has them). A cohort without
+    extracted features gets a feature matrix without columns: its models are clinical only."""
     from hccdash.cohort import load_cohort
     from hccdash.extraction.matrices import feature_matrix, repeat_pairs
 
     loaded = load_cohort(cohort)
     extraction = None if settings is None else settings.extraction
     features = feature_matrix(cohort, extraction, source=source)
-    if features.empty:
-        raise ValueError(f"Cohort '{cohort}' has no features yet: extract or import them first")
+    if features.empty:  # a clinical table alone: clinical models only
+        if source is not None:
+            raise ValueError(f"The feature table '{source}' of cohort '{cohort}' holds no feature")
+        if loaded.clinical.shape[1] == 0:
+            raise ValueError(f"Cohort '{cohort}' has neither radiomic features nor clinical predictors: extract or "
+                             "import features, or import the cohort again with predictors chosen")
+        features = pd.DataFrame(index=loaded.patients.index)
     try:
         repeats = tuple(repeat_pairs(cohort, extraction, source=source))
         repeats = repeats if len(repeats[0]) >= 2 else None
@@ -302,7 +308,7 @@ class ModelBuilder:
         variables = self.resolve_clinical(settings, clinical_vars)
         notes = []
         icc = None
-        if settings.selection.icc_threshold is not None:
+        if settings.selection.icc_threshold is not None and self.inputs.phases:  # (no ICC without features)
             icc = self.icc(settings.selection.icc_kind, train)
             if icc is None:
                 notes.append("No repeat segmentations: the ICC filter was skipped")
@@ -321,7 +327,10 @@ class ModelBuilder:
             return pd.Series(np.nan, index=["radiomics", "clinical", "combined"])
         scores = model.scores(self.frame(ids, variables, batch))
         y = self.target(outcome, ids)
-        return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
+        c = pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
+        if not model.has_radiomics:  # no rad-score to rank patients by
+            c["radiomics"] = np.nan
+        return c
 
 
 _SHARED_MAX = 4

@@ -67,14 +67,16 @@ class CombinedModel(BaseEstimator):
         """Fit on the training rows: ``clinical`` = the clinical model's columns (may be empty).
 
         A rad-score constant on the training rows (a null signature) is left out with a
-        warning; with no column left the model is the null model (``model_`` None)."""
+        warning; ``rad_score`` None (a cohort without radiomic features) leaves it out without
+        one. With no column left the model is the null model (``model_`` None)."""
         frame = clinical.copy()
-        frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
+        if rad_score is not None:
+            frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
         rows = frame.notna().all(axis=1).to_numpy()
         target = np.asarray(y)[rows]
         self.family_ = regression.family_of(y)
         self.warnings_ = []
-        if np.ptp(frame.loc[rows, RAD_SCORE].to_numpy()) == 0:
+        if rad_score is not None and np.ptp(frame.loc[rows, RAD_SCORE].to_numpy()) == 0:
             frame = frame.drop(columns=RAD_SCORE)
             self.warnings_.append("The rad-score is constant (null signature): the combined model holds the "
                                   "clinical terms only")
@@ -119,7 +121,8 @@ class CombinedModel(BaseEstimator):
         """The combined model's columns for new rows."""
         check_is_fitted(self, "columns_")
         frame = clinical[self.clinical_columns_].copy()
-        frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
+        if RAD_SCORE in self.columns_:
+            frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
         return frame[self.columns_]
 
     def predict(self, clinical: pd.DataFrame, rad_score) -> np.ndarray:

@@ -13,6 +13,8 @@ the clinical columns named in ``clinical_vars`` (and, with ComBat on, the batch 
   numbers, an unseen one mapped onto the reference batch); None without ComBat;
 - ``radiomics_``: the signature (:class:`RadiomicsSignature`: filters, training means
   and sds, LASSO path and coefficients) or the per-phase fusion (:class:`PhaseFusion`);
+  without any feature column (a clinical table alone) :class:`NoRadiomics`, and the
+  combined model is the clinical model;
 - ``clinical_``: the clinical model (codings, cut-offs, coefficients), None without
   clinical variables;
 - ``combined_``: clinical columns + rad-score in one Cox (Efron) / logistic fit, whose
@@ -39,7 +41,7 @@ from hccdash.modeling.cache import StageCache, settings_key
 from hccdash.modeling.clinical import ClinicalModel
 from hccdash.modeling.combined import CombinedModel
 from hccdash.modeling.fusion import FUSIONS, PhaseFusion, phase_columns, phases_in
-from hccdash.modeling.signature import RadiomicsSignature
+from hccdash.modeling.signature import NoRadiomics, RadiomicsSignature
 from hccdash.selection.combat import ComBatHarmonizer
 from hccdash.settings import Settings
 
@@ -81,12 +83,15 @@ class RadiomicsNomogram(BaseEstimator):
         if missing:
             raise ValueError(f"X lacks the clinical variable(s) {missing}")
         features = self.feature_columns(X.columns)
-        if not features:
+        others = [c for c in X.columns if c not in set(self.clinical_vars) | {batch_column(self.settings)}]
+        if not features and others:
             raise ValueError(f"X has no radiomics feature column of the phase(s) {list(self.settings.selection.phases)}")
+        if not features and not self.clinical_vars:
+            raise ValueError("X has neither radiomic features nor clinical variables: there is nothing to model")
         self.feature_names_in_ = np.asarray(features, dtype=object)
         self.family_ = regression.family_of(y)
         radiomics, self.harmoniser_ = X[features], None
-        if self.settings.selection.combat:
+        if self.settings.selection.combat and features:  # (nothing to harmonise in a clinical table alone)
             self.harmoniser_, radiomics, cache = self._fit_harmoniser(radiomics, self._batch(X), cache)
         self.radiomics_ = self._fit_radiomics(radiomics, y, cache)
         self.clinical_ = self._fit_clinical(X, y, cache)
@@ -134,6 +139,8 @@ class RadiomicsNomogram(BaseEstimator):
 
     def _radiomics_estimator(self, features: Sequence[str]):
         selection = self.settings.selection
+        if not len(features):  # a clinical table alone: clinical models only
+            return NoRadiomics(selection)
         if selection.fusion == "scores" and len(phases_in(features)) > 1:
             return PhaseFusion(selection, self.icc, self.readers, self.settings.model.ties)
         return RadiomicsSignature(selection, self.icc, self.readers)
@@ -166,7 +173,7 @@ class RadiomicsNomogram(BaseEstimator):
     def _fit_combined(self, X: pd.DataFrame, y) -> None:
         m = self.settings.model
         self.combined_ = CombinedModel(m.ties, self.settings.evaluation.ci_level, m.epv_warning).fit(
-            self.clinical_design(X), self.rad_score(X), y)
+            self.clinical_design(X), self.rad_score(X) if self.has_radiomics else None, y)
 
     def at_lambda(self, lam: str | float, X: pd.DataFrame, y) -> "RadiomicsNomogram":
         """A copy with the LASSO at ``lam`` (same path) and the combined model refitted on the
@@ -246,6 +253,12 @@ class RadiomicsNomogram(BaseEstimator):
         skipped = [] if self.clinical_ is None else [
             f"Clinical variable '{v}' left out: {reason}" for v, reason in self.clinical_.skipped_.items()]
         return list(self.radiomics_.warnings_) + skipped + list(self.combined_.warnings_)
+
+    @property
+    def has_radiomics(self) -> bool:
+        """False for a cohort without radiomic features (the models are clinical only)."""
+        check_is_fitted(self, "feature_names_in_")
+        return len(self.feature_names_in_) > 0
 
     @property
     def is_survival(self) -> bool:

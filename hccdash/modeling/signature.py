@@ -5,7 +5,8 @@ switched off by its setting (``None`` / ``False``): ICC (needs repeat data) -> z
 near-zero variance -> univariate -> correlation -> mRMR top k -> random-forest top k ->
 z-score (training mean and sd, n - 1) -> LASSO (Cox or logistic, CV path, chosen lambda).
 The rad-score is the LASSO linear predictor on the z-scored features (plus the intercept
-for logistic), see :class:`hccdash.selection.LassoSelector`.
+for logistic), see :class:`hccdash.selection.LassoSelector`. :class:`NoRadiomics` stands in
+for a cohort without radiomic features: its rad-score is 0 and the models are clinical only.
 """
 
 from __future__ import annotations
@@ -179,3 +180,26 @@ class RadiomicsSignature(BaseEstimator):
             "mean": self.standardizer_.mean_[coef.index].to_numpy(),
             "sd": self.standardizer_.sd_[coef.index].to_numpy(),
         })
+
+
+class NoRadiomics(RadiomicsSignature):
+    """The signature of a cohort without any radiomic feature (a clinical table alone): nothing to
+    select, the rad-score is 0 for everyone and stays out of the combined model, which is then
+    the clinical model. Fitted attributes as :class:`RadiomicsSignature` (``lasso_`` None, a
+    one-step funnel of 0 features, no warning)."""
+
+    def fit_cached(self, X: pd.DataFrame, y, cache):
+        """Record that there is no feature (``X`` has no column)."""
+        if X.shape[1]:
+            raise ValueError(f"NoRadiomics takes no feature column, got {X.shape[1]}")
+        self.feature_names_in_ = np.asarray([], dtype=object)
+        self.steps_, self.warnings_ = [], []
+        self.standardizer_, self.lasso_ = None, None
+        self.funnel_ = pd.DataFrame([("input", 0)], columns=["step", "features"])
+        self.funnel_["label"] = self.funnel_["step"].map(STEP_LABELS)
+        return self
+
+    def formula(self, digits: int = 4) -> str:
+        """No rad-score: the cohort has no radiomic features."""
+        check_is_fitted(self, "funnel_")
+        return "no radiomic features: the nomogram is the clinical model"

@@ -214,7 +214,8 @@ def spec_from_pipeline(
     ``event`` their outcome in months. The combined model is exported: the clinical
     model's codings and cut-offs become terms, and the rad-score (one signature, or the
     per-phase fusion, both linear in the z-scored features) is written as one intercept
-    plus one coefficient per selected feature. The result is checked against the
+    plus one coefficient per selected feature. A combined model without the rad-score (a
+    cohort without radiomic features, or a null signature) is saved as the clinical model. The result is checked against the
     pipeline's own rad-score and linear predictor on ``data`` before it is returned.
     The risk-group cut-off is ``cutoff`` (the user's choice, kept as it is) or, without
     one, learned on ``data`` by the settings' ``evaluation.risk_cutoff`` method (maxstat with
@@ -236,17 +237,21 @@ def spec_from_pipeline(
         rows = early_recurrence(time, event, settings.model.er_horizon_months).index
     design = pipeline.combined_.design(pipeline.clinical_design(data.loc[rows]), pipeline.rad_score(data.loc[rows]))
     rows = design.index[design.notna().all(axis=1).to_numpy()]
-    rad = linear_rad_score(pipeline.radiomics_, _extraction(settings))
+    with_rad = "rad_score" in pipeline.combined_.columns_  # not for a clinical table alone or a null signature
+    rad = linear_rad_score(pipeline.radiomics_, _extraction(settings)) if with_rad else None
     terms, levels = _clinical_terms(pipeline.clinical_)
-    terms.append({"name": "rad_score", "predictor": rad.name, "type": "linear"})
+    if rad is not None:
+        terms.append({"name": "rad_score", "predictor": rad.name, "type": "linear"})
     model = pipeline.combined_.model_
+    if model is None:
+        raise ValueError("The combined model is the null model (no predictor kept): there is nothing to save")
     columns = list(pipeline.combined_.columns_)
     if [t["name"] for t in terms] != columns:
         raise ValueError(f"Model columns {columns} do not match the exported terms {[t['name'] for t in terms]}")
     clinical = [v for v in (pipeline.clinical_.selected_ if pipeline.clinical_ is not None else [])]
     parts = ModelParts(
         kind=kind,
-        submodel="combined" if clinical else "radiomics",
+        submodel="clinical" if rad is None else "combined" if clinical else "radiomics",
         terms=terms,
         coef=model.coef_,
         covariance=model.cov_,
@@ -261,7 +266,7 @@ def spec_from_pipeline(
         labels={k: str(v) for k, v in (labels or {}).items() if k in clinical},
         units={k: str(v) for k, v in (units or {}).items() if k in clinical},
     )
-    inputs = data.loc[rows, [*clinical, *rad.coef.index]]
+    inputs = data.loc[rows, [*clinical, *([] if rad is None else rad.coef.index)]]
     spec = build_spec(parts, inputs, time[rows].to_numpy(), event[rows].to_numpy(), name=name, notes=notes,
                       cohort=cohort, metrics=metrics, horizons=settings.evaluation.horizons_months)
     _check_against(pipeline, spec, inputs)
