@@ -1,10 +1,14 @@
 """One case (patient x phase x reader): read, check, preprocess, run pyradiomics, never raise.
 
-:func:`extract_case` is what a worker process runs, one case per task. It receives
-paths and a picklable :class:`~hccdash.extraction.params.ExtractionSpec` (never open
-images), limits SimpleITK to one thread (the workers already use every core; see
-TRAPS.md), and returns a :class:`CaseResult` whose status is ``done`` with the numeric
-features, or ``failed`` with the error message. It never touches the store.
+:func:`extract_cases` is what a worker process runs: the cases of one image (its
+readers' masks, its labels; :func:`image_groups`), the image read and corrected once
+(:class:`ImageSource`). It receives paths and a picklable
+:class:`~hccdash.extraction.params.ExtractionSpec` (never open images), limits SimpleITK
+to one thread (the workers already use every core; see TRAPS.md), and returns a
+:class:`CaseResult` per case whose status is ``done`` with the numeric features, or
+``failed`` with the error message. It never touches the store. pyradiomics receives the
+image cut to what it reads (:mod:`hccdash.extraction.precrop`): at clinical size that
+saves most of the resampling, and the features are the same.
 
 :func:`compute_features` raises :class:`CaseError` for every problem, with a message
 that says in plain words what is wrong and names the image or mask file: a file that
@@ -25,7 +29,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +42,7 @@ from hccdash.cohort.dicomseries import SliceGapError
 from hccdash.cohort.integrity import ImageFileError
 from hccdash.extraction import cache, preprocess
 from hccdash.extraction.params import ExtractionSpec
+from hccdash.extraction.precrop import crop_for_pyradiomics
 from hccdash.settings import CohortSettings
 
 MAX_ERROR_CHARS = 800
@@ -114,14 +119,19 @@ def _quiet_radiomics() -> None:
 def _extractor(spec: ExtractionSpec) -> Any:
     """This thread's extractor for ``spec`` (built under a lock: pyradiomics' schema check is
     not thread-safe). Its ``diagnostics_*`` entries are switched off: they are not stored
-    (see :func:`numeric_features`), and hashing the image and mask for them costs time."""
+    (see :func:`numeric_features`), and hashing the image and mask for them costs time.
+    Its ``normalize`` is off: :class:`ImageSource` normalises the whole image, as
+    pyradiomics would, before the image is cut to what pyradiomics reads."""
     extractors = _local.__dict__.setdefault("extractors", {})
     key = spec.settings_hash
     if key not in extractors:
         from radiomics.featureextractor import RadiomicsFeatureExtractor
 
+        params = spec.params
+        if (params.get("setting") or {}).get("normalize"):
+            params = {**params, "setting": {**params["setting"], "normalize": False}}
         with _build_lock:
-            extractor = RadiomicsFeatureExtractor(spec.params)
+            extractor = RadiomicsFeatureExtractor(params)
         extractor.addProvenance(False)
         extractors[key] = extractor
     return extractors[key]
@@ -139,10 +149,72 @@ def numeric_features(result: dict[str, Any]) -> dict[str, float]:
     return features
 
 
-def compute_features(image_path: str | Path, mask_path: str | Path, label: int, spec: ExtractionSpec) -> dict[str, float]:
-    """The numeric pyradiomics features of one case under ``spec``; :class:`CaseError` on any problem."""
+class ImageSource:
+    """One image, read (and N4-corrected, normalised) once for every case drawn on it.
+
+    A worker runs the cases of one image together (:func:`extract_cases`): the second
+    reader's mask, or another label, reuses the image as read instead of reading and
+    correcting it again. Failures are raised as :class:`CaseError` each time they are asked for.
+    """
+
+    def __init__(self, image_path: str | Path, spec: ExtractionSpec):
+        self.path, self.spec = image_path, spec
+        self._done: dict[str, sitk.Image | BaseException] = {}
+
+    def _once(self, step: str, make: Callable[[], sitk.Image]) -> sitk.Image:
+        if step not in self._done:
+            try:
+                self._done[step] = make()
+            except Exception as exc:  # remembered, raised again for each case
+                self._done[step] = exc
+        value = self._done[step]
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    def image(self) -> sitk.Image:
+        """The image as read."""
+        return self._once("read", lambda: _read("image", self.path, lambda: read_image(self.path)))
+
+    def prepared(self) -> sitk.Image:
+        """The image after N4 (when set) and pyradiomics' whole-image normalisation (when set)."""
+        def make() -> sitk.Image:
+            image = preprocess.n4_bias_correction(self.image()) if self.spec.n4_bias_correction else self.image()
+            settings = pyradiomics_settings(self.spec)
+            if settings.get("normalize"):
+                from radiomics import imageoperations
+
+                image = imageoperations.normalizeImage(image, **settings)
+            return image
+
+        return self._once("prepared", make)
+
+
+_settings: dict[str, dict[str, Any]] = {}
+
+
+def pyradiomics_settings(spec: ExtractionSpec) -> dict[str, Any]:
+    """pyradiomics' settings for ``spec`` with its defaults filled in (its extractor's ``settings``)."""
+    if spec.settings_hash not in _settings:
+        from radiomics.featureextractor import RadiomicsFeatureExtractor
+
+        with _build_lock:
+            _settings[spec.settings_hash] = dict(RadiomicsFeatureExtractor(spec.params).settings)
+    return _settings[spec.settings_hash]
+
+
+def compute_features(
+    image_path: str | Path, mask_path: str | Path, label: int, spec: ExtractionSpec, source: ImageSource | None = None
+) -> dict[str, float]:
+    """The numeric pyradiomics features of one case under ``spec``; :class:`CaseError` on any problem.
+
+    ``source``: the image already read for another case on it. pyradiomics runs on the
+    image normalised here when ``normalize`` is set (its own normalisation then off) and
+    cut to what it reads (:mod:`hccdash.extraction.precrop`): the features are the same.
+    """
     label = int(label)
-    image = _read("image", image_path, lambda: read_image(image_path))
+    source = source or ImageSource(image_path, spec)
+    image = source.image()
     mask = _read("mask", mask_path, lambda: read_mask(mask_path, image, label, image_path=image_path))  # DICOM-SEG: on the image grid
     if not (_setting(spec, "correctMask") or _setting(spec, "resampledPixelSpacing")):
         check_geometry(image, mask, image_path, mask_path)  # pyradiomics would refuse it, in ITK's words
@@ -154,11 +226,13 @@ def compute_features(image_path: str | Path, mask_path: str | Path, label: int, 
                 f"The image {image_path} has {bad} NaN or infinite voxel(s) inside label {label} of the mask "
                 f"{mask_path}; pyradiomics would silently leave them out. Fix the image or the mask."
             )
-        prepared = preprocess.n4_bias_correction(image) if spec.n4_bias_correction else image
-        from hccdash.extraction.speedups import exact_bin_edges
+        prepared = source.prepared()
+        settings = pyradiomics_settings(spec)
+        cropped, roi = crop_for_pyradiomics(prepared, roi, label, {**settings, "normalize": False})
+        from hccdash.extraction.speedups import exact_speedups  # imports pyradiomics: only in workers
 
-        with exact_bin_edges():
-            result = _extractor(spec).execute(prepared, roi, label=label)
+        with exact_speedups():
+            result = _extractor(spec).execute(cropped, roi, label=label)
     except CaseError:
         raise
     except Exception as exc:  # explained below, with the case's files
@@ -316,16 +390,34 @@ def _itk_text(exc: BaseException) -> str:
     return _ITK_NOISE.sub("", _flat(exc)).strip()
 
 
-def extract_case(case: Case, spec: ExtractionSpec) -> CaseResult:
+def extract_case(case: Case, spec: ExtractionSpec, source: ImageSource | None = None) -> CaseResult:
     """Run one case in a worker; any error becomes a ``failed`` result with its message."""
     sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
     _quiet_radiomics()
     start = time.perf_counter()
     result = CaseResult.of(case, spec)
     try:
-        result.features = compute_features(case.image_path, case.mask_path, case.label, spec)
+        result.features = compute_features(case.image_path, case.mask_path, case.label, spec, source)
     except Exception as exc:  # recorded per case; the run goes on
         text = _flat(exc) if isinstance(exc, CaseError) else f"{type(exc).__name__}: {_flat(exc)}"
         result.status, result.error = "failed", text[:MAX_ERROR_CHARS]
     result.seconds = time.perf_counter() - start
     return result
+
+
+def image_groups(cases: Sequence[Case]) -> list[list[Case]]:
+    """The cases in groups sharing one image (readers' masks, labels), in order of first appearance."""
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(case.image_path, []).append(case)
+    return list(groups.values())
+
+
+def extract_cases(cases: list[Case], spec: ExtractionSpec) -> list[CaseResult]:
+    """Run the cases of one image in a worker, the image read (and corrected) once for all of them.
+
+    Each case's ``seconds`` is its own time; the first case's includes reading the image.
+    """
+    sources = {}
+    return [extract_case(case, spec, sources.setdefault(case.image_path, ImageSource(case.image_path, spec)))
+            for case in cases]

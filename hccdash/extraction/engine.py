@@ -1,6 +1,8 @@
 """Running many cases: skip what is cached, run the rest in parallel, store results in batches.
 
-Parallelism is one case per task (pyradiomics #709): joblib's loky processes on this
+Parallelism is one image per task (pyradiomics #709 parallelises nothing inside a case):
+the cases drawn on one image (readers' masks, labels) go to one worker, which reads the
+image once (:func:`hccdash.extraction.case.extract_cases`); joblib's loky processes on this
 machine, or a Dask cluster through joblib's ``dask`` backend when a scheduler address
 is given. Results come back as they complete (``return_as="generator_unordered"``);
 only the calling process writes them: per-case files first, then the store in one
@@ -22,7 +24,7 @@ import SimpleITK as sitk
 from joblib import Parallel, delayed, parallel_config
 
 from hccdash.extraction import cache, ingest
-from hccdash.extraction.case import Case, CaseResult, extract_case
+from hccdash.extraction.case import Case, CaseResult, extract_cases, image_groups
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.extraction.pool import pool_results
 from hccdash.store import Store
@@ -74,22 +76,25 @@ def iter_results(
 ) -> Iterator[CaseResult]:
     """Results of ``cases`` in completion order: in-process (``n_jobs=1``), loky, or Dask.
 
-    On loky (even a single case: a worker the system kills does not take this process with it)
-    a case whose worker is killed twice comes back failed (:mod:`hccdash.extraction.pool`).
+    A task is the cases of one image (:func:`image_groups`): its worker reads the image once.
+    On loky (even a single image: a worker the system kills does not take this process with
+    it) a case whose worker is killed twice comes back failed (:mod:`hccdash.extraction.pool`).
     """
     if not cases:
         return
     if scheduler:
         from distributed import Client
 
-        tasks = (delayed(extract_case)(case, spec) for case in cases)
+        tasks = (delayed(extract_cases)(group, spec) for group in image_groups(cases))
         with Client(scheduler) as client, parallel_config(backend="dask", client=client):
-            yield from Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1, pre_dispatch="all")(tasks)
+            for results in Parallel(n_jobs=-1, return_as="generator_unordered", batch_size=1,
+                                    pre_dispatch="all")(tasks):
+                yield from results
     elif n_jobs == 1:
         threads = sitk.ProcessObject_GetGlobalDefaultNumberOfThreads()
         try:
-            for case in cases:
-                yield extract_case(case, spec)  # sets SimpleITK to one thread ...
+            for group in image_groups(cases):
+                yield from extract_cases(group, spec)  # sets SimpleITK to one thread ...
         finally:
             sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(threads)  # ... which this process gets back
     else:
@@ -144,7 +149,9 @@ def run_extraction(
     n_failed = 0 if retry_failed else sum(status == "failed" for status in known.values())
     n_cached = n_done - len(recovered)
     pending = [c for c in cases if known.get(c.case_key) != "done" and (retry_failed or c.case_key not in known)]
-    pending.sort(key=expected_cost, reverse=True)  # longest first: no worker ends alone on a big case
+    costs = {c.case_key: expected_cost(c) for c in pending}
+    groups = sorted(image_groups(pending), key=lambda g: sum(costs[c.case_key] for c in g), reverse=True)
+    pending = [case for group in groups for case in group]  # longest first: no worker ends alone on a big image
     if on_progress:
         on_progress(len(cases), n_done, n_failed)
 

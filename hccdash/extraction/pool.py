@@ -1,10 +1,11 @@
-"""Cases on the loky pool, surviving a worker the system kills (out of memory).
+"""Cases on the loky pool, one image's cases per task, surviving a worker the system kills (out of memory).
 
 When the kernel's out-of-memory killer ends a worker, loky ends every worker and the run
 gets ``TerminatedWorkerError`` without saying which case did it; uncaught, it ended the
 whole run, and as that case was never recorded, every rerun died on it again. So each
-case, as its worker starts it, leaves a marker file (named by its case key) in a folder of
-this run, removed when the case returns. After a break the markers name the cases that
+task (the cases of one image, :func:`hccdash.extraction.case.extract_cases`), as its
+worker starts it, leaves a marker file per case (named by its case key) in a folder of
+this run, removed when the task returns. After a break the markers name the cases that
 were in flight: each is run again alone, in a new worker. One that kills its worker again
 is returned ``failed`` with the reason (so it is stored and skipped by later runs unless
 failed cases are retried); the others, and every case not yet started, go on in a new pool.
@@ -21,7 +22,7 @@ from pathlib import Path
 from joblib import delayed
 from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-from hccdash.extraction.case import Case, CaseResult, extract_case
+from hccdash.extraction.case import Case, CaseResult, extract_cases, image_groups
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.paths import RUNNING_PREFIX
 from hccdash.workers import process_pool
@@ -32,14 +33,16 @@ def running_folder() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix=f"{RUNNING_PREFIX}{os.getpid()}-")
 
 
-def tracked_case(case: Case, spec: ExtractionSpec, running: str) -> CaseResult:
-    """:func:`extract_case` in a worker, with this case's marker in ``running`` while it runs."""
-    marker = Path(running) / case.case_key
-    marker.write_text(str(os.getpid()))
+def tracked_cases(cases: list[Case], spec: ExtractionSpec, running: str) -> list[CaseResult]:
+    """:func:`extract_cases` in a worker, with a marker per case in ``running`` while they run."""
+    markers = [Path(running) / case.case_key for case in cases]
+    for marker in markers:
+        marker.write_text(str(os.getpid()))
     try:
-        return extract_case(case, spec)
+        return extract_cases(cases, spec)
     finally:
-        marker.unlink(missing_ok=True)
+        for marker in markers:
+            marker.unlink(missing_ok=True)
 
 
 def pool_results(cases: Sequence[Case], spec: ExtractionSpec, n_jobs: int) -> Iterator[CaseResult]:
@@ -49,12 +52,13 @@ def pool_results(cases: Sequence[Case], spec: ExtractionSpec, n_jobs: int) -> It
     with running_folder() as running:
         breaks_without_progress = 0
         while pending:
-            tasks = (delayed(tracked_case)(case, spec, running) for case in list(pending.values()))
+            tasks = (delayed(tracked_cases)(group, spec, running) for group in image_groups(list(pending.values())))
             try:
-                for result in process_pool(n_jobs, return_as="generator_unordered", batch_size=1)(tasks):
-                    pending.pop(result.case_key, None)
+                for results in process_pool(n_jobs, return_as="generator_unordered", batch_size=1)(tasks):
+                    for result in results:
+                        pending.pop(result.case_key, None)
+                        yield result
                     breaks_without_progress = 0
-                    yield result
             except TerminatedWorkerError as exc:
                 in_flight = [pending[key] for key in _take_markers(running) if key in pending]
                 breaks_without_progress += not in_flight
@@ -78,7 +82,8 @@ def _take_markers(running: str) -> list[str]:
 def _alone(case: Case, spec: ExtractionSpec, running: str, n_jobs: int) -> CaseResult:
     """``case`` run again by itself in a new worker; failed with the reason if the system kills it again."""
     try:
-        return next(iter(process_pool(n_jobs, return_as="generator_unordered")([delayed(tracked_case)(case, spec, running)])))
+        task = delayed(tracked_cases)([case], spec, running)
+        return next(iter(process_pool(n_jobs, return_as="generator_unordered")([task])))[0]
     except TerminatedWorkerError as exc:
         _take_markers(running)
         return killed_case(case, spec, exc)

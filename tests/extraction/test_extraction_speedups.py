@@ -1,4 +1,4 @@
-"""The exact pyradiomics speed-up: bin edges from numpy's min / max equal pyradiomics' own."""
+"""The exact pyradiomics speed-ups: bin edges from numpy's min / max and the mask check equal pyradiomics' own."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import threading
 
 import numpy as np
 import pytest
+import SimpleITK as sitk
 from radiomics import imageoperations
 
 from hccdash.extraction import speedups
-from hccdash.extraction.speedups import bin_edges, exact_bin_edges
+from hccdash.extraction.speedups import bin_edges, exact_speedups, mask_of
 
 ORIGINAL = imageoperations.getBinEdges
+ORIGINAL_MASK = imageoperations.getMask
 
 CASES = {
     "ct": np.random.default_rng(0).normal(60, 40, 5000),
@@ -63,20 +65,46 @@ def test_fast_path_hands_pyradiomics_two_values(monkeypatch):
 
 
 def test_installed_only_inside_the_block_even_when_nested_across_threads():
-    assert imageoperations.getBinEdges is ORIGINAL
+    assert imageoperations.getBinEdges is ORIGINAL and imageoperations.getMask is ORIGINAL_MASK
     inside, release = threading.Event(), threading.Event()
 
     def other_thread():
-        with exact_bin_edges():
+        with exact_speedups():
             inside.set()
             release.wait(5)
 
     thread = threading.Thread(target=other_thread)
     thread.start()
     inside.wait(5)
-    with exact_bin_edges():
-        assert imageoperations.getBinEdges is bin_edges
+    with exact_speedups():
+        assert imageoperations.getBinEdges is bin_edges and imageoperations.getMask is mask_of
     assert imageoperations.getBinEdges is bin_edges  # the other thread is still inside
     release.set()
     thread.join(5)
-    assert imageoperations.getBinEdges is ORIGINAL
+    assert imageoperations.getBinEdges is ORIGINAL and imageoperations.getMask is ORIGINAL_MASK
+
+
+def _masks():
+    labels = np.zeros((4, 6, 5), np.uint8)
+    labels[1:3, 2:4, 1:4] = 2
+    labels[0, 0, 0] = 7
+    scalar = sitk.GetImageFromArray(labels)
+    vector = sitk.Compose(scalar, scalar)
+    return {"uint8": scalar, "int16": sitk.Cast(scalar, sitk.sitkInt16), "float": sitk.Cast(scalar, sitk.sitkFloat32),
+            "empty": sitk.GetImageFromArray(np.zeros((2, 2, 2), np.uint8)), "vector": vector}
+
+
+@pytest.mark.parametrize("name", ["uint8", "int16", "float", "empty", "vector"])
+@pytest.mark.parametrize("label", [2, 7, 1, 0])
+def test_mask_check_equals_pyradiomics(name, label):
+    mask = _masks()[name]
+    expected, got = _mask_outcome(ORIGINAL_MASK, mask, label), _mask_outcome(mask_of, mask, label)
+    assert got == expected
+
+
+def _mask_outcome(function, mask, label):
+    try:
+        out = function(mask, label=label)
+    except Exception as exc:  # noqa: BLE001 (the outcome compared is the error)
+        return type(exc).__name__, str(exc)
+    return out.GetPixelIDTypeAsString(), sitk.GetArrayFromImage(out).tolist(), out.GetSpacing()
