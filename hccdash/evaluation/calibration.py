@@ -17,7 +17,7 @@ import pandas as pd
 from hccdash import stats
 from hccdash.evaluation.predictions import Prediction
 from hccdash.settings import EvaluationSettings
-from hccdash.stats.calibration import hosmer_lemeshow_result, quantile_groups
+from hccdash.stats.calibration import hosmer_lemeshow, quantile_groups
 
 
 def calibration_tables(predictions: Mapping[tuple[str, str], Prediction], horizons: Sequence[float],
@@ -71,7 +71,7 @@ def hosmer_lemeshow_table(predictions: Mapping[tuple[str, str], Prediction], gro
         if p.survival:
             continue
         prob = np.clip(p.prob, 1e-12, 1 - 1e-12)
-        result = hosmer_lemeshow_result(p.y, prob, groups)
+        result = hosmer_lemeshow(p.y, prob, groups)
         rows.append({"model": m, "split": s, "chisq": result.chisq, "df": result.df, "p": result.p,
                      "groups": result.groups, "warning": hosmer_lemeshow_warning(m, s, p.y, prob, groups)})
     return pd.DataFrame(rows, columns=["model", "split", "chisq", "df", "p", "groups", "warning"])

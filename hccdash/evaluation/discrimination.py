@@ -5,7 +5,7 @@ the training Youden cut-off.
 All statistics come from :mod:`hccdash.stats` (R-checked): ``bootstrap_c`` (percentile CI
 of 1000 seeded resamples, vectorised), ``uno_c`` (survival's ``timewt = "n/G2"``),
 ``time_dependent_auc`` / ``time_dependent_roc`` (riskRegression::Score, IPCW with the
-Kaplan-Meier censoring distribution), ``delong_ci`` / ``delong_test_result`` (pROC),
+Kaplan-Meier censoring distribution), ``delong_ci`` / ``delong_test`` (pROC),
 ``youden_cutoff`` and ``classification_metrics``.
 """
 
@@ -20,7 +20,7 @@ from hccdash import stats
 from hccdash.evaluation.predictions import Prediction
 from hccdash.metric_names import discrimination_metric
 from hccdash.settings import EvaluationSettings
-from hccdash.stats.roc import delong_test_result
+from hccdash.stats.roc import delong_test
 
 Predictions = Mapping[tuple[str, str], Prediction]
 
@@ -109,7 +109,7 @@ def delong_comparisons(predictions: Predictions) -> pd.DataFrame:
                 if a is None or b is None or a.survival:
                     continue
                 ia, ib = _common(a, b)
-                test = delong_test_result(a.y[ia], a.lp[ia], b.lp[ib])
+                test = delong_test(a.y[ia], a.lp[ia], b.lp[ib])
                 rows.append({"split": split, "model_a": ma, "model_b": mb, "auc_a": test.auc_a,
                              "auc_b": test.auc_b, "z": test.z, "p": test.p, "n": ia.size})
     return pd.DataFrame(rows, columns=["split", "model_a", "model_b", "auc_a", "auc_b", "z", "p", "n"])

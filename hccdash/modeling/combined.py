@@ -39,7 +39,8 @@ def lr_test_against(small, big) -> tuple[float, int, float]:
         chisq = 2.0 * (big.loglik_ - big.loglik_null_)
         df = big.n_params_
         return float(chisq), int(df), float(sps.chi2.sf(max(chisq, 0.0), df))
-    return tuple(stats.likelihood_ratio_test(small, big))
+    test = stats.likelihood_ratio_test(small, big)
+    return test.chisq, test.df, test.p
 
 
 def epv_warning(events: int, n_terms: int, threshold: float, n_used: int, n_rows: int) -> str | None:

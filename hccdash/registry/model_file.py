@@ -31,7 +31,7 @@ from hccdash.stats.cox import cox_baseline
 from hccdash.stats.nomogram import N_UNIQUE
 from hccdash.stats.survival import kaplan_meier
 
-PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "scikit-survival", "lifelines",
+PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "scikit-survival",
             "pyradiomics-bhklab", "SimpleITK", "duckdb", "joblib")
 
 

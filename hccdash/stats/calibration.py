@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hccdash.stats.results import HosmerLemeshowTest
 from hccdash.stats.survival import as_survival_arrays, km_at
 
 
@@ -55,15 +56,7 @@ def _binary(y, prob) -> tuple[np.ndarray, np.ndarray]:
     return y, prob
 
 
-@dataclass(frozen=True)
-class HosmerLemeshow:
-    chisq: float
-    df: int
-    p: float
-    groups: int
-
-
-def hosmer_lemeshow_result(y, prob, groups: int = 10) -> HosmerLemeshow:
+def hosmer_lemeshow(y, prob, groups: int = 10) -> HosmerLemeshowTest:
     """Hosmer-Lemeshow goodness of fit: over the k quantile groups (module docstring),
     chisq = sum_g (O_g - E_g)^2 / E_g + ((n_g - O_g) - (n_g - E_g))^2 / (n_g - E_g), with
     O_g the events and E_g the sum of predicted probabilities; df = k - 2. Equals
@@ -75,13 +68,7 @@ def hosmer_lemeshow_result(y, prob, groups: int = 10) -> HosmerLemeshow:
     observed, expected = np.bincount(g, weights=y), np.bincount(g, weights=prob)
     chisq = float(((observed - expected) ** 2 / expected + (observed - expected) ** 2 / (n - expected)).sum())
     df = n.size - 2
-    return HosmerLemeshow(chisq, df, float(stats.chi2.sf(chisq, df)), n.size)
-
-
-def hosmer_lemeshow(y, prob, groups: int = 10) -> tuple[float, float]:
-    """(chisq, p) of :func:`hosmer_lemeshow_result`."""
-    result = hosmer_lemeshow_result(y, prob, groups)
-    return result.chisq, result.p
+    return HosmerLemeshowTest(chisq, df, float(stats.chi2.sf(chisq, df)), n.size)
 
 
 def calibration_binary(y, prob, groups: int = 10, conf_level: float = 0.95) -> pd.DataFrame:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from scipy import stats
 
 from hccdash.stats.cox import CoxModel
 from hccdash.stats.logistic import LogisticModel
+from hccdash.stats.results import ChiSquareTest
 
 
-class LikelihoodRatioTest(NamedTuple):
-    """LR chi-square, its degrees of freedom and p-value."""
-
-    chisq: float
-    df: int
-    p: float
-
-
-def likelihood_ratio_test(small: CoxModel | LogisticModel, big: CoxModel | LogisticModel) -> LikelihoodRatioTest:
+def likelihood_ratio_test(small: CoxModel | LogisticModel, big: CoxModel | LogisticModel) -> ChiSquareTest:
     """LR test of ``small`` nested in ``big``: chisq = 2 (loglik_big - loglik_small),
     df = difference in the number of coefficients, p = P(chi2_df > chisq), as
     ``anova(coxph_small, coxph_big)`` or ``anova(glm_small, glm_big, test = "Chisq")``.
@@ -45,4 +36,4 @@ def likelihood_ratio_test(small: CoxModel | LogisticModel, big: CoxModel | Logis
     if df < 1:
         raise ValueError("the big model must have more coefficients than the small one")
     chisq = 2.0 * (big.loglik_ - small.loglik_)
-    return LikelihoodRatioTest(float(chisq), int(df), float(stats.chi2.sf(max(chisq, 0.0), df)))
+    return ChiSquareTest(float(chisq), int(df), float(stats.chi2.sf(max(chisq, 0.0), df)))

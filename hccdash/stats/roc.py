@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from hccdash.stats.results import DeLongTest
+
 
 def _binary(y, *scores) -> tuple[np.ndarray, list[np.ndarray]]:
     """Validate a 0/1 outcome and score vectors of the same length without NaN."""
@@ -98,17 +100,7 @@ def delong_ci(y, score, level: float = 0.95) -> tuple[float, float, float]:
     return theta, float(max(theta - z * se, 0.0)), float(min(theta + z * se, 1.0))
 
 
-@dataclass(frozen=True)
-class DeLongTest:
-    """Paired DeLong test of two AUCs on the same patients."""
-
-    auc_a: float
-    auc_b: float
-    z: float
-    p: float
-
-
-def delong_test_result(y, score_a, score_b) -> DeLongTest:
+def delong_test(y, score_a, score_b) -> DeLongTest:
     """Paired DeLong test, as pROC ``roc.test(roc_a, roc_b, method = "delong", paired = TRUE)``.
 
     z = (AUC_a - AUC_b) / sqrt(V_a + V_b - 2 C_ab), where V and C come from the covariance
@@ -121,11 +113,6 @@ def delong_test_result(y, score_a, score_b) -> DeLongTest:
     sd = np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1])
     z = 0.0 if diff == 0 and sd == 0 else diff / sd
     return DeLongTest(a[0], b[0], float(z), float(2 * stats.norm.sf(abs(z))))
-
-
-def delong_test(y, score_a, score_b) -> float:
-    """p value of the paired DeLong test (see :func:`delong_test_result`)."""
-    return delong_test_result(y, score_a, score_b).p
 
 
 def youden_cutoff(y, score) -> tuple[float, float, float]:

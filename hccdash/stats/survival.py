@@ -15,6 +15,7 @@ import pandas as pd
 from scipy import stats
 
 from hccdash.stats.cox import cox_fit
+from hccdash.stats.results import LogRankTest
 
 
 def as_survival_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
@@ -106,14 +107,15 @@ def number_at_risk(time, times) -> np.ndarray:
     return ordered.size - np.searchsorted(ordered, np.asarray(times, dtype=float), side="left")
 
 
-def logrank(time, event, group) -> dict:
+def logrank(time, event, group) -> LogRankTest:
     """k-group log-rank test, as R ``survdiff(Surv(time, event) ~ group)``.
 
     At each distinct event time with d events among n at risk (n_g in group g):
     E_g += d n_g / n; V_gh += d (n - d) / (n - 1) * n_g / n * (1[g = h] - n_h / n).
     chisq = (O - E)' V^+ (O - E) (generalised inverse, equal to survdiff's drop-one
     form), df = (number of groups with E > 0) - 1, p = P(chi2_df > chisq).
-    Returns ``{"chisq", "df", "p", "observed": {level: O}, "expected": {level: E}}``.
+    Returns a :class:`LogRankTest` (chisq, df, p, observed = {level: O}, expected = {level: E});
+    ``result["p"]`` reads it as the dict it used to be.
     """
     time, event = as_survival_arrays(time, event)
     group = np.asarray(group)
@@ -139,11 +141,8 @@ def logrank(time, event, group) -> dict:
     diff = observed - expected
     chisq = float(diff @ np.linalg.pinv(var) @ diff)
     df = int((expected > 0).sum() - 1)
-    return {
-        "chisq": chisq, "df": df, "p": float(stats.chi2.sf(chisq, df)),
-        "observed": dict(zip(levels.tolist(), observed.tolist())),
-        "expected": dict(zip(levels.tolist(), expected.tolist())),
-    }
+    return LogRankTest(chisq, df, float(stats.chi2.sf(chisq, df)),
+                       dict(zip(levels.tolist(), observed.tolist())), dict(zip(levels.tolist(), expected.tolist())))
 
 
 def logrank_scores(time, event) -> np.ndarray:

@@ -41,6 +41,7 @@ from hccdash.store import Store
 from hccdash.validation.case_mix import Development, case_mix_table, development_lp, membership_model
 from hccdash.validation.fitted import ModelFileCox, ModelFileLogistic
 from hccdash.validation.inputs import ValidationData, ValidationPlan, assemble
+from hccdash.stats.results import LogRankTest
 
 JSON_FILE = "validation.json"
 METRIC_COLUMNS = ["metric", "horizon", "value", "lower", "upper"]
@@ -167,7 +168,8 @@ def _risk_groups(data: ValidationData, lp: np.ndarray, settings: EvaluationSetti
     counts = pd.DataFrame([{"group": g, "n": int((assigned == g).sum()), "events": int(event[assigned == g].sum())}
                            for g in labels])
     present = counts.loc[counts["n"] > 0, "group"].tolist()
-    test = stats.logrank(time, event, assigned) if len(present) > 1 else {"chisq": np.nan, "df": 0, "p": np.nan}
+    test = (stats.logrank(time, event, assigned) if len(present) > 1
+            else LogRankTest(np.nan, 0, np.nan, {}, {}))
     out = {"risk_group_counts": counts.assign(cutoffs=", ".join(f"{c:.6g}" for c in groups["cutoffs"]),
                                               logrank_chisq=test["chisq"], logrank_df=test["df"], logrank_p=test["p"])}
     if len(labels) == 2:

@@ -27,12 +27,11 @@ def test_hosmer_lemeshow_against_r_formula(case):
     round(pnodes / 60, 2), whose deciles repeat: 7 groups). Tolerance 1e-6."""
     column, groups = HL_CASES[case]
     expected = R[case]
-    result = calibration.hosmer_lemeshow_result(GBSG["cens"], PRED[column], groups)
+    result = calibration.hosmer_lemeshow(GBSG["cens"], PRED[column], groups)
     assert result.groups == expected["n_groups"]
     assert result.df == expected["df"]
     assert result.chisq == pytest.approx(expected["chisq"], abs=1e-6)
     assert result.p == pytest.approx(expected["p"], abs=1e-6)
-    assert calibration.hosmer_lemeshow(GBSG["cens"], PRED[column], groups) == (result.chisq, result.p)
 
 
 @pytest.mark.parametrize("case", list(HL_CASES))

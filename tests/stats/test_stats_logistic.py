@@ -59,7 +59,8 @@ def test_whas_matches_glm():
 )
 def test_likelihood_ratio_test_matches_anova_glm(key, X, y, small_cols):
     """R: anova(glm(y ~ small), glm(y ~ big), test = "Chisq"): Deviance, Df, Pr(>Chi) to 1e-6."""
-    chisq, df, p = likelihood_ratio_test(logistic_fit(X[small_cols], y), logistic_fit(X, y))
+    test = likelihood_ratio_test(logistic_fit(X[small_cols], y), logistic_fit(X, y))
+    chisq, df, p = test.chisq, test.df, test.p
     assert df == R[key]["df"]
     assert chisq == pytest.approx(R[key]["chisq"], rel=1e-6)
     assert p == pytest.approx(R[key]["p"], rel=1e-6)

@@ -79,7 +79,8 @@ def test_logistic_model_report(home):
     row = report.metrics.set_index("metric").loc["auc"]
     assert (row["value"], row["lower"], row["upper"]) == pytest.approx((value, lower, upper), rel=1e-12)
     assert report.value("brier") == pytest.approx(np.mean((y - prob) ** 2), rel=1e-12)
-    chisq, p = hosmer_lemeshow(y, prob)
+    hl = hosmer_lemeshow(y, prob)
+    chisq, p = hl.chisq, hl.p
     assert report.value("hosmer_lemeshow_chisq") == pytest.approx(chisq) and report.value("hosmer_lemeshow_p") == \
         pytest.approx(p)
     assert {"mean_predicted", "observed", "lower", "upper"} <= set(report.tables["calibration"].columns)
