@@ -133,9 +133,8 @@ class RadiomicsNomogram(BaseEstimator):
         if missing:
             raise ValueError(f"ComBat needs every feature it was fitted on; the table lacks {missing[:5]} "
                              f"({len(missing)} in all)")
-        out = X.copy()
-        out[columns] = harmoniser.transform(X[columns], batch=self._batch(X)).to_numpy()
-        return out
+        harmonised = harmoniser.transform(X[columns], batch=self._batch(X))
+        return pd.concat([harmonised, X.drop(columns=columns)], axis=1)[X.columns]
 
     def _radiomics_estimator(self, features: Sequence[str]):
         selection = self.settings.selection

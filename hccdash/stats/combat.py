@@ -86,9 +86,9 @@ class CombatFit:
         if self.ref_batch is not None:
             is_ref = codes == known[self.ref_batch]
             adjusted[is_ref] = values[is_ref]
-        out = X.copy()
-        out[columns] = adjusted
-        return out
+        values = X.to_numpy(dtype=float, copy=True)  # one block: setting thousands of columns one by one is slow
+        values[:, X.columns.get_indexer(columns)] = adjusted
+        return pd.DataFrame(values, index=X.index, columns=X.columns)
 
 
 def combat(X: pd.DataFrame, batch, ref_batch: Hashable | None = None) -> pd.DataFrame:
@@ -234,9 +234,9 @@ def _check_matrix(X, where: str) -> pd.DataFrame:
         raise ValueError(f"{where}: X must be a pandas DataFrame (patients x features), got {type(X).__name__}")
     if X.shape[1] == 0 or X.shape[0] == 0:
         raise ValueError(f"{where}: X has {X.shape[0]} patients and {X.shape[1]} features")
-    text = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])]
+    text = [(c, d) for c, d in X.dtypes.items() if not pd.api.types.is_numeric_dtype(d) or pd.api.types.is_bool_dtype(d)]
     if text:
-        raise ValueError(f"{where}: feature '{text[0]}' is not numeric (dtype {X[text[0]].dtype})")
+        raise ValueError(f"{where}: feature '{text[0][0]}' is not numeric (dtype {text[0][1]})")
     bad = ~np.isfinite(X.to_numpy(dtype=float))
     if bad.any():
         row, col = np.argwhere(bad)[0]
