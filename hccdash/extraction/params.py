@@ -6,7 +6,8 @@ from its image and mask: the pyradiomics parameter dict (``imageType``,
 correction, 3D mask or largest axial cross-section). It is built either from
 :class:`hccdash.settings.ExtractionSettings` (METHODS.md defaults) or from the user's
 own pyradiomics parameter YAML. Parameters are checked against pyradiomics' own
-schema (``radiomics/schemas/paramSchema.yaml``) before any work starts; a bad key or
+schema (``radiomics/schemas/paramSchema.yaml``, with pykwalify and pyradiomics'
+``schemaFuncs.py``, as its extractor does) before any work starts; a bad key or
 value raises ``ValueError`` naming it and what is allowed. Beyond the schema, hccdash
 refuses what would fail or mislead in every case: a number written as text (YAML reads
 ``1e-6`` as text), NaN or infinite numbers, and a ``resampledPixelSpacing`` outside
@@ -21,6 +22,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -231,18 +233,26 @@ def load_params_yaml(text_or_path: str | Path) -> dict[str, Any]:
 
 
 @cache
-def _schema() -> dict[str, Any]:
+def _schema_path() -> Path:
     import radiomics
 
-    path = Path(radiomics.__file__).parent / "schemas" / "paramSchema.yaml"
-    return yaml.safe_load(path.read_text())
+    return Path(radiomics.__file__).parent / "schemas" / "paramSchema.yaml"
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return yaml.safe_load(_schema_path().read_text())
 
 
 def validate_params(params: dict[str, Any]) -> None:
-    """Check ``params`` against pyradiomics' parameter schema; ``ValueError`` names the bad key or value."""
+    """Check ``params`` against pyradiomics' parameter schema with pykwalify (as pyradiomics'
+    own extractor does, with its schema functions), then hccdash's checks (module docstring);
+    ``ValueError`` names the bad key or value and what is allowed."""
     if not isinstance(params, dict):
         raise ValueError(f"pyradiomics parameters must be a mapping, got {type(params).__name__}")
-    _check(params, _schema(), "")
+    _check_schema(params)
+    for where, value in _floats(params, _schema(), ""):
+        _check_number(value, where)
     low, high = RESAMPLED_SPACING_MM
     for i, value in enumerate((params.get("setting") or {}).get("resampledPixelSpacing") or []):
         if value != 0 and not low <= value <= high:
@@ -253,90 +263,72 @@ def validate_params(params: dict[str, Any]) -> None:
 
 
 VOXEL_ONLY = "voxelSetting"  # pyradiomics' voxel-based settings (its exampleVoxel.yaml has initValue: nan)
+_BOUNDS = {"min": ">=", "max": "<=", "min_ex": ">", "max_ex": "<"}
 
 
-def _check(value: Any, rule: dict[str, Any], where: str) -> None:
-    kind = rule.get("type", "seq" if "seq" in rule else "map" if "mapping" in rule else "any")
-    label = where or "parameters"
-    if value is None:  # pykwalify: a key given without value means "default"
-        if rule.get("func"):
-            _run_schema_func(rule["func"], value, label)
-        return
+def _check_schema(params: dict[str, Any]) -> None:
+    """pykwalify against pyradiomics' schema; its first error rewritten to name key and allowed values."""
+    from pykwalify.core import Core
+    from pykwalify.errors import SchemaError
+
+    from hccdash.extraction import schema_funcs
+
+    logging.getLogger("pykwalify.core").setLevel(logging.CRITICAL)  # its error is raised, reworded, below
+    core = Core(source_data=copy.deepcopy(params), schema_data=copy.deepcopy(_schema()),
+                extensions=[schema_funcs.__file__])
+    try:
+        core.validate(raise_exception=True)
+    except SchemaError:
+        error = core.errors[0]
+        where, value, extra = schema_funcs.label(error.path), error.value, error.__dict__
+        if "key" in extra:
+            child = f"{where}.{extra['key']}" if error.path else str(extra["key"])
+            allowed = sorted(k for k in _rule_at(error.path).get("mapping", {}) if not k.startswith("regex;"))
+            raise ValueError(f"Unknown key {child!r}; allowed keys here: {allowed}") from None
+        if "enum_values" in extra:
+            raise ValueError(f"{where} = {value!r} is not allowed; allowed values: {extra['enum_values']}") from None
+        if "scalar_type" in extra:
+            raise ValueError(f"{where} must be of type {extra['scalar_type']}, got {value!r}") from None
+        for bound, symbol in _BOUNDS.items():
+            if bound in extra:
+                raise ValueError(f"{where} = {value!r} is out of range: must be {symbol} {extra[bound]}") from None
+        if "is not a list" in error.msg:
+            raise ValueError(f"{where} must be a list, got {value!r}") from None
+        raise ValueError(f"{where}: {error.msg.format(**extra)}") from None
+
+
+def _rule_at(path: str) -> dict[str, Any]:
+    """The schema rule of the mapping at a pykwalify path (``/setting``)."""
+    rule = _schema()
+    for part in str(path).strip("/").split("/"):
+        if part:
+            rule = rule["seq"][0] if part.isdigit() else rule["mapping"][part]
+    return rule
+
+
+def _floats(value: Any, rule: dict[str, Any], where: str):
+    """(label, value) of every value the schema types as float (pykwalify accepts text and NaN there)."""
+    if value is None or where.startswith(VOXEL_ONLY):
+        return  # voxel settings are never used by hccdash's segment-based runs: pyradiomics' check is enough
     if "seq" in rule:
-        if not isinstance(value, list):
-            raise ValueError(f"{label} must be a list, got {value!r}")
         for i, item in enumerate(value):
-            _check(item, rule["seq"][0], f"{label}[{i}]")
-    elif kind == "map":
-        if not isinstance(value, dict):
-            raise ValueError(f"{label} must be a mapping, got {value!r}")
-        mapping = rule.get("mapping", {})
-        patterns = {k[len("regex;"):]: v for k, v in mapping.items() if k.startswith("regex;")}
+            yield from _floats(item, rule["seq"][0], f"{where}[{i}]")
+    elif "mapping" in rule:
+        mapping = rule["mapping"]
         for key, item in value.items():
-            child = f"{where}.{key}" if where else str(key)
-            if key in mapping:
-                _check(item, mapping[key], child)
-            elif any(re.fullmatch(p, str(key)) for p in patterns):
-                _check(item, next(v for p, v in patterns.items() if re.fullmatch(p, str(key))), child)
-            else:
-                allowed = sorted(k for k in mapping if not k.startswith("regex;"))
-                raise ValueError(f"Unknown key {child!r}; allowed keys here: {allowed}")
-    else:
-        _check_scalar(value, kind, rule, label)
-    if rule.get("func"):
-        _run_schema_func(rule["func"], value, label)
+            child_rule = mapping.get(key) or next(
+                (v for k, v in mapping.items() if k.startswith("regex;") and re.fullmatch(k[6:], str(key))), {})
+            yield from _floats(item, child_rule, f"{where}.{key}" if where else str(key))
+    elif rule.get("type") == "float":
+        yield where, value
 
 
-def _check_scalar(value: Any, kind: str, rule: dict[str, Any], label: str) -> None:
-    ok = {
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "float": _is_float(value),
-        "bool": isinstance(value, bool),
-        "str": isinstance(value, str),
-        "any": True,
-    }[kind]
-    if not ok:
-        raise ValueError(f"{label} must be of type {kind}, got {value!r}")
-    if label.startswith(VOXEL_ONLY):
-        return  # never used by hccdash's segment-based runs: pyradiomics' own check is enough
-    if kind == "float" and isinstance(value, str):
+def _check_number(value: Any, where: str) -> None:
+    """hccdash's own float rule: a number (not text), and finite."""
+    if isinstance(value, str):
         raise ValueError(
-            f"{label} must be a number, got the text {value!r}: write it without quotes "
+            f"{where} must be a number, got the text {value!r}: write it without quotes "
             "(YAML reads 1e-6 as text; write 1.0e-6)"
         )
-    number = float(value) if kind == "float" else value
-    if kind == "float" and not math.isfinite(number):
-        raise ValueError(f"{label} must be a finite number, got {value!r}")
-    if "enum" in rule and value not in rule["enum"]:
-        raise ValueError(f"{label} = {value!r} is not allowed; allowed values: {rule['enum']}")
-    bounds = rule.get("range", {})
-    checks = {
-        "min": (lambda v, b: v >= b, ">="),
-        "max": (lambda v, b: v <= b, "<="),
-        "min-ex": (lambda v, b: v > b, ">"),
-        "max-ex": (lambda v, b: v < b, "<"),
-    }
-    for name, bound in bounds.items():
-        test, symbol = checks[name]
-        if not test(number, bound):
-            raise ValueError(f"{label} = {value!r} is out of range: must be {symbol} {bound}")
-
-
-def _is_float(value: Any) -> bool:
-    """pykwalify's float: a number, or a string such as '1e-06' or 'nan' that converts to one."""
-    if isinstance(value, bool):
-        return False
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def _run_schema_func(name: str, value: Any, label: str) -> None:
-    from radiomics.schemas import schemaFuncs
-
-    try:
-        getattr(schemaFuncs, name)(value, None, label)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{label}: {exc}") from exc
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{where} must be a finite number, got {value!r}")
