@@ -327,10 +327,7 @@ class ModelBuilder:
             return pd.Series(np.nan, index=["radiomics", "clinical", "combined"])
         scores = model.scores(self.frame(ids, variables, batch))
         y = self.target(outcome, ids)
-        c = pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
-        if not model.has_radiomics:  # no rad-score to rank patients by
-            c["radiomics"] = np.nan
-        return c
+        return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})
 
 
 _SHARED_MAX = 4

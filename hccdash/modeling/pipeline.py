@@ -241,8 +241,10 @@ class RadiomicsNomogram(BaseEstimator):
         return self.combined_.model_.baseline_survival_
 
     def scores(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Rad-score, clinical and combined linear predictors of each row."""
-        return pd.DataFrame({"radiomics": self.rad_score(X).to_numpy(), "clinical": self.clinical_score(X),
+        """Rad-score, clinical and combined linear predictors of each row (the rad-score NaN for a
+        cohort without radiomic features: it ranks nobody)."""
+        rad = self.rad_score(X).to_numpy() if self.has_radiomics else np.full(len(X), np.nan)
+        return pd.DataFrame({"radiomics": rad, "clinical": self.clinical_score(X),
                              "combined": self.predict(X)}, index=X.index)
 
     @property

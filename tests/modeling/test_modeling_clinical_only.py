@@ -105,3 +105,14 @@ def test_a_cohort_with_neither_features_nor_predictors_is_told_so_once(tmp_path)
         at.switch_page(page).run()
         assert not at.exception, at.exception
         assert [i.value for i in at.info] == [message]
+
+
+def test_optimism_corrects_the_clinical_models_only(builder):
+    """The whole-pipeline bootstrap has no rad-score to validate (it reported a C of 0.5)."""
+    from hccdash.evaluation import optimism
+
+    settings = _settings("rfs")
+    settings = dataclasses.replace(settings, evaluation=dataclasses.replace(settings.evaluation, n_jobs=1))
+    table = optimism.validate_pipeline(builder, settings, VARIABLES, n_boot=5).table
+    assert table["model"].tolist() == ["clinical", "combined"]
+    assert table["apparent"].iloc[0] == pytest.approx(table["apparent"].iloc[1])
