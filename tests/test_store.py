@@ -5,7 +5,8 @@ import duckdb
 import pytest
 
 from hccdash import paths
-from hccdash.store import MIGRATIONS, SCHEMA_VERSION, Store
+from hccdash.cli import main
+from hccdash.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreOpenError
 
 
 def test_store_lives_under_hccdash_home(hccdash_home):
@@ -238,3 +239,15 @@ def test_an_idle_connection_is_closed_after_a_moment(hccdash_home):
     assert database._con is not None  # kept for the next query: opening costs ~40 ms
     time.sleep(store_module.IDLE_CLOSE * 3)
     assert database._con is None  # let go, so another process can open the file
+
+
+# A damaged store file: a clear message from the CLI, and the file left as it was.
+def test_a_file_that_is_not_a_store_is_named_and_kept(capsys):
+    path = paths.store_path()
+    path.write_bytes(b"not a database")
+    with pytest.raises(StoreOpenError, match="cannot be opened"):
+        Store()
+    assert main(["cohorts"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: The store {path} cannot be opened" in err and "HCCDASH_HOME" in err
+    assert path.read_bytes() == b"not a database"
