@@ -3,12 +3,15 @@ inside the app's frame (its sidebar, its start-up), not Streamlit's automatic `p
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-APP_PAGES = ["Home", "Cohort import", "Feature extraction", "Model building", "Evaluation",
-             "Model registry", "Patient calculator", "Validation"]
+# the app's own pages, in app.py's order (st.Page(..., title="...")), not pages/'s file names
+APP_PAGES = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (Path(__file__).parents[2] / "app.py").read_text())
 
 
 @pytest.mark.parametrize("address, heading", [("model_building", "Model building"),
@@ -34,4 +37,4 @@ def test_deep_link_runs_the_app_start_up(app_url, browser, wait_for_script):
     page.goto(f"{app_url}/model_building")
     wait_for_script(page)
     assert page.get_by_text("No cohort yet").count() == 0
-    assert page.get_by_role("combobox", name="Cohort").input_value() == "sample"
+    assert page.get_by_role("combobox", name="Cohort", exact=True).input_value() == "sample"
