@@ -177,11 +177,18 @@ if spec is not None:
     st.subheader("This cohort under the settings above")
     st.page_link("pages/7_case_viewer.py", label="Look at any case with these settings in the Case viewer",
                  icon=":material/radiology:")
-    cols = st.columns(4)
-    cols[0].metric("Cases", state.n_cases, help="patient × phase × reader")
-    cols[1].metric("Extracted", state.n_done)
-    cols[2].metric("Failed", state.n_failed)
-    cols[3].metric("Not yet extracted", state.n_pending)
+
+    def cohort_counts() -> None:
+        """The cohort's cases by status under these settings (a fragment polling while a job runs)."""
+        now = cohort_extraction(cohort, spec, label=label)
+        cols = st.columns(4)
+        cols[0].metric("Cases", now.n_cases, help="patient × phase × reader")
+        cols[1].metric("Extracted", now.n_done)
+        cols[2].metric("Failed", now.n_failed)
+        cols[3].metric("Not yet extracted", now.n_pending)
+
+    running = any(j.active for j in jobs.list_jobs(kind="extraction", cohort=cohort))  # (one may have just started)
+    st.fragment(cohort_counts, run_every=POLL_SECONDS if running else None)()
 
     if not state.failures.empty:
         st.subheader("Failed cases")
