@@ -11,23 +11,27 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from tests.e2e.test_browser_pages import _free_port, _wait_until_up  # noqa: E402
+from tests.e2e.conftest import _free_port, _wait_until_up  # noqa: E402
 
 
 @contextlib.contextmanager
-def serve_app(prefix: str) -> Iterator[str]:
-    """Start the app on the sample cohort; yields its URL and stops it afterwards."""
-    subprocess.run([sys.executable, "-m", "hccdash.sample", "--if-missing"], cwd=PROJECT, check=True)
+def serve_app(prefix: str, prepare: Callable[[str], None] | None = None) -> Iterator[str]:
+    """Start the app on the sample cohort, or on what ``prepare(home)`` stores in its fresh data
+    folder (then without the sample); yields its URL and stops it afterwards."""
     home = tempfile.mkdtemp(prefix=f"hccdash-{prefix}-")
+    if prepare is None:
+        subprocess.run([sys.executable, "-m", "hccdash.sample", "--if-missing"], cwd=PROJECT, check=True)
+    else:
+        prepare(home)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, HCCDASH_HOME=home, HCCDASH_SAMPLE="1")
+    env = dict(os.environ, HCCDASH_HOME=home, HCCDASH_SAMPLE="1" if prepare is None else "0")
     with open(Path(home) / "streamlit.log", "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

@@ -22,7 +22,7 @@ import time
 
 from app_server import serve_app
 
-from tests.e2e.test_browser_pages import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 FINISHED = """() => document.querySelector('[data-testid="stApp"]')
                  ?.getAttribute('data-test-script-state') === 'notRunning'"""

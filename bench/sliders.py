@@ -21,7 +21,7 @@ import time
 
 from app_server import serve_app
 
-from tests.e2e.test_browser_pages import CHROMIUM, CHROMIUM_ARGS, _wait_for_script
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _wait_for_script
 
 SLIDERS = {"icc": "ICC threshold", "correlation": "Correlation threshold", "mrmr_k": "mRMR k"}
 STATE = """() => document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state')"""

@@ -90,39 +90,36 @@ view_prepared = prepared(str(row["image_path"]), str(row["mask_path"]), label, j
 
 @st.fragment
 def slices(view, view_prepared, normalised: bool) -> None:
-    """Plane, window and slice: only this part reruns when they move."""
+    """Plane, window and slice: only this part reruns when they move (the features beside it do not)."""
     top = st.columns([2, 2, 1, 1])
     plane = top[0].radio("Plane", PLANES, horizontal=True, key="cv_plane")
     preset = top[1].selectbox("Window", [*PRESETS, FREE], key="cv_window")
-    base = preset_window(preset, view.volume.array) if preset != FREE else Window(400.0, 40.0)
+    base = view.window(preset) if preset != FREE else Window(400.0, 40.0)
     width = top[2].number_input("Width", min_value=1.0, value=float(base.width), key="cv_width", disabled=preset != FREE)
     level = top[3].number_input("Level", value=float(base.level), key="cv_level", disabled=preset != FREE)
     window = Window(width, level) if preset == FREE else base
     count = plane_count(view.volume.shape, plane)
-    primary = view.rois.get(reader)
-    start = best_slice(view.volume.shape, plane, primary)
+    start = view.start_slice(plane, reader)
     index = st.slider("Slice", 0, count - 1, start, key=f"cv_slice_{patient}_{phase}_{plane}") if count > 1 else 0
     overlays = [Overlay(view.rois[r], READER_COLOURS[i % len(READER_COLOURS)][0], outside=i % 2 == 1)
                 for i, r in enumerate(sorted(view.rois))]
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     left.image(render_slice(view.volume, plane, index, window, overlays),
                caption=f"{plane} slice {index + 1} of {count}", width="stretch")
-    with middle:
+    with right:
         if isinstance(view_prepared, str):
             st.error(as_text(f"pyradiomics refuses this case: {view_prepared}"))
+            return
+        axis = PLANES.index(plane)
+        at = view_prepared.volume.index_at(axis, view.volume.position(axis, index))
+        if at is None:
+            st.info("This slice lies outside pyradiomics' crop (ROI + padding).")
         else:
-            axis = PLANES.index(plane)
-            at = view_prepared.volume.index_at(axis, view.volume.position(axis, index))
-            if at is None:
-                st.info("This slice lies outside pyradiomics' crop (ROI + padding).")
-            else:
-                shown = percentile_window(view_prepared.volume.array) if normalised else window
-                st.image(render_slice(view_prepared.volume, plane, at, shown, [Overlay(view_prepared.roi, ROI_COLOUR[0])]),
-                         caption=f"as pyradiomics sees it: {plane} slice {at + 1} of "
-                                 f"{plane_count(view_prepared.shape, plane)}", width="stretch")
-            st.caption(as_text("; ".join(view_prepared.steps) + f"; ROI {view_prepared.voxels} voxels"))
-    with right:
-        features_panel()
+            shown = percentile_window(view_prepared.volume.array) if normalised else window
+            st.image(render_slice(view_prepared.volume, plane, at, shown, [Overlay(view_prepared.roi, ROI_COLOUR[0])]),
+                     caption=f"as pyradiomics sees it: {plane} slice {at + 1} of "
+                             f"{plane_count(view_prepared.shape, plane)}", width="stretch")
+        st.caption(as_text("; ".join(view_prepared.steps) + f"; ROI {view_prepared.voxels} voxels"))
 
 
 def features_panel() -> None:
@@ -140,4 +137,8 @@ def features_panel() -> None:
         st.dataframe(shown, hide_index=True, width="stretch", height=420)
 
 
-slices(view, view_prepared, bool((spec.params.get("setting") or {}).get("normalize")))
+images_column, features_column = st.columns([2, 1])
+with images_column:
+    slices(view, view_prepared, bool((spec.params.get("setting") or {}).get("normalize")))
+with features_column:
+    features_panel()

@@ -14,9 +14,10 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
+from hccdash.digest import stamp
 from hccdash.imaging.overlap import dice
-from hccdash.imaging.render import PLANES, plane_count
-from hccdash.imaging.volumes import Volume, load_roi, load_volume
+from hccdash.imaging.render import PLANES, Window, plane_count, preset_window
+from hccdash.imaging.volumes import Volume, load_roi, load_volume, remember
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,9 +33,25 @@ class CaseView:
     problems: dict[str, str] = field(default_factory=dict)  # reader -> why its mask is not shown
 
     def agreement(self) -> pd.DataFrame:
-        """Dice of every pair of readers shown: ``first, second, dice``."""
-        rows = [(a, b, dice(self.rois[a], self.rois[b])) for a, b in combinations(sorted(self.rois), 2)]
-        return pd.DataFrame(rows, columns=["first", "second", "dice"])
+        """Dice of every pair of readers shown: ``first, second, dice`` (computed once per view)."""
+        if "_agreement" not in self.__dict__:
+            rows = [(a, b, dice(self.rois[a], self.rois[b])) for a, b in combinations(sorted(self.rois), 2)]
+            self.__dict__["_agreement"] = pd.DataFrame(rows, columns=["first", "second", "dice"])
+        return self.__dict__["_agreement"].copy()
+
+    def start_slice(self, plane: str, reader: str | None) -> int:
+        """:func:`best_slice` of ``reader``'s ROI in ``plane`` (remembered: a slider move reads no mask again)."""
+        key = ("_start", plane, reader)
+        if key not in self.__dict__:
+            self.__dict__[key] = best_slice(self.volume.shape, plane, self.rois.get(reader))
+        return self.__dict__[key]
+
+    def window(self, preset: str) -> Window:
+        """The window of ``preset`` for this image (a percentile window is computed once)."""
+        key = ("_window", preset)
+        if key not in self.__dict__:
+            self.__dict__[key] = preset_window(preset, self.volume.array)
+        return self.__dict__[key]
 
 
 def case_rows(images: pd.DataFrame, patient_id: str, phase: str) -> pd.DataFrame:
@@ -46,9 +63,24 @@ def case_rows(images: pd.DataFrame, patient_id: str, phase: str) -> pd.DataFrame
 
 
 def load_case_view(images: pd.DataFrame, patient_id: str, phase: str) -> CaseView:
-    """The :class:`CaseView` of ``patient_id`` x ``phase`` from a cohort's image rows (``cohort_images``)."""
+    """The :class:`CaseView` of ``patient_id`` x ``phase`` from a cohort's image rows (``cohort_images``),
+    remembered with the arrays (:func:`hccdash.imaging.volumes.remember`) while its files are unchanged."""
     rows = case_rows(images, patient_id, phase)
     image_path = str(rows["image_path"].iloc[0])
+    key = ("case view", patient_id, phase, image_path, stamp(image_path),
+           tuple((str(r.reader), str(r.mask_path), int(r.label), _stamp(r.mask_path)) for r in rows.itertuples()))
+    return remember(key, lambda: _view(rows, patient_id, phase, image_path),
+                    lambda v: v.volume.array.nbytes + sum(r.nbytes for r in v.rois.values()))
+
+
+def _stamp(path: str) -> str:
+    try:
+        return stamp(path)
+    except (OSError, ValueError):
+        return ""  # a missing mask: named by the view's problems
+
+
+def _view(rows: pd.DataFrame, patient_id: str, phase: str, image_path: str) -> CaseView:
     volume = load_volume(image_path)
     rois, labels, problems = {}, {}, {}
     for row in rows.itertuples(index=False):

@@ -3,7 +3,8 @@
 A slice is taken from a :class:`~hccdash.imaging.volumes.Volume` (LPS, z y x) and shown
 the radiological way: axial with anterior up and the patient's right on the left,
 coronal and sagittal with superior up (sagittal: anterior on the left). Grey levels map
-``level - width / 2 .. level + width / 2`` linearly onto 0..255 (clipped). The slice is
+``level - width / 2 .. level + width / 2`` linearly onto 0..255 (clipped; shown with
+:data:`GREYS` grey levels of a palette PNG, whose last entries are the outline colours). The slice is
 scaled to square display pixels of the finer in-plane spacing (bilinear for grey levels,
 nearest neighbour for masks), then up to :data:`MIN_SIDE` or down to :data:`MAX_SIDE`
 pixels on its longer side, and each mask is drawn as a one-pixel outline in its colour: its border pixels (with a
@@ -151,16 +152,28 @@ class Overlay:
     outside: bool = False
 
 
-def render_rgb(volume: Volume, plane: str, index: int, window: Window, overlays: Sequence[Overlay] = ()) -> np.ndarray:
-    """Slice ``index`` of ``plane`` as an RGB uint8 array (height, width, 3) at display size."""
+GREYS = 248  # grey levels of a rendered slice; palette entries above them hold the outline colours
+
+
+def _palette(colours: Sequence[tuple[int, int, int]]) -> np.ndarray:
+    """RGB palette: :data:`GREYS` grey levels from black to white, then ``colours``."""
+    greys = np.round(np.arange(GREYS) * 255.0 / (GREYS - 1)).astype(np.uint8)
+    palette = np.repeat(greys[:, None], 3, axis=1)
+    return np.vstack([palette, np.asarray(colours, np.uint8).reshape(-1, 3)])
+
+
+def render_indexed(volume: Volume, plane: str, index: int, window: Window, overlays: Sequence[Overlay] = ()
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Slice ``index`` of ``plane`` as palette indices (height, width) and its RGB palette: grey levels
+    ``0 .. GREYS - 1`` (``GREYS`` steps of the window), overlay ``k`` drawn with index ``GREYS + k``."""
     grey = to_grey(plane_slice(volume.array, plane, index), window)
     rows, cols = grey.shape
     height, width = display_size(rows, cols, *plane_spacing(volume.spacing, plane))
     resized = (height, width) != (rows, cols)
     if resized:
         grey = np.asarray(Image.fromarray(grey).resize((width, height), Image.BILINEAR))
-    rgb = np.repeat(grey[:, :, None], 3, axis=2)
-    for overlay in overlays:
+    indices = ((grey.astype(np.uint16) * (GREYS - 1) + 127) // 255).astype(np.uint8)
+    for k, overlay in enumerate(overlays):
         if overlay.roi.shape != volume.shape:
             raise ValueError(f"A mask of shape {overlay.roi.shape} cannot be drawn on an image of shape {volume.shape}")
         mask = plane_slice(overlay.roi, plane, index)
@@ -169,8 +182,14 @@ def render_rgb(volume: Volume, plane: str, index: int, window: Window, overlays:
         if resized:
             mask = np.asarray(Image.fromarray(mask.view(np.uint8) * np.uint8(255)).resize((width, height),
                                                                                            Image.NEAREST)) > 127
-        rgb[outline(mask, overlay.outside)] = overlay.colour
-    return rgb
+        indices[outline(mask, overlay.outside)] = GREYS + k
+    return indices, _palette([o.colour for o in overlays])
+
+
+def render_rgb(volume: Volume, plane: str, index: int, window: Window, overlays: Sequence[Overlay] = ()) -> np.ndarray:
+    """Slice ``index`` of ``plane`` as an RGB uint8 array (height, width, 3) at display size."""
+    indices, palette = render_indexed(volume, plane, index, window, overlays)
+    return palette[indices]
 
 
 def png(rgb: np.ndarray) -> bytes:
@@ -181,8 +200,14 @@ def png(rgb: np.ndarray) -> bytes:
 
 
 def render_slice(volume: Volume, plane: str, index: int, window: Window, overlays: Sequence[Overlay] = ()) -> bytes:
-    """Slice ``index`` of ``plane`` with the masks' outlines, as PNG bytes (see the module docstring)."""
-    return png(render_rgb(volume, plane, index, window, overlays))
+    """Slice ``index`` of ``plane`` with the masks' outlines, as PNG bytes (a palette image: one byte
+    per pixel, a third of an RGB PNG's size and encoding time; see the module docstring)."""
+    indices, palette = render_indexed(volume, plane, index, window, overlays)
+    image = Image.fromarray(indices, mode="P")
+    image.putpalette(palette.reshape(-1).tolist())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
+    return buffer.getvalue()
 
 
 def slices_with(roi: np.ndarray, plane: str) -> np.ndarray:

@@ -106,6 +106,11 @@ class _Memo:
 _memo = _Memo(MEMO_BYTES)
 
 
+def remember(key: Any, make: Callable[[], Any], size: Callable[[Any], int]) -> Any:
+    """``make()``, remembered under ``key`` with the arrays (``size(value)`` bytes counted)."""
+    return _memo.get(key, make, size)
+
+
 def clear_memo() -> None:
     """Forget every remembered array (tests, memory pressure)."""
     _memo.clear()

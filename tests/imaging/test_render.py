@@ -108,10 +108,14 @@ def test_no_outline_on_a_slice_without_the_mask_and_png_round_trip():
     roi = np.zeros(volume.shape, bool)
     roi[2, 4:8, 4:8] = True
     data = render_slice(volume, "axial", 0, Window(150, 60), [Overlay(roi, RED)])
-    decoded = np.asarray(Image.open(io.BytesIO(data)))
+    decoded = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))  # a palette PNG
     assert decoded.shape == (512, 512, 3) and (decoded == 127).all()
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(png(decoded)))), decoded)
     assert slices_with(roi, "axial").tolist() == [2] and slices_with(roi, "sagittal").tolist() == [4, 5, 6, 7]
+    outlined = render_slice(volume, "coronal", 5, Window(400, 40), [Overlay(roi, RED), Overlay(roi, BLUE, outside=True)])
+    expected = render_rgb(volume, "coronal", 5, Window(400, 40), [Overlay(roi, RED), Overlay(roi, BLUE, outside=True)])
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(outlined)).convert("RGB")), expected)
+    assert {RED, BLUE} <= {tuple(c) for c in expected.reshape(-1, 3)}
 
 
 def test_a_mask_off_the_grid_is_refused():
