@@ -82,9 +82,9 @@ def _cases(args) -> "pd.DataFrame":  # noqa: F821
     from hccdash.digest import remembered_sha256s
 
     if args.size == "sample":
-        from hccdash.extraction.manifest import read_manifest
+        from hccdash.extraction.manifest import manifest_images
 
-        return read_manifest(PROJECT / "sample_data" / "manifest.csv").iloc[: args.cases]
+        return manifest_images(PROJECT / "sample_data" / "manifest.csv").iloc[: args.cases]
     from clinical_cases import write_cohort
 
     rows = write_cohort(Path(args.data), args.patients, seed=0)
@@ -159,10 +159,10 @@ def main() -> int:
     print(f"seconds per case in a worker (one SimpleITK thread): {worker_seconds:.2f}")
 
     if args.size == "sample":
-        from hccdash.extraction.manifest import read_manifest
+        from hccdash.extraction.manifest import manifest_images
         from hccdash.extraction.sample_features import ensure_sample_features
 
-        everything = read_manifest(PROJECT / "sample_data" / "manifest.csv")
+        everything = manifest_images(PROJECT / "sample_data" / "manifest.csv")
         _store_images(everything)
         loaded = ensure_sample_features()
         prepared = run_extraction(cases_from_images(everything, spec), spec, n_jobs=args.jobs)

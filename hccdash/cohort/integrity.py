@@ -98,7 +98,7 @@ def check_image_file(path: str | Path, max_voxels: int | None = None) -> None:
             return
     if resolved.is_dir():
         _check_dicom_folder(path, resolved, limit)
-    elif _is_dicom(resolved):
+    elif is_dicom_file(resolved):
         _check_voxels(path, _check_dicom_file(path, resolved), limit)
     elif resolved.name.lower().endswith((".nii", ".nii.gz")):
         _check_nifti(path, resolved, limit)
@@ -231,7 +231,8 @@ def _gzip_reason(exc: BaseException) -> str:
 # --- DICOM ---------------------------------------------------------------------------------------
 
 
-def _is_dicom(path: Path) -> bool:
+def is_dicom_file(path: Path) -> bool:
+    """Whether the file at ``path`` has the DICOM preamble (``DICM`` at byte 128)."""
     with open(path, "rb") as handle:
         return handle.read(132)[128:] == DICOM_MAGIC
 
@@ -271,7 +272,7 @@ def _check_dicom_folder(path: str | Path, folder: Path, limit: int) -> None:
         raise ImageFileError(path, str(exc)) from None
     total = 0
     for file in files:
-        if _is_dicom(file):
+        if is_dicom_file(file):
             try:
                 shape = _check_dicom_file(file, file)
             except ImageFileError as exc:  # named by the folder, the image the manifest gives

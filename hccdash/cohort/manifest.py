@@ -8,8 +8,12 @@ from, for messages).
 
 **Manifest**: CSV or XLSX with columns ``patient_id, phase, image, mask`` and optionally
 ``reader`` (default ``1``), ``label`` (the mask label to use for that row) and ``roi``
-(the ROI name when the mask is a DICOM RTSTRUCT); column names are case-insensitive. Relative paths are relative to the manifest file's folder
-(or ``base_dir`` for an uploaded manifest).
+(the ROI name when the mask is a DICOM RTSTRUCT); column names are case-insensitive, and any
+other column is refused (a misspelt ``reader`` would silently be ignored). Relative paths are
+relative to the manifest file's folder (or ``base_dir`` for an uploaded manifest).
+:func:`read_manifest` is the one reader of manifests: the cohort import reports bad rows and
+skips them (:func:`hccdash.cohort.images.check_images`), ``extract`` refuses them
+(:mod:`hccdash.extraction.manifest`).
 
 **Folder scan pattern** (matched against each file's and folder's path relative to the
 scanned folder, ``/`` between folders; a matching folder is a DICOM series):
@@ -38,6 +42,8 @@ from hccdash.cohort.mapping import canonical
 from hccdash.cohort.tables import Source, read_table
 
 COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "label", "roi", "file", "row"]
+REQUIRED = ("patient_id", "phase", "image", "mask")
+OPTIONAL = ("reader", "label", "roi")
 _FIELDS = {"patient_id": r"[^/]+", "phase": r"[A-Za-z0-9-]+", "reader": r"\d*"}
 
 
@@ -119,16 +125,21 @@ def read_manifest(source: Source, base_dir: str | Path | None = None, filename: 
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded manifest")
     table = read_table(source, filename=name)
     columns = {c.lower().strip(): c for c in table.columns}
-    missing = [c for c in ("patient_id", "phase", "image", "mask") if c not in columns]
+    missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise ValueError(f"{name}: manifest column(s) {missing} missing in the header (row 1); found {list(table.columns)}")
+    unknown = [columns[c] for c in columns if c not in (*REQUIRED, *OPTIONAL)]
+    if unknown:
+        raise ValueError(f"{name}: unknown manifest column(s) {unknown} in the header (row 1); allowed: "
+                         f"{', '.join((*REQUIRED, *OPTIONAL))}. Remove them: a misspelt 'reader', 'label' or 'roi' "
+                         "column would otherwise be ignored")
 
     def absolute(value: object) -> str | None:
         text = canonical(value) if value is not None else None
         if not text:
             return None
         path = Path(str(value)).expanduser()
-        return str(path if path.is_absolute() else (base_dir / path).resolve())
+        return str(path if path.is_absolute() else os.path.normpath(base_dir / path))  # links kept: messages show them
 
     return pd.DataFrame({
         "patient_id": table[columns["patient_id"]].map(lambda v: None if pd.isna(v) else str(v)),

@@ -22,6 +22,7 @@ import openpyxl
 import pandas as pd
 
 from hccdash.cohort.validate import listed
+from hccdash.regular_files import regular_file
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 MISSING_TEXT = ("", "na", "n/a", "nan", "null", "missing", ".", "-", "?")
@@ -47,9 +48,7 @@ def _load(source: Source, filename: str | None) -> tuple[bytes, str]:
         path = Path(source).expanduser()
         if path.is_dir():
             raise ValueError(f"{path} is a folder; a CSV or XLSX file is needed")
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} does not exist")
-        return path.read_bytes(), filename or path.name
+        return regular_file(path).read_bytes(), filename or path.name  # never a FIFO or a device
     return bytes(source), filename or "uploaded table"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hccdash.extraction import features_io, ingest
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
-from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.matrices import case_features
 from hccdash.extraction.params import ROI_CHOICES, ExtractionSpec, spec_from_settings, spec_from_yaml
 from hccdash.settings import ExtractionSettings
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if Path(args.out).is_dir():
         raise ValueError(f"--out {args.out} is a folder; give a .csv or .parquet file name")
     spec = spec_from_args(args)
-    images = read_manifest(args.manifest, default_label=int((spec.params.get("setting") or {}).get("label") or 1))
+    images = manifest_images(args.manifest, default_label=int((spec.params.get("setting") or {}).get("label") or 1))
     store = Store()
     summary = run_extraction(
         cases_from_images(images, spec),

@@ -23,7 +23,7 @@ from hccdash import paths
 from hccdash.extraction import ingest
 from hccdash.extraction.cli import ProgressPrinter
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
-from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.params import spec_from_settings
 from hccdash.store import Store
 
@@ -52,7 +52,7 @@ def stored_case_table(case_keys: list[str], store: Store | None = None) -> pd.Da
 def build(manifest: Path = paths.SAMPLE_DIR / "manifest.csv", out: Path = SAMPLE_FEATURES, n_jobs: int | None = None) -> Path:
     """Extract the sample manifest with default settings and write the feature table."""
     spec = spec_from_settings()
-    images = read_manifest(manifest)
+    images = manifest_images(manifest)
     run_extraction(cases_from_images(images, spec), spec, n_jobs=n_jobs, on_progress=ProgressPrinter())
     keys = with_case_keys(images, spec.settings_hash)["case_key"].drop_duplicates().tolist()
     table = stored_case_table(keys)

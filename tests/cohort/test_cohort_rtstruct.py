@@ -185,7 +185,7 @@ def test_a_series_with_a_missing_or_misplaced_slice_is_refused(ct, tmp_path):
 
 
 def test_the_extract_manifest_takes_an_roi_name(ct, tmp_path):
-    from hccdash.extraction.manifest import read_manifest as read_extract_manifest
+    from hccdash.extraction.manifest import manifest_images as read_extract_manifest
 
     folder, datasets = ct
     path = write_rtstruct(tmp_path / "rs.dcm", datasets, ROIS)
@@ -193,6 +193,6 @@ def test_the_extract_manifest_takes_an_roi_name(ct, tmp_path):
     manifest.write_text(f"patient_id,phase,image,mask,roi\nP1,portal,{folder},{path},tumour\n")
     assert read_extract_manifest(manifest)["label"].tolist() == [2]
     manifest.write_text(f"patient_id,phase,image,mask,roi\nP1,portal,{folder},{path},GTV\n")
-    with pytest.raises(ValueError, match=f"Manifest {manifest}, row 2: RTSTRUCT {path} has no ROI named 'GTV'; its "
+    with pytest.raises(ValueError, match=f"{manifest}, row 2: RTSTRUCT {path} has no ROI named 'GTV'; its "
                                          "ROIs: 1 'Liver'"):
         read_extract_manifest(manifest)

@@ -12,7 +12,7 @@ from hccdash import paths
 from hccdash.extraction import cache
 from hccdash.extraction.engine import cases_from_images, run_extraction
 from hccdash.extraction.ingest import case_file
-from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.store import Store
 
@@ -22,7 +22,7 @@ from extraction_helpers import TINY_PARAMS, write_variants
 def _run(manifest_frame, tmp_path, spec, name="manifest.csv"):
     path = tmp_path / name
     manifest_frame.to_csv(path, index=False)
-    return run_extraction(cases_from_images(read_manifest(path), spec), spec, n_jobs=1)
+    return run_extraction(cases_from_images(manifest_images(path), spec), spec, n_jobs=1)
 
 
 def test_rerun_extracts_nothing_and_changed_content_recomputes_only_that_case(pyrad_data, tmp_path, tiny_spec):

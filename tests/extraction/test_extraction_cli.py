@@ -60,13 +60,13 @@ def test_bad_manifest_is_refused_with_rows_named(tmp_path, capsys):
     manifest = tmp_path / "m.csv"
     manifest.write_text("patient_id,phase,image\nA,portal,a.nii.gz\n")
     assert main(["extract", "--manifest", str(manifest), "--out", str(tmp_path / "o.csv")]) == 2
-    assert "lacks column(s) ['mask']" in capsys.readouterr().err
+    assert f"{manifest}: manifest column(s) ['mask'] missing in the header (row 1)" in capsys.readouterr().err
     manifest.write_text("patient_id,phase,image,mask\nA,portal,a.nii.gz,m.nii.gz\nA,portal,a.nii.gz,m.nii.gz\n")
     assert main(["extract", "--manifest", str(manifest), "--out", str(tmp_path / "o.csv")]) == 2
     assert "duplicate (patient_id, phase, reader) in row(s) [2, 3]" in capsys.readouterr().err
     manifest.write_text("patient_id,phase,image,mask\nA,portal,a.nii.gz,m.nii.gz\n")
     assert main(["extract", "--manifest", str(manifest), "--out", str(tmp_path / "o.csv")]) == 2
-    assert "image file(s) not found: row 2: 'a.nii.gz'" in capsys.readouterr().err
+    assert f"image file(s) not found: row 2: '{tmp_path / 'a.nii.gz'}'" in capsys.readouterr().err
     params = tmp_path / "p.yaml"
     params.write_text("setting:\n  binWidth: 0\n")
     assert main(["extract", "--manifest", str(manifest), "--params", str(params), "--out", str(tmp_path / "o.csv")]) == 2

@@ -72,7 +72,7 @@ def test_fifos_devices_and_link_loops_in_a_manifest_are_refused_naming_row_and_f
             ("C", "image.nii.gz", "zero.nii.gz"), ("D", "loop.nii.gz", "mask.nii.gz")]
     assert _extract(tmp_path, params, rows) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: Manifest {tmp_path / 'm.csv'}: ")
+    assert err.startswith(f"error: {tmp_path / 'm.csv'}: image / mask path(s) that are neither a regular file nor a folder")
     assert f"row 3: {tmp_path / 'pipe.nii.gz'} is a named pipe (FIFO)" in err
     assert f"row 4: {tmp_path / 'zero.nii.gz'} is a character device (it leads to /dev/zero)" in err
     assert f"row 5: {tmp_path / 'loop.nii.gz'} is a symbolic link loop" in err

@@ -9,7 +9,7 @@ import pandas as pd
 import SimpleITK as sitk
 
 from hccdash.extraction.engine import cases_from_images, run_extraction
-from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.matrices import cohort_cases
 from hccdash.store import Store
 
@@ -38,7 +38,7 @@ def test_bad_cases_are_recorded_and_the_rest_completes(pyrad_data, tmp_path, tin
     frame = _bad_cases(pyrad_data, tmp_path)
     manifest = tmp_path / "m.csv"
     frame.to_csv(manifest, index=False)
-    summary = run_extraction(cases_from_images(read_manifest(manifest), tiny_spec), tiny_spec, n_jobs=2)
+    summary = run_extraction(cases_from_images(manifest_images(manifest), tiny_spec), tiny_spec, n_jobs=2)
     assert (summary.n_total, summary.n_failed) == (6, 3)
 
     store_images(frame)
@@ -64,7 +64,7 @@ def test_failed_cases_are_kept_until_retried(pyrad_data, tmp_path, tiny_spec):
     frame = _bad_cases(pyrad_data, tmp_path)
     manifest = tmp_path / "m.csv"
     frame.to_csv(manifest, index=False)
-    cases = cases_from_images(read_manifest(manifest), tiny_spec)
+    cases = cases_from_images(manifest_images(manifest), tiny_spec)
     run_extraction(cases, tiny_spec, n_jobs=1)
     assert run_extraction(cases, tiny_spec, n_jobs=1).n_computed == 0
     retried = run_extraction(cases, tiny_spec, n_jobs=1, retry_failed=True)

@@ -17,7 +17,8 @@ import yaml
 from hccdash.cli import main
 from hccdash.extraction import ingest
 from hccdash.extraction.case import CaseResult
-from hccdash.extraction.manifest import read_manifest
+from hccdash.cohort.manifest import read_manifest as read_cohort_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.store import Store
 
@@ -58,24 +59,28 @@ GOOD = "patient_id,phase,image,mask\nA,portal,img/i.nrrd,img/m.nrrd\n"
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("patient_id,phase,image\nA,portal,img/i.nrrd\n", "lacks column(s) ['mask']; it has ['patient_id', 'phase', 'image']"),
-        ("patient_id,phase,image,mask,lable\nA,portal,img/i.nrrd,img/m.nrrd,2\n", "has unknown column(s) ['lable']"),
-        ("Patient_ID, Phase ,IMAGE,mask,notes\nA,portal,img/i.nrrd,img/m.nrrd,x\n", "has unknown column(s) ['notes']"),
-        ("patient_id,phase,image,mask,image\nA,portal,img/i.nrrd,img/m.nrrd,x\n", "has column(s) ['image'] more than once"),
-        ("", "is empty: expected a header row with columns patient_id, phase, image, mask[, reader][, label]"),
-        ("\n  \n", "is empty"),
-        ("patient_id,phase,image,mask\n", "has no rows"),
-        (GOOD + "B,portal,img/i.nrrd,img/m.nrrd,extra\n", "the header has 4 cells but row 3 has 5"),
+        ("patient_id,phase,image\nA,portal,img/i.nrrd\n",
+         ": manifest column(s) ['mask'] missing in the header (row 1); found ['patient_id', 'phase', 'image']"),
+        ("patient_id,phase,image,mask,lable\nA,portal,img/i.nrrd,img/m.nrrd,2\n", ": unknown manifest column(s) ['lable']"),
+        ("Patient_ID, Phase ,IMAGE,mask,notes\nA,portal,img/i.nrrd,img/m.nrrd,x\n", ": unknown manifest column(s) ['notes']"),
+        ("patient_id,phase,image,mask,image\nA,portal,img/i.nrrd,img/m.nrrd,x\n",
+         ": column name(s) ['image'] occur more than once in the header (row 1)"),
+        ("", ": the file is empty"),
+        ("\n  \n", ": the file is empty"),
+        ("patient_id,phase,image,mask\n", ": the table has no data rows (only a header in row 1)"),
+        (GOOD + "B,portal,img/i.nrrd,img/m.nrrd,extra\n", ", row 3: 5 cells but the header (row 1) names 4 columns"),
         ("patient_id,phase,image,mask,label\nA,portal,img/i.nrrd,img/m.nrrd,0\n",
-         "column 'label' is not a whole number above 0 in row(s) [2]"),
-        ("patient_id,phase,image,mask,label\nA,portal,img/i.nrrd,img/m.nrrd,1.5\n", "not a whole number above 0 in row(s) [2]"),
-        (GOOD + "\nA,portal,img/i.nrrd,img/m.nrrd\n", "duplicate (patient_id, phase, reader) in row(s) [2, 4]"),
-        (GOOD + "B,portal,img/nope.nrrd,img/m.nrrd\n", "image file(s) not found: row 3: 'img/nope.nrrd'"),
-        (GOOD + "B,portal,img/i.nrrd,\n", "mask file(s) not found: row 3: ''"),
-        (GOOD + "B,portal,img/not_dicom,img/m.nrrd\n", "image folder(s) that hold no DICOM series: row 3: 'img/not_dicom'"),
-        (GOOD + "B,arterial.late,img/i.nrrd,img/m.nrrd\n", "phase names may not contain '.' in row(s) [3]"),
-        (b"patient_id,phase,image,mask\n\xff\xfeA,portal,i,m\n", "is not UTF-8 text (byte 28): save it as a UTF-8 CSV file"),
-        ('patient_id,phase,image,mask\n"' + "x" * 200_000, "line 2: not valid CSV (field larger than field limit"),
+         ", row 2, column 'label': a mask label is a whole number above 0, got '0'"),
+        ("patient_id,phase,image,mask,label\nA,portal,img/i.nrrd,img/m.nrrd,1.5\n",
+         ", row 2, column 'label': a mask label is a whole number above 0, got '1.5'"),
+        (GOOD + "\nA,portal,img/i.nrrd,img/m.nrrd\n", ": duplicate (patient_id, phase, reader) in row(s) [2, 4]"),
+        (GOOD + "B,portal,img/nope.nrrd,img/m.nrrd\n", ": image file(s) not found: row 3: '{tmp}/img/nope.nrrd'"),
+        (GOOD + "B,portal,img/i.nrrd,\n", ": mask file(s) not found: row 3: ''"),
+        (GOOD + "B,portal,img/not_dicom,img/m.nrrd\n", ": image folder(s) that hold no DICOM series: row 3: '{tmp}/img/not_dicom'"),
+        (GOOD + "B,arterial.late,img/i.nrrd,img/m.nrrd\n", ": phase names may not contain '.' in row(s) [3]"),
+        (GOOD + " ,portal,img/i.nrrd,img/m.nrrd\n", ": column 'patient_id' is empty in row(s) [3]"),
+        (b"patient_id,phase,image,mask\n\xff\xfeA,portal,i,m\n", ": image file(s) not found: row 2: '{tmp}/i'"),  # Latin-1
+        ('patient_id,phase,image,mask\n"' + "x" * 200_000, ": column 'phase' is empty in row(s) [2]"),
     ],
 )
 def test_bad_manifest_is_refused_and_the_store_kept(files, capsys, content, message):
@@ -86,7 +91,7 @@ def test_bad_manifest_is_refused_and_the_store_kept(files, capsys, content, mess
     code = main(["extract", "--manifest", str(manifest), "--params", str(params), "--out", str(tmp / "o.csv")])
     assert code == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"error: Manifest {manifest}") and message in err
+    assert err.startswith(f"error: {manifest}{message.format(tmp=tmp)}")
     assert not (tmp / "o.csv").exists()
     for name, frame in _snapshot().items():
         pd.testing.assert_frame_equal(frame, before[name])
@@ -131,10 +136,10 @@ def test_relative_paths_are_relative_to_the_manifest_folder(files, monkeypatch):
     manifest = tmp / "lists" / "m.csv"
     manifest.write_text("patient_id,phase,image,mask\nA,portal,../img/i.nrrd,../img/m.nrrd\n")
     monkeypatch.chdir(tmp / "img")  # the working directory plays no part
-    assert read_manifest(manifest)["image_path"].tolist() == [str((tmp / "img" / "i.nrrd").resolve())]
+    assert manifest_images(manifest)["image_path"].tolist() == [str((tmp / "img" / "i.nrrd").resolve())]
     manifest.write_text("patient_id,phase,image,mask\nA,portal,i.nrrd,m.nrrd\n")  # relative to the working directory
-    with pytest.raises(ValueError, match=r"image file\(s\) not found: row 2: 'i.nrrd'"):
-        read_manifest(manifest)
+    with pytest.raises(ValueError, match=r"image file\(s\) not found: row 2: '.*/lists/i.nrrd'"):
+        manifest_images(manifest)
 
 
 def test_blank_label_and_reader_cells_take_the_defaults(files):
@@ -142,7 +147,7 @@ def test_blank_label_and_reader_cells_take_the_defaults(files):
     manifest = tmp / "m.csv"
     manifest.write_text("patient_id,phase,image,mask,reader,label\nA,portal,img/i.nrrd,img/m.nrrd,,\n"
                         " B , portal , img/i.nrrd , img/m.nrrd ,2, 07\n")
-    frame = read_manifest(manifest, default_label=3)
+    frame = manifest_images(manifest, default_label=3)
     assert frame[["patient_id", "phase", "reader", "label"]].values.tolist() == [["A", "portal", "1", 3], ["B", "portal", "2", 7]]
 
 
@@ -166,9 +171,9 @@ def test_the_command_line_itself(files):
 
     manifest.write_text(GOOD.replace("image,mask", "image,mask,Notes").replace(".nrrd\n", ".nrrd,x\n"))
     run = extract("--params", str(params))
-    assert (run.returncode, run.stderr.strip()) == (2, f"error: Manifest {manifest} has unknown column(s) ['Notes'] "
-            "(expected a header row with columns patient_id, phase, image, mask[, reader][, label][, roi]); remove them: "
-            "a misspelt 'reader' or 'label' column would otherwise be ignored")
+    assert (run.returncode, run.stderr.strip()) == (2, f"error: {manifest}: unknown manifest column(s) ['Notes'] in "
+            "the header (row 1); allowed: patient_id, phase, image, mask, reader, label, roi. Remove them: a misspelt "
+            "'reader', 'label' or 'roi' column would otherwise be ignored")
     manifest.write_text(GOOD)
     (tmp / "bad.yaml").write_text("setting:\n  binWidth: abc\n")
     run = extract("--params", str(tmp / "bad.yaml"))
@@ -193,7 +198,24 @@ def test_a_dicom_series_folder_is_accepted(files):
     sitk.WriteImage(slice_, str(series / "slice1.dcm"))
     manifest = tmp / "m.csv"
     manifest.write_text("patient_id,phase,image,mask\nA,portal,img/series,img/m.nrrd\n")
-    assert read_manifest(manifest)["image_path"].tolist() == [str(series.resolve())]
+    assert manifest_images(manifest)["image_path"].tolist() == [str(series.resolve())]
     (series / "slice1.dcm").unlink()
-    with pytest.raises(ValueError, match=r"image folder\(s\) that hold no DICOM series: row 2: 'img/series'"):
-        read_manifest(manifest)
+    with pytest.raises(ValueError, match=r"image folder\(s\) that hold no DICOM series: row 2: '.*/img/series'"):
+        manifest_images(manifest)
+
+
+def test_extract_and_import_read_a_manifest_alike(files):
+    """One manifest reader: an XLSX manifest extracts as the import reads it, and a misspelt column is
+    refused by both (the import used to read 'readr' as no reader column: every row reader 1)."""
+    tmp, _ = files
+    table = pd.DataFrame({"patient_id": ["A", "B"], "phase": ["portal"] * 2, "image": ["img/i.nrrd"] * 2,
+                          "mask": ["img/m.nrrd"] * 2, "reader": ["1", "2"], "label": [None, 3]})
+    table.to_excel(tmp / "m.xlsx", index=False)
+    images = manifest_images(tmp / "m.xlsx")
+    entries = read_cohort_manifest(tmp / "m.xlsx")
+    assert images[["patient_id", "reader", "label"]].values.tolist() == [["A", "1", 1], ["B", "2", 3]]
+    assert images["image_path"].tolist() == entries["image"].tolist() == [str((tmp / "img" / "i.nrrd").resolve())] * 2
+    table.rename(columns={"reader": "readr"}).to_csv(tmp / "misspelt.csv", index=False)
+    for read in (manifest_images, read_cohort_manifest):
+        with pytest.raises(ValueError, match=r"misspelt.csv: unknown manifest column\(s\) \['readr'\]"):
+            read(tmp / "misspelt.csv")

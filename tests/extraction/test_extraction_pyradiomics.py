@@ -15,7 +15,7 @@ from radiomics.featureextractor import RadiomicsFeatureExtractor
 
 from hccdash.extraction.case import numeric_features
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
-from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.matrices import case_features
 from hccdash.extraction.params import spec_from_yaml
 from hccdash.store import Store
@@ -32,7 +32,7 @@ def _hccdash_features(reference, tmp_path, config: str, case: str) -> tuple[dict
     ).to_csv(manifest, index=False)
     params = reference / "pyradiomics" / "baseline_params" / f"{config}.yaml"
     spec = spec_from_yaml(params)
-    images = read_manifest(manifest)
+    images = manifest_images(manifest)
     store = Store()
     summary = run_extraction(cases_from_images(images, spec), spec, store=store, n_jobs=1)
     assert summary.n_computed == 1 and summary.n_failed == 0

@@ -7,7 +7,7 @@ import pytest
 
 from hccdash import paths
 from hccdash.extraction.engine import cases_from_images, run_extraction
-from hccdash.extraction.manifest import read_manifest
+from hccdash.extraction.manifest import manifest_images
 from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.params import spec_from_settings
 from hccdash.extraction.sample_features import SAMPLE_FEATURES, ensure_sample_features, stored_case_table
@@ -20,7 +20,7 @@ def test_table_loads_into_a_fresh_store_and_counts_as_cached(pyrad_data, tmp_pat
     frame = write_variants(pyrad_data, tmp_path / "img", 2)
     frame.to_csv(tmp_path / "m.csv", index=False)
     spec = spec_from_settings()
-    cases = cases_from_images(read_manifest(tmp_path / "m.csv"), spec)
+    cases = cases_from_images(manifest_images(tmp_path / "m.csv"), spec)
     run_extraction(cases, spec, n_jobs=1)
     table = stored_case_table([c.case_key for c in cases])
     assert len(table) == 2 and table.shape[1] > 1000  # default settings: Original + Wavelet + LoG
@@ -45,7 +45,7 @@ def test_shipped_sample_features_are_reproduced_by_extraction():
     if not SAMPLE_FEATURES.is_file() or not (paths.SAMPLE_DIR / "images").is_dir():
         pytest.skip("sample images or sample_data/features.parquet not built")
     spec = spec_from_settings()
-    images = read_manifest(manifest).iloc[[0, 4]]
+    images = manifest_images(manifest).iloc[[0, 4]]
     cases = cases_from_images(images, spec)
     shipped = pd.read_parquet(SAMPLE_FEATURES).set_index("case_key")
     assert {c.case_key for c in cases} <= set(shipped.index)  # keyed exactly like a real extraction
