@@ -1,72 +1,190 @@
-"""Benchmark: how long the Model building page takes to answer a slider move, in a real browser.
+"""Benchmark: how long Model building takes to answer a control, in a real browser.
 
-    python bench/sliders.py [--moves N]
+    python bench/sliders.py [--moves N] [--sessions N]
 
 Starts ``streamlit run app.py`` on a free localhost port with a fresh ``HCCDASH_HOME``
 (the sample cohort is imported and its shipped features loaded on first start), opens
-the Model building page in headless Chromium (Debian's ``chromium`` through Playwright),
-waits for the first fit, then moves each slider one step with the keyboard, ``--moves``
-times back and forth. Each move is timed from the key press until the page's script
-run has started and finished again (Streamlit's ``data-test-script-state``) with the
-funnel caption redrawn: what the user waits for. Prints every move and, as its last
-line, ``<slider>_ms=<median>`` for each slider plus ``slowest_ms=<largest median>``.
+Model building in headless Chromium (Debian's ``chromium`` through Playwright) and waits
+for the first fit. Then each slider (ICC, correlation, mRMR k, LASSO lambda) is moved
+``--moves`` times one step with the keyboard, always in one direction, so every move asks
+for a value not seen before in the server (a fresh ``HCCDASH_HOME`` and stage cache);
+then the endpoint is switched to early recurrence and back twice, and each study preset
+button is clicked once. A move is timed from the key press or click until the page's
+script run (or fragment run) has started and ended and no other run follows within
+0.3 s (Streamlit's ``data-test-script-state``): what the user waits for.
+
+Prints every move and, last, ``<control>_ms=<median>`` per control and
+``slowest_ms=<largest median>``. Targets (Chromium, sample cohort, quiet 2-core
+machine): lambda < 300 ms, every other slider < 1000 ms, a preset < 2000 ms.
+
+With ``--sessions N`` the sliders are timed in one session alone, then in N sessions
+moving them at once (each in its own browser context). Before timing, every session
+picks its own ICC kind / features-without-repeat-data / variance-filter combination
+(untimed), so no two sessions ever ask for the same stage result and the server does
+N times the work. Last lines: the single session's ``<control>_ms`` and then
+``sessions=N <control>_ms=<median over all sessions' moves> ... slowest_ms=...
+ratio=<slowest over the single session's slowest>`` (target: ratio < 3).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import itertools
 import statistics
 import sys
 import time
 
 from app_server import serve_app
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _wait_for_script
+from hccdash.modeling.presets import TITLES
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
-SLIDERS = {"icc": "ICC threshold", "correlation": "Correlation threshold", "mrmr_k": "mRMR k"}
-STATE = """() => document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state')"""
+SLIDERS = {  # control -> (slider label, key pressed for each move)
+    "icc": ("ICC threshold", "ArrowLeft"),  # 0.75 -> 0.70 -> ... (1.0 would leave no feature)
+    "correlation": ("Correlation threshold", "ArrowLeft"),  # 0.90 -> 0.89 -> ...
+    "mrmr_k": ("mRMR k", "ArrowRight"),  # 20 -> 21 -> ...
+    "lambda": ("LASSO lambda", None),  # away from lambda.min, towards the end with more room
+}
+ENDPOINTS = ["Early recurrence (logistic)", "RFS (Cox)"] * 2
+COMBOS = list(itertools.product(["ICC2_1", "ICC3_1"], ["keep", "drop"], [True, False]))  # kind, missing, variance
+STATE = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')"""
+QUIET_MS = 300
+TIMEOUT_MS = 300_000
 
 
-def time_move(page, label: str, key: str) -> float:
-    """Seconds from pressing ``key`` on the slider ``label`` until the rerun it causes is drawn."""
-    thumb = page.locator('[data-testid="stSlider"]', has_text=label).locator('input[type="range"]')
-    thumb.focus()
-    caption = page.get_by_text("Features left after each step").inner_text()
+async def _settle(page, start: float) -> float:
+    """Seconds from ``start`` until a run has started, ended and no other run follows within QUIET_MS."""
+    await page.wait_for_function(f"() => ({STATE})() === 'running'", timeout=30_000, polling=5)
+    while True:
+        await page.wait_for_function(f"() => ({STATE})() === 'notRunning'", timeout=TIMEOUT_MS, polling=5)
+        end = time.perf_counter()
+        try:
+            await page.wait_for_function(f"() => ({STATE})() !== 'notRunning'", timeout=QUIET_MS, polling=5)
+        except Exception:  # stayed quiet: that run was the last
+            break
+    shown = page.locator('[data-testid="stException"]')
+    if await shown.count():
+        raise RuntimeError((await shown.first.inner_text())[:300])
+    return end - start
+
+
+async def _idle(page) -> None:
+    """Wait until no script run is under way and none follows within a second."""
+    while True:
+        await page.wait_for_function(f"() => ({STATE})() === 'notRunning'", timeout=TIMEOUT_MS)
+        try:
+            await page.wait_for_function(f"() => ({STATE})() !== 'notRunning'", timeout=1000)
+        except Exception:
+            return
+
+
+async def press(page, label: str, key: str | None) -> float:
+    """Seconds until the page has answered one press of ``key`` on the slider ``label``."""
+    slider = page.locator('[data-testid="stSlider"]', has_text=label).first
+    thumb = slider.locator('input[type="range"]').first
+    if key is None:  # the lambda slider: the direction with more room from where it stands
+        now, low, high = [float(await thumb.get_attribute(a)) for a in ("value", "min", "max")]
+        key = "ArrowLeft" if now - low > high - now else "ArrowRight"
+    await thumb.focus()
     start = time.perf_counter()
-    page.keyboard.press(key)
-    page.wait_for_function(f"() => ({STATE})() === 'running'", timeout=30_000, polling=5)
-    page.wait_for_function(f"() => ({STATE})() === 'notRunning'", timeout=60_000, polling=5)
-    elapsed = time.perf_counter() - start
-    if page.get_by_text("Features left after each step").inner_text() == caption and label == SLIDERS["mrmr_k"]:
-        raise RuntimeError(f"moving {label!r} did not change the funnel")
-    return elapsed
+    await page.keyboard.press(key)
+    return await _settle(page, start)
+
+
+async def click(page, locator) -> float:
+    """Seconds until the page has answered a click on ``locator``."""
+    await locator.scroll_into_view_if_needed()
+    start = time.perf_counter()
+    await locator.click()
+    return await _settle(page, start)
+
+
+async def choose(page, key: str, option: str) -> None:
+    """Pick ``option`` in the selectbox of widget ``key`` (untimed)."""
+    box = page.locator(f".st-key-{key}").first.get_by_role("combobox")
+    if await box.input_value() == option:
+        return
+    await box.click()
+    await page.get_by_role("option", name=option, exact=True).click()
+    await _idle(page)
+
+
+async def open_model_building(browser, url: str):
+    """A new session on Model building, its first fit finished; returns (context, page, seconds)."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    start = time.perf_counter()
+    await page.goto(url)
+    await _idle(page)
+    await page.locator('[data-testid="stSidebarNavLink"]', has_text="Model building").first.click()
+    await page.get_by_text("Features left after each step").first.wait_for(timeout=TIMEOUT_MS)
+    await _idle(page)
+    return context, page, time.perf_counter() - start
+
+
+async def session(browser, url: str, moves: int, combo: int, everything: bool, tag: str) -> dict[str, list[float]]:
+    """One session's timings per control (sliders; with ``everything`` the endpoint and presets too)."""
+    context, page, opened = await open_model_building(browser, url)
+    print(f"{tag}opened Model building in {opened:.1f} s")
+    if combo:
+        kind, missing, variance = COMBOS[combo]
+        await choose(page, "mb_icc_kind", kind)
+        await choose(page, "mb_icc_missing", missing)
+        if not variance:
+            await page.locator(".st-key-mb_variance_on label").first.click()
+            await _idle(page)
+    times: dict[str, list[float]] = {}
+    for name, (label, key) in SLIDERS.items():
+        times[name] = [await press(page, label, key) for _ in range(moves)]
+        print(f"{tag}{label}: " + ", ".join(f"{1000 * t:.0f}" for t in times[name]) + " ms", flush=True)
+    if everything:
+        times["endpoint"] = [await click(page, page.locator(".st-key-mb_endpoint label", has_text=text).first)
+                             for text in ENDPOINTS]
+        print(f"{tag}endpoint switches ({' / '.join(ENDPOINTS[:2])}): "
+              + ", ".join(f"{1000 * t:.0f}" for t in times["endpoint"]) + " ms", flush=True)
+        times["preset"] = []
+        for name in TITLES:
+            times["preset"].append(await click(page, page.locator(f".st-key-mb_preset_{name} button").first))
+            print(f"{tag}preset {name}: {1000 * times['preset'][-1]:.0f} ms", flush=True)
+    await context.close()
+    return times
+
+
+def summary(times: dict[str, list[float]]) -> str:
+    """``<control>_ms=<median>`` per control and ``slowest_ms``."""
+    medians = {name: 1000 * statistics.median(values) for name, values in times.items()}
+    return (" ".join(f"{name}_ms={value:.0f}" for name, value in medians.items())
+            + f" slowest_ms={max(medians.values()):.0f}")
+
+
+async def run(url: str, moves: int, sessions: int) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        single = await session(browser, url, moves, 0, sessions == 1, "")
+        if sessions == 1:
+            print(summary(single))
+        else:
+            together = await asyncio.gather(*(session(browser, url, moves, i, False, f"[session {i}] ")
+                                              for i in range(1, sessions + 1)))
+            pooled = {name: [t for times in together for t in times[name]] for name in single}
+            slowest = max(statistics.median(v) for v in pooled.values())
+            print("single: " + summary(single))
+            print(f"sessions={sessions} " + summary(pooled)
+                  + f" ratio={slowest / max(statistics.median(v) for v in single.values()):.2f}")
+        await browser.close()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moves", type=int, default=8, help="moves per slider (default 8)")
+    parser.add_argument("--moves", type=int, default=6, help="moves per slider (default 6)")
+    parser.add_argument("--sessions", type=int, default=1, choices=range(1, len(COMBOS)),
+                        help="sessions moving sliders at once (default 1: one session, endpoint and presets too)")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    medians = {}
-    with serve_app("sliders") as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        _wait_for_script(page)
-        page.locator('[data-testid="stSidebarNavLink"]', has_text="Model building").first.click()
-        start = time.perf_counter()
-        _wait_for_script(page)
-        print(f"first fit of the sample cohort (page open): {time.perf_counter() - start:.1f} s")
-        for name, label in SLIDERS.items():
-            times = [time_move(page, label, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                     for i in range(args.moves)]
-            medians[name] = statistics.median(times) * 1000
-            print(f"{label}: " + ", ".join(f"{t * 1000:.0f}" for t in times)
-                  + f" ms; median {medians[name]:.0f} ms")
-        browser.close()
-    print(" ".join(f"{name}_ms={value:.0f}" for name, value in medians.items())
-          + f" slowest_ms={max(medians.values()):.0f}")
+    with serve_app("sliders") as url:
+        asyncio.run(run(url, args.moves, args.sessions))
     return 0
 
 
