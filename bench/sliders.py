@@ -105,8 +105,8 @@ async def choose(page, key: str, option: str) -> None:
     box = page.locator(f".st-key-{key}").first.get_by_role("combobox")
     if await box.input_value() == option:
         return
-    await box.click()
-    await page.get_by_role("option", name=option, exact=True).click()
+    await box.click(timeout=TIMEOUT_MS)
+    await page.get_by_role("option", name=option, exact=True).click(timeout=TIMEOUT_MS)
     await _idle(page)
 
 
@@ -132,7 +132,7 @@ async def session(browser, url: str, moves: int, combo: int, everything: bool, t
         await choose(page, "mb_icc_kind", kind)
         await choose(page, "mb_icc_missing", missing)
         if not variance:
-            await page.locator(".st-key-mb_variance_on label").first.click()
+            await page.locator(".st-key-mb_variance_on label").first.click(timeout=TIMEOUT_MS)
             await _idle(page)
     times: dict[str, list[float]] = {}
     for name, (label, key) in SLIDERS.items():
