@@ -10,8 +10,10 @@ from hccdash.cohort.table1 import table1, table1_display
 from hccdash.display import store_errors_shown
 from hccdash.extraction.status import stored_extraction_totals
 from hccdash.spreadsheet import csv_text
+from page_parts import mark_stale_results
 
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
+mark_stale_results()
 
 
 @st.cache_resource(show_spinner="Preparing hccdash: importing the sample cohort on first start ...")

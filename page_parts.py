@@ -1,5 +1,12 @@
-"""Pieces several pages draw the same way: a table with its CSV download, and the panel of a
-background job (start, follow with a progress bar, cancel, show the result).
+"""Pieces several pages draw the same way: a table with its CSV download, a chart from a Vega-Lite
+spec cached for every session with its PNG / SVG downloads, the style that marks results being
+recomputed, and the panel of a background job (start, follow with a progress bar, cancel, show
+the result).
+
+Every session of the server runs in one Python process, so what one rerun computes costs every
+other session time: a chart's spec (Altair construction and conversion, tens of milliseconds
+each) is built once per distinct data for all sessions (:func:`chart_spec`), and download files
+only when their button is clicked.
 
 A top-level module beside :mod:`app_frame` (not in ``pages/``, where every file becomes a
 page; not in ``hccdash/``, which never imports streamlit).
@@ -8,13 +15,28 @@ page; not in ``hccdash/``, which never imports streamlit).
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from functools import partial
+from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
+from hccdash.charts.render import SCREEN, chart_png, chart_svg, vega_spec
 from hccdash.display import for_display
 from hccdash.jobs import JobStatus, cancel_job, job_status
 from hccdash.spreadsheet import csv_text
+
+# Streamlit sets data-stale="true" on an element while a run that will redraw it is under way (every
+# element for a full rerun, a fragment's own for a fragment rerun) and dims it only after a delay.
+# Marked at once here, and results say "updating".
+STALE_STYLE = """<style>
+.stMain [data-testid="stElementContainer"][data-stale="true"] { opacity: 0.35 !important; transition: none !important; }
+.stMain [data-testid="stElementContainer"][data-stale="true"]:has([data-testid="stVegaLiteChart"],
+  [data-testid="stDataFrame"], [data-testid="stMetric"], [data-testid="stCode"])::after {
+  content: "updating…"; position: absolute; top: 0; right: 0; padding: 0 0.4rem; font-size: 0.8rem;
+  color: #7a5a00; background: #fff3cd; border-radius: 0.25rem; }
+</style>"""
 
 
 def table(frame: pd.DataFrame, name: str, key: str, missing: str | None = None, *,
@@ -22,7 +44,46 @@ def table(frame: pd.DataFrame, name: str, key: str, missing: str | None = None, 
     """``frame`` as a table (empty cells shown as ``missing``) with a CSV download button
     (file ``<name>.csv``, widget key ``csv_key``, by default ``<key>_csv``)."""
     st.dataframe(for_display(frame, missing), hide_index=True, width="stretch")
-    st.download_button("CSV", csv_text(frame), f"{name}.csv", "text/csv", key=csv_key or f"{key}_csv")
+    st.download_button("CSV", partial(csv_text, frame), f"{name}.csv", "text/csv", key=csv_key or f"{key}_csv",
+                       on_click="ignore")  # the file is made when clicked
+
+
+def mark_stale_results() -> None:
+    """Style the app so that results a running rerun will redraw are marked as updating (app.py, every run)."""
+    st.html(STALE_STYLE)
+
+
+def chart_spec(function: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[str, Any]:
+    """:func:`~hccdash.charts.render.vega_spec` of ``function(*args)`` (a chart function of
+    :mod:`hccdash.charts`), built once per distinct arguments for all sessions (data frames are
+    hashed by content)."""
+    return _cached_spec(f"{function.__module__}.{function.__qualname__}", function, *args)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _cached_spec(name: str, _function: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[str, Any]:
+    return vega_spec(_function(*args))
+
+
+def chart(spec: dict[str, Any], name: str, key: str, data: pd.DataFrame | None = None) -> None:
+    """A chart (a Vega-Lite spec with its data) with PNG and SVG downloads, and ``data`` as CSV when
+    given; each file made when clicked."""
+    st.vega_lite_chart(spec, **SCREEN)
+    columns = st.columns(2 if data is None else 3)
+    columns[0].download_button("PNG", partial(chart_png, spec), f"{name}.png", "image/png", key=f"{key}_png",
+                               on_click="ignore")
+    columns[1].download_button("SVG", partial(chart_svg, spec), f"{name}.svg", "image/svg+xml", key=f"{key}_svg",
+                               on_click="ignore")
+    if data is not None:
+        columns[2].download_button("Data (CSV)", partial(csv_text, data), f"{name}.csv", "text/csv",
+                                   key=f"{key}_csv", on_click="ignore")
+
+
+def poll_seconds(jobs: MutableMapping[str, str], key: str, every: float = 2.0) -> float | None:
+    """How often a fragment showing the job of ``key`` should rerun: ``every`` seconds while it is
+    active, else never (an idle panel costs every session nothing; starting a job reruns the page)."""
+    job_id = jobs.get(key)
+    return every if job_id is not None and job_status(job_id).active else None
 
 
 def job_progress(job: JobStatus, text: str, cancel_key: str) -> None:
@@ -45,7 +106,8 @@ def rerun_when_finished(job: JobStatus, state_key: str) -> None:
 def background_job(jobs: MutableMapping[str, str], key: str, *, prefix: str, label: str, start_label: str,
                    resamples: tuple[int, int, int], start: Callable[[int], str],
                    show: Callable[[JobStatus], None], result_key: str, start_disabled: bool = False) -> None:
-    """Start, follow and collect one background job; call it inside an ``st.fragment(run_every=...)``.
+    """Start, follow and collect one background job; call it inside an
+    ``st.fragment(run_every=poll_seconds(jobs, key))``.
 
     ``jobs`` maps ``key`` (what the job computes for) to its job id. With no job yet: a number
     input for the resamples (``resamples`` = min, max, default) and a start button that calls
@@ -59,7 +121,7 @@ def background_job(jobs: MutableMapping[str, str], key: str, *, prefix: str, lab
         n = st.number_input("Bootstrap resamples", low, high, value=default, key=f"{prefix}_n")
         if st.button(start_label, key=f"{prefix}_start", disabled=start_disabled):
             jobs[key] = start(int(n))
-            st.rerun(scope="fragment")
+            st.rerun()  # the page, so that the panel's fragment polls the job
         return
     status = job_status(job_id)
     if status.active:

@@ -7,20 +7,20 @@ import streamlit as st
 from app_frame import in_app_frame
 from hccdash.charts import model as charts
 from hccdash.charts.harmonisation import harmonisation_chart
-from hccdash.charts.render import SCREEN, chart_png, chart_svg
+from hccdash.charts.render import overlay, vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.features_io import imported_sources
 from hccdash.modeling import stability_job
-from hccdash.modeling.builder import shared_builder
+from hccdash.modeling.builder import BuildResult, shared_builder
 from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
 from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
-from page_parts import background_job, table
+from page_parts import background_job, chart, chart_spec, poll_seconds, table
 
 in_app_frame()
 
@@ -28,14 +28,8 @@ EXTRACTED = "extracted features (default settings)"
 
 st.title("Model building")
 st.caption("Filters → z-score → LASSO rad-score, clinical model and combined model, all fitted on the "
-           "training split. Expensive steps are cached: moving a slider refits only what depends on it.")
-
-
-def download_chart(chart, name: str, key: str) -> None:
-    """PNG and SVG buttons for a chart (rendered only when clicked)."""
-    left, right = st.columns(2)
-    left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
-    right.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
+           "training split. Expensive steps are cached: moving a slider refits and redraws only what depends on "
+           "it; results being recomputed are marked as updating.")
 
 
 cohorts = list_cohorts()
@@ -130,133 +124,160 @@ with st.sidebar:
                    help="Held out as external validation; the other centres are split at random 7:3 (stratified by "
                         "event, seed 42) into training and internal validation")
 
-sliders = st.columns(3)
-sliders[0].slider("ICC threshold", 0.0, 1.0, step=0.05, key="mb_icc",
-                  disabled=not st.session_state["mb_icc_on"] or inputs.repeats is None)
-sliders[1].slider("Correlation threshold", 0.5, 1.0, step=0.01, key="mb_corr",
-                  disabled=not st.session_state["mb_corr_on"])
-sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_state["mb_mrmr_on"])
-
 st.session_state.setdefault("mb_lambda_rule", "lambda.min")
-try:
-    settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
-    with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
-        base = builder.build(with_lambda(settings, "lambda.min"))
-except ValueError as exc:
-    st.error(str(exc))
-    st.stop()
 
-lasso = base.lasso
-if lasso is not None:
-    lambdas = [float(v) for v in lasso.cv_.lambdas]
-    marks = {lambdas.index(lasso.cv_.lambda_min): " (lambda.min)", lambdas.index(lasso.cv_.lambda_1se): " (lambda.1se)"}
-    lambda_key = f"mb_lambda_{hash(tuple(lambdas))}"
-    rule = st.session_state["mb_lambda_rule"]
-    st.session_state.setdefault(lambda_key, lambdas.index(lasso.cv_.resolve(rule)) if isinstance(rule, str) else
-                                lambdas.index(lasso.cv_.lambda_min))
-    chosen = lambdas[st.select_slider("LASSO lambda (the path's lambdas, log-spaced)", options=range(len(lambdas)),
-                                      key=lambda_key, format_func=lambda i: f"{lambdas[i]:.4g}{marks.get(i, '')}")]
-    result = base if chosen == lasso.cv_.lambda_min else builder.build(with_lambda(settings, chosen))
-else:
-    st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
-    result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
 
-st.session_state["mb_current"] = CurrentModel(cohort, None if source == EXTRACTED else source, result, builder)
-for message in result.warnings:
-    st.warning(message)
+@st.fragment
+def filters() -> None:
+    """The filter sliders and everything downstream of them: a slider move reruns this alone."""
+    sliders = st.columns(3)
+    sliders[0].slider("ICC threshold", 0.0, 1.0, step=0.05, key="mb_icc",
+                      disabled=not st.session_state["mb_icc_on"] or inputs.repeats is None)
+    sliders[1].slider("Correlation threshold", 0.5, 1.0, step=0.01, key="mb_corr",
+                      disabled=not st.session_state["mb_corr_on"])
+    sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_state["mb_mrmr_on"])
+    try:
+        settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
+        with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
+            base = builder.build(with_lambda(settings, "lambda.min"))
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    results(settings, base)
 
-model = result.model
-combined = result.c_index.loc["combined"]
-metric_label = "C-index" if result.endpoint.survival else "AUC"
-names = set_names(combined.index)
-cols = st.columns(len(combined) + 2)
-for column, (split, value) in zip(cols, combined.items()):
-    column.metric(f"{metric_label} combined, {names[split]}", "–" if value != value else f"{value:.3f}")
-cols[-2].metric("Selected features", len(model.radiomics_.selected_features_))
-counts = [len(ids) for ids in result.set_indices.values()][:len(combined)]
-cols[-1].metric(f"Patients ({' / '.join(names[s] for s in combined.index)} / excluded)",
-                " / ".join(map(str, counts + [len(result.excluded)])))
-table(result.c_index_table(), "c_index", "mb_cindex")
 
-st.subheader("Rad-score")
-st.caption(f"Features left after each step: {result.funnel_text()}")
-st.code(model.radiomics_.formula(), language=None, wrap_lines=True)
-funnel_tab, cv_tab, path_tab, coef_tab = st.tabs(["Funnel", "CV curve", "Coefficient path", "Coefficients"])
-with funnel_tab:
-    chart = charts.funnel_chart(model.radiomics_.funnel_)
-    st.altair_chart(chart, **SCREEN)
-    download_chart(chart, "funnel", "mb_funnel")
-if result.lasso is not None:
-    lam = result.lasso.lambda_value_
-    with cv_tab:
-        chart = charts.cv_curve_chart(result.lasso.path_table(), result.lasso.cv_.lambda_min,
-                                      result.lasso.cv_.lambda_1se, lam,
-                                      "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance")
-        st.altair_chart(chart, **SCREEN)
-        download_chart(chart, "lasso_cv", "mb_cv")
-    with path_tab:
-        chart = charts.coefficient_path_chart(result.lasso.cv_.path.coefficients, lam)
-        st.altair_chart(chart, **SCREEN)
-        download_chart(chart, "lasso_path", "mb_path")
-
-stability_key = ("mb_stability", cohort, source, str(settings.to_dict()), str(result.settings.selection.lasso_lambda))
-stability = st.session_state.get("mb_stability_results", {}).get(str(stability_key))
-with coef_tab:
-    coefficients = model.radiomics_.coefficients_
-    if coefficients.empty:
-        st.info("No feature selected at this lambda.")
+@st.fragment
+def results(settings: Settings, base: BuildResult) -> None:
+    """The lambda control and every result: a lambda move reruns this alone (filters and the path reused)."""
+    lasso = base.lasso
+    if lasso is not None:
+        lambdas = [float(v) for v in lasso.cv_.lambdas]
+        marks = {lambdas.index(lasso.cv_.lambda_min): " (lambda.min)",
+                 lambdas.index(lasso.cv_.lambda_1se): " (lambda.1se)"}
+        lambda_key = f"mb_lambda_{hash(tuple(lambdas))}"
+        rule = st.session_state["mb_lambda_rule"]
+        st.session_state.setdefault(lambda_key, lambdas.index(lasso.cv_.resolve(rule)) if isinstance(rule, str) else
+                                    lambdas.index(lasso.cv_.lambda_min))
+        chosen = lambdas[st.select_slider("LASSO lambda (the path's lambdas, log-spaced)", options=range(len(lambdas)),
+                                          key=lambda_key, format_func=lambda i: f"{lambdas[i]:.4g}{marks.get(i, '')}")]
+        result = base if chosen == lasso.cv_.lambda_min else builder.build(with_lambda(settings, chosen))
     else:
-        chart = charts.coefficient_chart(coefficients, stability)
-        st.altair_chart(chart, **SCREEN)
-        download_chart(chart, "coefficients", "mb_coef")
-    table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
+        st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
+        result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
+    st.session_state["mb_current"] = CurrentModel(cohort, None if source == EXTRACTED else source, result, builder)
+    for message in result.warnings:
+        st.warning(message)
+    summary(result)
+    rad_score(settings, result)
+    if getattr(result.model, "harmoniser_", None) is not None:
+        harmonisation(result)
+    clinical_and_combined(result)
+
+
+def summary(result: BuildResult) -> None:
+    """The combined model's discrimination per set, selected features, patients; the C-index table."""
+    model = result.model
+    combined = result.c_index.loc["combined"]
+    metric_label = "C-index" if result.endpoint.survival else "AUC"
+    names = set_names(combined.index)
+    cols = st.columns(len(combined) + 2)
+    for column, (split, value) in zip(cols, combined.items()):
+        column.metric(f"{metric_label} combined, {names[split]}", "–" if value != value else f"{value:.3f}")
+    cols[-2].metric("Selected features", len(model.radiomics_.selected_features_))
+    counts = [len(ids) for ids in result.set_indices.values()][:len(combined)]
+    cols[-1].metric(f"Patients ({' / '.join(names[s] for s in combined.index)} / excluded)",
+                    " / ".join(map(str, counts + [len(result.excluded)])))
+    table(result.c_index_table(), "c_index", "mb_cindex")
+
+
+def rad_score(settings: Settings, result: BuildResult) -> None:
+    """Funnel, CV curve, coefficient path and coefficients (with their stability) of the rad-score.
+    Chart specs are cached for every session: the CV curve and the path are built once per path,
+    the chosen lambda is a marker laid over them."""
+    model = result.model
+    st.subheader("Rad-score")
+    st.caption(f"Features left after each step: {result.funnel_text()}")
+    st.code(model.radiomics_.formula(), language=None, wrap_lines=True)
+    funnel_tab, cv_tab, path_tab, coef_tab = st.tabs(["Funnel", "CV curve", "Coefficient path", "Coefficients"])
+    with funnel_tab:
+        chart(chart_spec(charts.funnel_chart, model.radiomics_.funnel_), "funnel", "mb_funnel")
+    lasso = result.lasso
+    if lasso is not None:
+        lam, path = lasso.lambda_value_, lasso.path_table()
+        measure = "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance"
+        with cv_tab:
+            chart(overlay(chart_spec(charts.cv_curve_chart, path, lasso.cv_.lambda_min, lasso.cv_.lambda_1se, None,
+                                     measure),
+                          chart_spec(charts.chosen_lambda_point, path, lam)), "lasso_cv", "mb_cv")
+        with path_tab:
+            chart(overlay(chart_spec(charts.coefficient_path_chart, lasso.cv_.path.coefficients),
+                          chart_spec(charts.chosen_lambda_rule, lam)), "lasso_path", "mb_path")
+    stability_key = str(("mb_stability", cohort, source, str(settings.to_dict()),
+                         str(result.settings.selection.lasso_lambda)))
+    stability = st.session_state.get("mb_stability_results", {}).get(stability_key)
+    with coef_tab:
+        coefficients = model.radiomics_.coefficients_
+        if coefficients.empty:
+            st.info("No feature selected at this lambda.")
+        else:
+            chart(chart_spec(charts.coefficient_chart, coefficients, stability), "coefficients", "mb_coef")
+        table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
+        jobs = st.session_state.setdefault("mb_stability_jobs", {})
+        st.fragment(stability_panel, run_every=poll_seconds(jobs, stability_key))(jobs, stability_key, result)
+
+
+def stability_panel(jobs: dict, stability_key: str, result: BuildResult) -> None:
+    """Start, follow and collect the background stability job (a fragment polling while it runs)."""
 
     def show_stability(status) -> None:
         results = st.session_state.setdefault("mb_stability_results", {})
-        if str(stability_key) not in results:
-            results[str(stability_key)] = status.result["stability"]
+        if stability_key not in results:
+            results[stability_key] = status.result["stability"]
             st.rerun()
         st.caption(f"Stability from {status.result['n_resamples']} bootstrap resamples.")
 
-    @st.fragment(run_every=2)
-    def stability_panel() -> None:
-        """Start, follow and collect the background stability job."""
-        background_job(st.session_state.setdefault("mb_stability_jobs", {}), str(stability_key), prefix="mb_stability",
-                       label="Stability", start_label="Compute selection stability (background)",
-                       resamples=(10, 1000, settings.selection.stability_resamples),
-                       start=lambda n: stability_job.start(cohort, result.settings, result.clinical_vars, n,
-                                                           None if source == EXTRACTED else source),
-                       show=show_stability, result_key="stability", start_disabled=result.lasso is None)
+    background_job(jobs, stability_key, prefix="mb_stability", label="Stability",
+                   start_label="Compute selection stability (background)",
+                   resamples=(10, 1000, result.settings.selection.stability_resamples),
+                   start=lambda n: stability_job.start(cohort, result.settings, result.clinical_vars, n,
+                                                       None if source == EXTRACTED else source),
+                   show=show_stability, result_key="stability", start_disabled=result.lasso is None)
 
-    stability_panel()
 
-if getattr(model, "harmoniser_", None) is not None:
+def harmonisation(result: BuildResult) -> None:
+    """One feature by batch before and after ComBat."""
     with st.expander("ComBat harmonisation: one feature by batch, before and after"):
         view = harmonisation_view(builder, result)
         shown = st.selectbox("Feature (selected ones first)", view.features, key="mb_combat_feature")
-        chart = harmonisation_chart(view.before, view.after, view.batch, shown)
-        st.altair_chart(chart, **SCREEN)
-        download_chart(chart, "harmonisation", "mb_harmonisation")
+        chart(vega_spec(harmonisation_chart(view.before, view.after, view.batch, shown)), "harmonisation",
+              "mb_harmonisation")
 
-st.subheader("Clinical model")
-if model.clinical_ is None:
-    st.info("No clinical variable chosen.")
-else:
-    st.markdown("Univariable screen")
-    table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
-    st.markdown(f"Multivariable (backward elimination): {', '.join(model.clinical_.selected_) or 'no variable kept'}")
-    table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
-    st.caption(model.clinical_.rows_used_text())
-st.subheader("Combined model")
-table(model.combined_.table_, "combined_model", "mb_combined")
-st.caption(model.combined_.rows_used_text())
-table(result.lr_test_table(), "lr_test", "mb_lr")
 
-with st.expander("Save this model in the registry"):
-    name = st.text_input("Name", key="mb_save_name")
-    notes = st.text_area("Notes", key="mb_save_notes")
-    if st.button("Save", disabled=not name, key="mb_save"):
-        try:
-            st.success(f"Saved as {pipelines.save_build(builder, result, name, notes)}")
-        except (ValueError, RuntimeError) as exc:
-            st.error(str(exc))
+def clinical_and_combined(result: BuildResult) -> None:
+    """The clinical model (screen and backward elimination), the combined model, its LR test, and saving."""
+    model = result.model
+    st.subheader("Clinical model")
+    if model.clinical_ is None:
+        st.info("No clinical variable chosen.")
+    else:
+        st.markdown("Univariable screen")
+        table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
+        st.markdown(f"Multivariable (backward elimination): {', '.join(model.clinical_.selected_) or 'no variable kept'}")
+        table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
+        st.caption(model.clinical_.rows_used_text())
+    st.subheader("Combined model")
+    table(model.combined_.table_, "combined_model", "mb_combined")
+    st.caption(model.combined_.rows_used_text())
+    table(result.lr_test_table(), "lr_test", "mb_lr")
+
+    with st.expander("Save this model in the registry"):
+        name = st.text_input("Name", key="mb_save_name")
+        notes = st.text_area("Notes", key="mb_save_notes")
+        if st.button("Save", disabled=not name, key="mb_save"):
+            try:
+                st.success(f"Saved as {pipelines.save_build(builder, result, name, notes)}")
+            except (ValueError, RuntimeError) as exc:
+                st.error(str(exc))
+
+
+filters()

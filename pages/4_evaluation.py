@@ -10,7 +10,7 @@ import streamlit as st
 
 from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
-from hccdash.charts.render import SCREEN, chart_png, chart_svg
+from hccdash.charts.render import vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.display import format_p
 from hccdash.evaluation import figures, optimism, sources
@@ -24,8 +24,7 @@ from hccdash.modeling.builder import shared_builder
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
-from hccdash.spreadsheet import csv_text
-from page_parts import background_job
+from page_parts import background_job, chart, chart_spec, poll_seconds
 from page_parts import table as shown_table
 
 in_app_frame()
@@ -39,14 +38,20 @@ st.caption("Every figure and test of the five studies for the clinical, radiomic
            "training set only.")
 
 
-def figure(fig, name: str, key: str) -> None:
-    """A chart with PNG / SVG downloads and its data as CSV."""
-    chart, data = fig
-    st.altair_chart(chart, **SCREEN)
-    left, middle, right = st.columns(3)
-    left.download_button("PNG", lambda: chart_png(chart), f"{name}.png", "image/png", key=f"{key}_png")
-    middle.download_button("SVG", lambda: chart_svg(chart), f"{name}.svg", "image/svg+xml", key=f"{key}_svg")
-    right.download_button("Data (CSV)", csv_text(data), f"{name}.csv", "text/csv", key=f"{key}_csv")
+def figure(make, *args, name: str, key: str) -> None:
+    """The figure ``make(evaluation, *args)`` (a :mod:`hccdash.evaluation.figures` function giving the chart and its
+    data) with PNG / SVG downloads and its data as CSV. Its spec is kept while this evaluation is on screen, so a
+    rerun (another horizon, score or tab) builds only the figures it changes."""
+    memo = st.session_state.setdefault("ev_figures", {})
+    if memo.get("evaluation") != evaluation_key:
+        memo.clear()
+        memo["evaluation"] = evaluation_key
+    ident = (make.__qualname__, args)
+    if ident not in memo:
+        drawn, data = make(evaluation, *args)
+        memo[ident] = vega_spec(drawn), data
+    spec, data = memo[ident]
+    chart(spec, name, key, data)
 
 
 def table(frame, name: str, key: str, missing: str | None = None) -> None:
@@ -134,6 +139,7 @@ if key not in cache:
     cache[key] = result
     st.session_state["ev_fitted"] = fitted  # the evaluated model, for saving it to the registry
 evaluation = cache[key]
+evaluation_key = key
 for note in evaluation.notes:
     st.warning(note)
 
@@ -151,7 +157,7 @@ tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves
                key="ev_tab", on_change="rerun")  # tracked, so a button inside a tab does not jump back to the first
 
 with tabs[0]:
-    figure(figures.c_index(evaluation), evaluation.metric_column, "ev_c")
+    figure(figures.c_index, name=evaluation.metric_column, key="ev_c")
     table(evaluation.discrimination, f"{evaluation.metric_column}_table", "ev_ctab")
     if survival:
         table(evaluation.horizon_table(), "horizons", "ev_hz")
@@ -160,13 +166,18 @@ with tabs[0]:
         table(evaluation.delong, "delong_tests", "ev_delong")
         table(evaluation.youden, "youden_metrics", "ev_youden")
     if horizon is not None or not survival:
-        side_by_side(lambda split: figure(figures.roc(evaluation, split, horizon), f"roc_{split}", f"ev_roc_{split}"))
+        side_by_side(lambda split: figure(figures.roc, split, horizon, name=f"roc_{split}", key=f"ev_roc_{split}"))
 
 with tabs[1]:
-    risk_model = st.radio("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
-                          horizontal=True, key="ev_rg_model")
-    side_by_side(lambda split: figure(figures.km(evaluation, risk_model, split), f"km_{risk_model}_{split}",
-                                      f"ev_km_{split}"))
+    @st.fragment
+    def risk_group_curves() -> None:
+        """Kaplan-Meier curves of the chosen score's risk groups (another score reruns this alone)."""
+        risk_model = st.radio("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
+                              horizontal=True, key="ev_rg_model")
+        side_by_side(lambda split: figure(figures.km, risk_model, split, name=f"km_{risk_model}_{split}",
+                                          key=f"ev_km_{split}"))
+
+    risk_group_curves()
     table(evaluation.risk_group_table(), "risk_groups", "ev_rg")
     st.subheader("Save this model with its cut-off")
     chosen = sources.chosen_cutoff(evaluation)
@@ -195,39 +206,45 @@ with tabs[1]:
 
 with tabs[2]:
     if horizon is not None or not survival:
-        side_by_side(lambda split: figure(figures.calibration(evaluation, split, horizon), f"calibration_{split}",
-                                          f"ev_cal_{split}"))
+        side_by_side(lambda split: figure(figures.calibration, split, horizon, name=f"calibration_{split}",
+                                          key=f"ev_cal_{split}"))
     if not survival:
         table(evaluation.hosmer_lemeshow, "hosmer_lemeshow", "ev_hl")
 
 with tabs[3]:
     if horizon is not None or not survival:
-        side_by_side(lambda split: figure(figures.decision(evaluation, split, horizon), f"decision_{split}",
-                                          f"ev_dca_{split}"))
+        side_by_side(lambda split: figure(figures.decision, split, horizon, name=f"decision_{split}",
+                                          key=f"ev_dca_{split}"))
 
 with tabs[4]:
-    figure(figures.nomogram(evaluation), "nomogram", "ev_nomo")
+    figure(figures.nomogram, name="nomogram", key="ev_nomo")
     st.caption("Nomogram check, every set: total points against the axis, patients with a value beyond an axis "
                "(outside the training range) and the largest difference between the outcome read off the nomogram "
                "and the model's own prediction.")
     table(evaluation.nomogram_check, "nomogram_check", "ev_nomocheck")
 
 with tabs[5]:
-    figure(figures.forest(evaluation), "hazard_ratios", "ev_forest")
+    figure(figures.forest, name="hazard_ratios", key="ev_forest")
     st.subheader("Subgroups of the risk groups")
-    cols = st.columns(3)
-    variable = cols[0].selectbox("Clinical variable", builder.inputs.clinical_variables, key="ev_sub_var")
-    sub_model = cols[1].selectbox("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
-                                  key="ev_sub_model")
-    sub_split = cols[2].selectbox("Set", evaluation.splits, key="ev_sub_split", format_func=evaluation.set_name)
-    sub_table, interaction_p = subgroups(evaluation, builder.inputs.clinical, sub_model, sub_split, variable)
-    st.metric("Interaction p (LR test, risk group x subgroup)", format_p(interaction_p))
-    forest_data = subgroup_forest(sub_table, variable)
-    if forest_data["ratio"].notna().any():
-        figure((charts.forest_chart(forest_data, f"High vs low risk by {variable} ({evaluation.set_name(sub_split)})"),
-                forest_data),
-               f"subgroups_{variable}", "ev_subforest")
-    table(sub_table, f"subgroups_{variable}", "ev_sub")
+
+    @st.fragment
+    def subgroup_panel() -> None:
+        """Risk groups within a clinical variable's subgroups (another choice reruns this alone)."""
+        cols = st.columns(3)
+        variable = cols[0].selectbox("Clinical variable", builder.inputs.clinical_variables, key="ev_sub_var")
+        sub_model = cols[1].selectbox("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
+                                      key="ev_sub_model")
+        sub_split = cols[2].selectbox("Set", evaluation.splits, key="ev_sub_split", format_func=evaluation.set_name)
+        sub_table, interaction_p = subgroups(evaluation, builder.inputs.clinical, sub_model, sub_split, variable)
+        st.metric("Interaction p (LR test, risk group x subgroup)", format_p(interaction_p))
+        forest_data = subgroup_forest(sub_table, variable)
+        if forest_data["ratio"].notna().any():
+            title = f"High vs low risk by {variable} ({evaluation.set_name(sub_split)})"
+            chart(chart_spec(charts.forest_chart, forest_data, title), f"subgroups_{variable}", "ev_subforest",
+                  forest_data)
+        table(sub_table, f"subgroups_{variable}", "ev_sub")
+
+    subgroup_panel()
     st.subheader("Spearman correlation of the rad-score")
     table(evaluation.correlation, "rad_score_correlation", "ev_corr")
 
@@ -260,16 +277,15 @@ with tabs[7]:
         st.caption(f"{result.n_boot} resamples ({len(result.failures)} failed), seed {result.seed}, "
                    f"{result.seconds:.0f} s")
 
-    @st.fragment(run_every=2)
     def optimism_panel() -> None:
-        """Start, follow and show the background validation job."""
+        """Start, follow and show the background validation job (a fragment polling while it runs)."""
         background_job(jobs, key, prefix="ev_opt", label="Optimism-corrected validation",
                        start_label="Start optimism-corrected validation",
                        resamples=(10, 2000, pipeline_settings.evaluation.optimism_resamples),
                        start=lambda n: optimism.start(cohort, source, pipeline_settings, evaluation.clinical_vars, n),
                        show=show_optimism, result_key="table")
 
-    optimism_panel()
+    st.fragment(optimism_panel, run_every=poll_seconds(jobs, key))()
 
 with tabs[8]:
     st.caption("The report holds every setting, the methods paragraph, all tables and figures, and the TRIPOD / CLEAR "

@@ -73,18 +73,19 @@ def full_store(hccdash_home) -> Path:
 
 @pytest.fixture
 def shown_charts(monkeypatch) -> list[dict]:
-    """The keyword arguments of every ``altair_chart`` call of the pages run in this test (as
-    ``st.altair_chart`` or on a container): how each chart is put on screen."""
+    """The keyword arguments of every ``altair_chart`` or ``vega_lite_chart`` call of the pages run
+    in this test (as ``st.altair_chart`` or on a container): how each chart is put on screen."""
     import streamlit
     from streamlit.delta_generator import DeltaGenerator
 
     calls: list[dict] = []
-    original = DeltaGenerator.altair_chart
+    for name in ("altair_chart", "vega_lite_chart"):
+        original = getattr(DeltaGenerator, name)
 
-    def spy(self, altair_chart, *args, **kwargs):
-        calls.append(kwargs)
-        return original(self, altair_chart, *args, **kwargs)
+        def spy(self, chart, *args, _original=original, **kwargs):
+            calls.append(kwargs)
+            return _original(self, chart, *args, **kwargs)
 
-    monkeypatch.setattr(DeltaGenerator, "altair_chart", spy)
-    monkeypatch.setattr(streamlit, "altair_chart", lambda *a, **k: spy(streamlit._main, *a, **k))
+        monkeypatch.setattr(DeltaGenerator, name, spy)
+        monkeypatch.setattr(streamlit, name, lambda *a, _spy=spy, **k: _spy(streamlit._main, *a, **k))
     return calls

@@ -150,3 +150,47 @@ def test_combat_control_refits_and_shows_the_before_after_plot(page):
     page.selectbox(key="mb_combat_ref").set_value("A").run()
     assert not page.exception, page.exception
     assert page.session_state["mb_current"].result.model.harmoniser_.combat_.ref_batch == "A"
+
+
+def _count_builds(monkeypatch, *names: str) -> dict[str, int]:
+    """Calls of these chart functions of hccdash.charts.model from now on (the page looks them up per run)."""
+    import functools
+
+    from hccdash.charts import model as charts
+
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        @functools.wraps(original := getattr(charts, name))
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(charts, name, counted)
+    return calls
+
+
+def test_a_lambda_move_draws_only_the_chosen_lambda_over_the_cached_charts(page, monkeypatch):
+    """The CV curve and the coefficient path depend on the path, not on lambda: their specs are cached
+    (for every session) and a lambda move builds only the two markers laid over them; the funnel is
+    rebuilt only when its LASSO count changes. A new mRMR k (a new path) builds each once."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    page.run()
+    calls = _count_builds(monkeypatch, "cv_curve_chart", "coefficient_path_chart", "chosen_lambda_point",
+                          "chosen_lambda_rule", "funnel_chart")
+    slider = next(s for s in page.select_slider if s.key.startswith("mb_lambda_"))
+    lambdas = page.session_state["mb_current"].result.lasso.cv_.lambdas
+    funnel_before = page.session_state["mb_current"].result.model.radiomics_.funnel_
+    slider.set_value(slider.value + 1).run()
+    assert not page.exception, page.exception
+    result = page.session_state["mb_current"].result
+    assert result.lasso.lambda_value_ == lambdas[slider.value]
+    funnel_changed = int(not result.model.radiomics_.funnel_.equals(funnel_before))
+    assert calls == {"cv_curve_chart": 0, "coefficient_path_chart": 0, "chosen_lambda_point": 1,
+                     "chosen_lambda_rule": 1, "funnel_chart": funnel_changed}
+
+    page.slider(key="mb_mrmr_k").set_value(4).run()
+    assert not page.exception, page.exception
+    moved = page.session_state["mb_current"].result
+    assert not moved.lasso.cv_.path.coefficients.equals(result.lasso.cv_.path.coefficients)
+    assert calls["cv_curve_chart"] == calls["coefficient_path_chart"] == 1
