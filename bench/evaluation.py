@@ -73,7 +73,7 @@ def main() -> int:
     evaluation = evaluate(result, builder)
     print(f"default pipeline fit: {fit_seconds:.2f} s; evaluate (3 models x 2 splits, every table): "
           f"{time.perf_counter() - start:.2f} s")
-    print(evaluation.c_index[["model", "split", "c_index", "lower", "upper"]].to_string(index=False))
+    print(evaluation.discrimination[["model", "split", "c_index", "lower", "upper"]].to_string(index=False))
 
     done = []
     start = time.perf_counter()

@@ -177,7 +177,7 @@ def results(settings: Settings, base: BuildResult) -> None:
 def summary(result: BuildResult) -> None:
     """The combined model's discrimination per set, selected features, patients; the C-index table."""
     model = result.model
-    combined = result.c_index.loc["combined"]
+    combined = result.discrimination.loc["combined"]
     metric_label = "C-index" if result.endpoint.survival else "AUC"
     names = set_names(combined.index)
     cols = st.columns(len(combined) + 2)
@@ -187,7 +187,7 @@ def summary(result: BuildResult) -> None:
     counts = [len(ids) for ids in result.set_indices.values()][:len(combined)]
     cols[-1].metric(f"Patients ({' / '.join(names[s] for s in combined.index)} / excluded)",
                     " / ".join(map(str, counts + [len(result.excluded)])))
-    table(result.c_index_table(), "c_index", "mb_cindex")
+    table(result.discrimination_table(), result.endpoint.metric, "mb_cindex")
 
 
 def rad_score(settings: Settings, result: BuildResult) -> None:

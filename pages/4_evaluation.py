@@ -157,7 +157,7 @@ tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves
                key="ev_tab", on_change="rerun")  # tracked, so a button inside a tab does not jump back to the first
 
 with tabs[0]:
-    figure(figures.c_index, name=evaluation.metric_column, key="ev_c")
+    figure(figures.discrimination, name=evaluation.metric_column, key="ev_c")
     table(evaluation.discrimination, f"{evaluation.metric_column}_table", "ev_ctab")
     if survival:
         table(evaluation.horizon_table(), "horizons", "ev_hz")

@@ -43,7 +43,7 @@ def test_hcc_tace_seg_gives_a_clinical_nomogram_end_to_end(reference):
     assert not model.has_radiomics and set(FORCED) <= set(model.clinical_.selected_)
     assert list(model.combined_.columns_) == list(model.clinical_design(
         at.session_state["mb_current"].builder.frame(result.train_index, result.clinical_vars)).columns)
-    assert result.c_index.loc["combined", "train"] == pytest.approx(result.c_index.loc["clinical", "train"])
+    assert result.discrimination.loc["combined", "train"] == pytest.approx(result.discrimination.loc["clinical", "train"])
     assert not any("rad-score is constant" in w.value for w in at.warning)
 
     at.switch_page("pages/4_evaluation.py").run()

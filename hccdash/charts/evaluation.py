@@ -144,7 +144,7 @@ def forest_chart(table: pd.DataFrame, title: str) -> alt.LayerChart:
     return (one + bars + points).properties(width=WIDTH + 60, height=alt.Step(26), title=title)
 
 
-def c_index_chart(table: pd.DataFrame, metric: str, column: str = "c_index") -> alt.LayerChart:
+def discrimination_chart(table: pd.DataFrame, metric: str, column: str = "c_index") -> alt.LayerChart:
     """Bars of the C-index (or AUC) per model, every set side by side (in the table's order), with
     CI whiskers and a rule at 0.5. ``table``: model, split, ``column`` (c_index or auc), lower, upper."""
     x = alt.X("model:N", sort=MODEL_ORDER, title=None, axis=alt.Axis(labelAngle=0))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from hccdash import stats
 from hccdash.evaluation.data import split_data
-from hccdash.evaluation.discrimination import c_index_table, named_for_endpoint
+from hccdash.evaluation.discrimination import discrimination_table
 from hccdash.evaluation.horizons import check_horizons, offered
 from hccdash.evaluation.predictions import MODELS, Prediction, predict, submodels
 from hccdash.modeling.builder import ModelBuilder
@@ -49,7 +49,7 @@ def metrics_by_centre(predictions: Mapping[tuple[str, str], Prediction], centres
                 rows.append({"model": m, "split": s, "centre": name, "n": len(part.lp),
                              "note": "no events (or a single class): not estimable"})
                 continue
-            row = named_for_endpoint(c_index_table({(m, s): part}, ev), part.survival).iloc[0].to_dict()
+            row = discrimination_table({(m, s): part}, ev).iloc[0].to_dict()
             row["centre"] = name
             if part.survival:
                 usable = offered(check_horizons({name: part.time}, horizons, ev.min_at_risk))
@@ -101,8 +101,7 @@ def leave_one_centre_out(builder: ModelBuilder, settings: Settings, clinical_var
                 p = predict(sub, held_split, ())
                 base = {"centre": name, "model": sub.name, "n_fitted": len(fitted)}
                 if _estimable(p):
-                    table = named_for_endpoint(c_index_table({(sub.name, "left out"): p}, settings.evaluation),
-                                               p.survival)
+                    table = discrimination_table({(sub.name, "left out"): p}, settings.evaluation)
                     rows.append({**base, **table.iloc[0].drop(["model", "split"]).to_dict()})
                 else:
                     rows.append({**base, "n": len(p.lp), "note": "no events (or a single class): not estimable"})

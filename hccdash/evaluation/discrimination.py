@@ -26,32 +26,28 @@ Predictions = Mapping[tuple[str, str], Prediction]
 
 
 def metric_column(survival: bool) -> str:
-    """Name of the discrimination column shown to readers: ``c_index`` (Cox) or ``auc`` (logistic)."""
+    """Name of the discrimination column: ``c_index`` (Cox) or ``auc`` (logistic)."""
     return discrimination_metric("cox" if survival else "logistic")[0]
 
 
-def named_for_endpoint(table: pd.DataFrame, survival: bool) -> pd.DataFrame:
-    """``table`` with its ``c_index`` column named by :func:`metric_column` (tables, charts and CSVs)."""
-    return table.rename(columns={"c_index": metric_column(survival)})
-
-
-def c_index_table(predictions: Predictions, settings: EvaluationSettings, tau: float | None = None) -> pd.DataFrame:
-    """Per model and split: n, events, Harrell's C (Cox) or ROC AUC (logistic, = C for a
-    binary outcome) with its CI (bootstrap percentile / DeLong), and Uno's C when asked.
-    The value is in column ``c_index`` for both; :func:`named_for_endpoint` names it for display."""
+def discrimination_table(predictions: Predictions, settings: EvaluationSettings,
+                         tau: float | None = None) -> pd.DataFrame:
+    """Per model and split: n, events, Harrell's C in column ``c_index`` (Cox) or the ROC AUC in
+    column ``auc`` (logistic; = C for a binary outcome) with its CI (bootstrap percentile /
+    DeLong), and Uno's C when asked."""
     rows = []
     for (model, split), p in predictions.items():
         if p.survival:
             c, lower, upper = stats.bootstrap_c(p.time, p.event, p.lp, settings.n_bootstrap, settings.seed,
                                                 settings.ci_level)
-            row = {"n": len(p.lp), "events": int(p.event.sum()), "c_index": c, "lower": lower, "upper": upper,
-                   "ci_method": f"bootstrap percentile ({settings.n_bootstrap})"}
+            row = {"n": len(p.lp), "events": int(p.event.sum()), metric_column(True): c, "lower": lower,
+                   "upper": upper, "ci_method": f"bootstrap percentile ({settings.n_bootstrap})"}
             if settings.uno_c:
                 row["uno_c"] = stats.uno_c(p.time, p.event, p.lp, tau)
         else:
             c, lower, upper = stats.delong_ci(p.y, p.lp, settings.ci_level)
-            row = {"n": len(p.lp), "events": int(p.y.sum()), "c_index": c, "lower": lower, "upper": upper,
-                   "ci_method": "DeLong"}
+            row = {"n": len(p.lp), "events": int(p.y.sum()), metric_column(False): c, "lower": lower,
+                   "upper": upper, "ci_method": "DeLong"}
         rows.append({"model": model, "split": split, **row})
     return pd.DataFrame(rows)
 

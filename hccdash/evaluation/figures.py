@@ -23,9 +23,10 @@ def _rows(frame: pd.DataFrame, **where) -> pd.DataFrame:
     return frame[mask]
 
 
-def c_index(e: Evaluation) -> Figure:
+def discrimination(e: Evaluation) -> Figure:
+    """C-index (Cox) or AUC (logistic) of every model and set, with CI."""
     table = e.named(e.discrimination)
-    return charts.c_index_chart(table, e.metric_name, e.metric_column), table
+    return charts.discrimination_chart(table, e.metric_name, e.metric_column), table
 
 
 def km(e: Evaluation, model: str, split: str) -> Figure:
@@ -78,7 +79,7 @@ def forest(e: Evaluation) -> Figure:
 
 def all_figures(e: Evaluation) -> Iterator[tuple[str, Figure]]:
     """Every figure of the report, with a file-friendly name."""
-    yield "c_index", c_index(e)
+    yield "discrimination", discrimination(e)
     for split in e.splits:
         if "combined" in e.risk_groups:
             yield f"km_combined_{split}", km(e, "combined", split)

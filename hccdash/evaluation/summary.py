@@ -44,7 +44,7 @@ class Evaluation:
     horizon_checks: list[horizons.HorizonCheck]
     notes: list[str]
     predictions: dict[tuple[str, str], Prediction]
-    c_index: pd.DataFrame  # value column "c_index" for both endpoints; shown / exported as ``discrimination``
+    discrimination: pd.DataFrame  # per model and split: c_index (Cox) or auc (logistic) with CI
     time_auc: pd.DataFrame
     time_roc: pd.DataFrame
     roc: pd.DataFrame
@@ -96,11 +96,6 @@ class Evaluation:
     @property
     def metric_column(self) -> str:
         return discrimination.metric_column(self.endpoint.survival)
-
-    @property
-    def discrimination(self) -> pd.DataFrame:
-        """``c_index`` with its value column named for the endpoint (``c_index`` / ``auc``), as shown and exported."""
-        return discrimination.named_for_endpoint(self.c_index, self.endpoint.survival)
 
     def risk_group_table(self) -> pd.DataFrame:
         """Cut-off, log-rank and HR per model and split."""
@@ -155,7 +150,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     predictions, notes = all_predictions(data, usable)
     notes += [c.reason for c in checks if c.reason and data.survival]
     step("discrimination")
-    c_index = discrimination.c_index_table(predictions, ev, max(usable) if usable else None)
+    discriminating = discrimination.discrimination_table(predictions, ev, max(usable) if usable else None)
     step("risk groups")
     table_times = np.arange(0, max(float(d.time.max()) for d in data.splits.values()) + 1e-9,
                             ev.at_risk_step_months)
@@ -182,7 +177,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     return Evaluation(
         endpoint=data.endpoint, settings=full, clinical_vars=data.clinical_vars,
         model_summary=_model_summary(model, data), horizon_checks=checks, notes=notes, predictions=predictions,
-        c_index=c_index, time_auc=discrimination.time_auc_table(predictions, usable),
+        discrimination=discriminating, time_auc=discrimination.time_auc_table(predictions, usable),
         time_roc=discrimination.time_roc_curves(predictions, usable), roc=discrimination.roc_curves(predictions),
         delong=discrimination.delong_comparisons(predictions), youden=discrimination.youden_metrics(predictions),
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,

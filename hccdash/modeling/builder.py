@@ -136,7 +136,7 @@ class BuildResult:
     train_index: pd.Index
     validation_index: pd.Index
     excluded: tuple
-    c_index: pd.DataFrame  # rows radiomics / clinical / combined, columns train / validation (/ external)
+    discrimination: pd.DataFrame  # C-index (Cox) or AUC (ER): rows radiomics / clinical / combined, columns sets
     notes: tuple[str, ...] = field(default=())
     external_index: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
 
@@ -164,9 +164,9 @@ class BuildResult:
         """Selected features: coefficient (z-scored), training mean and sd."""
         return self.model.radiomics_.standardisation_table()
 
-    def c_index_table(self) -> pd.DataFrame:
+    def discrimination_table(self) -> pd.DataFrame:
         """C-index (AUC for ER) of the radiomics, clinical and combined models on each set."""
-        return self.c_index.rename_axis("model").reset_index()
+        return self.discrimination.rename_axis("model").reset_index()
 
     def lr_test_table(self) -> pd.DataFrame:
         """Likelihood-ratio test of the combined model against the clinical one."""
@@ -175,9 +175,11 @@ class BuildResult:
                              "EPV": [self.model.combined_.epv_]})
 
     def summary(self) -> dict:
-        """JSON-ready summary: selected features, coefficients, C-index per split."""
+        """JSON-ready summary: selected features, coefficients, the discrimination per set under the
+        endpoint's metric name (``c_index``, or ``auc`` for ER; ``..._by_model`` for every model)."""
         model = self.model
-        combined = self.c_index.loc["combined"]
+        combined = self.discrimination.loc["combined"]
+        metric, sets = self.endpoint.metric, self.discrimination.columns
         lasso = getattr(model.radiomics_, "lasso_", None)
         return {
             "endpoint": self.endpoint.label,
@@ -193,9 +195,9 @@ class BuildResult:
             "funnel": dict(zip(model.radiomics_.funnel_["step"], map(int, model.radiomics_.funnel_["features"]))),
             "clinical_variables": list(model.clinical_.selected_) if model.clinical_ is not None else [],
             "cutoffs": model.clinical_.cutoffs_ if model.clinical_ is not None else {},
-            "c_index": {split: _json_number(combined[split]) for split in self.c_index.columns},
-            "c_index_by_model": {m: {s: _json_number(self.c_index.loc[m, s]) for s in self.c_index.columns}
-                                 for m in self.c_index.index},
+            metric: {split: _json_number(combined[split]) for split in sets},
+            f"{metric}_by_model": {m: {s: _json_number(self.discrimination.loc[m, s]) for s in sets}
+                                   for m in self.discrimination.index},
             "lr_test_vs_clinical": dict(zip(("chisq", "df", "p"), map(_json_number, model.combined_.lr_test_))),
             "vif": {k: _json_number(v) for k, v in model.combined_.vif_.items()},
             "epv": _json_number(model.combined_.epv_),
@@ -316,10 +318,10 @@ class ModelBuilder:
         batch = batch_column(settings)
         model.fit_cached(self.frame(train, variables, batch), self.target(outcome, train), cache)
         shown = [name for name in SPLITS if name != "external" or len(sets[name])]
-        c_index = pd.DataFrame({name: self._concordance(model, outcome, sets[name], variables, batch)
-                                for name in shown})
+        discrimination = pd.DataFrame({name: self._concordance(model, outcome, sets[name], variables, batch)
+                                       for name in shown})
         return BuildResult(model, endpoint, settings, variables, train, sets["validation"], outcome.excluded,
-                           c_index, tuple(notes), sets["external"])
+                           discrimination, tuple(notes), sets["external"])
 
     def _concordance(self, model: RadiomicsNomogram, outcome: Outcome, ids: pd.Index,
                      variables: Sequence[str], batch: str | None) -> pd.Series:

@@ -2,7 +2,7 @@
 
 Writes ``DIR/model.joblib`` (the fitted :class:`RadiomicsNomogram`) and ``DIR/summary.json``
 (``selected_features``, ``rad_score_coefficients`` on the z-scored features, ``c_index``
-of the combined model on ``train``, ``validation`` and, with ``--split three``, ``external``,
+(``auc`` for an ER model) of the combined model on ``train``, ``validation`` and, with ``--split three``, ``external``,
 and more). The same library call
 as the model-building page (:class:`~hccdash.modeling.builder.ModelBuilder`). The command
 runs the flow from the input files to the registry (``--save-as``), so it sits with the
@@ -37,6 +37,7 @@ from hccdash.cohort.table_checks import check_clinical
 from hccdash.cohort.tables import read_table
 from hccdash.cohort.validate import ERROR
 from hccdash.extraction.features_io import read_feature_matrix
+from hccdash.metric_names import discrimination_metric
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
 from hccdash.registry import registry
 from hccdash.registry.pipelines import save_build
@@ -192,9 +193,9 @@ def run(args: argparse.Namespace) -> int:
     (args.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str))
     for message in result.warnings:
         print(f"warning: {message}", file=sys.stderr)
-    c = summary["c_index"]
-    per_set = ", ".join(f"{split} {value}" for split, value in c.items())
-    print(f"selected {len(summary['selected_features'])} feature(s); C-index {per_set}; "
+    key, label = discrimination_metric(result.endpoint.family)
+    per_set = ", ".join(f"{split} {value}" for split, value in summary[key].items())
+    print(f"selected {len(summary['selected_features'])} feature(s); {label} {per_set}; "
           f"wrote {args.out / MODEL_FILE} and {args.out / SUMMARY_FILE}")
     if args.save_as:
         print(f"saved in the registry as '{save_build(builder, result, args.save_as)}'")

@@ -43,7 +43,7 @@ def save_build(builder: ModelBuilder, result: BuildResult, name: str, notes: str
     """Save a build result of Model building (or ``fit``) with its discrimination on both splits;
     returns the name."""
     return save_fitted(result.model, builder, result.train_index, result.clinical_vars, name, notes,
-                       cohort=builder.inputs.name, metrics={result.endpoint.metric: result.summary()["c_index"]})
+                       cohort=builder.inputs.name, metrics={result.endpoint.metric: result.summary()[result.endpoint.metric]})
 
 
 def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluation, builder: ModelBuilder,
@@ -51,7 +51,8 @@ def save_evaluated(fitted: BuildResult | RadiomicsNomogram, evaluation: Evaluati
     """Save the evaluated pipeline with ``cutoff`` as its risk-group cut-off (the evaluation's
     training rows, its discrimination per split as metrics); returns the name."""
     pipeline = fitted.model if isinstance(fitted, BuildResult) else fitted
-    table = evaluation.c_index[evaluation.c_index["model"] == SAVED_MODEL].set_index("split")["c_index"]
+    table = evaluation.discrimination
+    table = table[table["model"] == SAVED_MODEL].set_index("split")[evaluation.metric_column]
     return save_fitted(pipeline, builder, evaluation.predictions[(SAVED_MODEL, "train")].ids, evaluation.clinical_vars,
                        name, notes, cohort=cohort, cutoff=cutoff,
                        metrics={evaluation.endpoint.metric: {split: float(c) for split, c in table.items()}})

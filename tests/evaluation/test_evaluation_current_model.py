@@ -38,8 +38,8 @@ def test_evaluation_uses_the_model_building_result(stored_cohort):
     (evaluation,) = at.session_state["ev_results"].values()
     assert evaluation.settings.selection.mrmr_k == 5  # the moved slider, not the preset defaults
     assert evaluation.settings.selection.icc_threshold is None
-    combined = evaluation.c_index.query("model == 'combined' and split == 'train'")["c_index"].iloc[0]
-    assert combined == pytest.approx(current.result.c_index.loc["combined", "train"], abs=1e-9)
+    combined = evaluation.discrimination.query("model == 'combined' and split == 'train'")["c_index"].iloc[0]
+    assert combined == pytest.approx(current.result.discrimination.loc["combined", "train"], abs=1e-9)
 
     at.radio(key="ev_kind").set_value("Preset fitted on this cohort").run()
     assert not at.exception, at.exception

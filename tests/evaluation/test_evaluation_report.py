@@ -51,7 +51,7 @@ def test_methods_paragraph_with_the_fit_reports_lambda_and_selection(evaluation)
 def test_checklists_fill_known_items_and_leave_the_rest_to_the_author(evaluation):
     tripod = tripod_checklist(evaluation).set_index("number")
     assert tripod.loc["16", "status"] == FILLED
-    c = evaluation.c_index.set_index(["model", "split"]).loc[("combined", "validation"), "c_index"]
+    c = evaluation.discrimination.set_index(["model", "split"]).loc[("combined", "validation"), "c_index"]
     assert f"combined validation: C-index {c:.3f}" in tripod.loc["16", "content"]
     assert tripod.loc["5a", "content"] == "centres: A, B"
     for item in ("1", "6b", "18", "22"):

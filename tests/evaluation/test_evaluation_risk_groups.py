@@ -89,7 +89,7 @@ def test_cutoff_chosen_on_evaluation_is_the_saved_models_cutoff(builder, rfs_res
     np.testing.assert_allclose(lp, p.lp, rtol=1e-9, atol=1e-9)  # the cut-off's scale
     assert (model.group_of(lp) == "high").tolist() == (p.lp > maxstat.cutoff).tolist()
     assert registry.get("chosen").metrics["c_index"]["validation"] == pytest.approx(
-        rfs_evaluation.c_index.set_index(["model", "split"]).at[("combined", "validation"), "c_index"])
+        rfs_evaluation.discrimination.set_index(["model", "split"]).at[("combined", "validation"), "c_index"])
     typed = sources.chosen_cutoff(evaluation, value=0.25)
     assert (typed.method, typed.value) == ("given", 0.25)
     train_lp = rfs_evaluation.predictions[("combined", "train")].lp

@@ -23,9 +23,9 @@ def test_saved_pipeline_evaluates_like_its_build_result(stored_cohort):
     centres = sources.stored_centres(stored_cohort)
     assert set(centres.unique()) == {"A", "B"}
     evaluation = evaluate(pipeline, builder, centres=centres)
-    c = evaluation.c_index.set_index(["model", "split"])["c_index"]
+    c = evaluation.discrimination.set_index(["model", "split"])["c_index"]
     for split in ("train", "validation"):
-        assert c[("combined", split)] == pytest.approx(result.c_index.loc["combined", split])
+        assert c[("combined", split)] == pytest.approx(result.discrimination.loc["combined", split])
     assert evaluation.model_summary["n"] == {"train": len(result.train_index),
                                              "validation": len(result.validation_index)}
     assert set(evaluation.by_centre["centre"]) == {"A", "B"}

@@ -17,7 +17,7 @@ def _chisq_p(test) -> tuple[float, float]:
 def test_c_index_is_bootstrap_c_of_each_models_linear_predictor(rfs_evaluation, builder, rfs_result):
     e = rfs_evaluation
     assert e.models == ["clinical", "radiomics", "combined"] and e.splits == ["train", "validation"]
-    row = e.c_index.set_index(["model", "split"]).loc[("combined", "validation")]
+    row = e.discrimination.set_index(["model", "split"]).loc[("combined", "validation")]
     ids = rfs_result.validation_index
     lp = rfs_result.model.predict(builder.frame(ids, rfs_result.clinical_vars))
     outcome = builder.data(rfs_result.endpoint)[0]
@@ -26,8 +26,8 @@ def test_c_index_is_bootstrap_c_of_each_models_linear_predictor(rfs_evaluation, 
     expected = stats.bootstrap_c(outcome.time[rows], outcome.event[rows], lp, ev.n_bootstrap, ev.seed)
     assert (row["c_index"], row["lower"], row["upper"]) == pytest.approx(tuple(expected))
     # the combined C on training equals what model building reported
-    train_c = e.c_index.set_index(["model", "split"]).loc[("combined", "train"), "c_index"]
-    assert train_c == pytest.approx(rfs_result.c_index.loc["combined", "train"])
+    train_c = e.discrimination.set_index(["model", "split"]).loc[("combined", "train"), "c_index"]
+    assert train_c == pytest.approx(rfs_result.discrimination.loc["combined", "train"])
 
 
 def test_radiomics_model_is_a_cox_fit_of_the_rad_score_on_training(rfs_evaluation, rfs_result, builder):
@@ -68,8 +68,8 @@ def test_logistic_metrics_use_the_training_youden_cutoff(er_evaluation):
     expected = stats.classification_metrics(valid.y, valid.lp, threshold)
     assert (row["sensitivity"], row["specificity"], row["ppv"], row["npv"], row["accuracy"]) == pytest.approx(
         (expected.sensitivity, expected.specificity, expected.ppv, expected.npv, expected.accuracy), nan_ok=True)
-    auc = e.c_index.set_index(["model", "split"]).loc[("combined", "validation")]
-    assert (auc["c_index"], auc["lower"], auc["upper"]) == pytest.approx(stats.delong_ci(valid.y, valid.lp))
+    auc = e.discrimination.set_index(["model", "split"]).loc[("combined", "validation")]
+    assert (auc["auc"], auc["lower"], auc["upper"]) == pytest.approx(stats.delong_ci(valid.y, valid.lp))
     test = e.delong.set_index(["split", "model_a", "model_b"]).loc[("validation", "clinical", "combined")]
     clinical = e.predictions[("clinical", "validation")]
     assert list(clinical.ids) == list(valid.ids)
@@ -105,28 +105,28 @@ def test_rad_score_correlation_is_spearman(rfs_evaluation, rfs_result, builder):
 def test_uno_c_option_truncates_at_the_last_offered_horizon(rfs_evaluation):
     import dataclasses
 
-    from hccdash.evaluation.discrimination import c_index_table
+    from hccdash.evaluation.discrimination import discrimination_table
 
     e = rfs_evaluation
     settings = dataclasses.replace(e.settings.evaluation, uno_c=True, n_bootstrap=50)
-    table = c_index_table(e.predictions, settings, tau=max(e.horizons)).set_index(["model", "split"])
+    table = discrimination_table(e.predictions, settings, tau=max(e.horizons)).set_index(["model", "split"])
     p = e.predictions[("radiomics", "validation")]
     assert table.loc[("radiomics", "validation"), "uno_c"] == pytest.approx(
         stats.uno_c(p.time, p.event, p.lp, tau=24.0))
-    assert "uno_c" not in e.c_index.columns  # off by default
+    assert "uno_c" not in e.discrimination.columns  # off by default
 
 
 def test_logistic_discrimination_is_named_auc_in_tables_charts_and_report(er_evaluation, rfs_evaluation):
-    """ER: the shown / exported table, the chart's data and field, by-centre rows, the report
-    table and the checklist say AUC; Cox keeps c_index."""
+    """ER: the discrimination table itself (not a renamed copy), the chart's data and field,
+    by-centre rows, the report table and the checklist say AUC; Cox keeps c_index."""
     from hccdash.evaluation import figures
     from hccdash.evaluation.checklist import tripod_checklist
     from hccdash.evaluation.report import report_content
 
     e = er_evaluation
     assert "auc" in e.discrimination.columns and "c_index" not in e.discrimination.columns
-    assert e.discrimination["auc"].tolist() == e.c_index["c_index"].tolist()
-    chart, data = figures.c_index(e)
+    assert e.discrimination["auc"].tolist() == [stats.auc(p.y, p.lp) for p in e.predictions.values()]
+    chart, data = figures.discrimination(e)
     assert "auc" in data.columns and "c_index" not in data.columns
     assert chart.to_dict()["layer"][0]["encoding"]["y"]["field"] == "auc"
     assert "auc" in e.by_centre.columns and "c_index" not in e.by_centre.columns
@@ -134,4 +134,4 @@ def test_logistic_discrimination_is_named_auc_in_tables_charts_and_report(er_eva
     assert heading.startswith("Discrimination (AUC") and "auc" in table.columns and "c_index" not in table.columns
     assert "combined validation: AUC" in tripod_checklist(e).set_index("number").loc["16", "content"]
     assert "c_index" in rfs_evaluation.discrimination.columns and "auc" not in rfs_evaluation.discrimination.columns
-    assert "c_index" in figures.c_index(rfs_evaluation)[1].columns
+    assert "c_index" in figures.discrimination(rfs_evaluation)[1].columns

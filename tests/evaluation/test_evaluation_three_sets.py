@@ -42,7 +42,7 @@ def test_sets_are_the_held_out_centre_and_a_stratified_split_of_the_other(builde
     assert len(sets["train"]) == int(0.7 * len(development))  # floor, as train_test_split
     event = builder.inputs.patients["event"]
     assert abs(event[sets["train"]].mean() - event[development].mean()) < 0.02  # stratified by event
-    assert list(result.c_index.columns) == SETS
+    assert list(result.discrimination.columns) == SETS
     assert result.summary()["n_external"] == len(sets["external"])
     assert result.settings.split == THREE  # the design used, for the methods text
 
@@ -66,7 +66,7 @@ def test_every_evaluation_table_has_the_three_sets_with_their_counts(three):
 
 def test_pages_csvs_and_report_name_the_three_sets(three):
     _, evaluation = three
-    chart, data = figures.c_index(evaluation)
+    chart, data = figures.discrimination(evaluation)
     assert list(pd.unique(data["split"])) == NAMES
     assert chart.to_dict()["layer"][0]["encoding"]["xOffset"]["sort"] == NAMES
     _, curves = figures.km(evaluation, "combined", "external")

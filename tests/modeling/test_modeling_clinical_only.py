@@ -44,15 +44,15 @@ def test_the_combined_model_is_the_clinical_model(builder, endpoint):
     assert list(model.combined_.columns_) == list(model.clinical_design(frame).columns)
     np.testing.assert_allclose(model.predict(frame), model.clinical_score(frame), rtol=1e-10)
     assert not any("rad-score" in w or "ICC" in w for w in result.warnings)  # nothing about a rad-score to skip
-    assert np.isnan(result.c_index.loc["radiomics", "train"])  # no rad-score: not a C of 0.5
-    assert result.c_index.loc["combined", "train"] == result.c_index.loc["clinical", "train"]
+    assert np.isnan(result.discrimination.loc["radiomics", "train"])  # no rad-score: not a C of 0.5
+    assert result.discrimination.loc["combined", "train"] == result.discrimination.loc["clinical", "train"]
 
 
 @pytest.mark.parametrize("endpoint", ["rfs", "er"])
 def test_evaluated_saved_and_predicted_as_a_clinical_nomogram(builder, endpoint):
     result = builder.build(_settings(endpoint), VARIABLES)
     evaluation = evaluate(result, builder)
-    assert set(evaluation.c_index["model"]) == {"clinical", "combined"}
+    assert set(evaluation.discrimination["model"]) == {"clinical", "combined"}
     assert "Radiomics model: the cohort has no radiomic features, so there is none to evaluate" in evaluation.notes
     assert evaluation.correlation["note"].str.startswith("the rad-score is constant").all()
     pipelines.save_build(builder, result, f"clinical-{endpoint}")

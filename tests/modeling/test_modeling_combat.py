@@ -99,7 +99,7 @@ def test_stage_cache_keeps_combat_on_and_off_apart(inputs):
     train = on.train_index
     fresh = RadiomicsNomogram(ON, CLINICAL).fit(_rows(inputs, train), builder.target(builder.data(on.endpoint)[0], train))
     pd.testing.assert_series_equal(fresh.radiomics_.coefficients_, on.model.radiomics_.coefficients_, rtol=1e-9)
-    assert on.c_index.loc["combined", "validation"] != off.c_index.loc["combined", "validation"]
+    assert on.discrimination.loc["combined", "validation"] != off.discrimination.loc["combined", "validation"]
 
 
 def test_reference_batch_is_kept_and_the_view_shows_before_and_after(inputs):

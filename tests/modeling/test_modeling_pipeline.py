@@ -65,8 +65,8 @@ def test_validation_rows_never_influence_the_fit(inputs, result):
     perturbed = dataclasses.replace(inputs, features=features, clinical=clinical, patients=patients)
     again = ModelBuilder(perturbed).build(SETTINGS)
     assert _state(again.model) == _state(result.model)
-    assert again.c_index.loc["combined", "train"] == result.c_index.loc["combined", "train"]
-    assert again.c_index.loc["combined", "validation"] != result.c_index.loc["combined", "validation"]
+    assert again.discrimination.loc["combined", "train"] == result.discrimination.loc["combined", "train"]
+    assert again.discrimination.loc["combined", "validation"] != result.discrimination.loc["combined", "validation"]
 
 
 def test_cached_build_equals_a_plain_fit(inputs, result):

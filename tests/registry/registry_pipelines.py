@@ -34,10 +34,10 @@ class Fitted:
 
     def save_kwargs(self) -> dict:
         """What the model-building page and ``fit --save-as`` hand to ``registry.save``."""
-        train = self.result.train_index
+        train, metric = self.result.train_index, self.result.endpoint.metric
         return {"data": self.train, "time": self.inputs.patients.loc[train, "time"],
                 "event": self.inputs.patients.loc[train, "event"],
-                "metrics": {self.result.endpoint.metric: self.result.summary()["c_index"]}, "cohort": "synthetic"}
+                "metrics": {metric: self.result.summary()[metric]}, "cohort": "synthetic"}
 
 
 def fit(endpoint: str = "rfs", fusion: str = "lasso") -> Fitted:

@@ -190,6 +190,6 @@ def test_an_er_model_saved_from_model_building_counts_er_events_and_reports_its_
     assert (record.meta["n_train"], record.meta["events_train"]) == (combined.n_used_, combined.events_used_)
     summary = model_summary(registry.json_model("er"), record.metrics)
     assert "C-index" not in summary.index
-    assert summary.loc["AUC", "value"].startswith(f"train {result.c_index.loc['combined', 'train']:.3f}")
+    assert summary.loc["AUC", "value"].startswith(f"train {result.discrimination.loc['combined', 'train']:.3f}")
     assert f"{combined.n_used_} patients, {combined.events_used_} events" in summary.loc["Training cohort", "value"]
-    assert registry.compare(["er"]).loc["auc.train", "er"] == pytest.approx(result.c_index.loc["combined", "train"])
+    assert registry.compare(["er"]).loc["auc.train", "er"] == pytest.approx(result.discrimination.loc["combined", "train"])
