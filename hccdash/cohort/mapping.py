@@ -12,6 +12,9 @@ flagged ``predictor`` are offered to modelling, each with its kind:
 A variable may carry a unit (``ng/mL``) and a display label; both are kept in the stored
 mapping and reach the model files saved from the cohort (the calculator shows
 "AFP (ng/mL)"). They are limited as the model file limits them (``hccdash.text_limits``).
+
+(About 410 lines, one module: the guesses, the explicit roles of the CLI options and the
+page's editable variables table all read and write the same kinds and level orders.)
 """
 
 from __future__ import annotations

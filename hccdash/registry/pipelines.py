@@ -6,7 +6,7 @@ A pipeline is saved with the rows it was trained on (features and clinical varia
 event, from the :class:`~hccdash.modeling.builder.ModelBuilder` inputs it was fitted on), the
 stored cohort's units and labels, its discrimination per split as metrics (``c_index``, or
 ``auc`` for an ER model) and, from Evaluation, the risk-group cut-off chosen there; the model
-file itself is built by :func:`hccdash.registry.model_file.spec_from_pipeline`.
+file itself is built by :func:`hccdash.registry.from_pipeline.spec_from_pipeline`.
 """
 
 from __future__ import annotations

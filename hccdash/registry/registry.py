@@ -11,6 +11,10 @@ Loading a joblib file runs code (scikit-learn "Model persistence"), so :func:`lo
 opens only an artifact named in the registry, lying directly in the models folder,
 whose SHA-256 still equals the recorded one; anything else is refused with the reason
 and is never unpickled.
+
+(About 440 lines, one module on purpose: writing an artifact, recording its SHA-256 and
+refusing to unpickle a file whose hash differs are one safety contract, kept together so no
+path loads a file without the check. The model file itself is :mod:`hccdash.registry.model_file`.)
 """
 
 from __future__ import annotations
@@ -123,7 +127,7 @@ def save(
     """Save a fitted pipeline under ``name``: joblib artifact + SHA-256 + metadata row.
 
     The artifact holds the pipeline and its pickle-free model file ``spec``; when ``spec`` is
-    omitted it is built by :func:`hccdash.registry.model_file.spec_from_pipeline` from the
+    omitted it is built by :func:`hccdash.registry.from_pipeline.spec_from_pipeline` from the
     training rows ``data`` (feature and clinical columns) and their ``time`` / ``event``
     (months). ``cutoff`` (a :class:`~hccdash.evaluation.risk_groups.RiskCutoff`, e.g. the one
     chosen on the Evaluation page) becomes the model's risk-group cut-off; without it the
@@ -132,16 +136,16 @@ def save(
     inputs ("AFP (ng/mL)"). Refuses an existing name. The file is written first and removed
     again if the row cannot be stored.
     """
-    from hccdash.registry import model_file
+    from hccdash.registry import from_pipeline, model_file
 
     check_name(name)
     check_notes(notes)
     if spec is None:
         if data is None or time is None or event is None:
             raise ValueError("Saving a pipeline needs its training rows: data, time and event")
-        spec = model_file.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
-                                             cohort=cohort, metrics=metrics, cutoff=cutoff, units=units,
-                                             labels=labels)
+        spec = from_pipeline.spec_from_pipeline(pipeline, data, time, event, name=name, notes=notes,
+                                                cohort=cohort, metrics=metrics, cutoff=cutoff, units=units,
+                                                labels=labels)
     elif cutoff is not None or units or labels:
         raise ValueError("A ready model file carries its own cut-off, units and labels: give them to "
                          "spec_from_pipeline")

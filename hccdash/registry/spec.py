@@ -14,6 +14,10 @@ updated on another cohort its ``lineage`` (see :mod:`hccdash.validation.updating
 types, unknown keys, strings that are not plain names, oversize arrays, non-finite
 numbers, negative variances, an asymmetric covariance, a baseline that is not a
 survival curve. It runs before anything is stored.
+
+(About 450 lines, one module on purpose: the JSON Schema and the checks it cannot express
+(finite numbers, a symmetric covariance, a baseline that is a survival curve) are one contract
+of the file format; apart, a rule could change without its partner.)
 """
 
 from __future__ import annotations

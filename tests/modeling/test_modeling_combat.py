@@ -15,7 +15,7 @@ from hccdash.modeling.builder import ModelBuilder
 from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.registry import pipelines
-from hccdash.registry.model_file import spec_from_pipeline
+from hccdash.registry.from_pipeline import spec_from_pipeline
 from hccdash.settings import SelectionSettings, Settings
 from hccdash.stats import combat, combat_fit
 
