@@ -11,7 +11,7 @@ from hccdash.charts.render import overlay, vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
 from hccdash.evaluation.sources import CurrentModel
-from hccdash.extraction.features_io import imported_sources
+from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling import stability_job
 from hccdash.modeling.builder import BuildResult, shared_builder
 from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
@@ -24,7 +24,6 @@ from page_parts import background_job, chart, chart_spec, poll_seconds, table
 
 in_app_frame()
 
-EXTRACTED = "extracted features (default settings)"
 
 st.title("Model building")
 st.caption("Filters → z-score → LASSO rad-score, clinical model and combined model, all fitted on the "
@@ -39,12 +38,13 @@ if not cohorts:
 adopt_shared(st.session_state, "mb_cohort", cohorts)
 cohort = st.selectbox("Cohort", cohorts, key="mb_cohort")
 publish_shared(st.session_state, "mb_cohort")
-sources = [EXTRACTED, *imported_sources(cohort)]
-source = st.selectbox("Features", sources, index=len(sources) - 1 if len(sources) > 1 else 0, key="mb_source")
+choices = {choice.title: choice for choice in model_feature_choices(cohort)}
+source = st.selectbox("Features", list(choices), index=len(choices) - 1 if len(choices) > 1 else 0, key="mb_source")
+features_choice = choices[source]
 reload = st.button("Reload features", help="After a new extraction or import", key="mb_reload")
 try:
     with st.spinner("Loading the cohort's features…"):
-        builder = shared_builder(cohort, None if source == EXTRACTED else source, reload=reload)
+        builder = shared_builder(cohort, features_choice.source, label=features_choice.label, reload=reload)
 except ValueError as exc:
     st.info(str(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
@@ -137,7 +137,7 @@ def filters() -> None:
                       disabled=not st.session_state["mb_corr_on"])
     sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_state["mb_mrmr_on"])
     try:
-        settings = settings_from_controls({k: st.session_state[k] for k in KEYS})
+        settings = features_choice.applied_to(settings_from_controls({k: st.session_state[k] for k in KEYS}))
         with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
             base = builder.build(with_lambda(settings, "lambda.min"))
     except ValueError as exc:
@@ -164,7 +164,8 @@ def results(settings: Settings, base: BuildResult) -> None:
     else:
         st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
         result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
-    st.session_state["mb_current"] = CurrentModel(cohort, None if source == EXTRACTED else source, result, builder)
+    st.session_state["mb_current"] = CurrentModel(cohort, features_choice.source, result, builder,
+                                                  features_choice.label)
     for message in result.warnings:
         st.warning(message)
     summary(result)
@@ -240,7 +241,7 @@ def stability_panel(jobs: dict, stability_key: str, result: BuildResult) -> None
                    start_label="Compute selection stability (background)",
                    resamples=(10, 1000, result.settings.selection.stability_resamples),
                    start=lambda n: stability_job.start(cohort, result.settings, result.clinical_vars, n,
-                                                       None if source == EXTRACTED else source),
+                                                       features_choice.source),
                    show=show_stability, result_key="stability", start_disabled=result.lasso is None)
 
 

@@ -19,7 +19,7 @@ from hccdash.evaluation.forest_plot import subgroup_forest
 from hccdash.evaluation.report import report_html, report_pdf
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.evaluation.summary import evaluate, subgroups
-from hccdash.extraction.features_io import imported_sources
+from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling.builder import shared_builder
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
@@ -29,7 +29,6 @@ from page_parts import table as shown_table
 
 in_app_frame()
 
-EXTRACTED = "extracted features (default settings)"
 CURRENT, PRESET, SAVED = "Current model (Model building)", "Preset fitted on this cohort", "Saved model (registry)"
 
 st.title("Evaluation")
@@ -74,19 +73,20 @@ top = st.columns(3)
 adopt_shared(st.session_state, "ev_cohort", cohorts)
 cohort = top[0].selectbox("Cohort", cohorts, key="ev_cohort")
 publish_shared(st.session_state, "ev_cohort")
-feature_sources = [EXTRACTED, *imported_sources(cohort)]
-source_name = top[1].selectbox("Features", feature_sources, index=len(feature_sources) - 1, key="ev_source")
-source = None if source_name == EXTRACTED else source_name
+feature_choices = {choice.title: choice for choice in model_feature_choices(cohort)}
+source_name = top[1].selectbox("Features", list(feature_choices), index=len(feature_choices) - 1, key="ev_source")
+features_choice = feature_choices[source_name]
+source = features_choice.source
 try:
     with st.spinner("Loading the cohort's features…"):
-        builder = shared_builder(cohort, source)
+        builder = shared_builder(cohort, source, label=features_choice.label)
 except ValueError as exc:
     st.info(str(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
 
 saved = pipelines.saved_pipelines(cohort)
 current_model = st.session_state.get("mb_current")
-if current_model is not None and not current_model.matches(cohort, source):
+if current_model is not None and not current_model.matches(cohort, source, features_choice.label):
     current_model = None
 kinds = [CURRENT] * (current_model is not None) + [PRESET] + [SAVED] * bool(saved)
 kind = top[2].radio("Model", kinds, key="ev_kind",
@@ -118,7 +118,7 @@ with st.expander("Evaluation settings"):
     )
 
 cache = st.session_state.setdefault("ev_results", {})
-key = str((cohort, source, kind, choice, ev))
+key = str((cohort, source_name, kind, choice, ev))
 if key not in cache:
     bar = st.progress(0.0, "Fitting the model…")
     try:
@@ -263,7 +263,7 @@ with tabs[6]:
         if loco_key in st.session_state:
             table(st.session_state[loco_key], "leave_one_centre_out", "ev_loco_table", missing="–")
 
-pipeline_settings = evaluation.settings
+pipeline_settings = features_choice.applied_to(evaluation.settings)  # jobs reload these features
 with tabs[7]:
     st.caption("Bootstrap that repeats the WHOLE pipeline (filters, LASSO with its CV, clinical selection, combined "
                "model) in each resample, as rms::validate: corrected = apparent - mean(C_boot - C_orig). Runs in the "

@@ -31,6 +31,7 @@ class CurrentModel:
     source: str | None  # imported feature source, None for the extracted features
     result: BuildResult
     builder: ModelBuilder  # the inputs it was fitted on (evaluated on the same ones)
+    mask_label: int | None = None  # mask label of the extracted features (None: each image's label from import)
 
     @property
     def key(self) -> str:
@@ -48,9 +49,9 @@ class CurrentModel:
         return (f"{result.endpoint.label}; rad-score of {len(result.model.radiomics_.selected_features_)} features "
                 f"({lam}); clinical terms kept: {kept or 'none'}")
 
-    def matches(self, cohort: str, source: str | None) -> bool:
-        """True when the model was fitted on this cohort and feature source."""
-        return (self.cohort, self.source) == (cohort, source)
+    def matches(self, cohort: str, source: str | None, label: int | None = None) -> bool:
+        """True when the model was fitted on this cohort and feature source (and extracted label)."""
+        return (self.cohort, self.source, self.mask_label) == (cohort, source, label)
 
 
 def preset_choices() -> dict[str, str]:

@@ -9,6 +9,7 @@ versions; their parameters from ``extraction_settings``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 
@@ -16,9 +17,13 @@ import pandas as pd
 
 from hccdash.extraction import cache
 from hccdash.extraction.engine import with_case_keys
+from hccdash.extraction.features_io import imported_sources
 from hccdash.extraction.matrices import cohort_images
 from hccdash.extraction.params import ExtractionSpec, spec_from_settings
+from hccdash.settings import Settings
 from hccdash.store import Store
+
+EXTRACTED = "extracted features (default settings)"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,32 @@ def feature_set_choices(
         key = (candidate.settings_hash, candidate.label)
         out.setdefault(key, by_key.get(key, candidate))
     return list(out.values())
+
+
+@dataclass(frozen=True)
+class FeatureChoice:
+    """A feature set Model building and Evaluation can fit on: extracted (default settings, the mask
+    label from import or another one) or an imported table (``source``)."""
+
+    title: str
+    source: str | None = None  # imported table; None: extracted features
+    label: int | None = None  # mask label of the extracted features; None: each image's label from import
+
+    def applied_to(self, settings: Settings) -> Settings:
+        """``settings`` reading this choice's extracted label (what background jobs reload the features with)."""
+        return dataclasses.replace(settings, extraction=dataclasses.replace(settings.extraction, label=self.label))
+
+
+def model_feature_choices(cohort: str, settings_hash: str | None = None, store: Store | None = None
+                          ) -> list[FeatureChoice]:
+    """The extracted features under the default settings (or ``settings_hash``): the label from import
+    first, then every other label with extracted cases (e.g. the whole liver); then the cohort's
+    imported tables."""
+    default = settings_hash or spec_from_settings().settings_hash
+    labels = sorted(s.label for s in cohort_feature_sets(cohort, store)
+                    if s.settings_hash == default and s.label is not None and s.n_done)
+    return [FeatureChoice(EXTRACTED), *(FeatureChoice(f"{EXTRACTED[:-1]}, label {n})", None, n) for n in labels),
+            *(FeatureChoice(name, name) for name in imported_sources(cohort))]
 
 
 @dataclass(frozen=True)

@@ -98,16 +98,18 @@ class ModelInputs:
         return [str(c) for c in self.clinical.columns if pd.api.types.is_numeric_dtype(self.clinical[c])]
 
 
-def load_model_inputs(cohort: str, settings: Settings | None = None, source: str | None = None) -> ModelInputs:
-    """A stored cohort's model inputs (features of the extraction ``settings`` or an imported
-    feature table ``source``; repeat readers when the cohort has them). A cohort without
-    extracted features gets a feature matrix without columns: its models are clinical only."""
+def load_model_inputs(cohort: str, settings: Settings | None = None, source: str | None = None,
+                      label: int | None = None) -> ModelInputs:
+    """A stored cohort's model inputs (features of the extraction ``settings`` and mask ``label``,
+    by default the settings' own, or an imported feature table ``source``; repeat readers when
+    the cohort has them). A cohort without extracted features gets a feature matrix without
+    columns: its models are clinical only."""
     from hccdash.cohort import load_cohort
     from hccdash.extraction.matrices import feature_matrix, repeat_pairs
 
     loaded = load_cohort(cohort)
     extraction = None if settings is None else settings.extraction
-    features = feature_matrix(cohort, extraction, source=source)
+    features = feature_matrix(cohort, extraction, source=source, label=label)
     if features.empty:  # a clinical table alone: clinical models only
         if source is not None:
             raise ValueError(f"The feature table '{source}' of cohort '{cohort}' holds no feature")
@@ -116,7 +118,7 @@ def load_model_inputs(cohort: str, settings: Settings | None = None, source: str
                              "import features, or import the cohort again with predictors chosen")
         features = pd.DataFrame(index=loaded.patients.index)
     try:
-        repeats = tuple(repeat_pairs(cohort, extraction, source=source))
+        repeats = tuple(repeat_pairs(cohort, extraction, source=source, label=label))
         repeats = repeats if len(repeats[0]) >= 2 else None
     except ValueError:
         repeats = None
@@ -337,8 +339,10 @@ _shared: dict[tuple[str, str, str | None], ModelBuilder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_builder(cohort: str, source: str | None = None, *, reload: bool = False) -> ModelBuilder:
-    """The process-wide builder (with its stage cache) of ``cohort`` and feature ``source``.
+def shared_builder(cohort: str, source: str | None = None, *, label: int | None = None,
+                   reload: bool = False) -> ModelBuilder:
+    """The process-wide builder (with its stage cache) of ``cohort`` and feature ``source`` (or
+    extracted mask ``label``).
 
     Model building and Evaluation use the same one, so features are loaded and stages
     fitted once. ``reload=True`` reads the features again (after a new extraction or
@@ -347,11 +351,11 @@ def shared_builder(cohort: str, source: str | None = None, *, reload: bool = Fal
     """
     from hccdash import paths
 
-    key = (str(paths.home()), cohort, source)
+    key = (str(paths.home()), cohort, source, label)
     with _shared_lock:
         builder = None if reload else _shared.pop(key, None)
         if builder is None:
-            builder = ModelBuilder(load_model_inputs(cohort, source=source))
+            builder = ModelBuilder(load_model_inputs(cohort, source=source, label=label))
         _shared[key] = builder  # (re)inserted last: most recently used
         while len(_shared) > _SHARED_MAX:
             _shared.pop(next(iter(_shared)))

@@ -12,7 +12,7 @@ from hccdash import jobs
 from hccdash.extraction.engine import cases_from_images, run_extraction
 from hccdash.extraction.feature_sets import FeatureSet, case_outcome, cohort_feature_sets, feature_set_choices
 from hccdash.extraction.job import start_extraction
-from hccdash.extraction.matrices import cohort_images, feature_matrix
+from hccdash.extraction.matrices import cohort_images, feature_matrix, label_of
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.settings import ExtractionSettings
 
@@ -90,3 +90,23 @@ def test_choices_put_the_current_settings_first_and_each_set_once():
     choices = feature_set_choices(stored, spec, 1)
     assert choices[0] is stored[0] and len(choices) == 2 and choices[1].label is None
     assert feature_set_choices([], None)[0].title.startswith("default settings, label from import (0 done")
+
+
+def test_model_building_offers_the_liver_set_and_jobs_reload_it(tmp_path):
+    from hccdash.extraction.feature_sets import EXTRACTED, model_feature_choices
+    from hccdash.settings import Settings
+
+    _cohort(tmp_path, n=2)
+    spec = ExtractionSpec.from_dict({"params": SHAPE_PARAMS})
+    assert [c.title for c in model_feature_choices("test", spec.settings_hash)] == [EXTRACTED]
+    for label in (None, 1):
+        run_extraction(cases_from_images(cohort_images("test", label=label), spec), spec, n_jobs=1)
+    choices = model_feature_choices("test", spec.settings_hash)
+    assert [(c.title, c.source, c.label) for c in choices] == [
+        (EXTRACTED, None, None), ("extracted features (default settings, label 1)", None, 1)]
+    settings = choices[1].applied_to(Settings())
+    assert settings.extraction.label == 1 and settings.selection == Settings().selection
+    # a background job rebuilds its inputs from the settings: their label picks the liver set
+    assert feature_matrix("test", spec, label=settings.extraction.label)[
+        "portal.original_shape_VoxelVolume"].tolist() == [2000.0] * 2
+    assert label_of(settings.extraction) == 1 and label_of(Settings().extraction) is None
