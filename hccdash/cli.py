@@ -1,8 +1,9 @@
 """``python -m hccdash COMMAND``: one face of the library, beside the pages.
 
-Each command lives in the module of the step it belongs to, which exposes
-``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``. This module
-only routes; it holds no statistics, SQL or data wrangling.
+Each command lives in the package of the last step of the flow it reaches (``fit`` saves to
+the registry: ``registry/cli_fit.py``; ``predict`` is the calculator's), as a module that exposes
+``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``. This module only
+routes (it is imported by no step); it holds no statistics, SQL or data wrangling.
 """
 
 from __future__ import annotations

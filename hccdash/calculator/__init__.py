@@ -16,33 +16,15 @@ from __future__ import annotations
 
 from hccdash.lazy import lazy_getattr
 
-_EXPORTS: dict[str, str] = {
-    "Field": "inputs",
-    "form_fields": "inputs",
-    "CheckedInputs": "inputs",
-    "InputError": "inputs",
-    "input_columns": "inputs",
-    "check_columns": "inputs",
-    "check_inputs": "inputs",
-    "mahalanobis_threshold": "inputs",
-    "mahalanobis_limit": "inputs",
-    "outside": "inputs",
-    "RANGE_RTOL": "inputs",
-    "PatientResult": "prediction",
-    "predict_patient": "prediction",
-    "contributions": "prediction",
-    "what_if": "prediction",
-    "predict_table": "prediction",
-    "estimate_columns": "prediction",
-    "nomogram": "position",
-    "nomogram_data": "position",
-    "nomogram_points": "position",
-    "nomogram_figure": "position",
-    "baseline_at_zero": "position",
-    "rad_score_from_images": "images",
-    "features_from_uploads": "images",
-    "phases_needed": "images",
+_MODULES: dict[str, tuple[str, ...]] = {  # module -> the public names it implements
+    "inputs": ("Field", "form_fields", "CheckedInputs", "InputError", "input_columns", "check_columns",
+               "check_inputs", "mahalanobis_threshold", "mahalanobis_limit", "outside", "RANGE_RTOL"),
+    "prediction": ("PatientResult", "predict_patient", "contributions", "what_if", "predict_table",
+                   "estimate_columns"),
+    "position": ("nomogram", "nomogram_data", "nomogram_points", "nomogram_figure", "baseline_at_zero"),
+    "images": ("rad_score_from_images", "features_from_uploads", "phases_needed"),
 }
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 
