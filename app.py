@@ -7,7 +7,7 @@ import streamlit as st
 from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
 from hccdash.cohort.table1 import table1, table1_display
-from hccdash.display import store_errors_shown
+from hccdash.display import as_text, store_errors_shown
 from hccdash.extraction.status import stored_extraction_totals
 from hccdash.spreadsheet import csv_text
 from page_parts import mark_stale_results
@@ -46,7 +46,7 @@ def home() -> None:
         st.dataframe(cohorts, hide_index=True, width="stretch")
         st.download_button("Download cohorts (CSV)", csv_text(cohorts), "cohorts.csv", "text/csv")
         name = st.session_state.get("cohort") or cohorts["name"].iloc[-1]
-        st.subheader(f"Table 1: {name}")
+        st.subheader(f"Table 1: {as_text(name)}")
         cohort = load_cohort(name)
         baseline = _table1(name, cohort.fingerprint)
         st.dataframe(table1_display(baseline), hide_index=True, width="stretch")

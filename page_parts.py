@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.charts.render import SCREEN, chart_png, chart_svg, vega_spec
-from hccdash.display import for_display
+from hccdash.display import as_text, for_display
 from hccdash.jobs import JobStatus, cancel_job, job_status
 from hccdash.spreadsheet import csv_text
 
@@ -125,12 +125,12 @@ def background_job(jobs: MutableMapping[str, str], key: str, *, prefix: str, lab
         return
     status = job_status(job_id)
     if status.active:
-        job_progress(status, f"{label}: {status.message or status.status}", f"{prefix}_cancel")
+        job_progress(status, f"{label}: {as_text(status.message or status.status)}", f"{prefix}_cancel")
         return
     if status.status == "done" and status.result and result_key in status.result:
         show(status)
     else:
-        st.error(f"{label} job {status.status}: {status.message or ''}")
+        st.error(f"{label} job {status.status}: {as_text(status.message or '')}")
     if st.button("Run again", key=f"{prefix}_again"):
         jobs.pop(key)
         st.rerun(scope="fragment")

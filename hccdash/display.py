@@ -1,6 +1,14 @@
 """What the pages show, as they show it: p-values the way clinical papers print them, text
 shown as written, and a damaged or busy store told in words instead of a traceback.
 
+Text shown as written: :func:`as_text` for any name, label, unit or message that reaches a
+place where Streamlit renders Markdown (titles, captions, alerts, widget, metric, expander,
+tab and status labels, radio options), :func:`table_as_text` for ``st.table`` (which renders
+Markdown in every cell). Streamlit escapes HTML itself, not Markdown (TRAPS.md): unescaped,
+``![x](http://host/t.png)`` in a cohort name makes the browser fetch that image. Selectbox and
+multiselect options, ``st.dataframe`` / ``st.data_editor`` cells, ``st.code``, ``st.json``
+and chart titles are plain text already and need none of this.
+
 Downloads keep the raw numbers; only the on-screen copy is formatted. No Streamlit here:
 the pages pass their ``st`` functions in."""
 
@@ -9,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -16,7 +25,22 @@ from hccdash.store import StoreBusyError, StoreOpenError
 
 P_COLUMN = re.compile(r"^p($|[_ (])|_p$", re.IGNORECASE)  # p, p_logrank, p (variable), interaction_p
 P_FLOOR = 0.001
-MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:])")  # CommonMark's escapable characters, as Markdown uses them
+
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029]+")
+# Markdown that starts anywhere in a line: escapes, code, emphasis, links and images (and
+# Streamlit's ":red[...]" labels), autolinks and HTML, strikethrough, math, tables.
+_ALWAYS = re.compile(r"([\\`*\[\]<>~$|])")
+_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")  # "_x_" is emphasis; "rad_score" is not
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would show as "&"
+# A heading, list item, quote or rule at the start ("# x", "- x", "1. x", "---"; not "-5", "0.5")
+_LIST_MARKER = re.compile(r"^(\s*)(?:(#+|[+=-])(?=[\s#=-]|$)|(\d{1,9})([.)])(?=\s|$))")
+# Found in the text after the escapes are resolved, so an invisible word joiner breaks them:
+# GitHub's autolinks ("http://...", "www.", "name@host") and Streamlit's ":name" directives,
+# ":emoji:" shortcodes and ":material/icon:" icons.
+_JOIN = re.compile(r"(?i)(?<![a-z])(?:https?|ftp|mailto|xmpp)(?=:)"  # before the ":" of "http://"
+                   r"|(?<![a-z0-9])www(?=\.)|(?=@)"  # before the "." of "www.", before "@"
+                   r"|(?<=:)(?=[\w+-])")  # after the ":" of ":red[", ":smile:", ":material/"
+_WORD_JOINER = "\u2060"
 
 
 def format_p(value) -> str:
@@ -48,10 +72,32 @@ def for_display(frame: pd.DataFrame, missing: str | None = None) -> pd.DataFrame
     return shown
 
 
-def as_text(text: str) -> str:
-    """``text`` with every Markdown character escaped, so ``st.error`` / ``st.markdown`` show it as
-    written (paths and messages hold ``_``, ``*``, ``[`` ...)."""
-    return MARKDOWN.sub(r"\\\1", str(text))
+def as_text(value: Any) -> str:
+    """``str(value)`` on one line, for any Streamlit call that renders Markdown: it then shows
+    exactly ``str(value)`` (plus invisible word joiners that break autolinks, directives and
+    shortcodes). Only what Markdown would act on is escaped, so plain names ("rad_score",
+    "AFP (ng/mL)") reach the page, and screen readers' labels, unchanged."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    text = _JOIN.sub(lambda m: m.group(0) + _WORD_JOINER, text)
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = _UNDERSCORE.sub(r"\\_", text)
+    text = _ENTITY.sub(r"\\&", text)
+    return _LIST_MARKER.sub(_escape_marker, text, count=1)
+
+
+def _escape_marker(match: re.Match) -> str:
+    space, sign, number, delimiter = match.groups()
+    return f"{space}\\{sign}" if sign else f"{space}{number}\\{delimiter}"
+
+
+def table_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for ``st.table`` (which renders Markdown in every cell, header and
+    index label) with each of them passed through :func:`as_text`; missing cells stay empty."""
+    shown = frame.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else as_text(v))
+    shown.index = [as_text(v) for v in frame.index]
+    shown.index.name = None if frame.index.name is None else as_text(frame.index.name)
+    shown.columns = [as_text(v) for v in frame.columns]
+    return shown
 
 
 @contextlib.contextmanager

@@ -17,6 +17,7 @@ from hccdash.cohort.events import distinct_codes
 from hccdash.cohort.mapping import KINDS, natural_levels
 from hccdash.cohort.split import METHODS as SPLIT_METHODS
 from hccdash.cohort.table1 import table1, table1_display, table1_named
+from hccdash.display import as_text
 from hccdash.imaging.qc import FLAGS, QCResult, cohort_qc
 from hccdash.session import adopt_shared, open_case, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, QCSettings, SplitSettings
@@ -68,7 +69,7 @@ def _source(label: str, key: str, types: list[str]) -> tuple[str | bytes | None,
     if not path:
         return None, "", 0
     if not Path(path).expanduser().is_file():
-        st.error(f"{path} does not exist")
+        st.error(f"{as_text(path)} does not exist")
         return None, "", 0
     return path, Path(path).name, os.stat(Path(path).expanduser()).st_mtime_ns
 
@@ -132,9 +133,9 @@ def import_section() -> None:
         sheet = st.selectbox("Sheet", sheets, key="ci_sheet") if sheets else None
         table = _table(source, filename, sheet, stamp)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
-    with st.expander(f"{filename}: {len(table)} rows, {len(table.columns)} columns"):
+    with st.expander(f"{as_text(filename)}: {len(table)} rows, {len(table.columns)} columns"):
         st.dataframe(table.head(50), width="stretch")
 
     signature = (filename, tuple(table.columns))
@@ -160,7 +161,7 @@ def import_section() -> None:
         mapping = remap(table, guessed, id_col=id_col, time_col=time_col, time_unit=time_unit, event_col=event_col,
                         centre_col=centre_col)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
     codes = distinct_codes(table[event_col])
     coding = mapping.event_coding
@@ -172,7 +173,7 @@ def import_section() -> None:
     try:
         coding = EventCoding(tuple(event_codes), tuple(censor_codes))
     except ValueError as exc:
-        st.warning(str(exc))
+        st.warning(as_text(exc))
         coding = None
     st.caption("Variables: choose the predictors and their type; order the levels of ordinal ones (separated by |); "
                "give numeric ones a unit (e.g. ng/mL), shown with the models saved from this cohort.")
@@ -191,14 +192,14 @@ def import_section() -> None:
     try:
         mapping = with_variables_table(remap(table, mapping, event_coding=coding), edited)
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
 
     st.subheader("3. Images")
     try:
         entries = _images()
     except (ValueError, FileNotFoundError) as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
     if entries is not None:
         st.caption(f"{len(entries)} image rows found.")
@@ -234,9 +235,9 @@ def import_section() -> None:
                 result = import_cohort(name, table, mapping, replace=replace,
                                        progress=lambda d, t, m: bar.progress(d / max(t, 1), m), **options)
             except ValueError as exc:
-                status.update(label=str(exc), state="error")
+                status.update(label=as_text(exc), state="error")
                 return
-            status.update(label=result.summary(), state="complete" if result.ok else "error")
+            status.update(label=as_text(result.summary()), state="complete" if result.ok else "error")
         st.session_state["ci_last_import"] = result
         if result.ok:  # show the new cohort and its Table 1: select it and open the stored-cohorts tab
             st.session_state["cohort"] = result.name
@@ -245,7 +246,7 @@ def import_section() -> None:
     last = st.session_state.get("ci_last_import")
     if last is not None:
         if not last.ok:  # a successful import is announced above its Table 1
-            st.error(last.summary())
+            st.error(as_text(last.summary()))
         _show_report(last.report, "ci_import_report_download")
 
 
@@ -263,8 +264,8 @@ def cohorts_section() -> None:
     cohort = load_cohort(name)
     last = st.session_state.get("ci_last_import")
     if last is not None and last.ok and last.name == name:
-        st.success(last.summary())
-    st.subheader(f"Table 1: {name}")
+        st.success(as_text(last.summary()))
+    st.subheader(f"Table 1: {as_text(name)}")
     st.caption("Continuous: mean (SD) and Welch t-test when both groups pass Shapiro-Wilk (p > 0.05), else median [IQR] "
                "and Mann-Whitney U. Categorical: n (%) and chi-squared (Yates for 2 x 2), or Fisher's exact test when "
                "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
@@ -276,7 +277,8 @@ def cohorts_section() -> None:
     with st.expander("Import report"):
         _show_report(load_report(name), "ci_stored_report_csv")
     with st.expander("Delete this cohort"):
-        confirm = st.checkbox(f"Yes, delete '{name}' with its patients, variables and images", key="ci_confirm_delete")
+        confirm = st.checkbox(f"Yes, delete '{as_text(name)}' with its patients, variables and images",
+                              key="ci_confirm_delete")
         if st.button("Delete", disabled=not confirm, key="ci_delete"):
             delete_cohort(name)
             st.session_state["cohort"] = None

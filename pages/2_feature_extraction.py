@@ -115,7 +115,7 @@ with st.expander("Settings", expanded=False):
         st.download_button("Download these parameters (YAML)", to_yaml(spec), "pyradiomics_params.yaml",
                            "application/x-yaml", key="fx_params_download")
 if spec_error:
-    st.error(spec_error)
+    st.error(as_text(spec_error))
 
 # ---- start ----------------------------------------------------------------------------------
 active = [j for j in jobs.list_jobs(kind="extraction", cohort=cohort) if j.active]
@@ -134,7 +134,7 @@ if st.button("Start extraction", type="primary", disabled=spec is None or bool(a
                                   retry_failed=retry, label=label)
         st.toast(f"Started {job_id}")
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
 if active:
     st.caption("An extraction of this cohort is running; start another when it ends or after cancelling it.")
 
@@ -164,7 +164,7 @@ def job_panel(cohort: str) -> None:
     cols[3].metric("Cases / min", "–" if job.per_minute is None else f"{job.per_minute:.1f}")
     cols[4].metric("ETA", format_duration(job.eta_seconds))
     if job.message:
-        st.caption(job.message)
+        st.caption(as_text(job.message))
     rerun_when_finished(job, "fx_job_active")  # refresh counts, failures and the matrix below
 
 
@@ -253,9 +253,9 @@ with st.expander("Import an external feature table"):
                 name=upload.name,
             )
             rows = features_io.store_imported(long, cohort, source_name)
-            st.success(f"Imported {rows} values ({long['patient_id'].nunique()} patients) as '{source_name}'.")
+            st.success(f"Imported {rows} values ({long['patient_id'].nunique()} patients) as '{as_text(source_name)}'.")
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
 
 with st.expander("Extraction jobs"):
     table = jobs.jobs_table(jobs.list_jobs(kind="extraction", cohort=cohort))

@@ -10,6 +10,7 @@ from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import overlay, vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
+from hccdash.display import as_text
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling import stability_job
@@ -46,7 +47,7 @@ try:
     with st.spinner("Loading the cohort's features…"):
         builder = shared_builder(cohort, features_choice.source, label=features_choice.label, reload=reload)
 except ValueError as exc:
-    st.info(str(exc))  # says what to do (it was followed by the same advice again)
+    st.info(as_text(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
 inputs = builder.inputs
 if not inputs.phases:
@@ -141,7 +142,7 @@ def filters() -> None:
         with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
             base = builder.build(with_lambda(settings, "lambda.min"))
     except ValueError as exc:
-        st.error(str(exc))
+        st.error(as_text(exc))
         return
     results(settings, base)
 
@@ -167,7 +168,7 @@ def results(settings: Settings, base: BuildResult) -> None:
     st.session_state["mb_current"] = CurrentModel(cohort, features_choice.source, result, builder,
                                                   features_choice.label)
     for message in result.warnings:
-        st.warning(message)
+        st.warning(as_text(message))
     summary(result)
     rad_score(settings, result)
     if getattr(result.model, "harmoniser_", None) is not None:
@@ -263,7 +264,8 @@ def clinical_and_combined(result: BuildResult) -> None:
     else:
         st.markdown("Univariable screen")
         table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
-        st.markdown(f"Multivariable (backward elimination): {', '.join(model.clinical_.selected_) or 'no variable kept'}")
+        kept = as_text(", ".join(model.clinical_.selected_)) or "no variable kept"
+        st.markdown(f"Multivariable (backward elimination): {kept}")
         table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
         st.caption(model.clinical_.rows_used_text())
     st.subheader("Combined model")
@@ -276,9 +278,9 @@ def clinical_and_combined(result: BuildResult) -> None:
         notes = st.text_area("Notes", key="mb_save_notes")
         if st.button("Save", disabled=not name, key="mb_save"):
             try:
-                st.success(f"Saved as {pipelines.save_build(builder, result, name, notes)}")
+                st.success(f"Saved as {as_text(pipelines.save_build(builder, result, name, notes))}")
             except (ValueError, RuntimeError) as exc:
-                st.error(str(exc))
+                st.error(as_text(exc))
 
 
 filters()

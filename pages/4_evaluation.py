@@ -12,7 +12,7 @@ from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
 from hccdash.charts.render import vega_spec
 from hccdash.cohort import list_cohorts
-from hccdash.display import format_p
+from hccdash.display import as_text, format_p
 from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.centres import leave_one_centre_out
 from hccdash.evaluation.forest_plot import subgroup_forest
@@ -81,7 +81,7 @@ try:
     with st.spinner("Loading the cohort's features…"):
         builder = shared_builder(cohort, source, label=features_choice.label)
 except ValueError as exc:
-    st.info(str(exc))  # says what to do (it was followed by the same advice again)
+    st.info(as_text(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
 
 saved = pipelines.saved_pipelines(cohort)
@@ -95,7 +95,7 @@ choices = sources.preset_choices()
 if kind == CURRENT:
     choice = current_model.key
     builder = current_model.builder  # evaluated on the inputs it was fitted on
-    st.caption(f"Current model: {current_model.label}")
+    st.caption(f"Current model: {as_text(current_model.label)}")
 elif kind == PRESET:
     choice = st.selectbox("Settings (the model-building defaults or a study preset)", list(choices),
                           format_func=choices.get, key="ev_preset")
@@ -132,7 +132,7 @@ if key not in cache:
                           progress=lambda step, fraction: bar.progress(fraction, f"Evaluating: {step}…"))
     except ValueError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(as_text(exc))
         st.stop()
     bar.empty()
     cache.clear()
@@ -141,7 +141,7 @@ if key not in cache:
 evaluation = cache[key]
 evaluation_key = key
 for note in evaluation.notes:
-    st.warning(note)
+    st.warning(as_text(note))
 
 survival = evaluation.endpoint.survival
 horizon = None
@@ -200,9 +200,9 @@ with tabs[1]:
         try:
             saved_name = pipelines.save_evaluated(st.session_state["ev_fitted"], evaluation, builder, cohort, save_name,
                                                 save_notes, chosen)
-            st.success(f"Saved {saved_name} with the cut-off {chosen.value:.4g} ({chosen.method})")
+            st.success(f"Saved {as_text(saved_name)} with the cut-off {chosen.value:.4g} ({chosen.method})")
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
 
 with tabs[2]:
     if horizon is not None or not survival:

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from app_frame import in_app_frame
-from hccdash.display import as_text
+from hccdash.display import as_text, table_as_text
 from hccdash.registry import details, registry
 from hccdash.spreadsheet import csv_text
 
@@ -37,13 +37,13 @@ details_tab, compare_tab, manage_tab, export_tab, import_tab = st.tabs(
 with details_tab:
     if names:
         record = registry.get(st.selectbox("Model", names, key="registry_details"))
-        st.caption(f"Artifact {record.artifact} · SHA-256 {record.sha256}")
+        st.caption(f"Artifact {as_text(record.artifact)} · SHA-256 {record.sha256}")
         try:
             model = registry.json_model(record.name)
         except (registry.ArtifactError, ValueError) as exc:
-            st.error(f"The model file cannot be read: {exc}")
+            st.error(f"The model file cannot be read: {as_text(exc)}")
         else:
-            st.table(details.model_summary(model, record.metrics))
+            st.table(table_as_text(details.model_summary(model, record.metrics)))
             st.caption("The patient calculator and `predict` use this cut-off: high risk above it.")
             terms = details.term_table(model)
             st.dataframe(terms, hide_index=True, width="stretch")
@@ -69,9 +69,9 @@ with manage_tab:
                 st.session_state["registry_done"] = f"Renamed {as_text(target)} to {as_text(new_name)}"
                 st.rerun()
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(as_text(exc))
         st.divider()
-        confirm = st.checkbox(f"Yes, delete {target} and its artifact file for good", key="registry_confirm")
+        confirm = st.checkbox(f"Yes, delete {as_text(target)} and its artifact file for good", key="registry_confirm")
         if st.button("Delete", type="primary", disabled=not confirm, key="registry_delete"):
             registry.delete(target)
             st.session_state["registry_done"] = f"Deleted {as_text(target)}"
@@ -85,7 +85,7 @@ with export_tab:
             st.download_button("Download JSON model file", partial(registry.export_json, target), f"{target}.json",
                                "application/json", key="registry_export_button", on_click="ignore")
         except (registry.ArtifactError, ValueError) as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
 
 with import_tab:
     upload = st.file_uploader("JSON model file", type=["json"], key="registry_upload")
@@ -97,4 +97,4 @@ with import_tab:
             st.session_state["registry_done"] = f"Registered {as_text(record.name)}"
             st.rerun()
         except ValueError as exc:
-            st.error(f"Refused, nothing stored: {exc}")
+            st.error(f"Refused, nothing stored: {as_text(exc)}")

@@ -11,9 +11,11 @@ from hccdash import calculator
 from hccdash.calculator import report
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import SCREEN, chart_png, chart_svg
+from hccdash.display import as_text
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
+from hccdash.messages import brief
 from hccdash.spreadsheet import csv_text
 
 in_app_frame()
@@ -36,6 +38,12 @@ def _chart(container, key: str) -> None:
                             key=f"calculator_svg_{key}", on_click="ignore")
 
 
+
+def problem_text(problem) -> str:
+    """"**column**: problem (got value)" for a row of the calculator's input checks, as text."""
+    return f"**{as_text(problem.column)}**: {as_text(problem.problem)} (got {as_text(brief(problem.value))})"
+
+
 st.title("Patient calculator")
 models = registry.list_models()
 if models.empty:
@@ -46,9 +54,9 @@ name = st.selectbox("Model", models["name"], key="calculator_model")
 try:
     model = JsonModel(_spec(name, models.set_index("name").at[name, "sha256"]), validated=True)
 except registry.ArtifactError as exc:
-    st.error(str(exc))
+    st.error(as_text(exc))
     st.stop()
-st.caption(f"{model.spec['model']['submodel'].capitalize()} {model.family} model · trained on "
+st.caption(f"{as_text(model.spec['model']['submodel'].capitalize())} {model.family} model · trained on "
            f"{model.spec['training']['n']} patients ({model.spec['training']['events']} events) · times in months")
 
 fields = calculator.form_fields(model)
@@ -59,22 +67,22 @@ if rad_name:
                     format_func={"typed": "Type it in", "image": "Compute from image and mask"}.get)
 if mode == "image":
     phases = calculator.phases_needed(model)
-    st.caption(f"Extraction with the model's own settings; phases needed: {', '.join(phases)}")
+    st.caption(f"Extraction with the model's own settings; phases needed: {as_text(', '.join(phases))}")
     uploads = {}
     for phase in phases:
         left, right = st.columns(2)
-        image = left.file_uploader(f"{phase} image", key=f"calculator_image_{phase}")
-        mask = right.file_uploader(f"{phase} mask", key=f"calculator_mask_{phase}")
+        image = left.file_uploader(f"{as_text(phase)} image", key=f"calculator_image_{phase}")
+        mask = right.file_uploader(f"{as_text(phase)} mask", key=f"calculator_mask_{phase}")
         if image and mask:
             uploads[phase] = ((image.name, image.getvalue()), (mask.name, mask.getvalue()))
     if st.button("Extract features", disabled=len(uploads) < len(phases), key="calculator_extract"):
         bar = st.progress(0.0, "Extracting")
         try:
             st.session_state["calculator_features"] = {"model": name, "values": calculator.features_from_uploads(
-                model, uploads, progress=lambda i, n, phase: bar.progress(i / n, f"Extracting {phase}"))}
+                model, uploads, progress=lambda i, n, phase: bar.progress(i / n, f"Extracting {as_text(phase)}"))}
             bar.empty()
         except (ValueError, RuntimeError, FileNotFoundError) as exc:
-            st.error(f"Extraction failed: {exc}")
+            st.error(f"Extraction failed: {as_text(exc)}")
     extracted = st.session_state.get("calculator_features", {})
     if extracted.get("model") == name:
         st.success(f"{len(extracted['values'])} features extracted: press Predict")
@@ -84,7 +92,7 @@ with st.form("calculator_form"):
     columns = st.columns(3)
     for i, field in enumerate(fields):
         column = columns[i % 3]
-        label = field.title
+        label = as_text(field.title)
         if field.kind == "categorical":
             values[field.name] = column.selectbox(label, field.levels, key=f"calculator_in_{field.name}")
         elif field.kind == "rad_score" and mode == "image":
@@ -106,12 +114,12 @@ if not saved or saved["model"] != name:
 values = saved["values"]
 checked = calculator.check_inputs(model, values)
 for problem in checked.errors.itertuples():
-    st.error(f"**{problem.column}**: {problem.problem} (got {problem.value!r})")
+    st.error(problem_text(problem))
 if not checked.ok:
     st.stop()
 result = calculator.predict_patient(model, values)
 for problem in result.warnings.itertuples():
-    st.warning(f"**{problem.column}**: {problem.problem} (got {problem.value!r}). The prediction is an extrapolation.")
+    st.warning(f"{problem_text(problem)}. The prediction is an extrapolation.")
 
 estimates = report.estimate_cards(model, result)
 cards = st.columns(len(estimates) + 1)
@@ -155,7 +163,7 @@ try:
     st.dataframe(report.what_if_text(comparison), hide_index=True, width="stretch")
     st.download_button("Download what-if (CSV)", csv_text(comparison), "what_if.csv", "text/csv")
 except calculator.InputError as exc:
-    st.error(str(exc))
+    st.error(as_text(exc))
 
 st.subheader("Report")
 patient_label = st.text_input("Patient label on the report (optional)", key="calculator_label")

@@ -54,4 +54,4 @@ def _message(path, shown: str) -> str:
 
 
 def test_text_is_escaped_for_markdown():
-    assert as_text("/data/my_study_[2024]/*x*.duckdb: a-b") == r"/data/my\_study\_\[2024\]/\*x\*\.duckdb\: a\-b"
+    assert as_text("/data/my_study_[2024]/*x*.duckdb: a-b") == r"/data/my_study\_\[2024\]/\*x\*.duckdb: a-b"

@@ -8,13 +8,13 @@ step runs back up the flow (and, with the import the other way, makes a package 
 Every module under ``hccdash/`` is parsed with ``ast`` (imports inside functions and under
 ``TYPE_CHECKING`` count too) and mapped to its step by its package.
 
-Neutral modules serve every step and import only each other: settings, paths, the text
-limits, the spreadsheet-safe CSV writer, display formatting, statistics, charts, and the
-infrastructure every step writes through (the DuckDB store, atomic writes, background jobs,
-the worker pool, the listing output of commands). The store is the flow's "store" step as
-data, but as code it is a service the steps call, so it sits below them all. The faces
-(``python -m hccdash`` and its command router, the app's start-up and the start-up cleaning
-of leftovers) sit above every step.
+Neutral modules serve every step and import only each other: settings, paths, the text limits,
+the spreadsheet-safe CSV writer, display formatting, bounded messages, alias-free YAML,
+statistics, charts, and the infrastructure every step writes through (the DuckDB store, atomic
+writes, background jobs, the worker pool, the listing output of commands). The store is the
+flow's "store" step as data, but as code it is a service the steps call, so it sits below them
+all. The faces (``python -m hccdash`` and its command router, the app's start-up and the start-
+up cleaning of leftovers) sit above every step.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ NEUTRAL = {
     "hccdash", "hccdash.settings", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
     "hccdash.spreadsheet", "hccdash.display", "hccdash.session", "hccdash.store", "hccdash.jobs",
     "hccdash.workers", "hccdash.listing", "hccdash.overview", "hccdash.regular_files", "hccdash.atomic",
-    "hccdash.metric_names",
+    "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml",
 }
 NEUTRAL_PACKAGES = ("stats", "charts")
 FACES = {"hccdash.__main__", "hccdash.cli", "hccdash.startup", "hccdash.leftovers"}
