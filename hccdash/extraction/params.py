@@ -32,6 +32,8 @@ from typing import Any
 
 import yaml
 
+from hccdash.messages import shorten
+from hccdash.safe_yaml import load_yaml, read_yaml_file
 from hccdash.settings import ExtractionSettings
 
 ROI_CHOICES = ("3d", "2d")
@@ -208,19 +210,11 @@ def load_params_yaml(text_or_path: str | Path) -> dict[str, Any]:
         if not path.is_file():
             what = "is a folder, not a file" if path.is_dir() else "does not exist"
             raise FileNotFoundError(f"pyradiomics parameter file {path} {what}")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{path} is not a YAML text file (not UTF-8 at byte {exc.start})") from None
         source_name = str(path)
+        params = read_yaml_file(path, source_name)
     else:
-        source_name, text = "parameter YAML", source
-    try:
-        params = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ValueError(f"{source_name} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        source_name = "parameter YAML"
+        params = load_yaml(source, source_name)
     if params is None:
         params = {}
     if not isinstance(params, dict):
@@ -228,7 +222,7 @@ def load_params_yaml(text_or_path: str | Path) -> dict[str, Any]:
     try:
         validate_params(params)
     except ValueError as exc:
-        raise ValueError(f"{source_name}: {exc}") from exc
+        raise ValueError(shorten(f"{source_name}: {exc}")) from None
     return params
 
 

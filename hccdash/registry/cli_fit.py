@@ -27,7 +27,6 @@ from pathlib import Path
 
 import joblib
 import pandas as pd
-import yaml
 
 from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.load import checked_frames
@@ -37,10 +36,12 @@ from hccdash.cohort.table_checks import check_clinical
 from hccdash.cohort.tables import read_table
 from hccdash.cohort.validate import ERROR
 from hccdash.extraction.features_io import read_feature_matrix
+from hccdash.messages import shorten
 from hccdash.metric_names import discrimination_metric
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
 from hccdash.registry import registry
 from hccdash.registry.pipelines import save_build
+from hccdash.safe_yaml import read_yaml_file
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, Settings
 
 HELP = "Fit the radiomics nomogram (filters, LASSO, clinical and combined models) from CSV files."
@@ -80,13 +81,13 @@ def read_settings(path: Path | None) -> Settings:
         return Settings()
     if not path.is_file():
         raise FileNotFoundError(f"Settings file {path} not found")
-    try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ValueError(f"Settings file {path} is not valid YAML: {exc}") from None
+    data = read_yaml_file(path, f"Settings file {path}") or {}
     if not isinstance(data, dict):
         raise ValueError(f"Settings file {path} must hold a mapping of sections")
-    return Settings.from_dict(data)
+    try:
+        return Settings.from_dict(data)
+    except ValueError as exc:
+        raise ValueError(shorten(str(exc))) from None
 
 
 def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:
