@@ -44,8 +44,9 @@ from hccdash.text_limits import MAX_NOTES, TEXT_PATTERN
 NAME_RE = re.compile(spec_module.NAME_PATTERN)
 
 
-class ArtifactError(RuntimeError):
-    """A registered artifact is missing, altered, or not one this registry wrote."""
+class ArtifactError(ValueError):
+    """A registered artifact is missing, altered, or not one this registry wrote: bad input,
+    like any other file the user points at (the CLI prints it and exits 2, pages show it)."""
 
 
 @dataclass(frozen=True)
