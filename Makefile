@@ -28,7 +28,7 @@ sample: $(STAMP)
 	$(PY) -m hccdash.sample --if-missing
 
 run: $(STAMP) sample
-	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(PY) serve.py --server.address $(HOST) --server.port $(PORT)
 
 test: install sample
 	$(PY) -m pytest -q

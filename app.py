@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import serve
 from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
 from hccdash.cohort.table1 import table1, table1_display
@@ -12,6 +13,7 @@ from hccdash.extraction.status import stored_extraction_totals
 from hccdash.spreadsheet import csv_text
 from page_parts import mark_stale_results
 
+serve.install_guards()  # also when started as `streamlit run app.py` (see serve.py)
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
 mark_stale_results()
 
