@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "fit": "hccdash.registry.cli_fit",
     "predict": "hccdash.calculator.cli_predict",
     "models": "hccdash.registry.cli_models",
+    "sign-models": "hccdash.registry.cli_sign",
     "export": "hccdash.registry.cli_export",
     "import-model": "hccdash.registry.cli_import_model",
     "validate": "hccdash.validation.cli",

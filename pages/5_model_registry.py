@@ -16,7 +16,8 @@ in_app_frame()
 st.title("Model registry")
 st.caption(
     "Models saved from **Model building** (or `python -m hccdash fit --save-as NAME`). Each artifact's "
-    "SHA-256 is checked before it is loaded; models travel between sites as pickle-free JSON files."
+    "SHA-256 (and a saved pipeline's signature) is checked before it is loaded; models travel between sites as "
+    "pickle-free JSON files."
 )
 
 done = st.session_state.pop("registry_done", None)  # what the last action did, said after its rerun

@@ -13,6 +13,16 @@ import pytest
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def config_home(tmp_path_factory) -> Iterator[Path]:
+    """The user's configuration folder (XDG_CONFIG_HOME: the artifact signing key) for the whole
+    session, never the real one."""
+    folder = tmp_path_factory.mktemp("config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
 def hccdash_home(tmp_path, monkeypatch) -> Iterator[Path]:
     """A fresh, empty data directory for the test."""

@@ -9,12 +9,15 @@ in the ``models`` table when it is written, with the endpoint, cohort, metrics a
 
 Loading a joblib file runs code (scikit-learn "Model persistence"), so :func:`load`
 opens only an artifact named in the registry, lying directly in the models folder,
-whose SHA-256 still equals the recorded one; anything else is refused with the reason
-and is never unpickled.
+whose SHA-256 still equals the recorded one and, since the store sits in the same
+folder, whose signature made with a key kept outside it checks
+(:mod:`hccdash.registry.signing`); anything else is refused with the reason and is never
+unpickled.
 
-(About 440 lines, one module on purpose: writing an artifact, recording its SHA-256 and
-refusing to unpickle a file whose hash differs are one safety contract, kept together so no
-path loads a file without the check. The model file itself is :mod:`hccdash.registry.model_file`.)
+(One module on purpose: writing an artifact, recording its SHA-256 and signature and
+refusing to unpickle a file whose hash or signature does not check are one safety contract,
+kept together so no path loads a file without the check. The model file itself is
+:mod:`hccdash.registry.model_file`.)
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from hccdash import paths
 from hccdash.atomic import atomic_file
 from hccdash.digest import sha256_file
 from hccdash.evaluation.risk_groups import RiskCutoff, cutoff_description
+from hccdash.registry import signing
 from hccdash.registry import spec as spec_module
 from hccdash.registry.artifacts import ARTIFACT_RE, DELETING
 from hccdash.registry.json_model import JsonModel
@@ -216,6 +220,8 @@ def _register(
             handle.write(json.dumps(payload, indent=1, allow_nan=False).encode())
     digest = sha256_file(path)
     metrics = _plain_json(metrics or {})
+    if suffix == "joblib":  # a pickle: loaded only with this key's signature (see signing)
+        meta = {**meta, "signature": signing.signature(artifact, digest)}
     try:
         with store.transaction() as con:
             con.execute(
@@ -383,22 +389,58 @@ def _artifact_path(record: ModelRecord) -> Path:
 
 
 def verify(name: str, *, store: Store | None = None) -> ModelRecord:
-    """The record of ``name`` if its artifact exists and its SHA-256 matches; else ArtifactError."""
-    record = get(name, store=store)
+    """The record of ``name`` if its artifact exists, its SHA-256 matches and, for a pickled
+    pipeline, its signature checks (:mod:`hccdash.registry.signing`); else ArtifactError."""
+    record = _unchanged(get(name, store=store))
+    try:
+        signed = record.kind == "json" or signing.is_signed(record.artifact, record.sha256, record.meta.get("signature"))
+    except OSError as exc:  # the key cannot be made or read
+        raise ArtifactError(f"Model {name!r}: {exc}") from None
+    if not signed:
+        raise ArtifactError(
+            f"Model {name!r}: its artifact is not signed with this machine's key ({signing.key_path()}), so it is "
+            f"not unpickled (that runs code). Saved here before models were signed? Run `python -m hccdash "
+            f"sign-models --model {name}` once. From elsewhere? Import its JSON model file (import-model)."
+        )
+    return record
+
+
+def _unchanged(record: ModelRecord) -> ModelRecord:
+    """``record`` if its artifact exists and still has the recorded SHA-256; else ArtifactError."""
     path = _artifact_path(record)
     if not path.is_file():
-        raise ArtifactError(f"Model {name!r}: its artifact {path} is missing; it cannot be loaded")
+        raise ArtifactError(f"Model {record.name!r}: its artifact {path} is missing; it cannot be loaded")
     digest = sha256_file(path)
     if digest != record.sha256:
         raise ArtifactError(
-            f"Model {name!r}: the artifact {path.name} has changed since it was saved "
+            f"Model {record.name!r}: the artifact {path.name} has changed since it was saved "
             f"(SHA-256 {digest[:12]}... instead of {record.sha256[:12]}...); refusing to load it"
         )
     return record
 
 
+def sign(names: list[str] | None = None, *, store: Store | None = None) -> list[str]:
+    """Sign the pickled pipelines ``names`` (default: every one) with this machine's key, for
+    models saved before artifacts were signed; returns the names newly signed. Only an artifact
+    that exists and still has its recorded SHA-256 is signed (ArtifactError otherwise), so this
+    vouches for nothing the registry did not record."""
+    store = store or Store()
+    chosen = [get(n, store=store) for n in names] if names is not None else records(store)
+    signed = []
+    for record in chosen:
+        if record.kind != "pipeline" or signing.is_signed(record.artifact, record.sha256, record.meta.get("signature")):
+            continue
+        _unchanged(record)
+        meta = {**record.meta, "signature": signing.signature(record.artifact, record.sha256)}
+        with store.transaction() as con:
+            con.execute("UPDATE models SET meta = ? WHERE name = ?",
+                        [json.dumps(meta, allow_nan=False, default=str), record.name])
+        signed.append(record.name)
+    return signed
+
+
 def load(name: str, *, store: Store | None = None) -> LoadedModel:
-    """Load model ``name`` after checking its SHA-256 (see :func:`verify`)."""
+    """Load model ``name`` after checking its SHA-256 and, for a pipeline, its signature (see :func:`verify`)."""
     from hccdash.registry import model_file
 
     record = verify(name, store=store)
