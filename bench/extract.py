@@ -25,8 +25,11 @@ reader 2's tumour masks: two cases per image.
 4. With ``--profile``: hccdash's stages (reading, resampling, each filter, each feature
    class) on the first image's cases, in this process (``bench/profile_stages.py``).
 
-Prints the load average before and after, seconds per case, peak memory, and as its last
-line ``speedup=<plain / hccdash> cached_seconds=<rerun of every case>``.
+Prints the load average before and after, seconds per case, CPU seconds per case (which
+the machine's load does not change: with Linux's autogroup scheduling, a session's
+processes share one slice of the CPUs, so on a busy shared machine two workers get little
+more than one), peak memory, and as its last line
+``speedup=<plain / hccdash> cached_seconds=<rerun of every case>``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,12 @@ def _peak_mb() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, children
+
+
+def _cpu(who: int) -> float:
+    """User + system CPU seconds of this process (``RUSAGE_SELF``) or of its reaped children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _load() -> str:
@@ -131,17 +140,21 @@ def main() -> int:
 
     extractor = RadiomicsFeatureExtractor(spec.params)
     plain, plain_seconds, ours_seconds, cases = {}, 0.0, 0.0, []
+    plain_cpu = ours_cpu = 0.0
+    children_before = _cpu(resource.RUSAGE_CHILDREN)  # the sample builder run above
     for first in range(0, len(chosen), chunk):  # alternate, so both see the same background load
         rows = chosen.iloc[first : first + chunk]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
         for row in rows.itertuples(index=False):
             features = numeric_features(extractor.execute(row.image_path, row.mask_path, label=int(row.label)))
             plain[(row.image_sha256, row.mask_sha256, int(row.label))] = features
         plain_seconds += time.perf_counter() - start
-        start = time.perf_counter()
+        plain_cpu += _cpu(resource.RUSAGE_SELF) - cpu
+        start, cpu = time.perf_counter(), _cpu(resource.RUSAGE_SELF)
         chunk_cases = cases_from_images(rows, spec)
         summary = run_extraction(chunk_cases, spec, n_jobs=args.jobs)
         ours_seconds += time.perf_counter() - start
+        ours_cpu += _cpu(resource.RUSAGE_SELF) - cpu
         assert summary.n_computed == len(chunk_cases) and summary.n_failed == 0, summary
         cases += chunk_cases
     print(f"plain pyradiomics, sequential: {plain_seconds:.1f} s ({plain_seconds / len(chosen):.2f} s per case)")
@@ -174,9 +187,12 @@ def main() -> int:
     rerun = run_extraction(cases_from_images(everything, spec), spec, n_jobs=args.jobs)
     cached_seconds = time.perf_counter() - start
     assert rerun.n_computed == 0 and rerun.n_cached == rerun.n_total, rerun
-    get_reusable_executor().shutdown(wait=True)  # reap the workers so their peak memory is counted
+    get_reusable_executor().shutdown(wait=True)  # reap the workers so their peak memory and CPU are counted
+    worker_cpu = _cpu(resource.RUSAGE_CHILDREN) - children_before
     own, children = _peak_mb()
     print(f"cached rerun of {rerun.n_total} cases: {cached_seconds:.3f} s")
+    print(f"CPU seconds per case (what the load cannot change): plain {plain_cpu / len(chosen):.2f}, hccdash "
+          f"{worker_cpu / len(cases):.2f} in its workers + {ours_cpu / len(cases):.2f} in this process")
     print(f"peak memory: {own:.0f} MB this process (plain pyradiomics ran here), {children:.0f} MB largest worker")
     print(f"machine ceiling: a CPU-bound task runs {machine_scaling(workers):.2f}x faster on {workers} processes "
           "than on one")
