@@ -42,4 +42,8 @@ def serve_app(prefix: str, prepare: Callable[[str], None] | None = None) -> Iter
             yield url
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # still inside a long fit
+                server.kill()
+                server.wait()

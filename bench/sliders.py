@@ -11,10 +11,12 @@ for a value not seen before in the server (a fresh ``HCCDASH_HOME`` and stage ca
 then the endpoint is switched to early recurrence and back twice, and each study preset
 button is clicked once. A move is timed from the key press or click until the page's
 script run (or fragment run) has started and ended and no other run follows within
-0.3 s (Streamlit's ``data-test-script-state``): what the user waits for.
+0.3 s (Streamlit's ``data-test-script-state``): what the user waits for. Beside it, the
+CPU time the server process and its workers used meanwhile (``/proc``), which a loaded
+machine does not inflate as it does the wait.
 
-Prints every move and, last, ``<control>_ms=<median>`` per control and
-``slowest_ms=<largest median>``. Targets (Chromium, sample cohort, quiet 2-core
+Prints every move (wall and server CPU ms), the median server CPU per control, and, last,
+``<control>_ms=<median>`` per control and ``slowest_ms=<largest median>``. Targets (Chromium, sample cohort, quiet 2-core
 machine): lambda < 300 ms, every other slider < 1000 ms, a preset < 2000 ms.
 
 With ``--sessions N`` the sliders are timed in one session alone, then in N sessions
@@ -31,9 +33,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import os
 import statistics
 import sys
 import time
+from pathlib import Path
 
 from app_server import serve_app
 
@@ -51,6 +55,28 @@ COMBOS = list(itertools.product(["ICC2_1", "ICC3_1"], ["keep", "drop"], [True, F
 STATE = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')"""
 QUIET_MS = 300
 TIMEOUT_MS = 300_000
+
+
+def server_cpu() -> float:
+    """CPU seconds (user + system) used so far by the app's server, the ``streamlit run`` child of
+    this process, and its own children (the joblib workers of a LASSO cross-validation)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents, used = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            pid = int(stat.parent.name)
+            if int(fields[1]) == os.getpid() and b"streamlit" not in (stat.parent / "cmdline").read_bytes():
+                continue  # this process's other children (the browser)
+            parents[pid], used[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
+            continue
+    tree = {pid for pid, parent in parents.items() if parent == os.getpid()}
+    if not tree:
+        raise RuntimeError("no streamlit server among this process's children")
+    while grown := {pid for pid, parent in parents.items() if parent in tree} - tree:
+        tree |= grown
+    return sum(used[pid] for pid in tree)
 
 
 async def _settle(page, start: float) -> float:
@@ -123,8 +149,22 @@ async def open_model_building(browser, url: str):
     return context, page, time.perf_counter() - start
 
 
-async def session(browser, url: str, moves: int, combo: int, everything: bool, tag: str) -> dict[str, list[float]]:
-    """One session's timings per control (sliders; with ``everything`` the endpoint and presets too)."""
+async def timed(action) -> tuple[float, float]:
+    """(seconds waited, server CPU seconds) of awaiting ``action``."""
+    cpu = server_cpu()
+    waited = await action
+    return waited, server_cpu() - cpu
+
+
+def _listed(times: list[tuple[float, float]]) -> str:
+    return (", ".join(f"{1000 * wall:.0f}" for wall, _ in times) + " ms (server CPU "
+            + ", ".join(f"{1000 * cpu:.0f}" for _, cpu in times) + " ms)")
+
+
+async def session(browser, url: str, moves: int, combo: int, everything: bool,
+                  tag: str) -> dict[str, list[tuple[float, float]]]:
+    """One session's (wait, server CPU) per move of each control (sliders; with ``everything`` the
+    endpoint and presets too)."""
     context, page, opened = await open_model_building(browser, url)
     print(f"{tag}opened Model building in {opened:.1f} s")
     if combo:
@@ -134,26 +174,25 @@ async def session(browser, url: str, moves: int, combo: int, everything: bool, t
         if not variance:
             await page.locator(".st-key-mb_variance_on label").first.click(timeout=TIMEOUT_MS)
             await _idle(page)
-    times: dict[str, list[float]] = {}
+    times: dict[str, list[tuple[float, float]]] = {}
     for name, (label, key) in SLIDERS.items():
-        times[name] = [await press(page, label, key) for _ in range(moves)]
-        print(f"{tag}{label}: " + ", ".join(f"{1000 * t:.0f}" for t in times[name]) + " ms", flush=True)
+        times[name] = [await timed(press(page, label, key)) for _ in range(moves)]
+        print(f"{tag}{label}: {_listed(times[name])}", flush=True)
     if everything:
-        times["endpoint"] = [await click(page, page.locator(".st-key-mb_endpoint label", has_text=text).first)
+        times["endpoint"] = [await timed(click(page, page.locator(".st-key-mb_endpoint label", has_text=text).first))
                              for text in ENDPOINTS]
-        print(f"{tag}endpoint switches ({' / '.join(ENDPOINTS[:2])}): "
-              + ", ".join(f"{1000 * t:.0f}" for t in times["endpoint"]) + " ms", flush=True)
+        print(f"{tag}endpoint switches ({' / '.join(ENDPOINTS[:2])}): {_listed(times['endpoint'])}", flush=True)
         times["preset"] = []
         for name in TITLES:
-            times["preset"].append(await click(page, page.locator(f".st-key-mb_preset_{name} button").first))
-            print(f"{tag}preset {name}: {1000 * times['preset'][-1]:.0f} ms", flush=True)
+            times["preset"].append(await timed(click(page, page.locator(f".st-key-mb_preset_{name} button").first)))
+            print(f"{tag}preset {name}: {_listed(times['preset'][-1:])}", flush=True)
     await context.close()
     return times
 
 
-def summary(times: dict[str, list[float]]) -> str:
-    """``<control>_ms=<median>`` per control and ``slowest_ms``."""
-    medians = {name: 1000 * statistics.median(values) for name, values in times.items()}
+def summary(times: dict[str, list[tuple[float, float]]], column: int = 0) -> str:
+    """``<control>_ms=<median>`` per control and ``slowest_ms`` (``column`` 0: waits, 1: server CPU)."""
+    medians = {name: 1000 * statistics.median(v[column] for v in values) for name, values in times.items()}
     return (" ".join(f"{name}_ms={value:.0f}" for name, value in medians.items())
             + f" slowest_ms={max(medians.values()):.0f}")
 
@@ -165,12 +204,14 @@ async def run(url: str, moves: int, sessions: int) -> None:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         single = await session(browser, url, moves, 0, sessions == 1, "")
         if sessions == 1:
+            print("server CPU: " + summary(single, 1))
             print(summary(single))
         else:
             together = await asyncio.gather(*(session(browser, url, moves, i, False, f"[session {i}] ")
                                               for i in range(1, sessions + 1)))
             pooled = {name: [t for times in together for t in times[name]] for name in single}
-            ratio = max(statistics.median(pooled[name]) / statistics.median(single[name]) for name in single)
+            ratio = max(statistics.median(t for t, _ in pooled[name]) / statistics.median(t for t, _ in single[name])
+                        for name in single)
             print("single: " + summary(single))
             print(f"sessions={sessions} " + summary(pooled) + f" ratio={ratio:.2f}")
         await browser.close()

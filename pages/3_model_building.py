@@ -130,7 +130,10 @@ st.session_state.setdefault("mb_lambda_rule", "lambda.min")
 
 @st.fragment
 def filters() -> None:
-    """The filter sliders and everything downstream of them: a slider move reruns this alone."""
+    """The filter and lambda sliders and every result: a slider move reruns this alone. One fragment, not a
+    lambda fragment inside it: Streamlit marks as stale only the elements of the fragment that reruns, so the
+    results of a nested one would look current while a filter move recomputes them. A lambda move re-reads
+    the filter stage's build (kept by the builder) and lays the chosen lambda over cached charts."""
     sliders = st.columns(3)
     sliders[0].slider("ICC threshold", 0.0, 1.0, step=0.05, key="mb_icc",
                       disabled=not st.session_state["mb_icc_on"] or inputs.repeats is None)
@@ -147,9 +150,8 @@ def filters() -> None:
     results(settings, base)
 
 
-@st.fragment
 def results(settings: Settings, base: BuildResult) -> None:
-    """The lambda control and every result: a lambda move reruns this alone (filters and the path reused)."""
+    """The lambda control and every result."""
     lasso = base.lasso
     if lasso is not None:
         lambdas = [float(v) for v in lasso.cv_.lambdas]

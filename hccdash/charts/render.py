@@ -36,9 +36,10 @@ def chart_svg(chart: Chart) -> str:
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's Vega-Lite spec with its data as top-level ``datasets`` named ``rows_0``,
     ``rows_1``, ... in order of use (Altair names them by a hash of their rows), so two charts
-    that differ only in their data have the same spec apart from ``datasets``: Streamlit then
-    updates the drawn chart's data instead of drawing it anew. Not validated against the schema
-    (the chart functions' tests validate). Data frames become rows through ``alt.to_values``
+    that differ only in their data have the same spec apart from ``datasets``, and specs can be
+    merged (:func:`overlay`). (Streamlit, too, compares a redrawn chart's spec without dataset
+    names: when only the data changed it updates the drawing instead of drawing it anew.) Not
+    validated against the schema (the chart functions' tests validate). Data frames become rows through ``alt.to_values``
     without Altair's process-wide data transformer (its 5,000-row limit; Streamlit swaps in its
     own while another session draws a chart)."""
     datasets: dict[str, list] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ import pandas as pd
 
 from hccdash.cohort.split import SETS, split_patients, split_settings_from_spec
 from hccdash.modeling import regression
-from hccdash.modeling.cache import StageCache
+from hccdash.modeling.cache import StageCache, settings_key
 from hccdash.modeling.endpoints import Endpoint, Outcome, make_outcome
 from hccdash.modeling.fusion import phases_in
 from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
@@ -213,6 +214,9 @@ def _json_number(value) -> float | None:
     return value if np.isfinite(value) else None
 
 
+_RESULTS_MAX = 64
+
+
 class ModelBuilder:
     """Cached stage-by-stage fits of one cohort's inputs (thread-safe; one per cohort)."""
 
@@ -220,6 +224,7 @@ class ModelBuilder:
         self.inputs = inputs
         self._caches: dict[tuple, tuple[Outcome, dict[str, pd.Index], StageCache]] = {}
         self._icc: dict[tuple, pd.Series] = {}
+        self._results: OrderedDict[tuple, BuildResult] = OrderedDict()
         self._lock = threading.Lock()
 
     def data(self, endpoint: Endpoint, split: SplitSettings | None = None) -> tuple[Outcome, pd.Index, pd.Index, StageCache]:
@@ -303,7 +308,23 @@ class ModelBuilder:
 
     def build(self, settings: Settings, clinical_vars: Sequence[str] | None = None) -> BuildResult:
         """Fit on the training set with ``settings`` and evaluate on every set. Without
-        ``settings.split.resplit`` the result's settings name the cohort's stored split design."""
+        ``settings.split.resplit`` the result's settings name the cohort's stored split design.
+        The results of the last 64 distinct (settings, clinical variables) are kept and returned
+        again, the same object (treat it as read-only): a page rerun that changed no setting
+        costs nothing."""
+        key = (settings_key(settings), None if clinical_vars is None else tuple(clinical_vars))
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        result = self._build(settings, clinical_vars)
+        with self._lock:
+            self._results[key] = result
+            while len(self._results) > _RESULTS_MAX:
+                self._results.popitem(last=False)
+        return result
+
+    def _build(self, settings: Settings, clinical_vars: Sequence[str] | None) -> BuildResult:
         endpoint = Endpoint.from_settings(settings.model)
         outcome, sets, cache = self._prepared(endpoint, settings.split)
         train = sets["train"]

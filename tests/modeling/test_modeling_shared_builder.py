@@ -10,3 +10,20 @@ def test_pages_share_one_builder_until_a_reload(stored_cohort):
     assert reloaded is not first
     assert shared_builder(stored_cohort, SOURCE) is reloaded
     assert list(reloaded.inputs.features.columns) == list(first.inputs.features.columns)
+
+
+def test_a_build_is_kept_for_the_same_settings_and_clinical_variables(stored_cohort):
+    """A page rerun that changed no setting (a lambda move rerunning the filter stage's build, another
+    session on the same settings) gets the same result back; any other setting, or a reload, fits."""
+    from hccdash.modeling.controls import with_lambda
+    from hccdash.settings import Settings
+
+    builder = shared_builder(stored_cohort, SOURCE)
+    base = builder.build(with_lambda(Settings(), "lambda.min"))
+    assert builder.build(with_lambda(Settings(), "lambda.min")) is base
+    other = builder.build(with_lambda(Settings(), "lambda.1se"))
+    assert other is not base and other.settings.selection.lasso_lambda == "lambda.1se"
+    fewer = builder.build(with_lambda(Settings(), "lambda.min"), clinical_vars=["age"])
+    assert fewer is not base and fewer.clinical_vars == ("age",)
+    reloaded = shared_builder(stored_cohort, SOURCE, reload=True)
+    assert reloaded.build(with_lambda(Settings(), "lambda.min")) is not base
