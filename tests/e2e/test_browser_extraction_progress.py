@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extraction"))
 from extraction_helpers import store_images, write_variants  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-N_CASES = 12
+N_CASES = 60  # long enough (about 10 s on a quiet machine) for a poll to see it half done
 
 
 @pytest.fixture
@@ -31,9 +31,13 @@ def image_cohort(hccdash_home, reference, tmp_path) -> str:
 
 
 def _metrics(page) -> list[tuple[str, str]]:
-    cards = page.locator('[data-testid="stMetric"]')
-    return [(cards.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip(),
-             cards.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()) for i in range(cards.count())]
+    """Every metric card's (label, value), read in one step: the page reruns while it is read,
+    so counting the cards and then reading the n-th one can wait for a card that is gone."""
+    return [tuple(pair) for pair in page.eval_on_selector_all(
+        '[data-testid="stMetric"]',
+        """cards => cards.map(card => [
+            (card.querySelector('[data-testid="stMetricLabel"]') || {innerText: ''}).innerText.trim(),
+            (card.querySelector('[data-testid="stMetricValue"]') || {innerText: ''}).innerText.trim()])""")]
 
 
 def test_cohort_counters_follow_a_running_extraction(image_cohort, app_url, browser, wait_for_script):
