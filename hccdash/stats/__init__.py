@@ -34,6 +34,9 @@ _EXPORTS: dict[str, str] = {
     "logistic_fit": "logistic",
     "LogisticModel": "logistic",
     "likelihood_ratio_test": "likelihood",
+    "ph_test": "proportional_hazards",
+    "zph": "proportional_hazards",
+    "ZphResult": "proportional_hazards",
     "vif": "collinearity",
     "wald_table": "wald",
     # penalised models

@@ -120,15 +120,22 @@ def _derivatives(rs: _RiskSets, X: np.ndarray, beta: np.ndarray):
     a = s1 / phi[:, None]
     loglik = eta[rs.death_rows].sum() - eta.max() * rs.death_rows.size - np.log(phi).sum()
     score = X[rs.death_rows].sum(axis=0) - a.sum(axis=0)
-    # sum_e (S2_R - f S2_D)/phi_e written as X' diag(w) X without p x p risk-set sums
-    per_time = np.bincount(rs.death_group, 1.0 / phi, minlength=rs.times.size)
+    return loglik, score, _information(rs, X, r, phi, a)
+
+
+def _information(rs: _RiskSets, X: np.ndarray, r: np.ndarray, phi: np.ndarray, a: np.ndarray,
+                 c: np.ndarray | None = None) -> np.ndarray:
+    """sum_e c_e ((S2_R - f_e S2_D)/phi_e - a_e a_e'): the observed information (c = 1), or its
+    time-weighted blocks (cox.zph's c = g(t_e), g(t_e)^2), written as X' diag(w) X without
+    p x p risk-set sums (X, r sorted as rs; phi, a per death from :func:`_event_terms`)."""
+    c = np.ones(phi.size) if c is None else c
+    per_time = np.bincount(rs.death_group, c / phi, minlength=rs.times.size)
     passed = np.concatenate(([0.0], np.cumsum(per_time)))[rs.n_times_passed]
     weight = r * passed
     weight[rs.death_rows] -= r[rs.death_rows] * np.bincount(
-        rs.death_group, rs.frac / phi, minlength=rs.times.size
+        rs.death_group, c * rs.frac / phi, minlength=rs.times.size
     )[rs.death_group]
-    info = X.T @ (weight[:, None] * X) - a.T @ a
-    return loglik, score, info
+    return X.T @ (weight[:, None] * X) - a.T @ (c[:, None] * a)
 
 
 def _baseline(rs: _RiskSets, Xc: np.ndarray, beta: np.ndarray, time: np.ndarray, center: np.ndarray) -> CoxBaseline:
