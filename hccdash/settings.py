@@ -2,18 +2,20 @@
 
 Each step of the method has a frozen dataclass; :class:`Settings` bundles them. Pages,
 CLI and library read their defaults from here, never from literals of their own.
-``Settings.from_dict`` validates a (YAML / JSON) dict and names the bad key or value.
+``Settings.from_dict`` validates a (YAML / JSON) dict and names the bad key or value: each
+value's type, choices and range are the JSON Schema of :mod:`hccdash.settings_schema`
+(checked by ``jsonschema``); rules tying several values together are :func:`_check_relations`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
-import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any
+
+from hccdash import settings_schema
 
 TIME_UNITS_IN_MONTHS = {"days": 12 / 365.25, "weeks": 7 * 12 / 365.25, "months": 1.0, "years": 12.0}
 
@@ -201,143 +203,25 @@ class Settings:
         return cls(**built).validated()
 
     def validated(self) -> "Settings":
-        """These settings, after checking every value's type and range (ValueError naming the key)."""
-        for section in dataclasses.fields(self):
-            values = getattr(self, section.name)
-            hints = typing.get_type_hints(type(values))
-            for f in dataclasses.fields(values):
-                _check_value(f"{section.name}.{f.name}", getattr(values, f.name), hints[f.name])
+        """These settings, after checking every value's type and range against
+        :data:`hccdash.settings_schema.SCHEMA` (ValueError naming the key, what it accepts and the value)."""
+        values = {section.name: {f.name: getattr(getattr(self, section.name), f.name)
+                                 for f in dataclasses.fields(getattr(self, section.name))}
+                  for section in dataclasses.fields(self)}
+        error = settings_schema.first_error(values)
+        if error is not None:
+            key, wrong_type = error
+            section, name = key.split(".")
+            type_name = _type_name(typing.get_type_hints(type(getattr(self, section)))[name])
+            expected = settings_schema.allowed(key, type_name)
+            shown = f"{expected} (type {type_name})" if wrong_type else expected
+            raise ValueError(f"Setting {key} must be {shown}, got {values[section][name]!r}")
         _check_relations(self)
         return self
 
 
-# Allowed values beyond the type: choices, or (low, high, low_open, high_open) bounds (None = unbounded;
-# tuples: every element). A key of a float | str field (lasso_lambda) gets the bound on its number.
-CHOICES: dict[str, tuple] = {
-    "split.method": ("random", "centre", "three", "none"),
-    "extraction.roi": ("3d", "2d"),
-    "qc.modality": ("CT", "MR"),
-    "selection.icc_kind": ("ICC2_1", "ICC3_1"),
-    "selection.icc_missing": ("keep", "drop"),
-    "selection.univariate_test": ("auto", "mannwhitney", "anova"),
-    "selection.correlation_method": ("spearman", "pearson"),
-    "selection.lasso_lambda": ("lambda.min", "lambda.1se"),
-    "selection.lasso_folds": ("loo",),
-    "selection.fusion": ("lasso", "scores"),
-    "model.endpoint": ("rfs", "er"),
-    "model.ties": ("efron", "breslow"),
-    "evaluation.risk_cutoff": ("median", "maxstat"),
-}
-BOUNDS: dict[str, tuple[float | None, float | None, bool, bool]] = {
-    "split.train_fraction": (0, 1, True, True),
-    "split.seed": (0, None, False, False),
-    "cohort.geometry_tolerance": (0, None, False, False),
-    "cohort.label": (1, None, False, False),
-    "cohort.max_voxels": (1, None, False, False),
-    "cohort.max_time_months": (0, None, True, False),
-    "cohort.median_time_months": (0, None, True, False),
-    "cohort.normality_alpha": (0, 1, True, True),
-    "cohort.min_expected_count": (0, None, False, False),
-    "cohort.fisher_resamples": (1, None, False, False),
-    "cohort.seed": (0, None, False, False),
-    "qc.ct_max_hu": (0, None, True, False),
-    "qc.spacing_ratio": (1, None, True, False),
-    "qc.volume_z": (0, None, True, False),
-    "qc.min_dice": (0, 1, False, False),
-    "extraction.resampled_spacing": (0, None, True, False),
-    "extraction.label": (1, None, False, False),
-    "extraction.bin_width": (0, None, True, False),
-    "extraction.normalize_scale": (0, None, True, False),
-    "extraction.log_sigma": (0, None, True, False),
-    "selection.icc_threshold": (0, 1, False, False),
-    "selection.freq_cut": (1, None, False, False),
-    "selection.unique_cut": (0, 100, False, False),
-    "selection.univariate_p": (0, 1, True, False),
-    "selection.correlation_threshold": (0, 1, True, False),
-    "selection.mrmr_k": (1, None, False, False),
-    "selection.rf_k": (1, None, False, False),
-    "selection.lasso_folds": (2, None, False, False),
-    "selection.lasso_lambda": (0, None, True, False),
-    "selection.seed": (0, None, False, False),
-    "selection.stability_resamples": (1, None, False, False),
-    "model.er_horizon_months": (0, None, True, False),
-    "model.clinical_p_in": (0, 1, True, False),
-    "model.clinical_p_out": (0, 1, True, False),
-    "model.epv_warning": (0, None, False, False),
-    "evaluation.horizons_months": (0, None, True, False),
-    "evaluation.n_bootstrap": (1, None, False, False),
-    "evaluation.ci_level": (0, 1, True, True),
-    "evaluation.seed": (0, None, False, False),
-    "evaluation.maxstat_minprop": (0, 0.5, True, True),
-    "evaluation.min_at_risk": (0, None, False, False),
-    "evaluation.calibration_groups": (2, None, False, False),
-    "evaluation.hl_groups": (2, None, False, False),
-    "evaluation.dca_thresholds": (0, 1, True, True),
-    "evaluation.at_risk_step_months": (0, None, True, False),
-    "evaluation.optimism_resamples": (1, None, False, False),
-    "evaluation.n_jobs": (-1, None, False, False),
-    "calculator.ci_level": (0, 1, True, True),
-    "calculator.mahalanobis_quantile": (0, 1, True, True),
-}
-
-
 def _type_name(hint: Any) -> str:
     return str(hint).replace("typing.", "") if typing.get_origin(hint) else getattr(hint, "__name__", str(hint))
-
-
-def _matches(value: Any, hint: Any) -> bool:
-    """Whether ``value`` has the type ``hint`` (bool is no number; an int is a float)."""
-    if hint is Any:
-        return True
-    if hint is type(None):
-        return value is None
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, h) for h in typing.get_args(hint))
-    if origin is tuple:
-        args = typing.get_args(hint)
-        if not isinstance(value, tuple):
-            return False
-        if len(args) == 2 and args[1] is Ellipsis:
-            return all(_matches(v, args[0]) for v in value)
-        return len(value) == len(args) and all(_matches(v, h) for v, h in zip(value, args))
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-def _numbers(value: Any) -> list[float]:
-    if isinstance(value, tuple):
-        return [n for v in value for n in _numbers(v)]
-    return [value] if isinstance(value, (int, float)) and not isinstance(value, bool) else []
-
-
-def _check_value(key: str, value: Any, hint: Any) -> None:
-    """ValueError naming ``key`` when ``value`` has the wrong type, choice or range."""
-    choices = CHOICES.get(key, ())
-    bounds = BOUNDS.get(key)
-    allowed = [f"one of {list(choices)}"] if choices else []
-    if bounds:
-        low, high, low_open, high_open = bounds
-        whole = int in typing.get_args(hint) or hint is int
-        allowed.append(("a whole number" if whole else "a number")
-                       + (f" {'>' if low_open else '>='} {low}" if low is not None else "")
-                       + (f" and {'<' if high_open else '<='} {high}" if high is not None else ""))
-    if type(None) in typing.get_args(hint):
-        allowed.append("null (off)")
-    expected = " or ".join(allowed) or _type_name(hint)
-    if not _matches(value, hint):
-        raise ValueError(f"Setting {key} must be {expected} (type {_type_name(hint)}), got {value!r}")
-    if isinstance(value, str) and choices and value not in choices:
-        raise ValueError(f"Setting {key} must be {expected}, got {value!r}")
-    if bounds:
-        low, high, low_open, high_open = bounds
-        for number in _numbers(value):
-            if ((low is not None and (number < low or (low_open and number == low)))
-                    or (high is not None and (number > high or (high_open and number == high)))):
-                raise ValueError(f"Setting {key} must be {expected}, got {value!r}")
 
 
 def _check_relations(settings: "Settings") -> None:
@@ -354,8 +238,6 @@ def _check_relations(settings: "Settings") -> None:
         raise ValueError("Setting selection.combat_batch must name the batch: 'centre' or a clinical column, got ''")
     if settings.selection.combat_ref_batch is not None and not settings.selection.combat_ref_batch.strip():
         raise ValueError("Setting selection.combat_ref_batch must be a batch (e.g. a centre) or null (pooled), got ''")
-    if settings.evaluation.n_jobs == 0:
-        raise ValueError("Setting evaluation.n_jobs must be -1 (every core) or a whole number >= 1, got 0")
     for pattern, low, high in settings.calculator.hard_limits:
         try:
             re.compile(pattern)
