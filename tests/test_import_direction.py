@@ -41,7 +41,7 @@ STEP_OF_PACKAGE = {
     "validation": "validation",
 }
 NEUTRAL = {
-    "hccdash", "hccdash.settings", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
+    "hccdash", "hccdash.settings", "hccdash.settings_schema", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
     "hccdash.spreadsheet", "hccdash.display", "hccdash.session", "hccdash.store", "hccdash.jobs",
     "hccdash.workers", "hccdash.listing", "hccdash.overview", "hccdash.regular_files", "hccdash.atomic",
     "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml",
