@@ -13,6 +13,7 @@ from hccdash.lazy import lazy_getattr
 from hccdash.stats.combat import combat
 from hccdash.stats.icc import icc
 from hccdash.stats.pretty import pretty
+from hccdash.stats.reclassification import reclassification
 
 _EXPORTS: dict[str, str] = {
     # discrimination
@@ -20,6 +21,10 @@ _EXPORTS: dict[str, str] = {
     "bootstrap_c": "concordance",
     "uno_c": "concordance",
     "harrell_c_se": "concordance",
+    "c_difference_test": "concordance",
+    # reclassification
+    "reclassification": "reclassification",
+    "reclassification_at": "reclassification",
     # reproducibility
     "icc": "icc",
     "icc_per_feature": "icc",

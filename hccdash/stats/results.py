@@ -62,3 +62,45 @@ class DeLongTest(TestResult):
     auc_b: float
     z: float
     p: float
+
+
+@dataclass(frozen=True)
+class Reclassification(TestResult):
+    """Category-free net reclassification improvement and integrated discrimination
+    improvement of a new model's probabilities over an old one's (Hmisc ``improveProb``).
+
+    ``nri`` = ``nri_events`` + ``nri_nonevents``; z and two-sided normal p for the NRI and IDI;
+    ``n`` patients, ``n_events`` of them events; ``excluded``: patients left out (a survival
+    horizon's censored-before-horizon patients, else 0)."""
+
+    nri: float
+    nri_se: float
+    nri_z: float
+    nri_p: float
+    nri_events: float
+    nri_events_se: float
+    nri_nonevents: float
+    nri_nonevents_se: float
+    idi: float
+    idi_se: float
+    idi_z: float
+    idi_p: float
+    n: int
+    n_events: int
+    excluded: int = 0
+
+
+@dataclass(frozen=True)
+class CIndexDifference(TestResult):
+    """Two C-indices on the same patients and the test of their difference ``c_a - c_b``:
+    infinitesimal-jackknife SE, z, two-sided p and the Wald CI at ``level``."""
+
+    c_a: float
+    c_b: float
+    difference: float
+    se: float
+    z: float
+    p: float
+    lower: float
+    upper: float
+    level: float
