@@ -85,6 +85,17 @@ _EXPORTS: dict[str, str] = {
     "survival_axis": "nomogram",
     "probability_axis": "nomogram",
     "pretty": "pretty",
+    # rms: splines, bootstrap validation and calibration
+    "rcs_knots": "splines",
+    "rcs_basis": "splines",
+    "rcs_names": "splines",
+    "lowess": "smoothing",
+    "cox_indices": "rms_validate",
+    "logistic_indices": "rms_validate",
+    "validate_cph": "rms_validate",
+    "validate_lrm": "rms_validate",
+    "calibrate_cph": "rms_calibrate",
+    "calibrate_lrm": "rms_calibrate",
 }
 
 __all__ = sorted(_EXPORTS)
