@@ -110,6 +110,12 @@ class SelectionSettings:
     combat: bool = False
     combat_batch: str = "centre"  # the batch: "centre" (the cohort's centres) or a categorical clinical column
     combat_ref_batch: str | None = None  # its features kept as they are, unseen batches mapped onto it; None: pooled
+    # deep features (columns "dl.<network>.<NNNN>", study 003): their own block, z-score -> PCA -> LASSO -> DL score,
+    # fitted on the training set; never part of the radiomics filter chain
+    deep_score: bool = True  # the DL score enters the combined model when the features hold deep columns
+    deep_pca_components: int | None = None  # principal components kept; None: as many as explain deep_pca_variance
+    deep_pca_variance: float = 0.9  # share of the z-scored deep features' variance the kept components explain
+    deep_lasso_lambda: str | float = "lambda.min"  # lambda.min | lambda.1se | a number on the DL score's path
 
 
 @dataclass(frozen=True)

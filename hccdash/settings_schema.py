@@ -117,6 +117,11 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "combat": _BOOL,
         "combat_batch": _STRING,
         "combat_ref_batch": _or_null(_STRING),
+        "deep_score": _BOOL,
+        "deep_pca_components": _or_null(_COUNT),
+        "deep_pca_variance": _number(exclusiveMinimum=0, maximum=1),
+        "deep_lasso_lambda": {"type": ["string", "number"], "exclusiveMinimum": 0,
+                              "if": {"type": "string"}, "then": {"enum": ["lambda.min", "lambda.1se"]}},
     },
     "model": {
         "endpoint": _choice("rfs", "er"),

@@ -52,6 +52,25 @@ def synthetic_inputs(n: int = 150, p: int = 300, seed: int = 0, n_latent: int = 
     return ModelInputs(features, clinical, patients, (features.loc[repeat_ids], second), "synthetic")
 
 
+def with_deep_features(inputs: ModelInputs, network: str = "tinynet", p: int = 48, seed: int = 1,
+                       signal: float = 1.0) -> ModelInputs:
+    """``inputs`` with ``p`` deep feature columns ``dl.<network>.<NNNN>`` added: noisy mixtures of
+    the two latent-like directions that drive the hazard (read back from the training outcome's
+    generator: the log hazard's rank) plus independent noise, so a DL score has something to find."""
+    rng = np.random.default_rng(seed)
+    n = len(inputs.features)
+    time = inputs.patients["time"].to_numpy(float)
+    event = inputs.patients["event"].to_numpy(float)
+    # a signal correlated with the hazard: early events high, long censored times low
+    ranked = pd.Series(np.where(event == 1, -time, -time - 60)).rank().to_numpy() / n - 0.5
+    factors = np.column_stack([ranked * signal, rng.normal(size=n), rng.normal(size=n)])
+    loadings = rng.normal(size=(3, p))
+    values = factors @ loadings + 0.5 * rng.normal(size=(n, p)) + rng.uniform(0, 5, p)
+    deep = pd.DataFrame(values, index=inputs.features.index, columns=[f"dl.{network}.{j:04d}" for j in range(p)])
+    return ModelInputs(pd.concat([inputs.features, deep], axis=1), inputs.clinical, inputs.patients, inputs.repeats,
+                       inputs.name, inputs.split_settings)
+
+
 def _long_features(frame: pd.DataFrame, reader: str) -> pd.DataFrame:
     """Wide "{phase}.{feature}" matrix -> the long form of imported feature tables."""
     long = frame.rename_axis("patient_id").reset_index().melt(id_vars="patient_id", var_name="column")

@@ -14,7 +14,7 @@ from hccdash.display import p_text
 
 RISK_ORDER = ["low", "high"]  # legend and at-risk rows
 RISK_COLOURS = alt.Scale(domain=RISK_ORDER, range=["#2471a3", "#c0392b"])
-MODEL_ORDER = ["clinical", "radiomics", "combined"]
+MODEL_ORDER = ["clinical", "radiomics", "deep", "combined"]
 WIDTH, HEIGHT = 360, 280
 
 

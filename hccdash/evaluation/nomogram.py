@@ -58,7 +58,7 @@ def covering_axes(nomo: Nomogram) -> Nomogram:
 
 def _design(model: RadiomicsNomogram, frame: pd.DataFrame) -> pd.DataFrame:
     """The combined model's columns of ``frame`` (rows with every value), named as the axes."""
-    design = model.combined_.design(model.clinical_design(frame), model.rad_score(frame)).dropna()
+    design = model.combined_design(frame).dropna()
     design.columns = [str(c) for c in design.columns]
     return design
 

@@ -1,10 +1,12 @@
-"""The three models compared side by side and their predictions on each split.
+"""The models compared side by side and their predictions on each split.
 
 - ``clinical``: the clinical model of the pipeline (its Cox / logistic fit on the coded
   clinical columns); absent when no clinical variable survived selection;
 - ``radiomics``: a Cox / logistic model of the rad-score alone, fitted on the TRAINING
   rows (as the rad-score nomograms of the studies); absent when the rad-score is constant;
-- ``combined``: the pipeline's combined model (clinical columns + rad-score).
+- ``deep``: a Cox / logistic model of the DL score alone (deep features: PCA + LASSO), fitted on
+  the training rows; only for a model with a DL score (the study 003 "DL score model");
+- ``combined``: the pipeline's combined model (clinical columns + rad-score (+ DL score)).
 
 Each gives the linear predictor (higher = earlier recurrence), S(t) at the horizons (Cox,
 ``survfit(coxph, newdata)``) or P(ER) (logistic). Patients with a missing model input are
@@ -22,10 +24,11 @@ import pandas as pd
 from hccdash.evaluation.data import EvaluationInput, SplitData
 from hccdash.modeling import regression
 from hccdash.modeling.combined import RAD_SCORE
+from hccdash.modeling.deep_score import DL_SCORE
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.selection.target import binary_array
 
-MODELS = ("clinical", "radiomics", "combined")
+MODELS = ("clinical", "radiomics", "deep", "combined")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ def rad_score_frame(model: RadiomicsNomogram, X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({RAD_SCORE: model.rad_score(X).to_numpy(dtype=float)}, index=X.index)
 
 
+def dl_score_frame(model: RadiomicsNomogram, X: pd.DataFrame) -> pd.DataFrame:
+    """The DL score as a one-column design."""
+    return pd.DataFrame({DL_SCORE: model.dl_score(X).to_numpy(dtype=float)}, index=X.index)
+
+
 def _complete(design: pd.DataFrame) -> np.ndarray:
     return design.notna().all(axis=1).to_numpy()
 
@@ -94,9 +102,14 @@ def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, Sub
     else:
         fit = regression.fit(scores[rows], np.asarray(train.y)[rows], model.settings.model.ties)
         found["radiomics"] = SubModel("radiomics", fit, lambda X: rad_score_frame(model, X))
-    combined = model.combined_
-    found["combined"] = SubModel(
-        "combined", combined.model_, lambda X: combined.design(model.clinical_design(X), model.rad_score(X)))
+    if model.has_deep:
+        deep = dl_score_frame(model, train.frame)
+        if np.ptp(deep[DL_SCORE].to_numpy()) == 0:
+            notes["deep"] = "DL score model: the DL score is constant (no component selected), so it is not evaluated"
+        else:
+            fit = regression.fit(deep, np.asarray(train.y), model.settings.model.ties)
+            found["deep"] = SubModel("deep", fit, lambda X: dl_score_frame(model, X))
+    found["combined"] = SubModel("combined", model.combined_.model_, model.combined_design)
     return {name: found[name] for name in MODELS if name in found}, notes
 
 

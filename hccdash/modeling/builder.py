@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,7 +44,8 @@ class ModelInputs:
     predictor columns (Categorical for categorical ones); ``patients``: ``time`` (months),
     ``event`` (0/1), ``split`` ('train' / 'validation' / 'external' / None) and optionally
     ``centre``; ``repeats``: aligned reader matrices for the ICC (reader 1 first), or None;
-    ``split_settings``: how the stored split was made (None: not known).
+    ``split_settings``: how the stored split was made (None: not known); ``networks``: the SHA-256
+    of each network whose deep features (``dl.<network>.<NNNN>``) the matrix holds.
     """
 
     features: pd.DataFrame
@@ -53,6 +54,7 @@ class ModelInputs:
     repeats: tuple[pd.DataFrame, ...] | None = None
     name: str = ""
     split_settings: SplitSettings | None = None
+    networks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def phases(self) -> list[str]:
@@ -337,7 +339,7 @@ class ModelBuilder:
             icc = self.icc(settings.selection.icc_kind, train)
             if icc is None:
                 notes.append("No repeat segmentations: the ICC filter was skipped")
-        model = RadiomicsNomogram(settings, variables, icc=icc)
+        model = RadiomicsNomogram(settings, variables, icc=icc, networks=dict(self.inputs.networks))
         batch = batch_column(settings)
         model.fit_cached(self.frame(train, variables, batch), self.target(outcome, train), cache)
         shown = [name for name in SPLITS if name != "external" or len(sets[name])]
@@ -349,7 +351,7 @@ class ModelBuilder:
     def _concordance(self, model: RadiomicsNomogram, outcome: Outcome, ids: pd.Index,
                      variables: Sequence[str], batch: str | None) -> pd.Series:
         if len(ids) == 0:
-            return pd.Series(np.nan, index=["radiomics", "clinical", "combined"])
+            return pd.Series(np.nan, index=["radiomics", "clinical", *(["deep"] if model.has_deep else []), "combined"])
         scores = model.scores(self.frame(ids, variables, batch))
         y = self.target(outcome, ids)
         return pd.Series({name: regression.concordance(y, scores[name]) for name in scores.columns})

@@ -1,4 +1,5 @@
-"""Combined model: the clinical model's columns plus the rad-score, in one Cox (Efron) or logistic fit.
+"""Combined model: the clinical model's columns plus the rad-score (and the DL score of deep
+features, when the model has one), in one Cox (Efron) or logistic fit.
 
 Reported beside the fit (all on the complete training cases of the combined model):
 
@@ -26,10 +27,12 @@ from sklearn.utils.validation import check_is_fitted
 from hccdash import stats
 from hccdash.modeling import regression
 from hccdash.modeling.clinical import count_events, rows_used_text
+from hccdash.modeling.deep_score import DL_SCORE
 from hccdash.selection.target import n_events
 from hccdash.settings import EvaluationSettings, ModelSettings
 
 RAD_SCORE = "rad_score"
+SCORES = (RAD_SCORE, DL_SCORE)  # the imaging scores a combined model may hold beside the clinical columns
 _DEFAULTS = ModelSettings()
 
 
@@ -64,23 +67,21 @@ class CombinedModel(BaseEstimator):
         self.level = level
         self.epv_threshold = epv_threshold
 
-    def fit(self, clinical: pd.DataFrame, rad_score, y):
+    def fit(self, clinical: pd.DataFrame, rad_score, y, dl_score=None):
         """Fit on the training rows: ``clinical`` = the clinical model's columns (may be empty).
 
-        A rad-score constant on the training rows (a null signature) is left out with a
-        warning; ``rad_score`` None (a cohort without radiomic features) leaves it out without
-        one. With no column left the model is the null model (``model_`` None)."""
-        frame = clinical.copy()
-        if rad_score is not None:
-            frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
+        A rad-score (or DL score) constant on the training rows (a null signature) is left out
+        with a warning; ``rad_score`` / ``dl_score`` None (no radiomic / deep features) leaves it
+        out without one. With no column left the model is the null model (``model_`` None)."""
+        frame = self._frame(clinical, rad_score, dl_score)
         rows = frame.notna().all(axis=1).to_numpy()
         target = np.asarray(y)[rows]
         self.family_ = regression.family_of(y)
         self.warnings_ = []
-        if rad_score is not None and np.ptp(frame.loc[rows, RAD_SCORE].to_numpy()) == 0:
-            frame = frame.drop(columns=RAD_SCORE)
-            self.warnings_.append("The rad-score is constant (null signature): the combined model holds the "
-                                  "clinical terms only")
+        for score, label in ((RAD_SCORE, "rad-score"), (DL_SCORE, "DL score")):
+            if score in frame.columns and np.ptp(frame.loc[rows, score].to_numpy()) == 0:
+                frame = frame.drop(columns=score)
+                self.warnings_.append(f"The {label} is constant (null signature): the combined model leaves it out")
         self.columns_ = list(frame.columns)
         self.clinical_columns_ = list(clinical.columns)
         self.n_rows_, self.n_used_ = len(frame), int(rows.sum())
@@ -95,9 +96,10 @@ class CombinedModel(BaseEstimator):
             self.warnings_.append("No predictor is left: the combined model is the null model")
             return self._warn()
         self.model_ = regression.fit(frame[rows], target, self.ties)
+        scored = any(score in self.columns_ for score in SCORES)
         self.clinical_model_ = (regression.fit(clinical[rows], target, self.ties)
-                                if self.clinical_columns_ and RAD_SCORE in self.columns_ else None)
-        self.lr_test_ = (lr_test_against(self.clinical_model_, self.model_) if RAD_SCORE in self.columns_
+                                if self.clinical_columns_ and scored else None)
+        self.lr_test_ = (lr_test_against(self.clinical_model_, self.model_) if scored
                          else (float("nan"), 0, float("nan")))
         self.vif_ = (stats.vif(frame[rows]) if frame.shape[1] > 1
                      else pd.Series(1.0, index=frame.columns, name="vif"))
@@ -118,17 +120,26 @@ class CombinedModel(BaseEstimator):
             warnings.warn(message, UserWarning, stacklevel=3)
         return self
 
-    def design(self, clinical: pd.DataFrame, rad_score) -> pd.DataFrame:
-        """The combined model's columns for new rows."""
+    @staticmethod
+    def _frame(clinical: pd.DataFrame, rad_score, dl_score) -> pd.DataFrame:
+        frame = clinical.copy()
+        for name, score in ((RAD_SCORE, rad_score), (DL_SCORE, dl_score)):
+            if score is not None:
+                frame[name] = np.asarray(score, dtype=float)
+        return frame
+
+    def design(self, clinical: pd.DataFrame, rad_score, dl_score=None) -> pd.DataFrame:
+        """The combined model's columns for new rows (``dl_score`` needed when the model holds it)."""
         check_is_fitted(self, "columns_")
-        frame = clinical[self.clinical_columns_].copy()
-        if RAD_SCORE in self.columns_:
-            frame[RAD_SCORE] = np.asarray(rad_score, dtype=float)
+        if DL_SCORE in self.columns_ and dl_score is None:
+            raise ValueError("This combined model holds the DL score: its deep features are needed")
+        frame = self._frame(clinical[self.clinical_columns_], rad_score if RAD_SCORE in self.columns_ else None,
+                            dl_score if DL_SCORE in self.columns_ else None)
         return frame[self.columns_]
 
-    def predict(self, clinical: pd.DataFrame, rad_score) -> np.ndarray:
+    def predict(self, clinical: pd.DataFrame, rad_score, dl_score=None) -> np.ndarray:
         """Linear predictor (NaN where a value is missing; 0 for the null model)."""
-        design = self.design(clinical, rad_score)
+        design = self.design(clinical, rad_score, dl_score)
         if self.model_ is None:
             return np.zeros(len(design))
         return regression.linear_predictor(self.model_, design)

@@ -15,9 +15,13 @@ the clinical columns named in ``clinical_vars`` (and, with ComBat on, the batch 
   and sds, LASSO path and coefficients) or the per-phase fusion (:class:`PhaseFusion`);
   without any feature column (a clinical table alone) :class:`NoRadiomics`, and the
   combined model is the clinical model;
+- ``deep_``: the DL score of the deep feature columns (``dl.<network>.<NNNN>``: z-score, PCA,
+  LASSO; :class:`~hccdash.modeling.deep_score.DeepScore`), None without deep columns or with
+  ``selection.deep_score`` off. Deep columns never enter the radiomics signature; ``networks``
+  (network name -> SHA-256 of its file) is recorded with it for saved models;
 - ``clinical_``: the clinical model (codings, cut-offs, coefficients), None without
   clinical variables;
-- ``combined_``: clinical columns + rad-score in one Cox (Efron) / logistic fit, whose
+- ``combined_``: clinical columns + rad-score (+ DL score) in one Cox (Efron) / logistic fit, whose
   CoxModel carries the baseline survival (``predict_survival``).
 
 ``predict`` gives the combined linear predictor, ``predict_survival(X, times)`` S(t)
@@ -29,7 +33,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,6 +44,7 @@ from hccdash.modeling import regression
 from hccdash.modeling.cache import StageCache, settings_key
 from hccdash.modeling.clinical import ClinicalModel
 from hccdash.modeling.combined import CombinedModel
+from hccdash.modeling.deep_score import DeepScore, deep_columns, is_deep_column
 from hccdash.modeling.fusion import FUSIONS, PhaseFusion, phase_columns, phases_in
 from hccdash.modeling.signature import NoRadiomics, RadiomicsSignature
 from hccdash.selection.combat import ComBatHarmonizer
@@ -56,16 +61,27 @@ class RadiomicsNomogram(BaseEstimator):
     """Radiomics signature + clinical model + combined model; see the module docstring."""
 
     def __init__(self, settings: Settings = Settings(), clinical_vars: Sequence[str] = (),
-                 icc: pd.Series | None = None, readers: Sequence[pd.DataFrame] | None = None):
+                 icc: pd.Series | None = None, readers: Sequence[pd.DataFrame] | None = None,
+                 networks: Mapping[str, str] | None = None):
         self.settings = settings
         self.clinical_vars = clinical_vars
         self.icc = icc
         self.readers = readers
+        self.networks = networks
 
-    def feature_columns(self, columns: Sequence[str]) -> list[str]:
-        """Radiomics columns among ``columns``: not clinical, not the batch, of the chosen phases."""
+    def _image_columns(self, columns: Sequence[str]) -> list[str]:
         other = set(self.clinical_vars) | {batch_column(self.settings)}
         return phase_columns([c for c in columns if c not in other], self.settings.selection.phases)
+
+    def feature_columns(self, columns: Sequence[str]) -> list[str]:
+        """Radiomics columns among ``columns``: not clinical, not the batch, not deep, of the chosen phases."""
+        return [c for c in self._image_columns(columns) if not is_deep_column(str(c))]
+
+    def deep_feature_columns(self, columns: Sequence[str]) -> list[str]:
+        """Deep feature columns among ``columns`` (of the chosen phases; none with ``selection.deep_score`` off)."""
+        if not self.settings.selection.deep_score:
+            return []
+        return deep_columns(self._image_columns(columns))
 
     def fit(self, X: pd.DataFrame, y):
         """Fit every stage on the training rows ``X`` (features + clinical) and target ``y``."""
@@ -83,17 +99,21 @@ class RadiomicsNomogram(BaseEstimator):
         if missing:
             raise ValueError(f"X lacks the clinical variable(s) {missing}")
         features = self.feature_columns(X.columns)
-        others = [c for c in X.columns if c not in set(self.clinical_vars) | {batch_column(self.settings)}]
+        deep = self.deep_feature_columns(X.columns)
+        others = [c for c in X.columns if c not in set(self.clinical_vars) | {batch_column(self.settings)}
+                  and not is_deep_column(str(c))]
         if not features and others:
             raise ValueError(f"X has no radiomics feature column of the phase(s) {list(self.settings.selection.phases)}")
-        if not features and not self.clinical_vars:
+        if not features and not deep and not self.clinical_vars:
             raise ValueError("X has neither radiomic features nor clinical variables: there is nothing to model")
         self.feature_names_in_ = np.asarray(features, dtype=object)
+        self.deep_names_in_ = np.asarray(deep, dtype=object)
         self.family_ = regression.family_of(y)
         radiomics, self.harmoniser_ = X[features], None
         if self.settings.selection.combat and features:  # (nothing to harmonise in a clinical table alone)
             self.harmoniser_, radiomics, cache = self._fit_harmoniser(radiomics, self._batch(X), cache)
         self.radiomics_ = self._fit_radiomics(radiomics, y, cache)
+        self.deep_ = self._fit_deep(X[deep], y, cache) if deep else None
         self.clinical_ = self._fit_clinical(X, y, cache)
         self._fit_combined(X, y)
         self.n_train_ = len(X)
@@ -155,6 +175,17 @@ class RadiomicsNomogram(BaseEstimator):
         fitted = cache.get(key, lambda: estimator.set_params(selection=selection).fit_cached(X, y, cache))
         return fitted.at_lambda(self.settings.selection.lasso_lambda, X, y)
 
+    def _fit_deep(self, X: pd.DataFrame, y, cache) -> DeepScore:
+        """The DL score; with a cache, the fit up to the LASSO path is kept without its lambda."""
+        selection = self.settings.selection
+        if cache is None:
+            return DeepScore(selection, self.networks).fit(X, y)
+        path = dataclasses.replace(selection, deep_lasso_lambda="lambda.min")
+        key = ("deep", selection.deep_pca_components, selection.deep_pca_variance, selection.lasso_folds,
+               selection.seed, tuple(X.columns), tuple(sorted((self.networks or {}).items())))
+        fitted = cache.get(key, lambda: DeepScore(path, self.networks).fit(X, y))
+        return fitted.at_lambda(selection.deep_lasso_lambda)
+
     def _fit_clinical(self, X: pd.DataFrame, y, cache):
         if not self.clinical_vars:
             return None
@@ -172,7 +203,8 @@ class RadiomicsNomogram(BaseEstimator):
     def _fit_combined(self, X: pd.DataFrame, y) -> None:
         m = self.settings.model
         self.combined_ = CombinedModel(m.ties, self.settings.evaluation.ci_level, m.epv_warning).fit(
-            self.clinical_design(X), self.rad_score(X) if self.has_radiomics else None, y)
+            self.clinical_design(X), self.rad_score(X) if self.has_radiomics else None, y,
+            dl_score=self.dl_score(X) if self.has_deep else None)
 
     def at_lambda(self, lam: str | float, X: pd.DataFrame, y) -> "RadiomicsNomogram":
         """A copy with the LASSO at ``lam`` (same path) and the combined model refitted on the
@@ -190,6 +222,19 @@ class RadiomicsNomogram(BaseEstimator):
         check_is_fitted(self, "radiomics_")
         return pd.DataFrame(index=X.index) if self.clinical_ is None else self.clinical_.transform(X)
 
+    def dl_score(self, X: pd.DataFrame) -> pd.Series:
+        """The DL score of each row (ValueError when the model has none)."""
+        check_is_fitted(self, "radiomics_")
+        if getattr(self, "deep_", None) is None:
+            raise ValueError("This model has no DL score (no deep feature columns, or the DL score switched off)")
+        return self.deep_.dl_score(X)
+
+    def combined_design(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The combined model's columns for the rows of ``X`` (clinical columns, rad-score, DL score)."""
+        check_is_fitted(self, "combined_")
+        return self.combined_.design(self.clinical_design(X), self.rad_score(X),
+                                     self.dl_score(X) if self.has_deep else None)
+
     def rad_score(self, X: pd.DataFrame) -> pd.Series:
         """The rad-score of each row (of its harmonised features with ComBat on)."""
         check_is_fitted(self, "radiomics_")
@@ -203,7 +248,10 @@ class RadiomicsNomogram(BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Linear predictor of the combined model (NaN where a clinical value is missing)."""
         check_is_fitted(self, "combined_")
-        return self.combined_.predict(self.clinical_design(X), self.rad_score(X))
+        design = self.combined_design(X)
+        if self.combined_.model_ is None:
+            return np.zeros(len(design))
+        return regression.linear_predictor(self.combined_.model_, design)
 
     def predict_survival(self, X: pd.DataFrame, times, level: float | None = None):
         """S(t) of each row at ``times`` (Cox endpoint), as survfit(coxph, newdata); rows with a
@@ -213,7 +261,7 @@ class RadiomicsNomogram(BaseEstimator):
             raise ValueError("predict_survival needs the RFS (Cox) endpoint; use predict_proba for ER")
         if self.combined_.model_ is None:
             raise ValueError("The combined model is the null model (no predictor): no survival curve to predict")
-        design = self.combined_.design(self.clinical_design(X), self.rad_score(X))
+        design = self.combined_design(X)
         times = np.atleast_1d(np.asarray(times, dtype=float))
         rows = design.notna().all(axis=1).to_numpy()
         shape = (len(X), times.size)
@@ -242,10 +290,13 @@ class RadiomicsNomogram(BaseEstimator):
 
     def scores(self, X: pd.DataFrame) -> pd.DataFrame:
         """Rad-score, clinical and combined linear predictors of each row (the rad-score NaN for a
-        cohort without radiomic features: it ranks nobody)."""
+        cohort without radiomic features: it ranks nobody); a model with a DL score adds its
+        column ``deep`` before ``combined``."""
         rad = self.rad_score(X).to_numpy() if self.has_radiomics else np.full(len(X), np.nan)
-        return pd.DataFrame({"radiomics": rad, "clinical": self.clinical_score(X),
-                             "combined": self.predict(X)}, index=X.index)
+        columns = {"radiomics": rad, "clinical": self.clinical_score(X)}
+        if self.has_deep:
+            columns["deep"] = self.dl_score(X).to_numpy()
+        return pd.DataFrame({**columns, "combined": self.predict(X)}, index=X.index)
 
     @property
     def warnings_(self) -> list[str]:
@@ -253,13 +304,20 @@ class RadiomicsNomogram(BaseEstimator):
         check_is_fitted(self, "combined_")
         skipped = [] if self.clinical_ is None else [
             f"Clinical variable '{v}' left out: {reason}" for v, reason in self.clinical_.skipped_.items()]
-        return list(self.radiomics_.warnings_) + skipped + list(self.combined_.warnings_)
+        deep = [] if getattr(self, "deep_", None) is None else list(self.deep_.warnings_)
+        return list(self.radiomics_.warnings_) + deep + skipped + list(self.combined_.warnings_)
 
     @property
     def has_radiomics(self) -> bool:
         """False for a cohort without radiomic features (the models are clinical only)."""
         check_is_fitted(self, "feature_names_in_")
         return len(self.feature_names_in_) > 0
+
+    @property
+    def has_deep(self) -> bool:
+        """True when the model has a DL score (deep feature columns, ``selection.deep_score`` on)."""
+        check_is_fitted(self, "radiomics_")
+        return getattr(self, "deep_", None) is not None
 
     @property
     def is_survival(self) -> bool:
