@@ -43,12 +43,18 @@ _JOIN = re.compile(r"(?i)(?<![a-z])(?:https?|ftp|mailto|xmpp)(?=:)"  # before th
 _WORD_JOINER = "\u2060"
 
 
-def format_p(value) -> str:
-    """"<0.001" below the floor, else 3 significant digits; "" when missing or not a number."""
+def format_p(value, trailing_zeros: bool = False) -> str:
+    """"<0.001" below the floor, else 3 significant digits; "" when missing or not a number.
+    ``trailing_zeros``: the three digits printed in full, as journals do ("0.0500", "1.00")."""
     p = pd.to_numeric(value, errors="coerce")
     if pd.isna(p):
         return ""
-    return f"<{P_FLOOR:g}" if p < P_FLOOR else f"{p:.3g}"
+    return f"<{P_FLOOR:g}" if p < P_FLOOR else f"{p:#.3g}" if trailing_zeros else f"{p:.3g}"
+
+
+def with_unit(label: str, unit: str) -> str:
+    """``"AFP (ng/mL)"`` from ``"AFP"`` and ``"ng/mL"``; the label alone without a unit."""
+    return f"{label} ({unit})" if unit else label
 
 
 def p_text(value) -> str:

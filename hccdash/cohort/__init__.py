@@ -11,7 +11,8 @@ Public API (names resolved lazily from the module that implements them):
   ``Report``, ``Problem``, ``ImportResult``;
 - reading back: ``load_cohort``, ``list_cohorts``, ``load_report``, ``load_mapping``,
   ``units_and_labels`` (of the variables, for the model files saved from it), ``Cohort``; Table 1 is
-  ``hccdash.cohort.table1.table1(cohort)`` (``table1_display`` for the screen). CSV downloads
+  ``hccdash.cohort.table1.table1(cohort)`` (``table1_display`` for the screen;
+  ``hccdash.cohort.table1_export`` prints it as journals do, with units and labels, and as Word). CSV downloads
   go through ``hccdash.spreadsheet.csv_text``.
 """
 

@@ -32,6 +32,16 @@ rules on the levels x 3 table (no continuity correction beyond 2 x 2, as R ``chi
 follow-up: the reverse-KM log-rank test with 2 degrees of freedom (``survdiff``). Group columns
 are named by the set codes (``train``, ``validation``, ``external``); :func:`table1_named` gives
 the names readers see ("training", "internal validation", "external validation").
+
+Overall column: with two or more sets, an ``overall`` column (every patient) precedes the sets,
+with the statistic the sets use (mean (SD) only when every set passed Shapiro-Wilk).
+
+Rounding, as journals print: a continuous variable's summaries keep the decimals that give its
+typical value (the median of its absolute values) 3 significant digits (61.2 years, 0.850 mg/dL,
+250 x10^9/L; no more than 0 decimals from 100 up), the same decimals for its spread; percentages
+one decimal; p-values "<0.001" below 0.001, else 3 significant digits (:func:`table1_publication`).
+Levels of categorical and ordinal variables are listed in the stored order (the mapping's order,
+natural for ordinal levels: ``<=40``, ``41-50``, ..., ``>70``, and editable at import).
 """
 
 from __future__ import annotations
@@ -48,6 +58,7 @@ from hccdash.settings import CohortSettings
 from hccdash.spreadsheet import blank_missing
 
 GROUPS = SETS
+OVERALL = "overall"
 FOLLOW_UP = "Median follow-up (reverse KM), months"
 KM_TOLERANCE = np.sqrt(np.finfo(float).eps)  # survival's quantile.survfit tolerance
 
@@ -76,14 +87,20 @@ def km_quantiles(time, event, probs=(0.25, 0.5, 0.75)) -> np.ndarray:
     return np.array(out)
 
 
+def _columns(groups: pd.Series, labels: list[str]) -> dict[str, pd.Series]:
+    """Column name -> patients in it: ``overall`` first when there are two or more groups, then each group."""
+    masks = {g: groups == g for g in labels}
+    return {OVERALL: groups.isin(labels), **masks} if len(labels) >= 2 else masks
+
+
 def _follow_up_row(patients: pd.DataFrame, groups: pd.Series, labels: list[str]) -> dict:
-    """Reverse Kaplan-Meier median [IQR] follow-up per group and the reverse log-rank p."""
+    """Reverse Kaplan-Meier median [IQR] follow-up per column and the reverse log-rank p."""
     known = patients["time"].notna() & patients["event"].notna()
     time, censored = patients["time"].astype(float), 1 - patients["event"].astype(float)
     decimals = _decimals(time[known].to_numpy())
     cells = {}
-    for g in labels:
-        rows = known & (groups == g)
+    for g, members in _columns(groups, labels).items():
+        rows = known & members
         if not rows.any():
             cells[g] = ""
             continue
@@ -93,7 +110,7 @@ def _follow_up_row(patients: pd.DataFrame, groups: pd.Series, labels: list[str])
     if len(labels) >= 2:
         rows = known & groups.isin(labels)
         test, p = "Log-rank (reverse KM)", float(hstats.logrank(time[rows], censored[rows], groups[rows])["p"])
-    missing = {f"missing_{g}": int((~known & (groups == g)).sum()) for g in labels}
+    missing = {f"missing_{g}": int((~known & members).sum()) for g, members in _columns(groups, labels).items()}
     return {"variable": FOLLOW_UP, "level": "median [IQR]", **cells, "p": p, "test": test, **missing}
 
 
@@ -144,10 +161,20 @@ def categorical_test(table: np.ndarray, settings: CohortSettings | None = None) 
     return ("Chi-squared (Yates)" if result.dof == 1 else "Chi-squared"), float(result.pvalue)
 
 
+SIGNIFICANT_DIGITS = 3
+
+
 def _decimals(values: np.ndarray) -> int:
-    """Decimals for one variable's summary: 0 from 100 up, 1 from 1 up, else 2."""
-    scale = np.median(np.abs(values)) if len(values) else 0.0
-    return 0 if scale >= 100 else 1 if scale >= 1 else 2
+    """Decimals for one variable's summary: those giving its typical value (median of the absolute
+    values, else the largest) 3 significant digits, none from 100 up (61.2, 4.50, 0.850, 250)."""
+    values = np.abs(np.asarray(values, float))
+    values = values[np.isfinite(values)]
+    scale = float(np.median(values)) if len(values) else 0.0
+    if scale == 0:
+        scale = float(values.max()) if len(values) else 0.0
+    if scale == 0:
+        return 0
+    return max(0, SIGNIFICANT_DIGITS - 1 - int(np.floor(np.log10(scale))))
 
 
 def _number(x: float, decimals: int) -> str:
@@ -155,14 +182,15 @@ def _number(x: float, decimals: int) -> str:
 
 
 def _continuous_rows(name: str, values: pd.Series, groups: pd.Series, labels: list[str], settings: CohortSettings) -> list[dict]:
-    samples = {g: values[groups == g].dropna().to_numpy(float) for g in labels}
-    missing = {f"missing_{g}": int(values[groups == g].isna().sum()) for g in labels}
+    columns = _columns(groups, labels)
+    samples = {g: values[members].dropna().to_numpy(float) for g, members in columns.items()}
+    missing = {f"missing_{g}": int(values[members].isna().sum()) for g, members in columns.items()}
     if len(labels) >= 2:
         test, p, normal = continuous_test_groups([samples[g] for g in labels], settings)
     else:
         test, p = "", float("nan")
         normal = _normal(samples[labels[0]], settings)
-    decimals = _decimals(values.dropna().to_numpy(float))
+    decimals = _decimals(values[groups.isin(labels)].dropna().to_numpy(float))
     cells = {}
     for g, x in samples.items():
         if len(x) == 0:
@@ -180,11 +208,15 @@ def _categorical_rows(name: str, values: pd.Series, groups: pd.Series, labels: l
     counts = pd.crosstab(pd.Categorical(values, categories=levels), pd.Categorical(groups, categories=labels), dropna=False)
     counts = counts.reindex(index=levels, columns=labels, fill_value=0)
     test, p = categorical_test(counts.to_numpy(), settings) if len(labels) >= 2 else ("", float("nan"))
-    missing = {f"missing_{g}": int(values[groups == g].isna().sum()) for g in labels}
-    rows = [{"variable": name, "level": "n (%)", **{g: "" for g in labels}, "p": p, "test": test, **missing}]
+    columns = _columns(groups, labels)
+    if OVERALL in columns:
+        counts.insert(0, OVERALL, counts.sum(axis=1))
+    missing = {f"missing_{g}": int(values[members].isna().sum()) for g, members in columns.items()}
+    rows = [{"variable": name, "level": "n (%)", **{g: "" for g in columns}, "p": p, "test": test, **missing}]
     totals = counts.sum(axis=0)
     for level in levels:
-        cells = {g: f"{counts.at[level, g]} ({100 * counts.at[level, g] / totals[g]:.1f}%)" if totals[g] else "" for g in labels}
+        cells = {g: f"{counts.at[level, g]} ({100 * counts.at[level, g] / totals[g]:.1f}%)" if totals[g] else ""
+                 for g in columns}
         rows.append({"variable": name, "level": level, **cells, "p": np.nan, "test": ""})
     return rows
 
@@ -192,16 +224,19 @@ def _categorical_rows(name: str, values: pd.Series, groups: pd.Series, labels: l
 def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFrame:
     """Baseline table of ``cohort`` by split (one ``all`` column when it has no split).
 
-    Columns: ``variable``, ``level`` (the statistic shown, or the category), one column
-    per group, ``p``, ``test``, ``missing_<group>``. Rows: patients, median follow-up
-    (reverse Kaplan-Meier, months), events, then every predictor in stored order.
+    Columns: ``variable``, ``level`` (the statistic shown, or the category), ``overall`` (with
+    two or more groups), one column per group, ``p``, ``test``, ``missing_<column>``. Rows:
+    patients, median follow-up (reverse Kaplan-Meier, months), events, then every predictor in
+    stored order (cells as text, rounded as the module docs say; ``p`` a float).
     """
     settings = settings or CohortSettings()
     patients = cohort.patients
     has_split = patients["split"].notna().any()
     labels = [g for g in GROUPS if (patients["split"] == g).any()] if has_split else ["all"]
     groups = patients["split"] if has_split else pd.Series("all", index=patients.index)
-    rows = [{"variable": "Patients", "level": "n", **{g: str(int((groups == g).sum())) for g in labels}, "p": np.nan, "test": ""}]
+    columns = _columns(groups, labels)
+    rows = [{"variable": "Patients", "level": "n", **{g: str(int(m.sum())) for g, m in columns.items()},
+             "p": np.nan, "test": ""}]
     rows.append(_follow_up_row(patients, groups, labels))
     events = patients["event"].map({1: "event", 0: "censored"})
     rows += _categorical_rows("Event", events, groups, labels, ["event", "censored"], settings)[:2]
@@ -211,9 +246,9 @@ def table1(cohort: Cohort, settings: CohortSettings | None = None) -> pd.DataFra
             rows += _continuous_rows(var.name, values, groups, labels, settings)
         else:
             rows += _categorical_rows(var.name, values.astype(object), groups, labels, list(var.levels), settings)
-    columns = ["variable", "level", *labels, "p", "test", *(f"missing_{g}" for g in labels)]
-    frame = pd.DataFrame(rows).reindex(columns=columns)
-    for g in labels:
+    frame = pd.DataFrame(rows).reindex(columns=["variable", "level", *columns, "p", "test",
+                                                 *(f"missing_{g}" for g in columns)])
+    for g in columns:
         frame[f"missing_{g}"] = frame[f"missing_{g}"].astype("Int64")
     return frame
 

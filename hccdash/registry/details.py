@@ -8,17 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hccdash.display import with_unit
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.metric_names import discrimination_metric
 from hccdash.registry.json_model import JsonModel
 from hccdash.registry.model_file import lineage_text
 from hccdash.settings import CalculatorSettings
 from hccdash.stats.wald import wald_table
-
-
-def with_unit(label: str, unit: str) -> str:
-    """``"AFP (ng/mL)"`` from ``"AFP"`` and ``"ng/mL"``; the label alone without a unit."""
-    return f"{label} ({unit})" if unit else label
 
 
 LP_NOTE_COX = "linear predictor b'x, not centred; R's predict(coxph) subtracts the training means"

@@ -87,9 +87,9 @@ def test_import_on_the_page_opens_the_new_cohorts_table1(tiny):
     assert at.session_state["ci_tab"] == "Stored cohorts and Table 1"
     assert at.selectbox(key="ci_selected").value == "tiny"
     assert [s.value for s in at.success] == ["Cohort 'tiny' imported: 24 patients, 12 events, 0 images (train 16, validation 8)."]
-    shown = next(d.value for d in at.dataframe if "level" in d.value.columns)
-    assert shown.iloc[0].tolist()[:4] == ["Patients", "n", "16", "8"]
-    assert not shown.isna().any().any() and shown.loc[0, "p"] == ""
+    shown = next(d.value for d in at.dataframe if "Characteristic" in d.value.columns)
+    assert list(shown.columns[:4]) == ["Characteristic", "Overall (n = 24)", "Training (n = 16)", "Validation (n = 8)"]
+    assert not shown.isna().any().any() and shown.loc[1, "Characteristic"] == "Events, n (%)"
 
 
 def test_damaged_workbook_path_on_the_page_is_an_error_message_not_a_crash(tmp_path):

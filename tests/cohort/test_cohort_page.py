@@ -57,9 +57,9 @@ def test_tiny_cohort_validated_and_imported_through_the_widgets(tiny):
     assert [s.value for s in at.success] == [
         "Cohort 'tiny' imported: 24 patients, 12 events, 56 images (train 16, validation 8)."]
     assert at.session_state["cohort"] == "tiny" and list_cohorts() == ["tiny"]
-    table = _frame(at, "variable", "level", "train", "validation", "p")
-    assert table.iloc[0].tolist()[:4] == ["Patients", "n", "16", "8"]
-    assert {"age", "AFP", "BCLC"} <= set(table["variable"])
+    table = _frame(at, "Characteristic", "Overall (n = 24)", "Training (n = 16)", "Validation (n = 8)", "p-value")
+    assert {"age, mean (SD)", "BCLC, n (%)"} <= set(table["Characteristic"])
+    assert any(c.startswith("AFP") for c in table["Characteristic"])
     assert load_cohort("tiny").patients.groupby("centre")["split"].first().to_dict() == {"A": "train", "B": "validation"}
 
 
@@ -72,10 +72,10 @@ def test_three_cohort_split_on_the_page_gives_a_three_column_table_1(tiny):
     at.button(key="ci_import").click().run()
     assert not at.exception
     assert at.success[0].value.endswith("(train 11, validation 5, external 8).")
-    table = _frame(at, "variable", "level", "training", "internal validation", "external validation", "p")
-    assert table.iloc[0].tolist()[:5] == ["Patients", "n", "11", "5", "8"]
-    events = table[table["variable"] == "Event"].iloc[0]
-    assert events["p"] != ""  # one p across the three sets
+    table = _frame(at, "Characteristic", "Overall (n = 24)", "Training (n = 11)", "Internal validation (n = 5)",
+                   "External validation (n = 8)", "p-value")
+    events = table[table["Characteristic"] == "Events, n (%)"].iloc[0]
+    assert events["p-value"] != ""  # one p across the three sets
 
 
 def test_refused_import_on_the_page_changes_nothing(tiny, store):
@@ -102,8 +102,8 @@ def test_hcc_tace_imports_through_the_page(reference):
     assert at.success[0].value.startswith("Cohort 'HCC-TACE-Seg_clinical_data-V2_data_table' imported: 105 patients, 45 events")
     report = _frame(at, "severity", "check", "column")
     assert "Tr_Size" in set(report.loc[report["check"] == "missing_values", "column"])
-    table = _frame(at, "variable", "level", "train", "validation", "p")
-    assert "TNM" in set(table["variable"])
+    table = _frame(at, "Characteristic", "p-value")
+    assert "TNM, n (%)" in set(table["Characteristic"])
 
 
 def test_folder_scan_on_the_page(tiny):

@@ -182,9 +182,9 @@ def test_three_sets_p_values_as_r():
     cohort, d = _three_set_cohort()
     expected = json.loads((THREE_R / "table1_three.json").read_text())
     table = table1(cohort)
-    assert list(table.columns) == ["variable", "level", "train", "validation", "external", "p", "test",
-                                   "missing_train", "missing_validation", "missing_external"]
-    assert table.iloc[0][["train", "validation", "external"]].tolist() == ["60", "30", "34"]
+    assert list(table.columns) == ["variable", "level", "overall", "train", "validation", "external", "p", "test",
+                                   "missing_overall", "missing_train", "missing_validation", "missing_external"]
+    assert table.iloc[0][["overall", "train", "validation", "external"]].tolist() == ["124", "60", "30", "34"]
     tested = table[table["p"].notna()].set_index("variable")
     checks = {"age": ("Welch ANOVA", "age_welch_anova_p"), "AFP": ("Kruskal-Wallis", "afp_kruskal_p"),
               "sex": ("Chi-squared", "sex_chisq_p"), "BCLC": ("Chi-squared", "bclc_chisq_p"),
@@ -199,10 +199,10 @@ def test_three_sets_p_values_as_r():
 def test_three_sets_are_named_for_readers_and_two_sets_unchanged():
     cohort, _ = _three_set_cohort()
     named = table1_display(table1(cohort))
-    assert ["training", "internal validation", "external validation"] == list(named.columns[2:5])
+    assert ["overall", "training", "internal validation", "external validation"] == list(named.columns[2:6])
     assert "missing_external validation" in named.columns
     two = table1(_cohort({"age": np.arange(100.0)}, {"age": "continuous"}))
-    assert table1_named(two) is two and list(table1_display(two).columns[2:4]) == ["train", "validation"]
+    assert table1_named(two) is two and list(table1_display(two).columns[2:5]) == ["overall", "train", "validation"]
 
 
 def test_kruskal_wallis_falls_back_when_one_of_three_groups_is_not_normal():
