@@ -46,6 +46,8 @@ class CohortSettings:
     max_voxels: int = 512 * 512 * 1000  # images declaring more are refused unread (2 cores / 24 GB; import and extraction)
     max_time_months: float = 1200.0  # a follow-up time above this (100 years) is refused as impossible
     median_time_months: tuple[float, float] = (1.0, 120.0)  # a median follow-up outside this warns: wrong time unit?
+    longest_time_months: float = 180.0  # the longest follow-up above this (15 years) warns: wrong time unit?
+    typical_longest_months: float = 60.0  # the unit proposed instead gives a longest follow-up nearest this
     normality_alpha: float = 0.05  # Table 1: Shapiro-Wilk p above this in both groups -> Welch t-test
     min_expected_count: float = 5.0  # Table 1: an expected count below this -> Fisher exact test
     fisher_resamples: int = 10000  # Table 1: Monte Carlo Fisher for tables larger than 2 x 2

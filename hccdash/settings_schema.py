@@ -64,6 +64,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "max_voxels": _COUNT,
         "max_time_months": _POSITIVE,
         "median_time_months": _list(_POSITIVE, 2),
+        "longest_time_months": _POSITIVE,
+        "typical_longest_months": _POSITIVE,
         "normality_alpha": _PROBABILITY_OPEN,
         "min_expected_count": _number(minimum=0),
         "fisher_resamples": _COUNT,

@@ -15,7 +15,8 @@ from hccdash.cohort import (
     read_table, remap, scan_folder, sheet_names, validate_cohort, variables_table, with_variables_table,
 )
 from hccdash.cohort.events import distinct_codes
-from hccdash.cohort.mapping import KINDS, natural_levels
+from hccdash.cohort.mapping import KINDS, guess_time_unit, leakage_columns, natural_levels
+from hccdash.cohort.time_units import check_time_unit
 from hccdash.cohort.split import METHODS as SPLIT_METHODS
 from hccdash.cohort.load import units_and_labels
 from hccdash.cohort.table1 import table1
@@ -126,6 +127,37 @@ def _show_report(report, key: str) -> None:
         st.download_button("Download report (CSV)", csv_text(frame), "validation_report.csv", "text/csv", key=key)
 
 
+def _use_unit(unit: str) -> None:
+    st.session_state["ci_unit"] = unit
+
+
+def _time_unit_check(table, time_col: str, time_unit: str, guessed) -> None:
+    """The follow-up read in the chosen unit; a warning with a one-click fix when it is implausible."""
+    check = check_time_unit(table[time_col], time_unit, time_col)
+    if check is None:
+        return
+    if check.plausible:
+        from_values = time_unit == guessed.time_unit != guess_time_unit(time_col)
+        st.caption(as_text(f"{time_col} read as {time_unit}: {check.chosen.describe()}"
+                           + (" (unit guessed from the values: the name does not say)" if from_values else "") + "."))
+        return
+    st.warning(as_text(check.message), icon=":material/schedule:")
+    if check.proposed is not None:
+        st.button(f"Use {check.proposed.unit}", key="ci_use_unit", on_click=_use_unit, args=(check.proposed.unit,))
+
+
+def _leakage(mapping) -> None:
+    """Name the columns measured after baseline: chosen ones warned, the others said to be left out."""
+    chosen, held = leakage_columns(mapping)
+    if chosen:
+        st.warning(as_text(f"Measured after baseline but chosen as predictor(s): {', '.join(chosen)}. A model using "
+                           "them predicts with information not known at baseline (leakage) and looks better than it "
+                           "is; untick them unless they were measured at baseline."), icon=":material/warning:")
+    if held:
+        st.caption(as_text(f"Not preselected as predictors, measured after baseline (follow-up, treatment response): "
+                           f"{', '.join(held)}."))
+
+
 def import_section() -> None:
     st.subheader("1. Clinical table")
     source, filename, stamp = _source("Clinical table (CSV/XLSX)", "ci_clinical", ["csv", "xlsx", "xlsm"])
@@ -161,6 +193,7 @@ def import_section() -> None:
     centre = cols[4].selectbox("Centre", centre_options, index=centre_options.index(guessed.centre_col or NONE),
                                key="ci_centre")
     centre_col = None if centre == NONE else centre
+    _time_unit_check(table, time_col, time_unit, guessed)
     try:
         mapping = remap(table, guessed, id_col=id_col, time_col=time_col, time_unit=time_unit, event_col=event_col,
                         centre_col=centre_col)
@@ -198,6 +231,7 @@ def import_section() -> None:
     except ValueError as exc:
         st.error(as_text(exc))
         return
+    _leakage(mapping)
 
     st.subheader("3. Images")
     try:

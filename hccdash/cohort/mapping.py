@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from hccdash.cohort.events import EventCoding, guess_event_coding, normalise_code
-from hccdash.settings import TIME_UNITS_IN_MONTHS
+from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
 from hccdash.text_limits import MAX_LABEL, MAX_UNIT, check_display_text
 
 KINDS = ("continuous", "categorical", "ordinal")
@@ -48,6 +48,9 @@ _ORDINAL_NAME_HINTS = ("stage", "grade", "bclc", "child", "cps", "tnm", "okuda",
 _ORDINAL_VALUE = re.compile(
     r"^(stage|grade|class|g|t|n|m)?[\s_-]*([0-4]|[ivx]+[a-c]?|[a-d]\d?)([\s_-].*)?$", re.IGNORECASE
 )
+_AFTER_TOKENS = {"fu", "followup", "after", "post", "postop", "postoperative", "posttreatment", "posttace", "response",
+                 "resp", "recist", "mrecist", "easl", "choi"}
+_BASELINE_TOKENS = {"bl", "baseline", "pre", "before"}
 MAX_ORDINAL_INTEGERS = 5  # integers with at most this many distinct values are ordinal
 MAX_LEVELS = 20  # text columns with more distinct values are not offered as predictors
 MAX_EVENT_SPELLINGS = 100  # an event column has a few codes, however spelled (1, 1.0, Yes, yes, ...)
@@ -199,9 +202,75 @@ def natural_key(text: str) -> tuple:
                  for p in re.findall(r"\d+(?:\.\d+)?|\D+", str(text)))
 
 
+_NUMBER = r"[+-]?\d+(?:\.\d+)?"
+_UNIT = r"\s*[a-zA-Z%/]*\s*"
+_BELOW = re.compile(rf"^\s*(?:<=?|=<|\u2264|<\s*or\s*=)\s*({_NUMBER}){_UNIT}$", re.IGNORECASE)
+_ABOVE = re.compile(rf"^\s*(?:>=?|=>|\u2265|>\s*or\s*=)\s*({_NUMBER}){_UNIT}$|^\s*({_NUMBER}){_UNIT}\+\s*$",
+                    re.IGNORECASE)
+_BETWEEN = re.compile(rf"^\s*({_NUMBER}){_UNIT}(?:-|\u2013|to){_UNIT}({_NUMBER}){_UNIT}$", re.IGNORECASE)
+_ROMAN = re.compile(r"(?<![A-Za-z])(X{0,3}(?:IX|IV|V?I{0,3}))(?=[A-Da-d]?(?![A-Za-z]))")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+# words of one graded scale, lowest first (a level with two words, "well-moderately", sits between them)
+SCALES = (("well", "moderately", "poorly"), ("low", "intermediate", "high"), ("low", "medium", "high"),
+          ("mild", "moderate", "severe"), ("none", "minimal", "partial", "complete"))
+
+
+def range_bounds(text: str) -> tuple[float, float] | None:
+    """(lowest, highest) of a level written as a range: ``<=40`` -> (-inf, 40), ``41-50`` -> (41, 50),
+    ``>70`` / ``70+`` -> (70, inf), ``12`` -> (12, 12); None for other text."""
+    if _is_number(text):
+        return float(text), float(text)
+    if m := _BELOW.match(text):
+        return -math.inf, float(m.group(1))
+    if m := _ABOVE.match(text):
+        return float(m.group(1) or m.group(2)), math.inf
+    if m := _BETWEEN.match(text):
+        return float(m.group(1)), float(m.group(2))
+    return None
+
+
+def _roman(numeral: str) -> int:
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+def _roman_as_numbers(text: str) -> str:
+    """Stand-alone upper-case Roman numerals (``Stage IIIA``, ``IV``) as digits, for sorting only."""
+    return _ROMAN.sub(lambda m: str(_roman(m.group(1))) if m.group(1) else "", text)
+
+
+def _scale_rank(levels: list[str]) -> dict[str, float] | None:
+    """Each level's mean rank on the graded scale most of them use (None when fewer than 2 use one)."""
+    words = {level: re.findall(r"[a-z]+", level.lower()) for level in levels}
+    best: dict[str, float] = {}
+    for scale in SCALES:
+        ranks = {level: [scale.index(w) for w in ws if w in scale] for level, ws in words.items()}
+        found = {level: sum(r) / len(r) for level, r in ranks.items() if r}
+        if len(found) > len(best):
+            best = found
+    return best if len(best) >= 2 else None
+
+
+def order_levels(levels) -> tuple[str, ...]:
+    """Levels in their natural order.
+
+    Ranges (every level ``<=40``, ``41-50``, ``>70``, ``< or = 50%``, a number) by their bounds;
+    else, when at least two levels use one graded scale (well / moderately / poorly differentiated,
+    low / high, mild / severe), by their rank on it (the others after them); else by
+    :func:`natural_key` with stand-alone Roman numerals read as numbers (stage I < II < IV < IX),
+    which keeps Child-Pugh A / B / C and BCLC 0 / A / B / C / D in order."""
+    levels = list(dict.fromkeys(levels))
+    bounds = {level: range_bounds(level) for level in levels}
+    if levels and all(b is not None for b in bounds.values()):
+        return tuple(sorted(levels, key=lambda v: (*bounds[v], v)))
+    ranks = _scale_rank(levels) or {}
+    return tuple(sorted(levels, key=lambda v: (v not in ranks, ranks.get(v, 0.0),
+                                               natural_key(_roman_as_numbers(v)), v)))
+
+
 def natural_levels(values: pd.Series) -> tuple[str, ...]:
-    """Distinct non-missing values (as :func:`canonical`) in natural order."""
-    return tuple(sorted({canonical(v) for v in values.dropna().unique()} - {None}, key=lambda v: (natural_key(v), v)))
+    """Distinct non-missing values (as :func:`canonical`) in natural order (:func:`order_levels`)."""
+    return order_levels({canonical(v) for v in values.dropna().unique()} - {None})
 
 
 def guess_kind(series: pd.Series, name: str = "") -> str:
@@ -219,17 +288,27 @@ def guess_kind(series: pd.Series, name: str = "") -> str:
     key = _key(name)
     if len(distinct) > 2 and (
         any(h in key for h in _ORDINAL_NAME_HINTS) or all(_ORDINAL_VALUE.match(str(v)) for v in distinct)
+        or all(range_bounds(str(v)) is not None for v in distinct)
     ):
         return "ordinal"
     return "categorical"
 
 
-def guess_time_unit(name: str) -> str:
-    """From the column name (``rfs_months``, ``TTP_days``); months when it does not say."""
+def guess_time_unit(name: str, values: pd.Series | None = None) -> str:
+    """From the column name (``rfs_months``, ``TTP_days``); when it does not say, months, unless
+    ``values`` read as months give a longest follow-up above ``CohortSettings.longest_time_months``
+    (TTP in weeks: 19 years) and another unit reads plausibly (:func:`~hccdash.cohort.time_units.check_time_unit`)."""
     key = _key(name)
     for pattern, unit in (("day", "days"), ("week|wk", "weeks"), ("year|yr", "years"), ("month|mo", "months")):
         if re.search(pattern, key):
             return unit
+    if values is not None:
+        from hccdash.cohort.time_units import check_time_unit  # imports this module's settings only
+
+        check = check_time_unit(values, "months", name)
+        too_long = check is not None and check.chosen.longest_months > CohortSettings().longest_time_months
+        if too_long and check.proposed is not None:
+            return check.proposed.unit
     return "months"
 
 
@@ -293,10 +372,30 @@ def _guess_centre(df: pd.DataFrame, taken: set[str]) -> str | None:
     return None
 
 
+def after_baseline(name: str) -> bool:
+    """Whether a column's name says it was measured after baseline (so it would leak the outcome
+    into a prediction made at baseline): a follow-up (``FU``, ``follow-up``, ``after``, ``post``)
+    or a treatment response (``response``, ``RECIST``, ``mRECIST``, ``EASL``, ``Choi``) not
+    marked as baseline (``BL``, ``baseline``, ``pre``, ``before``)."""
+    tokens = set(re.sub(r"([a-z])([A-Z])", r"\1_\2", str(name)).lower().replace("-", "_").split("_"))
+    tokens |= set(_key(name).split("_"))
+    if tokens & _BASELINE_TOKENS:
+        return False
+    key = _key(name).replace("_", "")
+    return bool(tokens & _AFTER_TOKENS) or any(word in key for word in ("followup", "response"))
+
+
+def leakage_columns(mapping: "ColumnMapping") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(predictors measured after baseline, other variables measured after baseline) by :func:`after_baseline`."""
+    late = [v for v in mapping.variables if after_baseline(v.name)]
+    return tuple(v.name for v in late if v.predictor), tuple(v.name for v in late if not v.predictor)
+
+
 def _default_predictor(series: pd.Series, name: str, kind: str) -> bool:
-    """Not an outcome (another time or event column), not constant, not an identifier or free text."""
+    """Not an outcome (another time or event column), not measured after baseline, not constant,
+    not an identifier or free text."""
     present = series.dropna()
-    if present.nunique() < 2:
+    if present.nunique() < 2 or after_baseline(name):
         return False
     if kind == "continuous" and _score(name, _OUTCOME_TIME_KEYS):
         return False
@@ -335,7 +434,7 @@ def guess_mapping(df: pd.DataFrame) -> ColumnMapping:
     return ColumnMapping(
         id_col=id_col,
         time_col=time_col,
-        time_unit=guess_time_unit(time_col),
+        time_unit=guess_time_unit(time_col, df[time_col]),
         event_col=event_col,
         event_coding=guess_event_coding(df[event_col], event_col),
         centre_col=centre_col,

@@ -13,6 +13,7 @@ import pandas as pd
 
 from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
 from hccdash.cohort.tables import fold
+from hccdash.cohort.time_units import check_time_unit
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings
 from hccdash.spreadsheet import looks_like_formula
@@ -52,7 +53,7 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str,
     case or blanks) or spreadsheet-error patient id; a missing, non-numeric, negative or
     impossibly long time (above ``settings.max_time_months``, default the settings'); a
     missing or unknown event code (or no coding).
-    Warnings: a time of 0, a median time suggesting the wrong unit, missing values (one line per column), missing centre, text in a
+    Warnings: a time of 0, a median or longest time suggesting the wrong unit (with the unit that fits), missing values (one line per column), missing centre, text in a
     continuous column, spreadsheet error cells, values outside the given levels,
     predictors without variation, text a spreadsheet would run as a formula.
     """
@@ -124,10 +125,16 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str,
     time = time.where(np.isfinite(time) & (time >= 0) & (months <= max_months))
     median = float(months[time.notna()].median()) if time.notna().any() else math.nan
     low, high = settings.median_time_months
+    unit_check = check_time_unit(time.dropna(), mapping.time_unit, mapping.time_col, settings)
+    proposal = f" (read as {unit_check.proposed.unit}: {unit_check.proposed.describe()})" if (
+        unit_check and unit_check.proposed) else ""
     if not math.isnan(median) and not low <= median <= high:
         add(WARNING, "time_unit", f"median follow-up is {median:.3g} months ({median / 12:.3g} years) with the time "
-            f"unit '{mapping.time_unit}'; usual: {low:g} to {high:g} months", "imported; check the time unit",
+            f"unit '{mapping.time_unit}'; usual: {low:g} to {high:g} months{proposal}", "imported; check the time unit",
             column=mapping.time_col, value=mapping.time_unit)
+    elif unit_check is not None and not unit_check.plausible:
+        add(WARNING, "time_unit", unit_check.message, "imported; check the time unit", column=mapping.time_col,
+            value=mapping.time_unit)
 
     coding = mapping.event_coding
     event = coding.encode(df[mapping.event_col]) if coding else pd.Series(pd.NA, index=df.index, dtype="Int64")
