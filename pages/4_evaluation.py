@@ -14,7 +14,9 @@ from hccdash.charts.render import vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.display import as_text, format_p
 from hccdash.evaluation import figures, optimism, sources
+from hccdash.evaluation.bootstrap_validation import bootstrap_calibration, calibration_curves, validation_indices
 from hccdash.evaluation.centres import leave_one_centre_out
+from hccdash.evaluation.data import prepare
 from hccdash.evaluation.forest_plot import subgroup_forest
 from hccdash.evaluation.report import report_html, report_pdf
 from hccdash.evaluation.risk_groups import cutoff_description
@@ -64,6 +66,27 @@ def side_by_side(draw) -> None:
         with column:
             draw(split)
 
+
+def final_model_bootstrap(label: str, name: str, compute):
+    """A button running ``compute(model, training set)`` on the evaluated model (rms::validate / calibrate of the
+    final model); the result is kept while this evaluation is on screen and returned (None before the first run)."""
+    memo = st.session_state.setdefault("ev_rms", {})
+    if memo.get("evaluation") != evaluation_key:
+        memo.clear()
+        memo["evaluation"] = evaluation_key
+    if st.button(label, key=f"ev_rms_{name}"):
+        with st.spinner("Refitting the final model in every resample…"):
+            data = prepare(st.session_state["ev_fitted"], builder)
+            try:
+                memo[name] = compute(data.model, data.train)
+            except ValueError as exc:
+                st.error(as_text(exc))
+    return memo.get(name)
+
+
+RMS_CAPTION = ("The combined model as fitted (its clinical codings and the rad-score as fixed columns) refitted in "
+               "each bootstrap resample of the training set, as rms::validate / rms::calibrate without selection "
+               "(the Optimism tab repeats the whole pipeline); the resamples and seed are the optimism run's.")
 
 cohorts = list_cohorts()
 if not cohorts:
@@ -167,6 +190,14 @@ with tabs[0]:
         table(evaluation.youden, "youden_metrics", "ev_youden")
     if horizon is not None or not survival:
         side_by_side(lambda split: figure(figures.roc, split, horizon, name=f"roc_{split}", key=f"ev_roc_{split}"))
+    st.subheader("Bootstrap-validated indices of the final model (rms::validate)")
+    st.caption(RMS_CAPTION + f" {evaluation.metric_name} = (Dxy + 1) / 2; R2 is Nagelkerke's; a slope below 1 is the "
+               "shrinkage to expect in new patients.")
+    n_resamples = evaluation.settings.evaluation.optimism_resamples
+    indices = final_model_bootstrap(f"Validate ({n_resamples} resamples)", "validate",
+                                    lambda model, train: validation_indices(model, train, evaluation.settings.evaluation))
+    if indices is not None:
+        table(indices, "validate_indices", "ev_rms_val_table")
 
 with tabs[1]:
     @st.fragment
@@ -210,6 +241,22 @@ with tabs[2]:
                                           key=f"ev_cal_{split}"))
     if not survival:
         table(evaluation.hosmer_lemeshow, "hosmer_lemeshow", "ev_hl")
+    if horizon is not None or not survival:
+        at = f" at {horizon:g} months" if survival else ""
+        st.subheader(f"Bootstrap-corrected calibration of the final model{at} (rms::calibrate)")
+        st.caption(RMS_CAPTION + (" Kaplan-Meier S(t) per group of predicted S(t) (cmethod = \"KM\", "
+                                  f"{evaluation.settings.evaluation.calibration_groups} groups)" if survival else
+                                  " A lowess curve of the outcome on the predicted probability") +
+                   ", and the same minus the bootstrap optimism (bias-corrected).")
+        calibrated = final_model_bootstrap(
+            f"Bootstrap the calibration ({evaluation.settings.evaluation.optimism_resamples} resamples)",
+            f"calibrate_{horizon}",
+            lambda model, train: bootstrap_calibration(model, train, evaluation.settings.evaluation, horizon))
+        if calibrated is not None:
+            curves = calibration_curves(calibrated)
+            title = f"Bootstrap-corrected calibration{at}, training"
+            chart(chart_spec(charts.bootstrap_calibration_chart, curves, title, survival),
+                  f"calibrate{'_' + format(horizon, 'g') if survival else ''}", "ev_rms_cal", calibrated)
 
 with tabs[3]:
     if horizon is not None or not survival:

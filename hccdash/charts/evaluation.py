@@ -158,3 +158,19 @@ def discrimination_chart(table: pd.DataFrame, metric: str, column: str = "c_inde
     whiskers = alt.Chart(table).mark_rule(color="black").encode(x=x, xOffset=offset, y="lower:Q", y2="upper:Q")
     half = alt.Chart(pd.DataFrame({"y": [0.5]})).mark_rule(color="gray", strokeDash=[4, 4]).encode(y="y:Q")
     return (bars + whiskers + half).properties(width=WIDTH, height=HEIGHT, title=f"{metric} with 95% CI")
+
+
+def bootstrap_calibration_chart(curves: pd.DataFrame, title: str | list[str], survival: bool) -> alt.LayerChart:
+    """Apparent and bias-corrected calibration (rms::calibrate) against the diagonal.
+    ``curves``: predicted, observed, curve ("apparent" / "bias-corrected"), n."""
+    what = "survival probability" if survival else "probability"
+    observed = "Kaplan-Meier" if survival else "lowess"
+    data = curves.dropna(subset=["observed"])
+    x = alt.X("predicted:Q", title=f"Predicted {what}", scale=alt.Scale(domain=[0, 1]))
+    y = alt.Y("observed:Q", title=f"Observed {what} ({observed})", scale=alt.Scale(domain=[0, 1]))
+    lines = alt.Chart(data).mark_line(point=survival).encode(
+        x=x, y=y, color=alt.Color("curve:N", sort=["apparent", "bias-corrected"], title="Curve"),
+        strokeDash=alt.condition(alt.datum.curve == "apparent", alt.value([1, 0]), alt.value([5, 3])),
+        tooltip=["curve:N", alt.Tooltip("predicted:Q", format=".3f"), alt.Tooltip("observed:Q", format=".3f"),
+                 alt.Tooltip("n:Q", title="resamples")])
+    return (_diagonal() + lines).properties(width=WIDTH, height=WIDTH, title=title)

@@ -123,3 +123,21 @@ def test_three_cohort_preset_shows_training_internal_and_external_side_by_side(p
     assert page.selectbox(key="ev_sub_split").options == sets
     risk = next(d.value for d in page.tabs[1].dataframe if "p_logrank" in d.value.columns)
     assert risk[risk["model"] == "combined"]["split"].tolist() == sets
+
+
+@pytest.mark.slow
+def test_final_model_validate_and_calibrate_buttons_show_their_tables_and_chart(page):
+    """rms::validate beside C (Discrimination) and rms::calibrate beside the apparent calibration, exportable."""
+    charts_before = len(page.get("vega_lite_chart"))
+    page.button(key="ev_rms_validate").click().run()
+    assert not page.exception, page.exception
+    shown = page.tabs[0].dataframe[-1].value
+    assert list(shown["index"]) == ["C-index", "Dxy", "R2", "Slope"]
+    assert shown.set_index("index").at["Slope", "index.corrected"] < 1
+    horizon = page.radio(key="ev_horizon").value
+    page.button(key=f"ev_rms_calibrate_{horizon}").click().run()
+    assert not page.exception, page.exception
+    assert len(page.get("vega_lite_chart")) == charts_before + 1
+    ids = " ".join(d.proto.id for d in page.get("download_button"))
+    for key in ("ev_rms_val_table_tcsv", "ev_rms_cal_png", "ev_rms_cal_svg", "ev_rms_cal_csv"):
+        assert key in ids, key
