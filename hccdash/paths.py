@@ -47,3 +47,10 @@ def jobs_dir() -> Path:
     path = home() / "jobs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def networks_dir() -> Path:
+    """Folder of registered networks' ONNX files (``<sha256>.onnx``)."""
+    path = home() / "networks"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -178,6 +178,17 @@ MIGRATIONS: list[str] = [
     DROP TABLE imported_features;
     ALTER TABLE imported_features_v2 RENAME TO imported_features;
     """,
+    # 3: registered CNNs (ONNX files kept under HCCDASH_HOME/networks) for deep features
+    """
+    CREATE TABLE networks (
+        name        TEXT PRIMARY KEY,  -- lower-case identifier: features are named dl.<name>.<NNNN>
+        sha256      TEXT NOT NULL,     -- of the ONNX file
+        file        TEXT NOT NULL,     -- file name under HCCDASH_HOME/networks
+        source      TEXT,              -- where it was registered from (path or upload name)
+        facts       JSON NOT NULL,     -- input, normalisation, output node, feature count
+        registered_at TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -33,6 +33,7 @@ STEP_OF_PACKAGE = {
     "cohort": "cohort",
     "extraction": "extraction",
     "imaging": "extraction",  # images as the extraction reads and prepares them (viewer, QC)
+    "deep": "extraction",  # deep features: another kind of extracted features
     "selection": "selection",
     "modeling": "modeling",
     "evaluation": "evaluation",

@@ -215,7 +215,7 @@ def compute_features(
     label = int(label)
     source = source or ImageSource(image_path, spec)
     image = source.image()
-    mask = _read("mask", mask_path, lambda: read_mask(mask_path, image, label, image_path=image_path))  # DICOM-SEG: on the image grid
+    mask = read_case_mask(mask_path, image, label, image_path)
     if not (_setting(spec, "correctMask") or _setting(spec, "resampledPixelSpacing")):
         check_geometry(image, mask, image_path, mask_path)  # pyradiomics would refuse it, in ITK's words
     try:
@@ -244,6 +244,11 @@ def compute_features(
             "(no feature class enabled?)"
         )
     return features
+
+
+def read_case_mask(mask_path: str | Path, image: sitk.Image, label: int, image_path: str | Path) -> sitk.Image:
+    """The mask of a case (a DICOM-SEG or RTSTRUCT on the image's grid); :class:`CaseError` explaining a failure."""
+    return _read("mask", mask_path, lambda: read_mask(mask_path, image, label, image_path=image_path))
 
 
 def _setting(spec: ExtractionSpec, name: str) -> Any:
@@ -390,6 +395,13 @@ def _itk_text(exc: BaseException) -> str:
     return _ITK_NOISE.sub("", _flat(exc)).strip()
 
 
+def features_function(spec: Any) -> Callable[..., dict[str, float]]:
+    """What computes a case's features under ``spec``: :func:`compute_features` (pyradiomics), or the
+    spec's own ``compute`` for another kind of features (deep features: :class:`hccdash.deep.spec.DeepSpec`),
+    called the same way."""
+    return getattr(spec, "compute", compute_features)
+
+
 def extract_case(case: Case, spec: ExtractionSpec, source: ImageSource | None = None) -> CaseResult:
     """Run one case in a worker; any error becomes a ``failed`` result with its message."""
     sitk.ProcessObject_SetGlobalDefaultNumberOfThreads(1)
@@ -397,7 +409,7 @@ def extract_case(case: Case, spec: ExtractionSpec, source: ImageSource | None = 
     start = time.perf_counter()
     result = CaseResult.of(case, spec)
     try:
-        result.features = compute_features(case.image_path, case.mask_path, case.label, spec, source)
+        result.features = features_function(spec)(case.image_path, case.mask_path, case.label, spec, source)
     except Exception as exc:  # recorded per case; the run goes on
         text = _flat(exc) if isinstance(exc, CaseError) else f"{type(exc).__name__}: {_flat(exc)}"
         result.status, result.error = "failed", text[:MAX_ERROR_CHARS]

@@ -4,7 +4,8 @@ A feature set is what :func:`hccdash.extraction.matrices.feature_matrix` reads: 
 extraction settings (their hash) and the mask label (None: each image's label chosen at
 import, e.g. the tumour; N: label N of every mask, e.g. the whole liver). The sets of a
 cohort are found from the stored cases of its images under the current library
-versions; their parameters from ``extraction_settings``.
+versions; their parameters from ``extraction_settings``. Deep feature sets are listed by
+:func:`hccdash.deep.feature_sets.cohort_deep_sets`.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def cohort_feature_sets(cohort: str, store: Store | None = None) -> list[Feature
         "any_value(s.params) AS params "
         "FROM images i JOIN cases c ON c.image_sha256 = i.image_sha256 AND c.mask_sha256 = i.mask_sha256 "
         "LEFT JOIN extraction_settings s USING (settings_hash) "
-        "WHERE i.cohort = ? AND c.versions = ? GROUP BY 1, 2 ORDER BY n_done DESC, 1, 2 NULLS FIRST",
+        "WHERE i.cohort = ? AND c.versions = ? AND (s.params->>'kind') IS DISTINCT FROM 'deep' "  # hccdash.deep's
+        "GROUP BY 1, 2 ORDER BY n_done DESC, 1, 2 NULLS FIRST",
         [cohort, cache.versions()],
     )
     sets = []

@@ -3,7 +3,9 @@
 The job spec holds the extraction spec (pyradiomics parameters and preprocessing),
 the mask label (None: each image's label from import; N: label N of every mask), worker count, Dask scheduler address, whether to retry failed cases, and optionally
 the case keys to limit the run to (the page's Retry action). Rerunning the job after
-its process died recomputes nothing already stored.
+its process died recomputes nothing already stored. Another kind of features (deep features,
+job kind ``deep_extraction`` in :mod:`hccdash.deep.job`) starts and runs its jobs with
+:func:`start_extraction` (``kind=``) and :func:`run_spec_job` and its own spec.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ KIND = "extraction"
 
 def start_extraction(
     cohort: str,
-    spec: ExtractionSpec,
+    spec: ExtractionSpec | Any,
     *,
     n_jobs: int | None = None,
     scheduler: str | None = None,
@@ -31,10 +33,12 @@ def start_extraction(
     case_keys: Sequence[str] | None = None,
     label: int | None = None,
     store: Store | None = None,
+    kind: str = KIND,
 ) -> str:
     """Start extracting ``cohort`` (all readers and phases; mask ``label``, None: as imported) in a
     background process; returns the job id. A cohort without images is refused here (ValueError
-    saying what to do), before any job is recorded."""
+    saying what to do), before any job is recorded. ``spec`` is any spec the engine takes
+    (``settings_hash``, ``to_dict``), run by the job ``kind``."""
     if label is not None and int(label) < 1:
         raise ValueError(f"A mask label is a whole number above 0, got {label}")
     if n_jobs is not None and n_jobs < 1:
@@ -52,12 +56,16 @@ def start_extraction(
         "case_keys": list(case_keys) if case_keys is not None else None,
         "label": None if label is None else int(label),
     }
-    return jobs.start_job(KIND, job_spec, cohort=cohort, store=store)
+    return jobs.start_job(kind, job_spec, cohort=cohort, store=store)
 
 
 def run_extraction_job(context: jobs.JobContext) -> dict[str, Any]:
     """Runner of the ``extraction`` kind."""
-    spec = ExtractionSpec.from_dict(context.spec["extraction"])
+    return run_spec_job(context, ExtractionSpec.from_dict(context.spec["extraction"]))
+
+
+def run_spec_job(context: jobs.JobContext, spec: Any) -> dict[str, Any]:
+    """Run an extraction job's cases under ``spec`` (read from the job's spec by its kind's runner)."""
     images = cohort_images(context.cohort, label=context.spec.get("label"), store=context.store)
     if images.empty:
         raise ValueError(f"Cohort {context.cohort!r} has no images to extract")

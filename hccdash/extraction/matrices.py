@@ -30,10 +30,11 @@ SettingsLike = ExtractionSettings | ExtractionSpec | str | None
 
 
 def settings_hash_of(settings: SettingsLike) -> str:
-    """The settings hash of ``settings``: a spec, ExtractionSettings, a hash itself, or None (defaults)."""
+    """The settings hash of ``settings``: a spec (pyradiomics or deep), ExtractionSettings, a hash itself, or None
+    (defaults)."""
     if isinstance(settings, str):
         return settings
-    if isinstance(settings, ExtractionSpec):
+    if hasattr(settings, "settings_hash"):  # ExtractionSpec, or hccdash.deep's DeepSpec
         return settings.settings_hash
     return spec_from_settings(settings).settings_hash
 
