@@ -176,7 +176,7 @@ if survival:
         st.warning("No horizon has enough patients at risk in every split: time-dependent figures are not shown.")
 
 tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
-                "Forest / subgroups / correlation", "By centre", "Optimism", "Report"],
+                "Forest / subgroups / correlation", "By centre", "Optimism", "Report", "Proportional hazards"],
                key="ev_tab", on_change="rerun")  # tracked, so a button inside a tab does not jump back to the first
 
 with tabs[0]:
@@ -351,3 +351,29 @@ with tabs[8]:
         if report_key in st.session_state:
             column.download_button(f"Download the {label} report", st.session_state[report_key],
                                    f"evaluation_report.{suffix}", mime, key=f"ev_report_{suffix}_download")
+
+with tabs[9]:
+    if not survival:
+        st.info("Logistic models (early recurrence) make no proportional-hazards assumption: nothing to test.")
+    else:
+        ph_check = evaluation.proportional_hazards
+        st.caption("survival::cox.zph on the training set, for every Cox model: a score test per term and GLOBAL that "
+                   "the coefficient does not change with time (transformed as 1 - KM(t)); p < 0.05 means the hazard "
+                   "ratio drifts over follow-up. The plots show the scaled Schoenfeld residuals, an estimate of the "
+                   "coefficient at each event time.")
+        for note in ph_check.notes:
+            st.warning(as_text(note))
+        table(ph_check.tests, "proportional_hazards", "ev_ph")
+
+        @st.fragment
+        def schoenfeld_panel() -> None:
+            """One term's Schoenfeld residual plot (another term reruns this alone)."""
+            cols = st.columns(2)
+            ph_models = list(dict.fromkeys(ph_check.residuals["model"]))
+            ph_model = cols[0].selectbox("Model", ph_models, index=len(ph_models) - 1, key="ev_ph_model")
+            terms = list(dict.fromkeys(ph_check.residuals.loc[ph_check.residuals["model"] == ph_model, "term"]))
+            ph_term = cols[1].selectbox("Term", terms, key="ev_ph_term")
+            figure(figures.schoenfeld, ph_model, ph_term, name=f"schoenfeld_{ph_model}_{ph_term}", key="ev_schoenfeld")
+
+        if len(ph_check.residuals):
+            schoenfeld_panel()

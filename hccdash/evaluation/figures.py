@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 
 from hccdash.charts import evaluation as charts
+from hccdash.charts.diagnostics import schoenfeld_chart
 from hccdash.display import p_text
 from hccdash.evaluation.summary import Evaluation
 
@@ -75,6 +76,14 @@ def nomogram(e: Evaluation) -> Figure:
 
 def forest(e: Evaluation) -> Figure:
     return charts.forest_chart(e.forest, "Clinical and combined models (Wald 95% CI)"), e.forest
+
+
+def schoenfeld(e: Evaluation, model: str, term: str) -> Figure:
+    """Scaled Schoenfeld residuals of one term of a Cox model (training set) with its cox.zph p."""
+    check = e.proportional_hazards
+    data = _rows(check.residuals, model=model, term=term)
+    p = float(_rows(check.tests, model=model, term=term)["p"].iloc[0])
+    return schoenfeld_chart(data, f"{model} model: {term}", p), data
 
 
 def all_figures(e: Evaluation) -> Iterator[tuple[str, Figure]]:

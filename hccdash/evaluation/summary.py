@@ -20,6 +20,7 @@ import pandas as pd
 
 from hccdash.cohort.split import set_names
 from hccdash.evaluation import calibration, correlation, decision, discrimination, forest_plot, horizons, risk_groups
+from hccdash.evaluation import proportional_hazards as ph
 from hccdash.evaluation.centres import metrics_by_centre
 from hccdash.evaluation.data import EvaluationInput, prepare
 from hccdash.evaluation.nomogram import CHECK_COLUMNS, nomogram_check, nomogram_ticks
@@ -29,8 +30,8 @@ from hccdash.modeling.endpoints import Endpoint
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.settings import EvaluationSettings, Settings
 
-STEPS = ("predictions", "discrimination", "risk groups", "calibration", "decision curves", "nomogram",
-         "forest and correlation", "centres")
+STEPS = ("predictions", "discrimination", "proportional hazards", "risk groups", "calibration", "decision curves",
+         "nomogram", "forest and correlation", "centres")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Evaluation:
     correlation: pd.DataFrame
     by_centre: pd.DataFrame | None
     nomogram_check: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
+    proportional_hazards: ph.PHCheck = dataclasses.field(default_factory=ph.empty)  # Cox: cox.zph on training
 
     @property
     def horizons(self) -> tuple[float, ...]:
@@ -151,6 +153,9 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     notes += [c.reason for c in checks if c.reason and data.survival]
     step("discrimination")
     discriminating = discrimination.discrimination_table(predictions, ev, max(usable) if usable else None)
+    step("proportional hazards")
+    ph_check = ph.ph_check(data)
+    notes += ph_check.notes
     step("risk groups")
     table_times = np.arange(0, max(float(d.time.max()) for d in data.splits.values()) + 1e-9,
                             ev.at_risk_step_months)
@@ -182,7 +187,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         delong=discrimination.delong_comparisons(predictions), youden=discrimination.youden_metrics(predictions),
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,
         forest=forest_plot.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
-        nomogram_check=nomo_check,
+        nomogram_check=nomo_check, proportional_hazards=ph_check,
     )
 
 
