@@ -20,7 +20,7 @@ from hccdash.store import StoreBusyError
 COMMANDS: dict[str, str] = {
     "import": "hccdash.cohort.cli_import",
     "cohorts": "hccdash.cohort.cli_cohorts",
-    "extract": "hccdash.extraction.cli",
+    "extract": "hccdash.deep.cli_extract",  # pyradiomics, or deep features with --deep
     "fit": "hccdash.registry.cli_fit",
     "predict": "hccdash.calculator.cli_predict",
     "models": "hccdash.registry.cli_models",

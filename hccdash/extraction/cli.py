@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from hccdash.extraction import features_io, ingest
 from hccdash.extraction.engine import cases_from_images, run_extraction, with_case_keys
@@ -71,12 +72,23 @@ def run(args: argparse.Namespace) -> int:
     Bad options, a bad parameter file or a bad manifest raise ``ValueError`` /
     ``OSError`` (exit code 2 through :func:`hccdash.cli.main`) before the store is opened.
     """
+    check_options(args)
+    spec = spec_from_args(args)
+    return run_spec(args, spec, int((spec.params.get("setting") or {}).get("label") or 1))
+
+
+def check_options(args: argparse.Namespace) -> None:
+    """ValueError naming a bad ``--jobs`` or ``--out``."""
     if args.jobs is not None and args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
     if Path(args.out).is_dir():
         raise ValueError(f"--out {args.out} is a folder; give a .csv or .parquet file name")
-    spec = spec_from_args(args)
-    images = manifest_images(args.manifest, default_label=int((spec.params.get("setting") or {}).get("label") or 1))
+
+
+def run_spec(args: argparse.Namespace, spec: Any, default_label: int = 1) -> int:
+    """Extract the manifest's cases under ``spec`` (any spec the engine takes: pyradiomics', or deep
+    features' from :mod:`hccdash.deep.cli_extract`), then write the table; exit code 1 if any case failed."""
+    images = manifest_images(args.manifest, default_label=default_label)
     store = Store()
     summary = run_extraction(
         cases_from_images(images, spec),
