@@ -55,15 +55,17 @@ def synthetic_inputs(n: int = 150, p: int = 300, seed: int = 0, n_latent: int = 
 def with_deep_features(inputs: ModelInputs, network: str = "tinynet", p: int = 48, seed: int = 1,
                        signal: float = 1.0) -> ModelInputs:
     """``inputs`` with ``p`` deep feature columns ``dl.<network>.<NNNN>`` added: noisy mixtures of
-    the two latent-like directions that drive the hazard (read back from the training outcome's
-    generator: the log hazard's rank) plus independent noise, so a DL score has something to find."""
+    a direction that follows the outcome (read back from the outcome's
+    generator: the outcome's rank, blurred by noise) plus independent noise, so a DL score has something
+    to find without separating the outcome."""
     rng = np.random.default_rng(seed)
     n = len(inputs.features)
     time = inputs.patients["time"].to_numpy(float)
     event = inputs.patients["event"].to_numpy(float)
     # a signal correlated with the hazard: early events high, long censored times low
     ranked = pd.Series(np.where(event == 1, -time, -time - 60)).rank().to_numpy() / n - 0.5
-    factors = np.column_stack([ranked * signal, rng.normal(size=n), rng.normal(size=n)])
+    blurred = ranked + 0.15 * rng.normal(size=n)
+    factors = np.column_stack([signal * blurred / blurred.std(), rng.normal(size=n), rng.normal(size=n)])
     loadings = rng.normal(size=(3, p))
     values = factors @ loadings + 0.5 * rng.normal(size=(n, p)) + rng.uniform(0, 5, p)
     deep = pd.DataFrame(values, index=inputs.features.index, columns=[f"dl.{network}.{j:04d}" for j in range(p)])

@@ -30,6 +30,7 @@ from hccdash.registry.json_model import JsonModel
 from hccdash.settings import CalculatorSettings
 
 _SETTINGS = CalculatorSettings()
+SCORE_KINDS = ("rad_score", "dl_score")  # inputs computed from image features (or typed)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Field:
 
     name: str
     label: str
-    kind: str  # continuous | categorical | rad_score
+    kind: str  # continuous | categorical | rad_score | dl_score
     unit: str
     levels: tuple[str, ...]
     train_min: float | None
@@ -73,7 +74,7 @@ def form_fields(model: JsonModel) -> list[Field]:
                 format=_number_format(p),
             )
         )
-    return sorted(fields, key=lambda f: f.kind == "rad_score")
+    return sorted(fields, key=lambda f: f.kind in SCORE_KINDS)
 
 
 def _number_format(predictor: dict[str, Any]) -> str:
@@ -109,8 +110,9 @@ _PROBLEM_COLUMNS = ["row", "column", "value", "problem"]
 
 
 def input_columns(model: JsonModel) -> list[str]:
-    """Every column ``model`` reads: its predictors, the rad-score and the rad-score's features."""
-    return list(dict.fromkeys([*(p["name"] for p in model.spec["predictors"]), *model.features.index]))
+    """Every column ``model`` reads: its predictors, the rad-score and its features, the DL score's deep features."""
+    deep = [] if model.deep is None else list(model.deep.mean.index)
+    return list(dict.fromkeys([*(p["name"] for p in model.spec["predictors"]), *model.features.index, *deep]))
 
 
 def check_columns(model: JsonModel, columns: Sequence[str]) -> list[str]:
@@ -119,12 +121,18 @@ def check_columns(model: JsonModel, columns: Sequence[str]) -> list[str]:
     rad-score and some of its features), with a same-name-but-case hint."""
     present = [str(c) for c in columns]
     by_lower = {c.lower(): c for c in present}
-    missing = [p["name"] for p in model.spec["predictors"] if p["kind"] != "rad_score" and p["name"] not in present]
+    missing = [p["name"] for p in model.spec["predictors"] if p["kind"] not in SCORE_KINDS and p["name"] not in present]
     name = model.rad_score_name
     if name is not None and name not in present:
         absent = [f for f in model.features.index if f not in present]
         if absent:
             missing.append(f"{name} (or all {len(model.features)} of its features; missing: {', '.join(absent)})")
+    deep = model.dl_score_name
+    if deep is not None and deep not in present:
+        absent = [f for f in model.deep.mean.index if f not in present]
+        if absent:
+            missing.append(f"{deep} (or all {len(model.deep.mean)} of its deep features; missing: "
+                           f"{', '.join(absent[:5])}{' ...' if len(absent) > 5 else ''})")
     if missing:
         hints = [f"{c!r} for {m!r}" for m in missing if (c := by_lower.get(m.split(" (")[0].lower())) is not None]
         hint = f"; column names are case-sensitive: found {', '.join(hints)}" if hints else ""
@@ -148,7 +156,7 @@ def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any],
     warnings: list[dict[str, Any]] = []
     clean = pd.DataFrame(index=frame.index)
     for p in model.spec["predictors"]:
-        if p["kind"] == "rad_score":
+        if p["kind"] in SCORE_KINDS:
             continue
         if p["name"] not in frame.columns:
             errors += [_problem(r, p["name"], None, "missing column") for r in frame.index]
@@ -161,6 +169,9 @@ def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any],
     name = model.rad_score_name
     if name is not None:
         clean[name], distance = _check_rad_score(model, frame, errors, warnings)
+    deep = model.dl_score_name
+    if deep is not None:
+        clean[deep] = _check_dl_score(model, frame, errors, warnings)
     if ids is not None:
         _check_ids(ids, frame[[c for c in input_columns(model) if c in frame.columns]], errors, warnings)
     refused = {e["row"] for e in errors}
@@ -274,6 +285,25 @@ def _check_number(values: pd.Series, p: dict[str, Any], errors: list, warnings: 
             warnings.append(_problem(row, p["name"], value, f"outside the training range [{p['min']:.4g}, {p['max']:.4g}]"))
         out[row] = number
     return out
+
+
+def _check_dl_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnings: list) -> pd.Series:
+    """The DL score of each row: typed in its column, else computed from the deep features (the
+    model's network files must have been checked: :meth:`JsonModel.check_networks` refuses otherwise)."""
+    model.check_networks()
+    name = model.dl_score_name
+    predictor = next(p for p in model.spec["predictors"] if p["name"] == name)
+    if name in frame.columns:
+        return _check_number(frame[name], predictor, errors, warnings)
+    names = list(model.deep.mean.index)
+    scores = pd.Series(np.nan, index=frame.index, dtype=float)
+    for row in frame.index:
+        values = pd.to_numeric(frame.loc[row, [n for n in names if n in frame.columns]], errors="coerce")
+        if len(values) < len(names) or not np.isfinite(values.to_numpy(float)).all():
+            errors.append(_problem(row, name, None, f"the DL score needs all {len(names)} deep features, each a number"))
+            continue
+        scores[row] = float(model.dl_score(frame.loc[[row], names]).iloc[0])
+    return _check_number(scores.where(scores.notna()), predictor, [], warnings)
 
 
 def _check_rad_score(model: JsonModel, frame: pd.DataFrame, errors: list, warnings: list) -> tuple[pd.Series, pd.Series]:

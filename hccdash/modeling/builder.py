@@ -45,7 +45,8 @@ class ModelInputs:
     ``event`` (0/1), ``split`` ('train' / 'validation' / 'external' / None) and optionally
     ``centre``; ``repeats``: aligned reader matrices for the ICC (reader 1 first), or None;
     ``split_settings``: how the stored split was made (None: not known); ``networks``: the SHA-256
-    of each network whose deep features (``dl.<network>.<NNNN>``) the matrix holds.
+    of each network whose deep features (``dl.<network>.<NNNN>``) the matrix holds, and
+    ``deep_extraction`` how they were extracted (``hccdash.deep``'s spec without the file path).
     """
 
     features: pd.DataFrame
@@ -55,6 +56,7 @@ class ModelInputs:
     name: str = ""
     split_settings: SplitSettings | None = None
     networks: Mapping[str, str] = field(default_factory=dict)
+    deep_extraction: Mapping[str, dict] = field(default_factory=dict)
 
     @property
     def phases(self) -> list[str]:
@@ -339,7 +341,8 @@ class ModelBuilder:
             icc = self.icc(settings.selection.icc_kind, train)
             if icc is None:
                 notes.append("No repeat segmentations: the ICC filter was skipped")
-        model = RadiomicsNomogram(settings, variables, icc=icc, networks=dict(self.inputs.networks))
+        model = RadiomicsNomogram(settings, variables, icc=icc, networks=dict(self.inputs.networks),
+                                  deep_extraction=dict(self.inputs.deep_extraction))
         batch = batch_column(settings)
         model.fit_cached(self.frame(train, variables, batch), self.target(outcome, train), cache)
         shown = [name for name in SPLITS if name != "external" or len(sets[name])]

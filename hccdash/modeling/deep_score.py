@@ -83,13 +83,16 @@ class DeepScore(BaseEstimator):
 
     Fitted attributes: ``standardizer_`` (deep features), ``pca_``, ``component_scaler_`` (the
     kept components' training sd), ``lasso_``, ``funnel_`` (features left after each step),
-    ``networks_`` (network -> SHA-256, None when not known), ``warnings_``.
+    ``networks_`` (network -> SHA-256, None when not known), ``extraction_`` (network -> how its
+    features were extracted, ``hccdash.deep``'s spec without the file path, None when not known),
+    ``warnings_``.
     """
 
     def __init__(self, selection: SelectionSettings = SelectionSettings(),
-                 networks: Mapping[str, str] | None = None):
+                 networks: Mapping[str, str] | None = None, extraction: Mapping[str, dict] | None = None):
         self.selection = selection
         self.networks = networks
+        self.extraction = extraction
 
     def fit(self, X: pd.DataFrame, y):
         """Fit every step on the training rows' deep features ``X`` and the target ``y``."""
@@ -101,6 +104,7 @@ class DeepScore(BaseEstimator):
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         known = dict(self.networks or {})
         self.networks_ = {name: known.get(name) for name in networks_in(X.columns)}
+        self.extraction_ = {name: (self.extraction or {}).get(name) for name in self.networks_}
         self.standardizer_ = Standardizer().fit(X)
         self.pca_ = PCAReducer(s.deep_pca_components, s.deep_pca_variance).fit(self.standardizer_.transform(X))
         components = self.pca_.transform(self.standardizer_.transform(X))

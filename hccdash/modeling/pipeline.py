@@ -18,7 +18,8 @@ the clinical columns named in ``clinical_vars`` (and, with ComBat on, the batch 
 - ``deep_``: the DL score of the deep feature columns (``dl.<network>.<NNNN>``: z-score, PCA,
   LASSO; :class:`~hccdash.modeling.deep_score.DeepScore`), None without deep columns or with
   ``selection.deep_score`` off. Deep columns never enter the radiomics signature; ``networks``
-  (network name -> SHA-256 of its file) is recorded with it for saved models;
+  (network name -> SHA-256 of its file) and ``deep_extraction`` (network name -> how its features
+  were extracted) are recorded with it for saved models;
 - ``clinical_``: the clinical model (codings, cut-offs, coefficients), None without
   clinical variables;
 - ``combined_``: clinical columns + rad-score (+ DL score) in one Cox (Efron) / logistic fit, whose
@@ -62,12 +63,13 @@ class RadiomicsNomogram(BaseEstimator):
 
     def __init__(self, settings: Settings = Settings(), clinical_vars: Sequence[str] = (),
                  icc: pd.Series | None = None, readers: Sequence[pd.DataFrame] | None = None,
-                 networks: Mapping[str, str] | None = None):
+                 networks: Mapping[str, str] | None = None, deep_extraction: Mapping[str, dict] | None = None):
         self.settings = settings
         self.clinical_vars = clinical_vars
         self.icc = icc
         self.readers = readers
         self.networks = networks
+        self.deep_extraction = deep_extraction
 
     def _image_columns(self, columns: Sequence[str]) -> list[str]:
         other = set(self.clinical_vars) | {batch_column(self.settings)}
@@ -179,11 +181,11 @@ class RadiomicsNomogram(BaseEstimator):
         """The DL score; with a cache, the fit up to the LASSO path is kept without its lambda."""
         selection = self.settings.selection
         if cache is None:
-            return DeepScore(selection, self.networks).fit(X, y)
+            return DeepScore(selection, self.networks, self.deep_extraction).fit(X, y)
         path = dataclasses.replace(selection, deep_lasso_lambda="lambda.min")
         key = ("deep", selection.deep_pca_components, selection.deep_pca_variance, selection.lasso_folds,
                selection.seed, tuple(X.columns), tuple(sorted((self.networks or {}).items())))
-        fitted = cache.get(key, lambda: DeepScore(path, self.networks).fit(X, y))
+        fitted = cache.get(key, lambda: DeepScore(path, self.networks, self.deep_extraction).fit(X, y))
         return fitted.at_lambda(selection.deep_lasso_lambda)
 
     def _fit_clinical(self, X: pd.DataFrame, y, cache):

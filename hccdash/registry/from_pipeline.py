@@ -1,6 +1,7 @@
 """A fitted :class:`~hccdash.modeling.pipeline.RadiomicsNomogram` as a model file: its parts
 (clinical terms, the rad-score as one intercept plus one coefficient per z-scored feature, the
-combined model's coefficients and covariance) handed to :func:`hccdash.registry.model_file.build_spec`,
+DL score as its deep features' z-scores, kept components and the networks' SHA-256, the combined
+model's coefficients and covariance) handed to :func:`hccdash.registry.model_file.build_spec`,
 and the file checked against the pipeline's own linear predictor before it is returned."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hccdash.evaluation.risk_groups import RiskCutoff
 from hccdash.extraction.params import spec_from_settings
 from hccdash.modeling.endpoints import early_recurrence
 from hccdash.registry.json_model import JsonModel
-from hccdash.registry.model_file import ModelParts, RadScore, build_spec
+from hccdash.registry.model_file import DeepPart, ModelParts, RadScore, build_spec
 
 
 def check_exportable(pipeline: Any) -> None:
@@ -77,13 +78,16 @@ def spec_from_pipeline(
     rows = data.index
     if kind == "er":
         rows = early_recurrence(time, event, settings.model.er_horizon_months).index
-    design = pipeline.combined_.design(pipeline.clinical_design(data.loc[rows]), pipeline.rad_score(data.loc[rows]))
+    design = pipeline.combined_design(data.loc[rows])
     rows = design.index[design.notna().all(axis=1).to_numpy()]
     with_rad = "rad_score" in pipeline.combined_.columns_  # not for a clinical table alone or a null signature
     rad = linear_rad_score(pipeline.radiomics_, _extraction(settings)) if with_rad else None
+    deep = deep_part(pipeline.deep_) if "dl_score" in pipeline.combined_.columns_ else None
     terms, levels = _clinical_terms(pipeline.clinical_)
     if rad is not None:
         terms.append({"name": "rad_score", "predictor": rad.name, "type": "linear"})
+    if deep is not None:
+        terms.append({"name": "dl_score", "predictor": deep.name, "type": "linear"})
     model = pipeline.combined_.model_
     if model is None:
         raise ValueError("The combined model is the null model (no predictor kept): there is nothing to save")
@@ -93,13 +97,14 @@ def spec_from_pipeline(
     clinical = [v for v in (pipeline.clinical_.selected_ if pipeline.clinical_ is not None else [])]
     parts = ModelParts(
         kind=kind,
-        submodel="clinical" if rad is None else "combined" if clinical else "radiomics",
+        submodel="clinical" if rad is None and deep is None else "combined" if clinical else "radiomics",
         terms=terms,
         coef=model.coef_,
         covariance=model.cov_,
         intercept=float(model.intercept_) if kind == "er" else None,
         levels=levels,
         rad=rad,
+        deep=deep,
         er_horizon=settings.model.er_horizon_months if kind == "er" else None,
         ties=settings.model.ties,
         cutoffs=None if cutoff is None else [float(cutoff.value)],
@@ -108,7 +113,8 @@ def spec_from_pipeline(
         labels={k: str(v) for k, v in (labels or {}).items() if k in clinical},
         units={k: str(v) for k, v in (units or {}).items() if k in clinical},
     )
-    inputs = data.loc[rows, [*clinical, *([] if rad is None else rad.coef.index)]]
+    inputs = data.loc[rows, [*clinical, *([] if rad is None else rad.coef.index),
+                             *([] if deep is None else deep.mean.index)]]
     spec = build_spec(parts, inputs, time[rows].to_numpy(), event[rows].to_numpy(), name=name, notes=notes,
                       cohort=cohort, metrics=metrics, horizons=settings.evaluation.horizons_months)
     _check_against(pipeline, spec, inputs)
@@ -140,6 +146,24 @@ def linear_rad_score(radiomics: Any, extraction: dict[str, Any]) -> RadScore:
                     extraction=extraction)
 
 
+def deep_part(deep: Any) -> DeepPart:
+    """The DL score of a fitted :class:`~hccdash.modeling.deep_score.DeepScore` for a model file:
+    refused when a network's file SHA-256 is not known (the file would not name what it needs)."""
+    unknown = [name for name, sha256 in deep.networks_.items() if not sha256]
+    if unknown:
+        raise ValueError(f"The DL score's network(s) {unknown} have no recorded file SHA-256, so a saved model could "
+                         "not check the network it needs: extract the deep features from a registered network")
+    extraction = getattr(deep, "extraction_", {}) or {}
+    coef = deep.coefficients_
+    return DeepPart(
+        networks=tuple({"name": name, "sha256": sha256, "extraction": extraction.get(name)}
+                       for name, sha256 in deep.networks_.items()),
+        mean=deep.standardizer_.mean_.astype(float), sd=deep.standardizer_.scale_.astype(float),
+        loadings=deep.pca_.rotation_[coef.index].astype(float),
+        component_sd=deep.component_scaler_.scale_[coef.index].astype(float),
+        coef=coef.astype(float), intercept=float(deep.lasso_.intercept_))
+
+
 def _extraction(settings: Any) -> dict[str, Any]:
     return spec_from_settings(settings.extraction).to_dict()
 
@@ -167,6 +191,7 @@ def _clinical_terms(clinical: Any) -> tuple[list[dict[str, Any]], dict[str, list
 def _check_against(pipeline: Any, spec: dict[str, Any], inputs: pd.DataFrame) -> None:
     """Refuse an export whose rad-score or linear predictor differs from the pipeline's."""
     model = JsonModel(spec, validated=True)
+    model.accept_network_hashes(model.networks)  # the pipeline's own networks: nothing to check
     mine = model.linear_predictor(inputs)
     theirs = pipeline.predict(inputs)
     if not np.allclose(mine, theirs, rtol=1e-9, atol=1e-9):

@@ -14,12 +14,21 @@ se.fit=TRUE)`` on the link scale).
 
 The rad-score is ``intercept + sum_j coef_j (f_j - mean_j) / sd_j`` over the selected
 radiomic features, z-scored with the training mean and sd.
+
+A model holding a DL score (section ``deep``) needs the network files its deep features came
+from: it predicts only after :meth:`JsonModel.attach_networks` was given each listed network's
+file with the same SHA-256 (or :meth:`JsonModel.attach_registered` found it registered and
+unchanged); otherwise, and for a file with another hash, it refuses, naming the network and hash.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +38,7 @@ from hccdash.registry import spec as spec_module
 from hccdash.stats.survfit import CoxBaseline, survfit_cox
 
 RAD_SCORE = "rad_score"
+DL_SCORE = "dl_score"
 
 
 class JsonModel:
@@ -38,6 +48,7 @@ class JsonModel:
         if not validated:
             spec_module.validate(spec)
         self.spec = spec
+        self._checked_networks: set[str] = set()
 
     # ---- description ---------------------------------------------------------
     @property
@@ -117,13 +128,91 @@ class JsonModel:
         precision = np.linalg.pinv(np.asarray(self.spec["radiomics"]["correlation"], dtype=float))
         return np.einsum("ij,jk,ik->i", z, precision, z)
 
+    # ---- DL score --------------------------------------------------------------
+    @property
+    def dl_score_name(self) -> str | None:
+        names = self.predictors.index[self.predictors["kind"] == "dl_score"]
+        return str(names[0]) if len(names) else None
+
+    @property
+    def networks(self) -> dict[str, str]:
+        """Network name -> file SHA-256 the DL score needs (empty without one)."""
+        return {n["name"]: n["sha256"] for n in self.spec.get("deep", {}).get("networks", [])}
+
+    @cached_property
+    def deep(self):
+        """The DL score's parts (:class:`hccdash.registry.model_file.DeepPart`), None without one."""
+        from hccdash.registry.model_file import DeepPart
+
+        deep = self.spec.get("deep")
+        return None if deep is None else DeepPart.from_dict(deep, self.dl_score_name or DL_SCORE)
+
+    def attach_networks(self, files: Mapping[str, str | Path | bytes]) -> "JsonModel":
+        """Check network files (name -> path or bytes) against the SHA-256 the model names; ValueError
+        for an unknown name or a different file. Returns the model, now able to compute its DL score."""
+        hashes = {}
+        for name, file in files.items():
+            data = file if isinstance(file, bytes) else Path(file).read_bytes()
+            hashes[name] = hashlib.sha256(data).hexdigest()
+        return self.accept_network_hashes(hashes)
+
+    def attach_registered(self, store=None) -> "JsonModel":
+        """Find each network the model needs among the registered ones (by SHA-256, the kept file
+        checked unchanged: ``hccdash.deep.registered.get_network``); ValueError naming what is missing."""
+        from hccdash.deep.registered import get_network
+
+        for name, sha256 in self.networks.items():
+            try:
+                network = get_network(sha256, store)
+            except ValueError as exc:
+                raise ValueError(f"Model {self.name} needs the network '{name}' (ONNX file SHA-256 {sha256}): "
+                                 f"{exc}") from None
+            self.accept_network_hashes({name: network.sha256})
+        return self
+
+    def accept_network_hashes(self, hashes: Mapping[str, str]) -> "JsonModel":
+        """Accept networks whose file SHA-256 is known (name -> hash): those of the file the model was
+        made from, or of files hashed by :meth:`attach_networks`; a different hash is refused."""
+        needed = self.networks
+        for name, sha256 in hashes.items():
+            if name not in needed:
+                raise ValueError(f"Model {self.name} needs no network '{name}' (it needs {sorted(needed) or 'none'})")
+            if sha256 != needed[name]:
+                raise ValueError(f"The network file given for '{name}' has SHA-256 {sha256}, but model {self.name} "
+                                 f"was made with the file of SHA-256 {needed[name]}: a different network (or a changed "
+                                 "file) gives different deep features, so the model refuses it")
+            self._checked_networks.add(name)
+        return self
+
+    def check_networks(self) -> None:
+        """ValueError naming each network the model needs whose file was not checked."""
+        missing = {n: h for n, h in self.networks.items() if n not in self._checked_networks}
+        if missing:
+            listed = ", ".join(f"'{n}' (ONNX file SHA-256 {h})" for n, h in missing.items())
+            raise ValueError(f"Model {self.name} holds a DL score: it predicts only with the same network file(s) it "
+                             f"was made with: {listed}. Register or give that file; a different file is refused")
+
+    def dl_score(self, features: pd.DataFrame) -> pd.Series:
+        """DL score per row of ``features`` (columns: the deep features); needs the networks checked."""
+        if self.deep is None:
+            raise ValueError(f"Model {self.name} has no DL score")
+        self.check_networks()
+        return self.deep.score(features)
+
     # ---- design and linear predictor -----------------------------------------
     def complete(self, data: pd.DataFrame) -> pd.DataFrame:
-        """``data`` with the rad-score column added from radiomic features when it is absent."""
+        """``data`` with the rad-score column added from radiomic features when it is absent, and the
+        DL score from deep features (a model with a DL score refuses without its network files)."""
+        added = {}
         name = self.rad_score_name
-        if name is None or name in data.columns:
-            return data
-        return data.assign(**{name: self.rad_score(data)})
+        if name is not None and name not in data.columns:
+            added[name] = self.rad_score(data)
+        deep = self.dl_score_name
+        if deep is not None:
+            self.check_networks()
+            if deep not in data.columns:
+                added[deep] = self.dl_score(data)
+        return data.assign(**added) if added else data
 
     def design(self, data: pd.DataFrame) -> np.ndarray:
         """Design matrix (n x terms) of ``data`` (clean inputs; see ``calculator.check_inputs``)."""

@@ -26,7 +26,7 @@ from hccdash.evaluation.risk_groups import training_cutoff
 from hccdash.extraction.params import spec_from_settings
 from hccdash.modeling.endpoints import early_recurrences
 from hccdash.registry import spec as spec_module
-from hccdash.registry.json_model import RAD_SCORE, design_matrix
+from hccdash.registry.json_model import DL_SCORE, RAD_SCORE, design_matrix
 from hccdash.settings import CalculatorSettings, EvaluationSettings
 from hccdash.stats.cox import cox_baseline
 from hccdash.stats.nomogram import N_UNIQUE
@@ -53,6 +53,68 @@ class RadScore:
         return pd.Series(self.intercept + z.to_numpy(float) @ self.coef.to_numpy(float), index=features.index)
 
 
+@dataclass(frozen=True)
+class DeepPart:
+    """A DL score: intercept + sum_k coef_k t_k / sd_k over the kept principal components, with
+    t_k = sum_j loadings_jk (x_j - mean_j) / sd_j over the deep features (see :mod:`hccdash.modeling.deep_score`)."""
+
+    networks: tuple[dict[str, Any], ...]  # name, sha256, extraction (hccdash.deep's spec without the path, or None)
+    mean: pd.Series  # deep feature -> training mean
+    sd: pd.Series  # deep feature -> training sd (scale: 1 for a constant feature)
+    loadings: pd.DataFrame  # deep features x kept components
+    component_sd: pd.Series  # component -> training sd of its scores
+    coef: pd.Series  # component -> LASSO coefficient on the z-scored component
+    intercept: float = 0.0
+    name: str = DL_SCORE
+
+    def components(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The z-scored kept components of each row (``features``: the deep feature columns)."""
+        names = list(self.mean.index)
+        missing = [n for n in names if n not in features.columns]
+        if missing:
+            raise ValueError(f"Deep feature(s) missing for the DL score: {missing[:3]} ({len(missing)} in all)")
+        values = features[names].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            row, column = np.argwhere(bad)[0]
+            raise ValueError(f"Row {features.index[row]}, column {names[column]}: deep feature value is missing or "
+                             "not a number")
+        z = (values - self.mean.to_numpy(float)) / self.sd.to_numpy(float)
+        t = z @ self.loadings[self.coef.index].to_numpy(float) / self.component_sd[self.coef.index].to_numpy(float)
+        return pd.DataFrame(t, index=features.index, columns=self.coef.index)
+
+    def score(self, features: pd.DataFrame) -> pd.Series:
+        t = self.components(features).to_numpy(float)
+        return pd.Series(self.intercept + t @ self.coef.to_numpy(float), index=features.index, name=self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model file's ``deep`` section."""
+        return {
+            "networks": [dict(n) for n in self.networks],
+            "intercept": float(self.intercept),
+            "features": [{"name": n, "mean": float(self.mean[n]), "sd": float(self.sd[n])} for n in self.mean.index],
+            "components": [{"name": c, "coef": float(self.coef[c]), "sd": float(self.component_sd[c]),
+                            "loadings": [float(v) for v in self.loadings[c].reindex(self.mean.index)]}
+                           for c in self.coef.index],
+        }
+
+    @classmethod
+    def from_dict(cls, deep: dict[str, Any], name: str = DL_SCORE) -> "DeepPart":
+        """Inverse of :meth:`to_dict` (a validated model file's ``deep`` section)."""
+        features = [f["name"] for f in deep["features"]]
+        components = [c["name"] for c in deep["components"]]
+        return cls(
+            networks=tuple(dict(n) for n in deep["networks"]),
+            mean=pd.Series([f["mean"] for f in deep["features"]], index=features, dtype=float),
+            sd=pd.Series([f["sd"] for f in deep["features"]], index=features, dtype=float),
+            loadings=pd.DataFrame({c["name"]: c["loadings"] for c in deep["components"]}, index=features, dtype=float),
+            component_sd=pd.Series([c["sd"] for c in deep["components"]], index=components, dtype=float),
+            coef=pd.Series([c["coef"] for c in deep["components"]], index=components, dtype=float),
+            intercept=float(deep["intercept"]),
+            name=name,
+        )
+
+
 def lineage_text(lineage: list[dict[str, Any]]) -> str:
     """A model's updates in words, oldest first, e.g. ``m1 -> recalibration_in_the_large on
     'centres' (external set, 50 patients, 30 events)``; "" for a model never updated."""
@@ -72,6 +134,7 @@ class ModelParts:
     intercept: float | None = None
     levels: dict[str, list[str]] = field(default_factory=dict)  # categorical predictor -> levels, reference first
     rad: RadScore | None = None
+    deep: DeepPart | None = None
     er_horizon: float | None = None
     ties: str = "efron"
     cutoffs: list[float] | None = None  # on the linear predictor; None: learned from the training data
@@ -102,6 +165,8 @@ def build_spec(
     data = data.copy()
     if parts.rad is not None and parts.rad.name not in data.columns:
         data[parts.rad.name] = parts.rad.score(data)
+    if parts.deep is not None and parts.deep.name not in data.columns:
+        data[parts.deep.name] = parts.deep.score(data)
     cox = parts.kind == "rfs"
     x = design_matrix(parts.terms, data)
     coef = parts.coef[[t["name"] for t in parts.terms]].to_numpy(float)
@@ -170,6 +235,8 @@ def build_spec(
         "metrics": metrics or {},
         "versions": package_versions(),
     }
+    if parts.deep is not None:
+        spec["deep"] = parts.deep.to_dict()
     spec_module.validate(spec)
     return spec
 
@@ -229,13 +296,15 @@ def _predictors(parts: ModelParts, data: pd.DataFrame) -> list[dict[str, Any]]:
             out.append({**entry, "kind": "categorical", "levels": [str(v) for v in levels]})
             continue
         numeric = pd.to_numeric(values, errors="raise").astype(float)
-        low, high = (None, None) if parts.rad is not None and name == parts.rad.name else _hard_limits(name)
+        kind = ("rad_score" if parts.rad is not None and name == parts.rad.name
+                else "dl_score" if parts.deep is not None and name == parts.deep.name else "continuous")
+        low, high = (None, None) if kind != "continuous" else _hard_limits(name)
         lo, hi = float(numeric.min()), float(numeric.max())
         if set(numeric.dropna().unique()) <= {0.0, 1.0} and low is None and high is None:
             low, high = 0.0, 1.0  # a 0/1 indicator (e.g. cirrhosis): nothing else is possible
         out.append({
             **entry,
-            "kind": "rad_score" if parts.rad is not None and name == parts.rad.name else "continuous",
+            "kind": kind,
             "min": lo, "max": hi, "mean": float(numeric.mean()),
             "hard_min": None if low is None else min(low, lo),
             "hard_max": None if high is None else max(high, hi),
@@ -297,6 +366,7 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
         "predictors": [p["name"] for p in spec["predictors"]],
         "selected_features": [] if rad is None else [f["name"] for f in rad["features"]],
         "extraction": None if rad is None else rad["extraction"],
+        "networks": [{"name": n["name"], "sha256": n["sha256"]} for n in spec.get("deep", {}).get("networks", [])],
         "cutoffs": spec["risk_groups"]["cutoffs"],
         "cutoff_method": spec["risk_groups"]["method"],
         "training_fingerprint": spec["training"]["fingerprint"],

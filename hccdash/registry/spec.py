@@ -8,7 +8,11 @@ produced them, the Cox baseline (cumulative hazard, its variance term and covari
 means, as survival's ``agsurv`` computes them, so the 95% CI of S(t) survives the
 round trip), the risk-group cut-offs with the groups' Kaplan-Meier curves, and the
 training ranges of every input (for warnings on out-of-range patients), and for a model
-updated on another cohort its ``lineage`` (see :mod:`hccdash.validation.updating`).
+updated on another cohort its ``lineage`` (see :mod:`hccdash.validation.updating`), and for a
+model holding a DL score its ``deep`` section: the networks (name, file SHA-256, how features
+were extracted), the deep features' training mean and sd, and the LASSO-kept principal components
+(loadings, training sd, coefficient), so ``dl_score = intercept + sum_k coef_k t_k / sd_k`` with
+``t_k = sum_j loading_jk (x_j - mean_j) / sd_j`` (:class:`hccdash.registry.model_file.DeepPart`).
 
 :func:`validate` refuses, naming the reason, anything that is not such a file: wrong
 types, unknown keys, strings that are not plain names, oversize arrays, non-finite
@@ -43,6 +47,9 @@ MAX_BASELINE = 20_000
 MAX_GROUPS = 10
 MAX_HORIZONS = 10
 MAX_LINEAGE = 20  # updates of an updated model
+MAX_DEEP_FEATURES = 8192  # deep features of a DL score (DenseNet-169's pooling layer: 1664 per phase)
+MAX_COMPONENTS = 100  # principal components a DL score keeps
+MAX_NETWORKS = 8
 MAX_INT_DIGITS = 18  # a longer integer literal is refused before Python converts it
 
 # Model names (also file names): letters, digits, "_.-". Predictor, term and level names:
@@ -89,7 +96,7 @@ _predictor = _object(
     {
         "name": {"type": "string", "pattern": PREDICTOR_PATTERN},
         "label": _text,
-        "kind": {"enum": ["continuous", "categorical", "rad_score"]},
+        "kind": {"enum": ["continuous", "categorical", "rad_score", "dl_score"]},
         "unit": {"type": "string", "maxLength": MAX_UNIT, "pattern": TEXT_PATTERN},
         "levels": _array({"type": "string", "pattern": LEVEL_PATTERN}, MAX_LEVELS),
         "min": {"type": ["number", "null"]},
@@ -108,6 +115,27 @@ _feature = _object(
         "sd": {"type": "number", "exclusiveMinimum": 0},
         "min": _number,
         "max": _number,
+    }
+)
+
+_network = _object(
+    {
+        "name": {"type": "string", "pattern": NAME_PATTERN},
+        "sha256": {"type": "string", "pattern": r"^[0-9a-f]{64}$"},
+        # how the features were extracted (hccdash.deep's spec without the file path); null: not known
+        "extraction": {"type": ["object", "null"], "maxProperties": 20},
+    }
+)
+
+_deep = _object(
+    {
+        "networks": _array(_network, MAX_NETWORKS, 1),
+        "intercept": _number,
+        "features": _array(_object({"name": {"type": "string", "pattern": FEATURE_PATTERN}, "mean": _number,
+                                    "sd": {"type": "number", "exclusiveMinimum": 0}}), MAX_DEEP_FEATURES, 1),
+        "components": _array(_object({"name": {"type": "string", "pattern": NAME_PATTERN}, "coef": _number,
+                                      "sd": {"type": "number", "exclusiveMinimum": 0},
+                                      "loadings": _array(_number, MAX_DEEP_FEATURES, 1)}), MAX_COMPONENTS, 1),
     }
 )
 
@@ -237,6 +265,8 @@ SCHEMA: dict[str, Any] = _object(
         },
         # an updated model (hccdash.validation.updating): each update, oldest first; absent otherwise
         "lineage": _array(_lineage_step, MAX_LINEAGE),
+        # a model with a DL score: its networks and the score's parts; absent otherwise
+        "deep": _deep,
     },
     required=["format", "format_version", "name", "created_at", "notes", "endpoint", "model", "predictors",
               "radiomics", "baseline", "risk_groups", "training", "metrics", "versions"],
@@ -304,6 +334,7 @@ def validate(spec: dict[str, Any]) -> None:
         _check_model(spec)
         _check_predictors(spec)
         _check_radiomics(spec)
+        _check_deep(spec)
         _check_baseline(spec)
         _check_risk_groups(spec)
     except (TypeError, KeyError, IndexError, ArithmeticError, np.linalg.LinAlgError) as exc:
@@ -390,6 +421,11 @@ def _check_predictors(spec: dict[str, Any]) -> None:
         raise ValueError("more than one rad_score predictor")
     if rad and spec["radiomics"] is None:
         raise ValueError("a rad_score predictor needs the radiomics section")
+    deep = [p for p in spec["predictors"] if p["kind"] == "dl_score"]
+    if len(deep) > 1:
+        raise ValueError("more than one dl_score predictor")
+    if bool(deep) != ("deep" in spec):
+        raise ValueError("a dl_score predictor needs the deep section, and the deep section a dl_score predictor")
 
 
 def _check_radiomics(spec: dict[str, Any]) -> None:
@@ -412,6 +448,29 @@ def _check_radiomics(spec: dict[str, Any]) -> None:
         ExtractionSpec.from_dict(rad["extraction"])
     except ValueError as exc:
         raise ValueError(f"radiomics/extraction: {exc}") from exc
+
+
+def _check_deep(spec: dict[str, Any]) -> None:
+    deep = spec.get("deep")
+    if deep is None:
+        return
+    from hccdash.modeling.deep_score import is_deep_column, network_of
+
+    names = [f["name"] for f in deep["features"]]
+    if len(set(names)) != len(names):
+        raise ValueError("deep/features repeats a feature")
+    networks = [n["name"] for n in deep["networks"]]
+    if len(set(networks)) != len(networks):
+        raise ValueError("deep/networks repeats a network")
+    for name in names:
+        if not is_deep_column(name) or network_of(name) not in networks:
+            raise ValueError(f"deep feature {name} is not named dl.<network>.<number> of a listed network {networks}")
+    components = [c["name"] for c in deep["components"]]
+    if len(set(components)) != len(components):
+        raise ValueError("deep/components repeats a component")
+    for component in deep["components"]:
+        if len(component["loadings"]) != len(names):
+            raise ValueError(f"deep component {component['name']} needs one loading per deep feature ({len(names)})")
 
 
 def _check_baseline(spec: dict[str, Any]) -> None:
