@@ -26,6 +26,9 @@ from hccdash.charts.render import SCREEN, chart_png, chart_svg, vega_spec
 from hccdash.display import as_text, for_display
 from hccdash.jobs import JobStatus, cancel_job, job_status
 from hccdash.spreadsheet import csv_text
+from hccdash.warning_glossary import glossary_table, group_warnings
+
+MAX_MESSAGES_SHOWN = 8  # per warning box; the rest counted
 
 # Streamlit sets data-stale="true" on an element while a run that will redraw it is under way (every
 # element for a full rerun, a fragment's own for a fragment rerun) and dims it only after a delay.
@@ -46,6 +49,23 @@ def table(frame: pd.DataFrame, name: str, key: str, missing: str | None = None, 
     st.dataframe(for_display(frame, missing), hide_index=True, width="stretch")
     st.download_button("CSV", partial(csv_text, frame), f"{name}.csv", "text/csv", key=csv_key or f"{key}_csv",
                        on_click="ignore")  # the file is made when clicked
+
+
+def warning_boxes(messages: list[str]) -> None:
+    """One warning box per kind of message (:func:`~hccdash.warning_glossary.group_warnings`): what it
+    means, what to do, and its messages (the first :data:`MAX_MESSAGES_SHOWN`, the others counted)."""
+    for group in group_warnings(messages):
+        kind, shown = group.kind, group.messages[:MAX_MESSAGES_SHOWN]
+        more = len(group.messages) - len(shown)
+        lines = [f"- {as_text(m)}" for m in shown] + ([f"- and {more} more of this kind"] if more else [])
+        count = f" ({len(group.messages)})" if len(group.messages) > 1 else ""
+        st.warning(f"**{kind.title}**{count}. {kind.meaning} **What to do:** {kind.action}\n\n" + "\n".join(lines))
+
+
+def warnings_glossary(key: str) -> None:
+    """The glossary of every kind of warning, in an expander (``key``: its CSV download)."""
+    with st.expander("Warnings glossary: every warning, what it means, what to do"):
+        table(glossary_table(), "warnings_glossary", key)
 
 
 def mark_stale_results() -> None:

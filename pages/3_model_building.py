@@ -21,7 +21,7 @@ from hccdash.modeling.presets import TITLES, preset
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
-from page_parts import background_job, chart, chart_spec, poll_seconds, table
+from page_parts import background_job, chart, chart_spec, poll_seconds, table, warning_boxes, warnings_glossary
 
 in_app_frame()
 
@@ -169,8 +169,7 @@ def results(settings: Settings, base: BuildResult) -> None:
         result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
     st.session_state["mb_current"] = CurrentModel(cohort, features_choice.source, result, builder,
                                                   features_choice.label)
-    for message in result.warnings:
-        st.warning(as_text(message))
+    warning_boxes(result.warnings)
     summary(result)
     rad_score(settings, result)
     if getattr(result.model, "harmoniser_", None) is not None:
@@ -286,3 +285,4 @@ def clinical_and_combined(result: BuildResult) -> None:
 
 
 filters()
+warnings_glossary("mb_glossary")

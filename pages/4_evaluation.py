@@ -26,7 +26,7 @@ from hccdash.modeling.builder import shared_builder
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
-from page_parts import background_job, chart, chart_spec, poll_seconds
+from page_parts import background_job, chart, chart_spec, poll_seconds, warning_boxes, warnings_glossary
 from page_parts import table as shown_table
 
 in_app_frame()
@@ -163,8 +163,7 @@ if key not in cache:
     st.session_state["ev_fitted"] = fitted  # the evaluated model, for saving it to the registry
 evaluation = cache[key]
 evaluation_key = key
-for note in evaluation.notes:
-    st.warning(as_text(note))
+warning_boxes(evaluation.notes)
 
 survival = evaluation.endpoint.survival
 horizon = None
@@ -173,7 +172,7 @@ if survival:
         horizon = st.radio("Horizon for time-dependent figures (months)", evaluation.horizons, horizontal=True,
                            key="ev_horizon", format_func=lambda h: f"{h:g}")
     else:
-        st.warning("No horizon has enough patients at risk in every split: time-dependent figures are not shown.")
+        warning_boxes(["No horizon has enough patients at risk in every split: time-dependent figures are not shown."])
 
 tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
                 "Forest / subgroups / correlation", "By centre", "Optimism", "Report", "Proportional hazards"],
@@ -361,8 +360,7 @@ with tabs[9]:
                    "the coefficient does not change with time (transformed as 1 - KM(t)); p < 0.05 means the hazard "
                    "ratio drifts over follow-up. The plots show the scaled Schoenfeld residuals, an estimate of the "
                    "coefficient at each event time.")
-        for note in ph_check.notes:
-            st.warning(as_text(note))
+        warning_boxes(ph_check.notes)
         table(ph_check.tests, "proportional_hazards", "ev_ph")
 
         @st.fragment
@@ -377,3 +375,5 @@ with tabs[9]:
 
         if len(ph_check.residuals):
             schoenfeld_panel()
+
+warnings_glossary("ev_glossary")

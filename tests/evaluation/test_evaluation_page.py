@@ -141,3 +141,18 @@ def test_final_model_validate_and_calibrate_buttons_show_their_tables_and_chart(
     ids = " ".join(d.proto.id for d in page.get("download_button"))
     for key in ("ev_rms_val_table_tcsv", "ev_rms_cal_png", "ev_rms_cal_svg", "ev_rms_cal_csv"):
         assert key in ids, key
+
+
+@pytest.mark.slow
+def test_warnings_are_grouped_by_kind_with_what_to_do_and_a_glossary(page):
+    page.selectbox(key="ev_preset").set_value("003").run()
+    assert not page.exception, page.exception
+    (evaluation,) = page.session_state["ev_results"].values()
+    hosmer = [n for n in evaluation.notes if n.startswith("Hosmer-Lemeshow, ")]
+    assert len(hosmer) >= 2  # several models and sets: one box for all of them
+    boxes = [w.value for w in page.warning if "Hosmer-Lemeshow p unreliable" in w.value]
+    assert len(boxes) == 1 and "**What to do:**" in boxes[0]
+    assert boxes[0].count("\n- Hosmer-Lemeshow, ") == min(len(hosmer), 8)
+    assert not [w for w in page.warning if w.value.startswith("Hosmer-Lemeshow, ")]
+    glossary = [d.value for d in page.dataframe if "what to do" in d.value.columns]
+    assert glossary and "Hosmer-Lemeshow p unreliable" in set(glossary[0]["warning"])
