@@ -1,4 +1,4 @@
-"""Model building: filters, LASSO rad-score, clinical and combined models, with live sliders."""
+"""Model building: filters, LASSO rad-score, DL score of deep features, clinical and combined models, with live sliders."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import overlay, vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
+from hccdash.deep.feature_sets import cohort_deep_sets
 from hccdash.display import as_text
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling import stability_job
 from hccdash.modeling.builder import BuildResult, shared_builder
-from hccdash.modeling.controls import KEYS, controls_from_settings, restore_controls, settings_from_controls, with_lambda
+from hccdash.modeling.controls import (DEEP_BY, KEYS, controls_from_settings, restore_controls, settings_from_controls,
+                                      with_lambda)
 from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.registry import pipelines
@@ -24,6 +26,7 @@ from hccdash.settings import Settings
 from page_parts import background_job, chart, chart_spec, poll_seconds, table, warning_boxes, warnings_glossary
 
 in_app_frame()
+NO_DEEP = "none"
 
 
 st.title("Model building")
@@ -42,10 +45,16 @@ publish_shared(st.session_state, "mb_cohort")
 choices = {choice.title: choice for choice in model_feature_choices(cohort)}
 source = st.selectbox("Features", list(choices), index=len(choices) - 1 if len(choices) > 1 else 0, key="mb_source")
 features_choice = choices[source]
+deep_sets = {deep_set.title: deep_set for deep_set in cohort_deep_sets(cohort) if deep_set.n_done}
+deep_title = st.selectbox("Deep features (their own block: PCA + LASSO into a DL score)", [NO_DEEP, *deep_sets],
+                          key="mb_deep_source", disabled=not deep_sets,
+                          help="Extract deep features on Feature extraction (a registered ONNX network) to offer them")
+deep_choice = deep_sets.get(deep_title)
 reload = st.button("Reload features", help="After a new extraction or import", key="mb_reload")
 try:
     with st.spinner("Loading the cohort's features…"):
-        builder = shared_builder(cohort, features_choice.source, label=features_choice.label, reload=reload)
+        builder = shared_builder(cohort, features_choice.source, label=features_choice.label, reload=reload,
+                                 deep=deep_choice)
 except ValueError as exc:
     st.info(as_text(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
@@ -54,7 +63,7 @@ if not inputs.phases:
     st.info("This cohort has no radiomic features: the clinical model is fitted alone (Cox for RFS, logistic for "
             "early recurrence); it is the nomogram that Evaluation, the registry and the calculator use.")
 
-restore_controls(st.session_state, str((cohort, source)),  # each cohort keeps its own controls
+restore_controls(st.session_state, str((cohort, source, deep_title)),  # each cohort keeps its own controls
                  controls_from_settings(Settings(), inputs.phases, inputs.clinical_variables))
 
 
@@ -97,6 +106,18 @@ with st.sidebar:
     st.header("LASSO")
     st.number_input("CV folds", 3, 20, key="mb_folds")
     st.checkbox("Leave-one-out CV", key="mb_loo")
+    st.header("Deep features (DL score)")
+    st.caption(f"{len(inputs.deep_columns)} deep feature column(s)" if inputs.deep_columns
+               else "No deep features loaded: choose a deep feature set above")
+    st.toggle("DL score in the combined model", key="mb_deep_on", disabled=not inputs.deep_columns)
+    st.radio("PCA keeps", DEEP_BY, key="mb_deep_by", horizontal=True,
+             format_func={"variance": "explained variance", "components": "a number of components"}.get)
+    st.number_input("Explained variance (share)", 0.05, 1.0, step=0.05, key="mb_deep_variance",
+                    disabled=st.session_state["mb_deep_by"] != "variance")
+    st.number_input("Components", 1, 200, key="mb_deep_components",
+                    disabled=st.session_state["mb_deep_by"] != "components")
+    st.radio("DL score lambda", ["lambda.min", "lambda.1se"], key="mb_deep_lambda", horizontal=True,
+             help="The study fitted the DL score's LASSO at lambda.min")
     st.header("Clinical model")
     st.multiselect("Clinical variables", inputs.clinical_variables, key="mb_clinical")
     st.multiselect("Force in", st.session_state["mb_clinical"], key="mb_force_in")
@@ -172,6 +193,8 @@ def results(settings: Settings, base: BuildResult) -> None:
     warning_boxes(result.warnings)
     summary(result)
     rad_score(settings, result)
+    if result.model.has_deep:
+        dl_score(result)
     if getattr(result.model, "harmoniser_", None) is not None:
         harmonisation(result)
     clinical_and_combined(result)
@@ -227,6 +250,27 @@ def rad_score(settings: Settings, result: BuildResult) -> None:
         table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
         jobs = st.session_state.setdefault("mb_stability_jobs", {})
         st.fragment(stability_panel, run_every=poll_seconds(jobs, stability_key))(jobs, stability_key, result)
+
+
+def dl_score(result: BuildResult) -> None:
+    """The DL score's funnel (deep features -> principal components -> LASSO), formula, CV curve and components."""
+    deep = result.model.deep_
+    st.subheader("DL score")
+    st.caption("Deep features left after each step: "
+               + " → ".join(f"{label} {n}" for label, n in zip(deep.funnel_["label"], deep.funnel_["features"]))
+               + "; networks: " + ", ".join(f"{name} (SHA-256 {(sha or 'not recorded')[:12]})"
+                                            for name, sha in deep.networks_.items()))
+    st.code(deep.formula(), language=None, wrap_lines=True)
+    funnel_tab, cv_tab, components_tab = st.tabs(["Funnel", "CV curve", "Components"])
+    with funnel_tab:
+        chart(chart_spec(charts.funnel_chart, deep.funnel_), "dl_funnel", "mb_dl_funnel")
+    with cv_tab:
+        path, lasso = deep.lasso_.path_table(), deep.lasso_
+        measure = "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance"
+        chart(overlay(chart_spec(charts.cv_curve_chart, path, lasso.cv_.lambda_min, lasso.cv_.lambda_1se, None, measure),
+                      chart_spec(charts.chosen_lambda_point, path, lasso.lambda_value_)), "dl_lasso_cv", "mb_dl_cv")
+    with components_tab:
+        table(deep.component_table(), "dl_score_components", "mb_dl_components")
 
 
 def stability_panel(jobs: dict, stability_key: str, result: BuildResult) -> None:

@@ -81,10 +81,11 @@ def _long_features(frame: pd.DataFrame, reader: str) -> pd.DataFrame:
 
 
 def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: int = 90, seed: int = 5,
-                            n_latent: int = 20, phases: tuple[str, ...] = PHASES) -> ModelInputs:
+                            n_latent: int = 20, phases: tuple[str, ...] = PHASES, deep: int = 0) -> ModelInputs:
     """Store :func:`synthetic_inputs` as cohort ``name`` through the real importer (clinical
     CSV written to ``folder``; every third patient in centre "B"; default split) with its
-    features of ``phases`` (readers 1 and 2) as imported feature table ``source``; returns the inputs."""
+    features of ``phases`` (readers 1 and 2) as imported feature table ``source``, with ``deep`` deep
+    feature columns ``dl.tinynet.<NNNN>`` of reader 1 (:func:`with_deep_features`); returns the inputs."""
     from pathlib import Path
 
     from hccdash.cohort import EventCoding, guess_mapping, import_cohort, read_table, remap
@@ -92,6 +93,8 @@ def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: 
     from hccdash.settings import SplitSettings
 
     inputs = synthetic_inputs(n=n, p=p, seed=seed, n_latent=n_latent)
+    if deep:
+        inputs = with_deep_features(inputs, p=deep)
     table = inputs.clinical.astype(object).join(inputs.patients[["time", "event"]])
     table = table.rename(columns={"time": "rfs_months", "event": "recurrence"})
     table["centre"] = ["B" if i % 3 == 0 else "A" for i in range(len(table))]
@@ -104,5 +107,5 @@ def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: 
     if not result.ok:
         raise ValueError(result.report.to_text())
     long = pd.concat([_long_features(inputs.features, "1"), _long_features(inputs.repeats[-1], "2")], ignore_index=True)
-    store_imported(long[long["phase"].isin(phases)], name, source)
+    store_imported(long[long["phase"].isin((*phases, "dl"))], name, source)
     return inputs

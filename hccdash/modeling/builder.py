@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,7 @@ from hccdash.cohort.split import SETS, split_patients, split_settings_from_spec
 from hccdash.modeling import regression
 from hccdash.modeling.cache import StageCache, settings_key
 from hccdash.modeling.endpoints import Endpoint, Outcome, make_outcome
+from hccdash.modeling.deep_score import DL_PREFIX, deep_columns
 from hccdash.modeling.fusion import phases_in
 from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
 from hccdash.selection.icc_filter import feature_icc
@@ -60,8 +62,13 @@ class ModelInputs:
 
     @property
     def phases(self) -> list[str]:
-        """Phases of the feature columns."""
-        return phases_in(self.features.columns)
+        """Phases of the radiomic feature columns (deep ones named ``dl.<network>.<NNNN>`` have none)."""
+        return phases_in([c for c in self.features.columns if not str(c).startswith(DL_PREFIX)])
+
+    @property
+    def deep_columns(self) -> list[str]:
+        """The deep feature columns (``dl.<network>.<NNNN>``, with or without a phase)."""
+        return deep_columns(self.features.columns)
 
     @property
     def clinical_variables(self) -> list[str]:
@@ -104,17 +111,29 @@ class ModelInputs:
 
 
 def load_model_inputs(cohort: str, settings: Settings | None = None, source: str | None = None,
-                      label: int | None = None) -> ModelInputs:
+                      label: int | None = None, deep: Any = None) -> ModelInputs:
     """A stored cohort's model inputs (features of the extraction ``settings`` and mask ``label``,
     by default the settings' own, or an imported feature table ``source``; repeat readers when
     the cohort has them). A cohort without extracted features gets a feature matrix without
-    columns: its models are clinical only."""
+    columns: its models are clinical only. ``deep``: a deep feature set
+    (:class:`hccdash.deep.feature_sets.DeepFeatureSet`: its spec and mask label) whose columns
+    ``{phase}.dl.<network>.<NNNN>`` join the features (patients with both kept), with the network's
+    SHA-256 and extraction spec recorded for saved models."""
     from hccdash.cohort import load_cohort
     from hccdash.extraction.matrices import feature_matrix, repeat_pairs
 
     loaded = load_cohort(cohort)
     extraction = None if settings is None else settings.extraction
     features = feature_matrix(cohort, extraction, source=source, label=label)
+    networks, deep_extraction = {}, {}
+    if deep is not None:
+        deep_features = feature_matrix(cohort, deep.spec, label=deep.label)
+        if deep_features.empty:
+            raise ValueError(f"Cohort '{cohort}' has no deep features under {deep.spec.title}: extract them first")
+        features = deep_features if features.empty else features.join(deep_features, how="inner")
+        network = deep.spec.network
+        networks = {network.name: network.sha256}
+        deep_extraction = {network.name: {k: v for k, v in deep.spec.to_dict().items() if k != "path"}}
     if features.empty:  # a clinical table alone: clinical models only
         if source is not None:
             raise ValueError(f"The feature table '{source}' of cohort '{cohort}' holds no feature")
@@ -128,7 +147,8 @@ def load_model_inputs(cohort: str, settings: Settings | None = None, source: str
     except ValueError:
         repeats = None
     patients = loaded.patients[["time", "event", "centre", "split"]]
-    return ModelInputs(features, loaded.clinical, patients, repeats, cohort, split_settings_from_spec(loaded.split_spec))
+    return ModelInputs(features, loaded.clinical, patients, repeats, cohort, split_settings_from_spec(loaded.split_spec),
+                       networks, deep_extraction)
 
 
 @dataclass(frozen=True)
@@ -366,9 +386,9 @@ _shared_lock = threading.Lock()
 
 
 def shared_builder(cohort: str, source: str | None = None, *, label: int | None = None,
-                   reload: bool = False) -> ModelBuilder:
+                   reload: bool = False, deep: Any = None) -> ModelBuilder:
     """The process-wide builder (with its stage cache) of ``cohort`` and feature ``source`` (or
-    extracted mask ``label``).
+    extracted mask ``label``), with the deep feature set ``deep`` joined (see :func:`load_model_inputs`).
 
     Model building and Evaluation use the same one, so features are loaded and stages
     fitted once. ``reload=True`` reads the features again (after a new extraction or
@@ -377,11 +397,12 @@ def shared_builder(cohort: str, source: str | None = None, *, label: int | None 
     """
     from hccdash import paths
 
-    key = (str(paths.home()), cohort, source, label)
+    key = (str(paths.home()), cohort, source, label,
+           None if deep is None else (deep.spec.settings_hash, deep.label))
     with _shared_lock:
         builder = None if reload else _shared.pop(key, None)
         if builder is None:
-            builder = ModelBuilder(load_model_inputs(cohort, source=source, label=label))
+            builder = ModelBuilder(load_model_inputs(cohort, source=source, label=label, deep=deep))
         _shared[key] = builder  # (re)inserted last: most recently used
         while len(_shared) > _SHARED_MAX:
             _shared.pop(next(iter(_shared)))

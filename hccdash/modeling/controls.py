@@ -26,7 +26,9 @@ KEYS = (
     "mb_corr_on", "mb_corr", "mb_corr_method", "mb_mrmr_on", "mb_mrmr_k", "mb_rf_on", "mb_rf_k",
     "mb_folds", "mb_loo", "mb_clinical", "mb_force_in", "mb_force_out", "mb_dichotomise", "mb_p_in", "mb_p_out",
     "mb_external", "mb_combat", "mb_combat_batch", "mb_combat_ref",
+    "mb_deep_on", "mb_deep_by", "mb_deep_variance", "mb_deep_components", "mb_deep_lambda",
 )
+DEEP_BY = ("variance", "components")  # how the deep block's PCA keeps components
 
 _SCOPE, _MEMORY = "mb_controls_scope", "mb_controls_memory"
 
@@ -88,6 +90,11 @@ def controls_from_settings(settings: Settings, phases: Sequence[str], variables:
         "mb_combat": bool(s.combat),
         "mb_combat_batch": s.combat_batch,
         "mb_combat_ref": s.combat_ref_batch,
+        "mb_deep_on": bool(s.deep_score),
+        "mb_deep_by": "variance" if s.deep_pca_components is None else "components",
+        "mb_deep_variance": float(s.deep_pca_variance),
+        "mb_deep_components": int(s.deep_pca_components if s.deep_pca_components is not None else 10),
+        "mb_deep_lambda": s.deep_lasso_lambda,
     }
 
 
@@ -113,6 +120,11 @@ def settings_from_controls(values: Mapping[str, Any], base: Settings | None = No
         combat=bool(v.get("mb_combat", base.selection.combat)),
         combat_batch=v.get("mb_combat_batch") or base.selection.combat_batch,
         combat_ref_batch=v.get("mb_combat_ref", base.selection.combat_ref_batch),
+        deep_score=bool(v.get("mb_deep_on", base.selection.deep_score)),
+        deep_pca_components=(int(v["mb_deep_components"]) if v.get("mb_deep_by") == "components"
+                             else None if "mb_deep_by" in v else base.selection.deep_pca_components),
+        deep_pca_variance=float(v.get("mb_deep_variance", base.selection.deep_pca_variance)),
+        deep_lasso_lambda=v.get("mb_deep_lambda", base.selection.deep_lasso_lambda),
     )
     model = dataclasses.replace(
         base.model,

@@ -45,8 +45,8 @@ from hccdash.modeling import regression
 from hccdash.modeling.cache import StageCache, settings_key
 from hccdash.modeling.clinical import ClinicalModel
 from hccdash.modeling.combined import CombinedModel
-from hccdash.modeling.deep_score import DeepScore, deep_columns, is_deep_column
-from hccdash.modeling.fusion import FUSIONS, PhaseFusion, phase_columns, phases_in
+from hccdash.modeling.deep_score import DL_PREFIX, DeepScore, deep_columns, is_deep_column
+from hccdash.modeling.fusion import FUSIONS, PhaseFusion, phase_columns, phase_of, phases_in
 from hccdash.modeling.signature import NoRadiomics, RadiomicsSignature
 from hccdash.selection.combat import ComBatHarmonizer
 from hccdash.settings import Settings
@@ -80,10 +80,12 @@ class RadiomicsNomogram(BaseEstimator):
         return [c for c in self._image_columns(columns) if not is_deep_column(str(c))]
 
     def deep_feature_columns(self, columns: Sequence[str]) -> list[str]:
-        """Deep feature columns among ``columns`` (of the chosen phases; none with ``selection.deep_score`` off)."""
+        """Deep feature columns among ``columns``: ``{phase}.dl.<network>.<NNNN>`` of the chosen phases, and
+        ``dl.<network>.<NNNN>`` (no phase); none with ``selection.deep_score`` off."""
         if not self.settings.selection.deep_score:
             return []
-        return deep_columns(self._image_columns(columns))
+        phases = set(self.settings.selection.phases)
+        return [c for c in deep_columns(columns) if not phases or c.startswith(DL_PREFIX) or phase_of(c) in phases]
 
     def fit(self, X: pd.DataFrame, y):
         """Fit every stage on the training rows ``X`` (features + clinical) and target ``y``."""

@@ -13,7 +13,15 @@ names the external centres of a three-cohort design from the cohort's centres.
 - 002 (MRI, ER within 2 years, logistic): ICC > 0.75 (inter-observer) -> ANOVA p < 0.05
   -> Spearman > 0.9 -> random-forest importance top 25 -> LASSO-logistic.
 - 003 (MRI, ER within 6 months, logistic): Mann-Whitney p < 0.05 -> correlation > 0.9
-  -> z-score -> LASSO-logistic at lambda.min.
+  -> z-score -> LASSO-logistic at lambda.min (the rad-score alone: deep features left out).
+- 003dl (the same study's DL + radiomics + clinical nomogram): the 003 radiomics recipe, plus the
+  deep features (``dl.<network>.<NNNN>``: DenseNet-169's final pooling layer in the study) as
+  their own block: PCA (components explaining ``deep_pca_variance`` of the variance; the study
+  gives no number, the default 90% is kept) then LASSO-logistic at lambda.min into the DL score;
+  the combined logistic model holds the clinical terms, the rad-score and the DL score.
+
+The radiomics presets (000 to 003, 004) leave deep features out (``deep_score`` off): their studies
+had none.
 - 004 (MRI, RFS): ICC > 0.75 (intra/inter-observer) -> z-score -> LASSO-Cox with 10-fold
   CV; clinical Cox with NLR and tumour size dichotomised at log-rank cut-offs; three
   cohorts: internal validation by a random 7:3 split (stratified by event, seed 42) of the
@@ -33,7 +41,9 @@ import pandas as pd
 from hccdash.settings import EvaluationSettings, ModelSettings, SelectionSettings, Settings, SplitSettings
 
 _OFF = {"variance_filter": False, "univariate_p": None, "correlation_threshold": None, "mrmr_k": None,
-        "rf_k": None}
+        "rf_k": None, "deep_score": False}
+_STUDY_003 = {**_OFF, "icc_threshold": None, "univariate_p": 0.05, "univariate_test": "mannwhitney",
+              "correlation_threshold": 0.9, "lasso_lambda": "lambda.min"}
 
 PRESETS: dict[str, Settings] = {
     "000": Settings(
@@ -56,9 +66,11 @@ PRESETS: dict[str, Settings] = {
         model=ModelSettings(endpoint="er", er_horizon_months=24.0),
     ),
     "003": Settings(
-        selection=SelectionSettings(**{**_OFF, "icc_threshold": None, "univariate_p": 0.05,
-                                       "univariate_test": "mannwhitney", "correlation_threshold": 0.9,
-                                       "lasso_lambda": "lambda.min"}),
+        selection=SelectionSettings(**_STUDY_003),
+        model=ModelSettings(endpoint="er", er_horizon_months=6.0),
+    ),
+    "003dl": Settings(
+        selection=SelectionSettings(**{**_STUDY_003, "deep_score": True, "deep_lasso_lambda": "lambda.min"}),
         model=ModelSettings(endpoint="er", er_horizon_months=6.0),
     ),
     "004": Settings(
@@ -73,6 +85,7 @@ TITLES = {
     "001": "001 - CT portal, variance + Spearman + LASSO-Cox",
     "002": "002 - MRI, ANOVA + Spearman + RF top 25 + LASSO-logistic, ER 2 y",
     "003": "003 - MRI, Mann-Whitney + correlation + LASSO-logistic, ER 6 mo",
+    "003dl": "003 DL - the same + deep features (PCA + LASSO DL score), DL + radiomics + clinical",
     "004": "004 - MRI, ICC + LASSO-Cox (10-fold), log-rank cut-offs, three cohorts",
 }
 

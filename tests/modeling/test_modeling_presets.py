@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from hccdash.modeling.controls import controls_from_settings, settings_from_controls
@@ -21,6 +23,10 @@ def test_each_preset_follows_its_study():
     assert PRESETS["002"].model.endpoint == "er" and PRESETS["002"].selection.rf_k == 25
     assert PRESETS["002"].selection.univariate_test == "anova"
     assert PRESETS["003"].model.er_horizon_months == 6.0 and PRESETS["003"].selection.univariate_test == "mannwhitney"
+    assert PRESETS["003dl"].model.er_horizon_months == 6.0 and PRESETS["003dl"].model.endpoint == "er"
+    assert PRESETS["003dl"].selection.deep_score and PRESETS["003dl"].selection.deep_lasso_lambda == "lambda.min"
+    assert PRESETS["003dl"].selection == dataclasses.replace(PRESETS["003"].selection, deep_score=True)
+    assert not any(PRESETS[name].selection.deep_score for name in ("000", "001", "002", "003", "004"))
     assert PRESETS["004"].model.clinical_dichotomise == ("NLR", "tumour_diameter_mm")
     assert PRESETS["004"].selection.lasso_folds == 10 and PRESETS["004"].selection.icc_threshold == 0.75
 
@@ -90,3 +96,19 @@ def test_combat_controls_round_trip_and_default_off():
     selection = settings_from_controls(values).selection
     assert (selection.combat, selection.combat_batch, selection.combat_ref_batch) == (True, "scanner", "GE")
     assert controls_from_settings(settings_from_controls(values), PHASES, VARIABLES)["mb_combat_ref"] == "GE"
+
+
+def test_deep_controls_map_to_the_deep_settings():
+    """The deep block's controls: PCA by explained variance or by a number of components, its lambda rule."""
+    values = controls_from_settings(preset("003dl", PHASES, VARIABLES), PHASES, VARIABLES)
+    assert values["mb_deep_on"] and values["mb_deep_by"] == "variance" and values["mb_deep_lambda"] == "lambda.min"
+    values.update(mb_deep_by="components", mb_deep_components=7, mb_deep_lambda="lambda.1se")
+    settings = settings_from_controls(values)
+    assert settings.selection.deep_pca_components == 7 and settings.selection.deep_lasso_lambda == "lambda.1se"
+    values.update(mb_deep_by="variance", mb_deep_variance=0.75, mb_deep_on=False)
+    settings = settings_from_controls(values)
+    assert settings.selection.deep_pca_components is None and settings.selection.deep_pca_variance == 0.75
+    assert not settings.selection.deep_score
+    values.update(mb_deep_variance=1.5)
+    with pytest.raises(ValueError, match="deep_pca_variance"):
+        settings_from_controls(values)
