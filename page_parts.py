@@ -24,7 +24,8 @@ import streamlit as st
 
 from hccdash.charts.render import SCREEN, chart_png, chart_svg, vega_spec
 from hccdash.display import as_text, for_display
-from hccdash.jobs import JobStatus, cancel_job, job_status
+from hccdash.extraction.status import format_duration
+from hccdash.jobs import JobStatus, cancel_job, job_status, list_jobs, resume_stale_jobs
 from hccdash.spreadsheet import csv_text
 from hccdash.warning_glossary import glossary_table, group_warnings
 
@@ -121,6 +122,28 @@ def rerun_when_finished(job: JobStatus, state_key: str) -> None:
     st.session_state[state_key] = job.active
     if was_active and not job.active:
         st.rerun()
+
+
+def extraction_job_panel(cohort: str, kind: str, key: str, what: str = "extraction") -> None:
+    """The latest job of ``kind`` (``extraction``, ``deep_extraction``) of ``cohort``: progress, Cancel, the
+    counts and rate; the page reruns once when it ends. Call it in a fragment polling every few seconds."""
+    latest = list_jobs(kind=kind, cohort=cohort)
+    if not latest:
+        st.caption(f"No {what} job yet for this cohort.")
+        return
+    job = latest[0]
+    if job.active and resume_stale_jobs():
+        st.toast("The job's process had stopped: resumed it.")
+    job_progress(job, f"Job `{job.job_id}`: **{job.status}**", f"{key}_cancel")
+    cols = st.columns(5)
+    cols[0].metric("Done", job.n_done)
+    cols[1].metric("Failed", job.n_failed)
+    cols[2].metric("Remaining", job.n_remaining)
+    cols[3].metric("Cases / min", "–" if job.per_minute is None else f"{job.per_minute:.1f}")
+    cols[4].metric("ETA", format_duration(job.eta_seconds))
+    if job.message:
+        st.caption(as_text(job.message))
+    rerun_when_finished(job, f"{key}_job_active")  # refresh counts, failures and the matrix below
 
 
 def background_job(jobs: MutableMapping[str, str], key: str, *, prefix: str, label: str, start_label: str,

@@ -23,10 +23,11 @@ from hccdash.extraction.params import (
 )
 from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.sample_features import ensure_sample_features
-from hccdash.extraction.status import cohort_extraction, format_duration
+from hccdash.extraction.status import cohort_extraction
 from hccdash.session import open_case
 from hccdash.settings import ExtractionSettings
-from page_parts import job_progress, rerun_when_finished
+from page_deep import deep_features_section
+from page_parts import extraction_job_panel
 
 in_app_frame()
 
@@ -146,29 +147,7 @@ def cached_matrix(cohort: str, settings_hash: str, reader: str, label: int | Non
     return feature_matrix(cohort, settings_hash, reader=reader, label=label)
 
 
-@st.fragment(run_every=POLL_SECONDS)
-def job_panel(cohort: str) -> None:
-    """The latest extraction job of the cohort, re-read from the store every few seconds."""
-    latest = jobs.list_jobs(kind="extraction", cohort=cohort)
-    if not latest:
-        st.caption("No extraction job yet for this cohort.")
-        return
-    job = latest[0]
-    if job.active and jobs.resume_stale_jobs():
-        st.toast("The job's process had stopped: resumed it.")
-    job_progress(job, f"Job `{job.job_id}`: **{job.status}**", "fx_cancel")
-    cols = st.columns(5)
-    cols[0].metric("Done", job.n_done)
-    cols[1].metric("Failed", job.n_failed)
-    cols[2].metric("Remaining", job.n_remaining)
-    cols[3].metric("Cases / min", "–" if job.per_minute is None else f"{job.per_minute:.1f}")
-    cols[4].metric("ETA", format_duration(job.eta_seconds))
-    if job.message:
-        st.caption(as_text(job.message))
-    rerun_when_finished(job, "fx_job_active")  # refresh counts, failures and the matrix below
-
-
-job_panel(cohort)
+st.fragment(extraction_job_panel, run_every=POLL_SECONDS)(cohort, "extraction", "fx")  # re-read every few seconds
 
 # ---- state of the cohort under these settings ----------------------------------------------
 if spec is not None:
@@ -228,6 +207,8 @@ if spec is not None:
                              "text/csv", key="fx_matrix_csv")
         right.download_button("Download matrix (Parquet)", features_io.to_parquet_bytes(matrix),
                               f"{cohort}_features.parquet", "application/octet-stream", key="fx_matrix_parquet")
+
+deep_features_section(cohort, int(n_jobs), has_images)
 
 # ---- import ---------------------------------------------------------------------------------
 with st.expander("Import an external feature table"):

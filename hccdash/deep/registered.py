@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,16 @@ def register_network(path: str | Path, name: str, *, source: str | None = None, 
     store.execute("INSERT INTO networks VALUES (?, ?, ?, ?, ?, current_timestamp)",
                   [name, network.sha256, kept.name, str(source or path), json.dumps(network.facts())])
     return Network.from_facts(network.facts(), kept)
+
+
+def register_network_bytes(data: bytes, name: str, source: str, *, store: Store | None = None, **options: Any
+                           ) -> Network:
+    """:func:`register_network` of an uploaded file's bytes (``source``: its file name), through a temporary file."""
+    check_name(name)
+    with tempfile.TemporaryDirectory(dir=paths.networks_dir(), prefix=".upload-") as folder:
+        upload = Path(folder) / "upload.onnx"
+        upload.write_bytes(data)
+        return register_network(upload, name, source=source, store=store, **options)
 
 
 def _row(store: Store, name: str) -> pd.Series | None:

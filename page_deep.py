@@ -1,0 +1,122 @@
+"""The Feature extraction page's deep-features section: register a CNN (ONNX), see its facts, extract.
+
+A top-level module beside :mod:`page_parts` (not in ``pages/``, where every file becomes a page;
+not in ``hccdash/``, which never imports streamlit). It reads widgets and calls
+:mod:`hccdash.deep`; text from users (names, paths, messages) is shown with ``as_text``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hccdash import jobs
+from hccdash.deep import DeepSettings, DeepSpec, NetworkError, get_network, list_networks
+from hccdash.deep.job import KIND, start_deep_extraction
+from hccdash.deep.network import IMAGENET_MEAN, IMAGENET_SD
+from hccdash.deep.registered import register_network, register_network_bytes
+from hccdash.deep.settings import MODALITIES, POOLINGS
+from hccdash.display import as_text
+from hccdash.extraction import features_io
+from hccdash.extraction.matrices import feature_matrix
+from hccdash.extraction.params import parse_numbers
+from hccdash.extraction.status import cohort_extraction
+from page_parts import extraction_job_panel
+
+POLL_SECONDS = 2.0
+
+
+def register_form() -> None:
+    """Upload (or give the path of) an ONNX file and register it."""
+    left, right = st.columns(2)
+    upload = left.file_uploader("ONNX file", type=["onnx"], key="fx_dl_upload")
+    path = right.text_input("… or its path on this machine", key="fx_dl_path", placeholder="/models/densenet169.onnx")
+    c1, c2, c3, c4 = st.columns(4)
+    name = c1.text_input("Name (features: dl.<name>.0000, …)", key="fx_dl_name", placeholder="densenet169")
+    node = c2.text_input("Feature node (empty: last global pooling)", key="fx_dl_node")
+    mean = c3.text_input("Mean per channel", ", ".join(map(str, IMAGENET_MEAN)), key="fx_dl_mean")
+    sd = c4.text_input("SD per channel", ", ".join(map(str, IMAGENET_SD)), key="fx_dl_sd")
+    if st.button("Register network", disabled=upload is None and not path.strip(), key="fx_dl_register"):
+        try:
+            options = {"output_node": node.strip() or None, "mean": parse_numbers(mean, "Mean"),
+                       "sd": parse_numbers(sd, "SD")}
+            if upload is not None:
+                network = register_network_bytes(upload.getvalue(), name.strip(), upload.name, **options)
+            else:
+                network = register_network(path.strip(), name.strip(), **options)
+            st.success(as_text(f"Registered '{network.name}': {network.n_features} features from node "
+                               f"'{network.output_node}'"))
+        except (ValueError, OSError) as exc:
+            st.error(as_text(exc))
+
+
+def settings_form() -> DeepSettings | None:
+    """The deep settings the widgets ask for (None, with the error shown, when they are bad)."""
+    defaults = DeepSettings()
+    c1, c2, c3, c4 = st.columns(4)
+    margin = c1.number_input("Margin (pixels)", 0, 200, defaults.margin, key="fx_dl_margin")
+    min_area = c2.number_input("Minimum ROI pixels per slice", 0, 100000, defaults.min_area, key="fx_dl_min_area")
+    pooling = c3.selectbox("Case features", POOLINGS, key="fx_dl_pooling",
+                           format_func={"mean": "mean of slices", "largest": "largest ROI slice"}.get)
+    modality = c4.selectbox("Intensity", MODALITIES, key="fx_dl_modality",
+                            format_func={"CT": "CT window", "MR": "MR percentiles"}.get)
+    c1, c2 = st.columns(2)
+    try:
+        if modality == "CT":
+            window = c1.text_input("CT window: width, level (HU)", ", ".join(f"{v:g}" for v in defaults.ct_window),
+                                   key="fx_dl_window")
+            return DeepSettings(margin=int(margin), min_area=int(min_area), pooling=pooling, modality="CT",
+                                ct_window=parse_numbers(window, "CT window"))
+        percentiles = c1.text_input("MR percentiles: low, high", ", ".join(f"{v:g}" for v in defaults.mr_percentiles),
+                                    key="fx_dl_percentiles")
+        return DeepSettings(margin=int(margin), min_area=int(min_area), pooling=pooling, modality="MR",
+                            mr_percentiles=parse_numbers(percentiles, "MR percentiles"))
+    except (ValueError, TypeError) as exc:
+        st.error(as_text(exc))
+        return None
+
+
+def deep_features_section(cohort: str, n_jobs: int, has_images: bool) -> None:
+    """Register networks, see their facts, start and follow the cohort's deep extraction."""
+    with st.expander("Deep features (a CNN you bring as an ONNX file)"):
+        st.caption("The ROI is cropped slice by slice (bounding box + margin), normalised, resized to the network's "
+                   "input and run with onnxruntime on this machine (no download). Slice features are pooled per case "
+                   "and stored like radiomics features, as dl.<network>.<NNNN>. Fine-tuning is not done here.")
+        register_form()
+        networks = list_networks()
+        if networks.empty:
+            st.info("No network registered yet.")
+            return
+        st.dataframe(networks, hide_index=True, width="stretch")
+        name = st.selectbox("Network", networks["name"].tolist(), key="fx_dl_network")
+        settings = settings_form()
+        try:
+            spec = DeepSpec(get_network(name), settings) if settings is not None else None
+        except NetworkError as exc:
+            st.error(as_text(exc))
+            spec = None
+        active = any(j.active for j in jobs.list_jobs(kind=KIND, cohort=cohort))
+        if st.button("Start deep extraction", type="primary", key="fx_dl_start",
+                     disabled=spec is None or active or not has_images):
+            try:
+                st.toast(f"Started {start_deep_extraction(cohort, spec, n_jobs=n_jobs)}")
+                active = True
+            except ValueError as exc:
+                st.error(as_text(exc))
+        st.fragment(extraction_job_panel, run_every=POLL_SECONDS if active else None)(
+            cohort, KIND, "fx_dl", "deep extraction")
+        if spec is not None:
+            deep_state(cohort, spec)
+
+
+def deep_state(cohort: str, spec: DeepSpec) -> None:
+    """The cohort's cases under ``spec``: counts, failures, and the matrix as CSV."""
+    state = cohort_extraction(cohort, spec)
+    st.caption(f"Under these settings ({spec.settings_hash[:8]}): {state.n_cases} cases, {state.n_done} extracted, "
+               f"{state.n_failed} failed, {state.n_pending} not yet extracted.")
+    if not state.failures.empty:
+        st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, width="stretch", key="fx_dl_failures")
+    if state.n_done:
+        matrix = feature_matrix(cohort, spec)
+        st.download_button(f"Deep feature matrix (CSV, {matrix.shape[0]} × {matrix.shape[1]})",
+                           features_io.to_csv_bytes(matrix), f"{cohort}_deep_{spec.network.name}.csv", "text/csv",
+                           key="fx_dl_matrix_csv")

@@ -1,0 +1,76 @@
+"""The Feature extraction page's deep-features section: register a network, see its facts, extract."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from hccdash import jobs
+from hccdash.deep import list_networks
+from hccdash.deep.job import KIND
+from hccdash.store import Store
+
+from deep_helpers import write_cases
+from extraction_helpers import store_images
+from test_extraction_page import _page  # the Feature extraction page, switched to in the app
+
+
+def _cohort(tmp_path, n: int = 2) -> None:
+    Store().execute("INSERT INTO cohorts (name, created_at, fingerprint, time_unit, mapping, n_patients, n_events) "
+                    "VALUES ('test', now(), 'x', 'months', ?, ?, 0)", [json.dumps({}), n])
+    store_images(write_cases(tmp_path / "img", n))
+
+
+def _frames(at: AppTest) -> list:
+    """The page's tables that AppTest can read back (it cannot rebuild some with duplicate labels)."""
+    frames = []
+    for element in at.dataframe:
+        try:
+            frames.append(element.value)
+        except ValueError:
+            continue
+    return frames
+
+
+def _register(at: AppTest, path, name: str) -> AppTest:
+    at.text_input(key="fx_dl_path").input(str(path))
+    at.text_input(key="fx_dl_name").input(name).run()  # the button is enabled once a file is given
+    return at.button(key="fx_dl_register").click().run()
+
+
+def test_register_and_extract_from_the_page(cnn_file, tmp_path):
+    _cohort(tmp_path)
+    at = _page()
+    assert any("No network registered yet" in i.value for i in at.info)
+    at = _register(at, cnn_file, "small")
+    assert not at.exception, at.exception
+    assert any("Registered 'small': 4 features from node 'pool'" in s.value for s in at.success)
+    tables = [frame for frame in _frames(at) if "output_node" in frame.columns]
+    assert tables and tables[0][["name", "input", "output_node", "n_features"]].values.tolist() == \
+        [["small", "3 x 32 x 32", "pool", 4]]
+    assert any("2 cases, 0 extracted, 0 failed, 2 not yet extracted" in c.value for c in at.caption)
+
+    at.number_input(key="fx_dl_min_area").set_value(10).run()
+    at.button(key="fx_dl_start").click().run()
+    assert not at.exception, at.exception
+    [job] = jobs.list_jobs(kind=KIND, cohort="test")
+    deadline = time.monotonic() + 120
+    while jobs.job_status(job.job_id).active and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert jobs.job_status(job.job_id).status == "done", job.log_path.read_text()
+    at.run()
+    assert any("2 cases, 2 extracted, 0 failed, 0 not yet extracted" in c.value for c in at.caption)
+    assert at.get("download_button")  # the deep matrix as CSV
+
+
+def test_bad_files_and_names_are_shown_as_text_and_nothing_is_registered(cnn_file, tmp_path):
+    _cohort(tmp_path)
+    not_onnx = tmp_path / "notes_*x*.onnx"
+    not_onnx.write_text("hello")
+    at = _register(_page(), not_onnx, "notes")
+    assert any(f"is not an ONNX model" in e.value and "notes\\_\\*x\\*.onnx" in e.value for e in at.error)
+    at = _register(at, cnn_file, "**bold**")
+    assert any("A network name is" in e.value and "\\*\\*bold\\*\\*" in e.value for e in at.error)
+    assert list_networks().empty
