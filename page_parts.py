@@ -22,10 +22,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from hccdash.calculator.standalone import check_supported, standalone_html
 from hccdash.charts.render import SCREEN, chart_png, chart_svg, vega_spec
 from hccdash.display import as_text, for_display
 from hccdash.extraction.status import format_duration
 from hccdash.jobs import JobStatus, cancel_job, job_status, list_jobs, resume_stale_jobs
+from hccdash.registry import registry
+from hccdash.registry.json_model import JsonModel
 from hccdash.spreadsheet import csv_text
 from hccdash.warning_glossary import glossary_table, group_warnings
 
@@ -98,6 +101,27 @@ def chart(spec: dict[str, Any], name: str, key: str, data: pd.DataFrame | None =
     if data is not None:
         columns[2].download_button("Data (CSV)", partial(csv_text, data), f"{name}.csv", "text/csv",
                                    key=f"{key}_csv", on_click="ignore")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def model_spec(name: str, sha256: str) -> dict[str, Any]:
+    """The verified model file of registered model ``name`` (cached per artifact hash)."""
+    return registry.load(name).spec
+
+
+def standalone_download(model: JsonModel, key: str) -> None:
+    """The download of ``model``'s standalone calculator (one offline HTML file, made when clicked),
+    or a caption saying why it cannot have one."""
+    try:
+        check_supported(model)
+    except ValueError as exc:
+        st.caption(as_text(exc))
+        return
+    st.download_button("Standalone calculator (HTML)", partial(standalone_html, model), f"{model.name}_calculator.html",
+                       "text/html", key=key, on_click="ignore",
+                       help="One HTML file that computes this model's predictions in any browser, offline, with the "
+                            "app's numbers. It holds the model (coefficients, baseline, means, levels, labels, units), "
+                            "no patient's data.")
 
 
 def poll_seconds(jobs: MutableMapping[str, str], key: str, every: float = 2.0) -> float | None:

@@ -9,7 +9,9 @@ import streamlit as st
 from app_frame import in_app_frame
 from hccdash.display import as_text, table_as_text
 from hccdash.registry import details, registry
+from hccdash.registry.json_model import JsonModel
 from hccdash.spreadsheet import csv_text
+from page_parts import model_spec, standalone_download
 
 in_app_frame()
 
@@ -85,6 +87,8 @@ with export_tab:
             registry.verify(target)
             st.download_button("Download JSON model file", partial(registry.export_json, target), f"{target}.json",
                                "application/json", key="registry_export_button", on_click="ignore")
+            standalone_download(JsonModel(model_spec(target, registry.get(target).sha256), validated=True),
+                                "registry_standalone_button")
         except (registry.ArtifactError, ValueError) as exc:
             st.error(as_text(exc))
 

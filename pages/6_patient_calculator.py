@@ -17,6 +17,7 @@ from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
 from hccdash.messages import brief
 from hccdash.spreadsheet import csv_text
+from page_parts import standalone_download
 
 in_app_frame()
 
@@ -58,6 +59,7 @@ except registry.ArtifactError as exc:
     st.stop()
 st.caption(f"{as_text(model.spec['model']['submodel'].capitalize())} {model.family} model · trained on "
            f"{model.spec['training']['n']} patients ({model.spec['training']['events']} events) · times in months")
+standalone_download(model, "calculator_standalone")
 
 fields = calculator.form_fields(model)
 rad_name = model.rad_score_name

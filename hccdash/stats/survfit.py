@@ -53,6 +53,15 @@ class CoxBaseline:
         values = _step(self.time, self.cumhaz, t)
         return values if carry_forward else np.where(t > self.max_time, np.nan, values)
 
+    def at(self, times) -> dict[str, np.ndarray]:
+        """The baseline step functions at ``times``: ``cumhaz`` and ``varhaz`` (len(times)), ``xbar``
+        (len(times) x p), each 0 before the first event time, and ``beyond`` (t past ``max_time``,
+        where S is NaN): all :func:`survfit_cox` needs for those times."""
+        t = _times(times)
+        before, index = _positions(self.time, t)
+        return {"cumhaz": np.where(before, 0.0, self.cumhaz[index]), "varhaz": np.where(before, 0.0, self.varhaz[index]),
+                "xbar": np.where(before[:, None], 0.0, self.xbar[index]), "beyond": t > self.max_time}
+
     def table(self) -> pd.DataFrame:
         """time, n_risk, n_event, cumhaz and survival at the centre (``survfit(fit)``)."""
         return pd.DataFrame({"time": self.time, "n_risk": self.n_risk, "n_event": self.n_event,
@@ -76,19 +85,16 @@ def survfit_cox(baseline: CoxBaseline, X, coef, cov, times, level: float | None 
     """S(t | x) for each row of the design ``X`` (n x p, not centred) at each of ``times``:
     array (n x len(times)), or with ``level`` the tuple (surv, lower, upper) of the log CI,
     as ``summary(survfit(fit, newdata = X, conf.int = level), times = times)`` (module docstring)."""
-    t = _times(times)
+    steps = baseline.at(times)
     x = np.atleast_2d(np.asarray(X, dtype=float)) - baseline.center
     beta = np.asarray(coef, dtype=float)
-    before, index = _positions(baseline.time, t)
-    cumhaz0 = np.where(before, 0.0, baseline.cumhaz[index])
+    cumhaz0, beyond = steps["cumhaz"], steps["beyond"]
     eta = x @ beta  # centred lp: exp(eta) may overflow, so work on the log scale
-    beyond = t > baseline.max_time
     surv = _exp_scaled(eta, -cumhaz0[None, :], beyond)
     if level is None:
         return surv
     check_level(level)
-    varhaz = np.where(before, 0.0, baseline.varhaz[index])
-    xbar = np.where(before[:, None], 0.0, baseline.xbar[index])  # len(times) x p
+    varhaz, xbar = steps["varhaz"], steps["xbar"]  # xbar: len(times) x p
     d = xbar[None, :, :] - cumhaz0[None, :, None] * x[:, None, :]  # n x times x p
     quad = np.einsum("ntp,pq,ntq->nt", d, np.asarray(cov, dtype=float), d)
     spread = stats.norm.ppf(0.5 + level / 2) * np.sqrt(varhaz[None, :] + quad)  # z se(H(t | x)) / exp(eta)
