@@ -1,4 +1,5 @@
-"""The Feature extraction page's deep-features section: register a CNN (ONNX), see its facts, extract.
+"""Deep-feature sections of the pages: on Feature extraction, register a CNN (ONNX), see its facts,
+extract; in the Case viewer, a case's occlusion-sensitivity map.
 
 A top-level module beside :mod:`page_parts` (not in ``pages/``, where every file becomes a page;
 not in ``hccdash/``, which never imports streamlit). It reads widgets and calls
@@ -7,11 +8,15 @@ not in ``hccdash/``, which never imports streamlit). It reads widgets and calls
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from hccdash import jobs
 from hccdash.deep import DeepSettings, DeepSpec, NetworkError, get_network, list_networks
+from hccdash.deep.feature_sets import cohort_deep_sets
 from hccdash.deep.job import KIND, start_deep_extraction
+from hccdash.deep.occlusion import OcclusionMap, case_occlusion, map_window, occlusion_png
 from hccdash.deep.network import IMAGENET_MEAN, IMAGENET_SD
 from hccdash.deep.registered import register_network, register_network_bytes
 from hccdash.deep.settings import MODALITIES, POOLINGS
@@ -19,7 +24,11 @@ from hccdash.display import as_text
 from hccdash.extraction import features_io
 from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.params import parse_numbers
+from hccdash.extraction.case import CaseError
 from hccdash.extraction.status import cohort_extraction
+from hccdash.imaging.case_view import CaseView
+from hccdash.deep.slices import slice_crops
+from hccdash.imaging.render import READER_COLOURS, Overlay
 from page_parts import extraction_job_panel
 
 POLL_SECONDS = 2.0
@@ -120,3 +129,60 @@ def deep_state(cohort: str, spec: DeepSpec) -> None:
         st.download_button(f"Deep feature matrix (CSV, {matrix.shape[0]} × {matrix.shape[1]})",
                            features_io.to_csv_bytes(matrix), f"{cohort}_deep_{spec.network.name}.csv", "text/csv",
                            key="fx_dl_matrix_csv")
+
+
+def deep_specs(cohort: str) -> list[DeepSpec]:
+    """The cohort's extracted deep feature sets' specs, then each registered network with default settings."""
+    specs = {s.spec.settings_hash: s.spec for s in cohort_deep_sets(cohort)}
+    for name in list_networks()["name"]:
+        try:
+            spec = DeepSpec(get_network(name), DeepSettings())
+        except NetworkError:  # a changed or missing file: said when it is chosen on Feature extraction
+            continue
+        specs.setdefault(spec.settings_hash, spec)
+    return list(specs.values())
+
+
+@st.cache_data(max_entries=16, show_spinner="Running the network over the slice with patches hidden…")
+def cached_occlusion(image_path: str, mask_path: str, label: int, z: int, spec_json: str) -> OcclusionMap | str:
+    """The occlusion map of a case's slice (or why it cannot be made)."""
+    try:
+        return case_occlusion(image_path, mask_path, label, z, DeepSpec.from_dict(json.loads(spec_json)))
+    except (ValueError, OSError) as exc:
+        return " ".join(str(exc).split())
+
+
+def occlusion_section(cohort: str, view: CaseView, reader: str, image_path: str, mask_path: str, label: int) -> None:
+    """A registered network's occlusion-sensitivity map of the reader's ROI, on a slice the user picks."""
+    with st.expander("Occlusion sensitivity (deep features)"):
+        st.caption("Which part of the slice the network's features depend on: each patch of the network's input is "
+                   "hidden in turn (forward passes only, a stand-in for Grad-CAM, which needs gradients) and the change "
+                   "of the features is shown, brighter where it is larger.")
+        specs = deep_specs(cohort)
+        if not specs:
+            st.info("Register a network on **Feature extraction** (Deep features) first.")
+            return
+        spec = st.selectbox("Network and settings", specs, format_func=lambda s: as_text(s.title), key="cv_dl_spec")
+        roi = view.rois.get(reader)
+        if roi is None:
+            st.info(as_text(f"Reader {reader}'s mask is not shown, so it has no map."))
+            return
+        try:
+            crops = slice_crops(roi, spec.settings)
+        except CaseError as exc:
+            st.info(as_text(exc))
+            return
+        largest = max(crops, key=lambda c: c.area).z
+        z = st.select_slider("Axial slice", [c.z for c in crops], value=largest, key=f"cv_dl_slice_{view.patient_id}")
+        if not st.toggle("Show the map", key="cv_dl_show"):
+            return
+        result = cached_occlusion(image_path, mask_path, label, int(z), json.dumps(spec.to_dict()))
+        if isinstance(result, str):
+            st.error(as_text(result))
+            return
+        picture = occlusion_png(view.volume, result, map_window(view.volume, spec.settings),
+                                [Overlay(roi, READER_COLOURS[0][0])])
+        st.image(picture, caption=f"axial slice {result.z + 1}: occlusion sensitivity (peak change {result.peak:.3g}, "
+                                  f"{result.n_passes} forward passes)", width="stretch")
+        st.download_button("PNG", picture, f"occlusion_{view.patient_id}_{view.phase}_{result.z + 1}.png", "image/png",
+                           key="cv_dl_png")

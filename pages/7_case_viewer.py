@@ -17,6 +17,7 @@ from hccdash.imaging.prepared import PreparedCase, prepare_case
 from hccdash.imaging.render import PLANES, PRESETS, READER_COLOURS, ROI_COLOUR, Overlay, Window, \
     percentile_window, plane_count, preset_window, render_slice
 from hccdash.session import adopt_shared, publish_shared, take_open_case
+from page_deep import occlusion_section
 
 in_app_frame()
 
@@ -142,3 +143,4 @@ with images_column:
     slices(view, view_prepared, bool((spec.params.get("setting") or {}).get("normalize")))
 with features_column:
     features_panel()
+occlusion_section(cohort, view, reader, str(row["image_path"]), str(row["mask_path"]), label)

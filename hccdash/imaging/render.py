@@ -215,3 +215,34 @@ def slices_with(roi: np.ndarray, plane: str) -> np.ndarray:
     axis = _axis(plane)
     others = tuple(a for a in range(3) if a != axis)
     return np.flatnonzero(roi.any(axis=others))
+
+
+# a heat map's colours from 0 to 1 (anchors of matplotlib's "inferno", perceptually ordered, legible in grey)
+HEAT_ANCHORS = ((0, 0, 4), (87, 16, 110), (188, 55, 84), (249, 142, 9), (252, 255, 164))
+HEAT_ALPHA = 0.6  # opacity of the heat map where it is 1 (scaled down with the value)
+
+
+def heat_colours(values: np.ndarray) -> np.ndarray:
+    """RGB uint8 colours of ``values`` in 0..1 (clipped; NaN as 0) along :data:`HEAT_ANCHORS`."""
+    values = np.nan_to_num(np.clip(values, 0.0, 1.0), nan=0.0)
+    anchors = np.asarray(HEAT_ANCHORS, np.float64)
+    position = values * (len(anchors) - 1)
+    low = np.minimum(position.astype(int), len(anchors) - 2)
+    weight = (position - low)[..., None]
+    return np.round(anchors[low] * (1 - weight) + anchors[low + 1] * weight).astype(np.uint8)
+
+
+def render_heat(volume: Volume, plane: str, index: int, window: Window, heat: np.ndarray,
+                overlays: Sequence[Overlay] = ()) -> np.ndarray:
+    """Slice ``index`` of ``plane`` (:func:`render_rgb`, with the masks' outlines) under a heat map: ``heat``
+    (the slice's shape, as :func:`plane_slice` gives it; values 0..1) resized bilinearly to display size and
+    blended in :func:`heat_colours` with opacity ``HEAT_ALPHA x value``. RGB uint8 (height, width, 3)."""
+    rgb = render_rgb(volume, plane, index, window, overlays)
+    expected = plane_slice(volume.array, plane, index).shape
+    if heat.shape != expected:
+        raise ValueError(f"A heat map of shape {heat.shape} cannot be drawn on a {plane} slice of shape {expected}")
+    height, width = rgb.shape[:2]
+    shown = np.asarray(Image.fromarray(np.asarray(heat, np.float32), mode="F").resize((width, height), Image.BILINEAR))
+    alpha = (HEAT_ALPHA * np.clip(np.nan_to_num(shown, nan=0.0), 0, 1))[..., None]
+    blended = rgb * (1 - alpha) + heat_colours(shown) * alpha
+    return np.round(blended).astype(np.uint8)
