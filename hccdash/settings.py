@@ -133,6 +133,8 @@ class ModelSettings:
     clinical_force_out: tuple[str, ...] = ()
     clinical_variables: tuple[str, ...] | None = None  # None: every predictor of the cohort
     clinical_dichotomise: tuple[str, ...] = ()  # cut at the maximally selected log-rank cut-off
+    clinical_log: tuple[str, ...] = ()  # enter as the natural log (values must be > 0)
+    clinical_splines: tuple[tuple[str, int], ...] = ()  # (variable, knots 3-7): restricted cubic spline, rms::rcs
     epv_warning: float = 10.0
 
 
@@ -246,6 +248,16 @@ def _check_relations(settings: "Settings") -> None:
         raise ValueError("Setting selection.combat_batch must name the batch: 'centre' or a clinical column, got ''")
     if settings.selection.combat_ref_batch is not None and not settings.selection.combat_ref_batch.strip():
         raise ValueError("Setting selection.combat_ref_batch must be a batch (e.g. a centre) or null (pooled), got ''")
+    m = settings.model
+    splined = [v for v, _ in m.clinical_splines]
+    both = sorted(set(m.clinical_dichotomise) & (set(m.clinical_log) | set(splined)))
+    if both:
+        raise ValueError(f"Setting model.clinical_dichotomise: {both} are also log-transformed or splined "
+                         "(model.clinical_log / model.clinical_splines); a variable is either cut or transformed")
+    repeated = sorted({v for v in splined if splined.count(v) > 1})
+    if repeated:
+        raise ValueError(f"Setting model.clinical_splines names {repeated} more than once; give each variable one "
+                         "number of knots")
     for pattern, low, high in settings.calculator.hard_limits:
         try:
             re.compile(pattern)

@@ -135,6 +135,10 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "clinical_force_out": _list(_STRING),
         "clinical_variables": _or_null(_list(_STRING)),
         "clinical_dichotomise": _list(_STRING),
+        "clinical_log": _list(_STRING),
+        "clinical_splines": {**_list({"type": "array", "prefixItems": [_STRING, _integer(minimum=3, maximum=7)],
+                                      "minItems": 2, "maxItems": 2}),
+                             "description": "a list of [variable, knots] pairs with 3 to 7 knots"},
         "epv_warning": _number(minimum=0),
     },
     "evaluation": {

@@ -125,6 +125,14 @@ with st.sidebar:
     st.multiselect("Dichotomise at the log-rank cut-off",
                    [v for v in inputs.continuous_variables if v in st.session_state["mb_clinical"]],
                    key="mb_dichotomise")
+    continuous = [v for v in inputs.continuous_variables if v in st.session_state["mb_clinical"]
+                  and v not in st.session_state["mb_dichotomise"]]
+    st.multiselect("Log (natural log, e.g. AFP)", continuous, key="mb_log",
+                   help="Enters as log(x), as rms's log(x); every training value must be above 0")
+    st.multiselect("Restricted cubic spline", continuous, key="mb_splines",
+                   help="rms::rcs: knots at Harrell's quantiles; with Log, a spline of log(x). A settings file may "
+                        "give each variable its own number of knots")
+    st.number_input("Spline knots", 3, 7, key="mb_knots", disabled=not st.session_state["mb_splines"])
     st.number_input("Screen p_in", 0.001, 1.0, step=0.01, key="mb_p_in")
     st.number_input("Keep p_out", 0.001, 1.0, step=0.01, key="mb_p_out")
     st.header("Harmonisation")

@@ -21,7 +21,7 @@ _MODULES: dict[str, tuple[str, ...]] = {  # module -> the public names it implem
                "check_inputs", "mahalanobis_threshold", "mahalanobis_limit", "outside", "RANGE_RTOL"),
     "prediction": ("PatientResult", "predict_patient", "contributions", "what_if", "predict_table",
                    "estimate_columns"),
-    "position": ("nomogram", "nomogram_data", "nomogram_points", "nomogram_figure", "baseline_at_zero"),
+    "position": ("nomogram", "nomogram_coef", "nomogram_data", "nomogram_points", "nomogram_figure", "baseline_at_zero"),
     "images": ("rad_score_from_images", "features_from_uploads", "phases_needed"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}

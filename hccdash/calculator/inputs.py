@@ -164,7 +164,8 @@ def check_inputs(model: JsonModel, data: pd.DataFrame | Mapping[str, Any],
         if p["kind"] == "categorical":
             clean[p["name"]] = _check_categorical(frame[p["name"]], p, errors)
         else:
-            clean[p["name"]] = _check_number(frame[p["name"]], p, errors, warnings)
+            logged = any(t["predictor"] == p["name"] and t.get("log") for t in model.spec["model"]["terms"])
+            clean[p["name"]] = _check_number(frame[p["name"]], p, errors, warnings, logged)
     distance = pd.Series(np.nan, index=frame.index, name="mahalanobis")
     name = model.rad_score_name
     if name is not None:
@@ -268,12 +269,17 @@ def _not_number(value: Any) -> str:
     return "not a finite number"
 
 
-def _check_number(values: pd.Series, p: dict[str, Any], errors: list, warnings: list) -> pd.Series:
+def _check_number(values: pd.Series, p: dict[str, Any], errors: list, warnings: list,
+                  logged: bool = False) -> pd.Series:
+    """The numbers of one predictor (``logged``: the model takes its log, so it must be > 0)."""
     out = pd.Series(np.nan, index=values.index, dtype=float)
     for row, value in values.items():
         number = _to_number(value)
         if number is None:
             errors.append(_problem(row, p["name"], value, _not_number(value)))
+            continue
+        if logged and number <= 0:
+            errors.append(_problem(row, p["name"], value, f"must be > 0: the model uses log({p['name']})"))
             continue
         if p["hard_min"] is not None and number < p["hard_min"]:
             errors.append(_problem(row, p["name"], value, f"impossible: must be >= {p['hard_min']:g}"))

@@ -13,25 +13,53 @@ import pandas as pd
 from hccdash import stats
 from hccdash.evaluation.nomogram import covering_axes  # the evaluation page's total-points range
 from hccdash.registry.json_model import JsonModel
-from hccdash.stats.nomogram import MAX_POINTS, NINT, Nomogram, nomogram_axes, probability_axis, survival_axis
+from hccdash.stats.nomogram import (MAX_POINTS, NINT, Nomogram, Transformed, nomogram_axes, probability_axis,
+                                    survival_axis)
 from hccdash.stats.pretty import pretty
 
 if TYPE_CHECKING:
     from hccdash.calculator.prediction import PatientResult
 
 
+def _transformed(term: dict[str, Any]) -> bool:
+    return term["type"] == "spline" or bool(term.get("log"))
+
+
+def nomogram_coef(model: JsonModel) -> dict[str, Any]:
+    """Each nomogram axis's coefficient: a term's b, or for a log / spline predictor ONE axis named
+    by the predictor whose columns' coefficients form a :class:`~hccdash.stats.nomogram.Transformed`
+    (its points nonlinear in the value, as rms::nomogram draws rcs / log terms)."""
+    coef: dict[str, Any] = {}
+    terms = model.spec["model"]["terms"]
+    for term in terms:
+        if not _transformed(term):
+            coef[term["name"]] = float(term["coef"])
+        elif term["predictor"] not in coef:
+            group = sorted((t for t in terms if t["predictor"] == term["predictor"]), key=lambda t: t.get("basis", 0))
+            coef[term["predictor"]] = Transformed(tuple(float(t["coef"]) for t in group), bool(term.get("log")),
+                                                  tuple(term.get("knots") or ()))
+    return coef
+
+
 def nomogram_data(model: JsonModel) -> pd.DataFrame:
-    """A frame of each term's axis support (the values that set its nomogram axis as rms does)."""
-    axes = {t["name"]: t["axis"] for t in model.spec["model"]["terms"]}
+    """A frame of each axis's support (the values that set its nomogram axis as rms does; a log /
+    spline predictor's in its own values)."""
+    axes: dict[str, list[float]] = {}
+    for t in model.spec["model"]["terms"]:
+        axes.setdefault(t["predictor"] if _transformed(t) else t["name"], t["axis"])
     length = max(len(a) for a in axes.values())
     return pd.DataFrame({name: list(a) + [a[-1]] * (length - len(a)) for name, a in axes.items()})
 
 
 def nomogram_points(model: JsonModel, row: pd.DataFrame) -> pd.DataFrame:
-    """Points per term and the total, as rms::nomogram (see ``hccdash.stats.nomogram_points``)."""
+    """Points per axis and the total, as rms::nomogram (see ``hccdash.stats.nomogram_points``): a
+    term's design value, or a log / spline predictor's own value."""
     x = model.design(row)[0]
     patient = dict(zip(model.terms.index, x))
-    points = stats.nomogram_points(model.coef.to_dict(), nomogram_data(model), patient)
+    coef = nomogram_coef(model)
+    patient.update({name: float(pd.to_numeric(row[name]).iloc[0]) for name, beta in coef.items()
+                    if isinstance(beta, Transformed)})
+    points = stats.nomogram_points(coef, nomogram_data(model), {name: patient[name] for name in coef})
     return pd.DataFrame({"term": list(points), "points": [float(v) for v in points.values()]})
 
 
@@ -46,7 +74,7 @@ def nomogram(model: JsonModel) -> Nomogram:
     combination of the predictor axes (``hccdash.evaluation.nomogram.covering_axes``)."""
     shift = _lp_centre(model)
     intercept = -shift if model.family == "cox" else model.spec["model"]["intercept"]
-    axes = nomogram_axes(model.coef.to_dict(), nomogram_data(model), intercept=intercept)
+    axes = nomogram_axes(nomogram_coef(model), nomogram_data(model), intercept=intercept)
     lp_ticks = pretty(np.asarray(model.spec["model"]["lp_range"]) - shift, NINT)
     total_max = MAX_POINTS if len(model.terms) == 1 else max(MAX_POINTS, axes.scale * (lp_ticks.max() - axes.lp_at_zero))
     return covering_axes(replace(axes, lp_ticks=lp_ticks, total_points=pretty([0.0, total_max], NINT)))
@@ -91,7 +119,7 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
     per_term = result.points.set_index("term")["points"]
     flagged = set(result.warnings["column"])
     predictor = model.terms["predictor"]
-    places = [(name, per_term[name], per_term[name], predictor[name] in flagged) for name in nom.axes]
+    places = [(name, per_term[name], per_term[name], predictor.get(name, name) in flagged) for name in nom.axes]
     places.append(("Total points", per_term["total"] * MAX_POINTS / total_max, per_term["total"], LP_COLUMN in flagged))
     ends = ticks.groupby("axis")["x"].agg(["min", "max"])
     marks = []

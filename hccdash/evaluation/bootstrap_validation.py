@@ -34,7 +34,7 @@ def _final_design(model: RadiomicsNomogram, train: SplitData) -> tuple[pd.DataFr
     """The combined model's columns on the training rows with every value, and those rows' mask."""
     if model.combined_.model_ is None:
         raise ValueError("The combined model is the null model (no predictor): there is nothing to validate")
-    design = model.combined_.design(model.clinical_design(train.frame), model.rad_score(train.frame))
+    design = model.combined_design(train.frame)
     rows = design.notna().all(axis=1).to_numpy()
     return design[rows].astype(float), rows
 

@@ -68,6 +68,19 @@ def _risk_text(e: Evaluation, _o: "OptimismResult | None" = None) -> str:
             "from training only, applied unchanged to validation)")
 
 
+def _continuous_handling(m) -> str:
+    """How continuous clinical predictors entered: dichotomised, log, spline or linear."""
+    parts = []
+    if m.clinical_dichotomise:
+        parts.append(f"dichotomised at the training maxstat cut-off: {', '.join(m.clinical_dichotomise)}")
+    if m.clinical_log:
+        parts.append(f"natural log: {', '.join(m.clinical_log)}")
+    if m.clinical_splines:
+        parts.append("restricted cubic splines (rms::rcs, Harrell's knots): "
+                     + ", ".join(f"{v} ({k} knots)" for v, k in m.clinical_splines))
+    return "; ".join(parts) + ("; others linear" if parts else "continuous clinical predictors kept linear")
+
+
 TRIPOD: tuple[tuple[str, str, Filler], ...] = (
     ("1", "Title: development and/or validation, population, outcome", None),
     ("2", "Abstract: summary of objectives, design, setting, participants, predictors, outcome, analysis, results", None),
@@ -88,8 +101,7 @@ TRIPOD: tuple[tuple[str, str, Filler], ...] = (
     ("9", "Missing data handling", lambda e, o: "complete-case: patients with a missing model input are left out of "
      "that model's fit and evaluation"),
     ("10a", "Handling of predictors in the analysis", lambda e, o: "radiomic features z-scored with training mean/sd; "
-     + (f"dichotomised at the training maxstat cut-off: {', '.join(e.settings.model.clinical_dichotomise)}"
-        if e.settings.model.clinical_dichotomise else "continuous clinical predictors kept linear")),
+     + _continuous_handling(e.settings.model)),
     ("10b", "Model type, model building, predictor selection", lambda e, o: selection_text(e.settings, e.model_summary)
      + " " + models_text(e.settings, e.model_summary)),
     ("10c", "Validation: how predictions were calculated", lambda e, o: "fitted training model applied unchanged "

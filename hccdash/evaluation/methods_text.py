@@ -88,6 +88,12 @@ def models_text(settings: Settings, found: dict | None) -> str:
     if m.clinical_dichotomise:
         clinical += (f"; {_join(m.clinical_dichotomise)} were dichotomised at the maximally selected log-rank "
                      "cut-off of the training set")
+    if m.clinical_log:
+        clinical += f"; {_join(m.clinical_log)} entered as the natural logarithm"
+    if m.clinical_splines:
+        splines = [f"{v} ({k} knots)" for v, k in m.clinical_splines]
+        clinical += (f"; {_join(splines)} entered as restricted cubic splines with knots at Harrell's default "
+                     "quantiles of the training values (rms::rcs)")
     clinical += (f". The combined model added the rad-score to the clinical predictors; {ratio} are reported "
                  "with Wald 95% confidence intervals, the combined model was compared with the clinical model by "
                  f"the likelihood-ratio test, and fewer than {m.epv_warning:g} events per variable were flagged.")

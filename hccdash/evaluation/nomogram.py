@@ -1,6 +1,7 @@
 """The combined model's nomogram as ``rms::nomogram`` lays it out, as a tick table.
 
-Axes, top to bottom: Points (0-100), one axis per model column (its training values
+Axes, top to bottom: Points (0-100), one axis per model column (a log or spline clinical
+term: one axis in the variable's own values, its points nonlinear in them; its training values
 set the ticks, the widest beta*x range spans 0-100: :func:`hccdash.stats.nomogram_axes`,
 centred linear predictor as cph), Total points, then the outcome axes: S(t) at each
 horizon for Cox (``survival_axis`` with S0(t) the survival at the centred lp = 0) or the
@@ -21,13 +22,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hccdash import stats
 from hccdash.modeling.pipeline import RadiomicsNomogram
-from hccdash.stats.nomogram import NINT, Nomogram
+from hccdash.stats.nomogram import NINT, Nomogram, Transformed, xbeta
 from hccdash.stats.pretty import pretty
 
 OUTCOME_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -57,10 +59,32 @@ def covering_axes(nomo: Nomogram) -> Nomogram:
 
 
 def _design(model: RadiomicsNomogram, frame: pd.DataFrame) -> pd.DataFrame:
-    """The combined model's columns of ``frame`` (rows with every value), named as the axes."""
+    """The combined model's columns of ``frame`` (rows with every value)."""
     design = model.combined_design(frame).dropna()
     design.columns = [str(c) for c in design.columns]
     return design
+
+
+def axis_inputs(model: RadiomicsNomogram, design: pd.DataFrame,
+                frame: pd.DataFrame) -> tuple[dict[str, Any], pd.DataFrame]:
+    """(coef, values) of the nomogram's axes: one axis per model column, except a log or spline
+    clinical term, which is ONE axis in the variable's own values (its columns' coefficients as a
+    :class:`~hccdash.stats.nomogram.Transformed`, drawn nonlinear as rms::nomogram draws rcs / log)."""
+    beta = {str(k): float(v) for k, v in model.combined_.model_.coef_.items()}
+    terms = {} if model.clinical_ is None else {
+        term.columns[0]: term for term in (model.clinical_.terms_[v] for v in model.clinical_.selected_)
+        if term.transformed}
+    skip = {c for term in terms.values() for c in term.columns}
+    coef: dict[str, Any] = {}
+    values: dict[str, pd.Series] = {}
+    for column in design.columns:
+        if column in terms:
+            term = terms[column]
+            coef[term.variable] = Transformed(tuple(beta[c] for c in term.columns), term.log, term.knots)
+            values[term.variable] = pd.to_numeric(frame.loc[design.index, term.variable]).astype(float)
+        elif column not in skip:
+            coef[column], values[column] = beta[column], design[column]
+    return coef, pd.DataFrame(values, index=design.index)
 
 
 @dataclass(frozen=True)
@@ -68,7 +92,7 @@ class _Layout:
     """The combined model's nomogram drawn from the training rows (see :func:`nomogram_ticks`)."""
 
     model: RadiomicsNomogram
-    coef: dict[str, float]
+    coef: dict[str, Any]
     nomo: Nomogram
     shift: float  # Cox: mean training lp minus the lp at the covariate means (0 for logistic)
 
@@ -76,23 +100,24 @@ class _Layout:
         """S(t) at the centred lp = 0 (Cox)."""
         return _baseline_at(self.model, horizon, self.shift)
 
-    def total_points(self, design: pd.DataFrame) -> np.ndarray:
-        """Each row's total points: the sum over axes of (beta x - lowest beta x of the axis) * scale."""
-        total = np.zeros(len(design))
+    def total_points(self, values: pd.DataFrame) -> np.ndarray:
+        """Each row's total points (``values``: :func:`axis_inputs`): the sum over axes of
+        (beta x - lowest beta x of the axis) * scale."""
+        total = np.zeros(len(values))
         for name, axis in self.nomo.axes.items():
             beta = self.coef[name]
-            lowest = (beta * np.asarray(axis.values, float)).min()
-            total += (beta * design[name].to_numpy(float) - lowest) * self.nomo.scale
+            lowest = xbeta(beta, axis.values).min()
+            total += (xbeta(beta, values[name].to_numpy(float)) - lowest) * self.nomo.scale
         return total
 
 
 def _layout(model: RadiomicsNomogram, train_frame: pd.DataFrame) -> _Layout:
     fit = model.combined_.model_
-    coef = {str(k): float(v) for k, v in fit.coef_.items()}
     design = _design(model, train_frame)
+    coef, values = axis_inputs(model, design, train_frame)
     survival = model.is_survival
     intercept = 0.0 if survival else float(fit.intercept_)
-    nomo = covering_axes(stats.nomogram_axes(coef, design, intercept=intercept, centre=survival))
+    nomo = covering_axes(stats.nomogram_axes(coef, values, intercept=intercept, centre=survival))
     shift = float(np.mean(fit.predict(design)) - fit.means_.to_numpy() @ fit.coef_.to_numpy()) if survival else 0.0
     return _Layout(model, coef, nomo, shift)
 
@@ -142,11 +167,12 @@ def nomogram_check(model: RadiomicsNomogram, train_frame: pd.DataFrame, frames: 
     rows = []
     for name, frame in frames.items():
         design = _design(model, frame)
-        total = layout.total_points(design)
+        axis_values = axis_inputs(model, design, frame)[1]
+        total = layout.total_points(axis_values)
         lp = nomo.lp_from_points(total)
         beyond = np.zeros(len(design), dtype=bool)
         for axis_name, axis in nomo.axes.items():
-            values = design[axis_name].to_numpy(float)
+            values = axis_values[axis_name].to_numpy(float)
             beyond |= (values < min(axis.values)) | (values > max(axis.values))
         if model.is_survival:
             read = np.column_stack([layout.baseline(h) ** np.exp(lp) for h in horizons]) if len(horizons) else None

@@ -9,6 +9,14 @@ Steps (all on the training rows given to ``fit``):
    maximally selected log-rank cut-off (survival: :func:`hccdash.stats.max_logrank_cutoff`,
    high = value > cut-off, R ``maxstat.test(smethod = "LogRank", minprop)``) or at the
    Youden cut-off (binary: :func:`hccdash.stats.youden_cutoff`, high = value >= cut-off).
+   A continuous variable listed in ``log`` enters as its natural log (column ``log(AFP)``):
+   every training value must be > 0 (else ValueError naming the patient and value; a
+   patient to predict with a value <= 0 gets NaN). One listed in ``splines`` (variable,
+   knots) enters as a restricted cubic spline, as ``rms::rcs(x, knots)``: knots at Harrell's
+   quantiles of its training values (:func:`hccdash.stats.rcs_knots`), columns
+   ``age``, ``age'``, ... (:func:`hccdash.stats.rcs_basis`); with ``log`` too, the spline is
+   of log(x) (``rcs(log(x), k)``). A transformed term is screened and eliminated as a whole
+   (joint Wald p of its columns); transformations and dichotomising exclude each other.
 2. Screen: a univariable model per variable (its complete cases); a variable passes when
    its Wald p (joint Wald p for several columns) is < ``p_in``.
 3. Backward elimination on the complete cases of the passed variables plus ``force_in``:
@@ -34,6 +42,7 @@ from hccdash import stats
 from hccdash.modeling import regression
 from hccdash.selection.target import binary_array, is_survival, survival_arrays
 from hccdash.settings import EvaluationSettings, ModelSettings
+from hccdash.stats.splines import transformed_columns
 
 _DEFAULTS = ModelSettings()
 
@@ -48,6 +57,17 @@ class Term:
     levels: tuple = ()  # categorical: observed training levels, first = reference
     cutoff: float | None = None  # dichotomised
     inclusive: bool = False  # dichotomised: high = value >= cutoff (True) or > cutoff
+    log: bool = False  # continuous: enters as log(x) (NaN for x <= 0)
+    knots: tuple[float, ...] = ()  # continuous: restricted cubic spline knots (on the log scale with ``log``)
+
+    @property
+    def transformed(self) -> bool:
+        """True for a log or spline term (one nomogram axis, nonlinear in the value for a spline)."""
+        return self.log or bool(self.knots)
+
+    def transform(self, values) -> np.ndarray:
+        """Model columns (n x columns) of numeric values of a continuous term: x, log(x) or the spline basis."""
+        return transformed_columns(values, self.log, self.knots)
 
     def encode(self, values: pd.Series) -> pd.DataFrame:
         """This term's columns for ``values`` (NaN where missing or an unseen level)."""
@@ -60,6 +80,8 @@ class Term:
         if self.kind == "dichotomised":
             high = numeric >= self.cutoff if self.inclusive else numeric > self.cutoff
             numeric = high.astype(float).where(numeric.notna())
+        elif self.transformed:
+            return pd.DataFrame(self.transform(numeric), index=values.index, columns=list(self.columns))
         return pd.DataFrame({self.columns[0]: numeric}, index=values.index)
 
     @property
@@ -74,9 +96,39 @@ def is_categorical(values: pd.Series) -> bool:
             or pd.api.types.is_bool_dtype(values) or pd.api.types.is_string_dtype(values))
 
 
-def make_term(values: pd.Series, y, dichotomise: bool, minprop: float) -> Term:
-    """The coding of one variable, learned from the training rows."""
+class TransformError(ValueError):
+    """A chosen transformation cannot be applied to a variable's training values (never skipped silently)."""
+
+
+def _transformed_term(name: str, numeric: pd.Series, log: bool, knots: int | None) -> Term:
+    """A log and / or spline term learned from the training values (module docstring)."""
+    values = numeric.dropna()
+    if log:
+        bad = values[values <= 0]
+        if len(bad):
+            raise TransformError(
+                f"Clinical variable '{name}' is log-transformed but patient {bad.index[0]} has {bad.iloc[0]:g} "
+                f"({len(bad)} training value(s) <= 0): log needs values > 0; choose linear or a spline for it")
+        values = np.log(values)
+    label = f"log({name})" if log else name
+    if not knots:
+        return Term(name, "continuous", (label,), log=log)
+    try:
+        placed = stats.rcs_knots(values.to_numpy(), knots, name=label)
+    except ValueError as exc:
+        raise TransformError(f"Clinical variable '{name}': {exc}") from None
+    return Term(name, "continuous", stats.rcs_names(label, placed.size), log=log, knots=tuple(float(k) for k in placed))
+
+
+def make_term(values: pd.Series, y, dichotomise: bool, minprop: float, log: bool = False,
+              knots: int | None = None) -> Term:
+    """The coding of one variable, learned from the training rows (``log`` / ``knots``: module
+    docstring; TransformError when they cannot apply)."""
     name = str(values.name)
+    if (log or knots) and dichotomise:
+        raise TransformError(f"Clinical variable '{name}' cannot be both dichotomised and transformed (log / spline)")
+    if (log or knots) and is_categorical(values):
+        raise TransformError(f"Clinical variable '{name}' is categorical: log and spline apply to numbers only")
     if is_categorical(values):
         if isinstance(values.dtype, pd.CategoricalDtype):
             levels = [c for c in values.cat.categories if (values == c).any()]
@@ -89,6 +141,8 @@ def make_term(values: pd.Series, y, dichotomise: bool, minprop: float) -> Term:
     if numeric.notna().sum() < values.notna().sum():
         bad = values[numeric.isna() & values.notna()].iloc[0]
         raise ValueError(f"Clinical variable '{name}' is continuous but holds the value {bad!r}")
+    if log or knots:
+        return _transformed_term(name, numeric, log, knots)
     if not dichotomise:
         return Term(name, "continuous", (name,))
     known = numeric.notna().to_numpy()
@@ -142,7 +196,8 @@ class ClinicalModel(BaseEstimator):
                  force_out: Sequence[str] = _DEFAULTS.clinical_force_out,
                  dichotomise: Sequence[str] = _DEFAULTS.clinical_dichotomise,
                  minprop: float = EvaluationSettings().maxstat_minprop, ties: str = _DEFAULTS.ties,
-                 level: float = EvaluationSettings().ci_level):
+                 level: float = EvaluationSettings().ci_level, log: Sequence[str] = _DEFAULTS.clinical_log,
+                 splines: Sequence[tuple[str, int]] = _DEFAULTS.clinical_splines):
         self.variables = variables
         self.p_in = p_in
         self.p_out = p_out
@@ -152,11 +207,14 @@ class ClinicalModel(BaseEstimator):
         self.minprop = minprop
         self.ties = ties
         self.level = level
+        self.log = log
+        self.splines = splines
 
     def _candidates(self, X: pd.DataFrame) -> list[str]:
         variables = list(X.columns) if self.variables is None else [str(v) for v in self.variables]
         for group, names in (("variables", variables), ("force_in", self.force_in),
-                             ("force_out", self.force_out), ("dichotomise", self.dichotomise)):
+                             ("force_out", self.force_out), ("dichotomise", self.dichotomise),
+                             ("log", self.log), ("splines", [v for v, _ in self.splines])):
             unknown = [v for v in names if v not in X.columns]
             if unknown:
                 raise ValueError(f"Clinical {group} {unknown} are not columns of the clinical table")
@@ -173,11 +231,13 @@ class ClinicalModel(BaseEstimator):
         self.family_ = regression.family_of(y)
         candidates = self._candidates(X)
         self.terms_, self.skipped_ = {}, {}
+        knots = {str(v): int(k) for v, k in self.splines}
         for v in candidates:
             try:
-                self.terms_[v] = make_term(X[v], y, v in set(self.dichotomise), self.minprop)
+                self.terms_[v] = make_term(X[v], y, v in set(self.dichotomise), self.minprop, v in set(self.log),
+                                           knots.get(v))
             except ValueError as exc:  # e.g. a single level in training: unusable, unless forced in
-                if v in set(self.force_in):
+                if v in set(self.force_in) or isinstance(exc, TransformError):
                     raise
                 self.skipped_[v] = str(exc)
         candidates = [v for v in candidates if v in self.terms_]
@@ -254,6 +314,10 @@ class ClinicalModel(BaseEstimator):
                     labels[column] = (term.variable, f"{level} vs {term.reference}")
                 elif term.kind == "dichotomised":
                     labels[column] = (term.variable, column.split(" ", 1)[1])
+                elif term.knots:
+                    labels[column] = (term.variable, f"spline basis {column} ({len(term.knots)} knots)")
+                elif term.log:
+                    labels[column] = (term.variable, f"per unit of {column}")
                 else:
                     labels[column] = (term.variable, "per unit")
         table.insert(0, "term", [labels[c][1] for c in table.index])

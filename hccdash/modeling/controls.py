@@ -19,12 +19,14 @@ from typing import Any
 from hccdash.settings import SelectionSettings, Settings, SplitSettings
 
 _DEFAULT_SELECTION = SelectionSettings()
+SPLINE_KNOTS = 4  # the knots control's default (rms::rcs's own default is 5; 4 suits the usual cohort sizes)
 KEYS = (
     "mb_endpoint", "mb_horizon", "mb_phases", "mb_fusion",
     "mb_icc_on", "mb_icc", "mb_icc_kind", "mb_icc_missing", "mb_variance_on",
     "mb_univariate_on", "mb_univariate_p", "mb_univariate_test",
     "mb_corr_on", "mb_corr", "mb_corr_method", "mb_mrmr_on", "mb_mrmr_k", "mb_rf_on", "mb_rf_k",
     "mb_folds", "mb_loo", "mb_clinical", "mb_force_in", "mb_force_out", "mb_dichotomise", "mb_p_in", "mb_p_out",
+    "mb_log", "mb_splines", "mb_knots",
     "mb_external", "mb_combat", "mb_combat_batch", "mb_combat_ref",
     "mb_deep_on", "mb_deep_by", "mb_deep_variance", "mb_deep_components", "mb_deep_lambda",
 )
@@ -83,6 +85,9 @@ def controls_from_settings(settings: Settings, phases: Sequence[str], variables:
         "mb_force_in": [v for v in m.clinical_force_in if v in known],
         "mb_force_out": [v for v in m.clinical_force_out if v in known],
         "mb_dichotomise": [v for v in m.clinical_dichotomise if v in known],
+        "mb_log": [v for v in m.clinical_log if v in known],
+        "mb_splines": [v for v, _ in m.clinical_splines if v in known],
+        "mb_knots": int(m.clinical_splines[0][1]) if m.clinical_splines else SPLINE_KNOTS,
         "mb_p_in": float(m.clinical_p_in),
         "mb_p_out": float(m.clinical_p_out),
         "mb_external": list(settings.split.validation_centres)
@@ -134,6 +139,9 @@ def settings_from_controls(values: Mapping[str, Any], base: Settings | None = No
         clinical_force_in=tuple(x for x in v["mb_force_in"] if x in v["mb_clinical"]),
         clinical_force_out=tuple(x for x in v["mb_force_out"] if x in v["mb_clinical"]),
         clinical_dichotomise=tuple(x for x in v["mb_dichotomise"] if x in v["mb_clinical"]),
+        clinical_log=tuple(x for x in v.get("mb_log", ()) if x in v["mb_clinical"] and x not in v["mb_dichotomise"]),
+        clinical_splines=tuple((x, int(v.get("mb_knots", SPLINE_KNOTS))) for x in v.get("mb_splines", ())
+                               if x in v["mb_clinical"] and x not in v["mb_dichotomise"]),
         clinical_p_in=float(v["mb_p_in"]),
         clinical_p_out=float(v["mb_p_out"]),
     )

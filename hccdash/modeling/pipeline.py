@@ -196,7 +196,7 @@ class RadiomicsNomogram(BaseEstimator):
         m = self.settings.model
         model = ClinicalModel(list(self.clinical_vars), m.clinical_p_in, m.clinical_p_out, m.clinical_force_in,
                               m.clinical_force_out, m.clinical_dichotomise, self.settings.evaluation.maxstat_minprop,
-                              m.ties, self.settings.evaluation.ci_level)
+                              m.ties, self.settings.evaluation.ci_level, m.clinical_log, m.clinical_splines)
         clinical = X[list(self.clinical_vars)]
         if cache is None:
             return model.fit(clinical, y)

@@ -183,6 +183,11 @@ def _clinical_terms(clinical: Any) -> tuple[list[dict[str, Any]], dict[str, list
         elif term.kind == "dichotomised":
             terms.append({"name": term.columns[0], "predictor": variable,
                           "type": "at_least" if term.inclusive else "above", "cutoff": float(term.cutoff)})
+        elif term.knots:
+            terms += [{"name": column, "predictor": variable, "type": "spline", "log": term.log,
+                       "knots": list(term.knots), "basis": j} for j, column in enumerate(term.columns)]
+        elif term.log:
+            terms.append({"name": term.columns[0], "predictor": variable, "type": "linear", "log": True})
         else:
             terms.append({"name": term.columns[0], "predictor": variable, "type": "linear"})
     return terms, levels

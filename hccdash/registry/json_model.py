@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from hccdash.registry import spec as spec_module
+from hccdash.stats.splines import transformed_columns
 from hccdash.stats.survfit import CoxBaseline, survfit_cox
 
 RAD_SCORE = "rad_score"
@@ -311,7 +312,8 @@ class JsonModel:
 
 def design_matrix(terms: list[dict[str, Any]], data: pd.DataFrame) -> np.ndarray:
     """Model columns of ``terms`` for ``data``: x (linear), x == level (indicator),
-    x > cutoff (above), x >= cutoff (at_least)."""
+    x > cutoff (above), x >= cutoff (at_least), log(x) (``"log": true``, NaN for x <= 0) and a
+    column of rms::rcs's spline basis (spline: :func:`hccdash.stats.splines.transformed_columns`)."""
     columns = []
     for term in terms:
         if term["predictor"] not in data.columns:
@@ -321,6 +323,10 @@ def design_matrix(terms: list[dict[str, Any]], data: pd.DataFrame) -> np.ndarray
             columns.append((x.astype(str) == term["level"]).to_numpy(float))
             continue
         values = pd.to_numeric(x, errors="raise").to_numpy(float)
+        if term["type"] == "spline" or term.get("log"):
+            knots = term["knots"] if term["type"] == "spline" else ()
+            columns.append(transformed_columns(values, bool(term.get("log")), knots)[:, term.get("basis", 0)])
+            continue
         if term["type"] == "above":
             values = (values > term["cutoff"]).astype(float)
         elif term["type"] == "at_least":

@@ -180,7 +180,9 @@ def build_spec(
             "cutoff": None if t.get("cutoff") is None else float(t["cutoff"]),
             "coef": float(coef[j]),
             "mean": float(means[j]),
-            "axis": _axis(x[:, j]),
+            # a log / spline term's nomogram axis is in the predictor's own values (one axis per predictor)
+            "axis": _axis(pd.to_numeric(data[t["predictor"]]).to_numpy(float) if _transformed(t) else x[:, j]),
+            **{key: t[key] for key in ("log", "knots", "basis") if key in t},
         }
         for j, t in enumerate(parts.terms)
     ]
@@ -239,6 +241,11 @@ def build_spec(
         spec["deep"] = parts.deep.to_dict()
     spec_module.validate(spec)
     return spec
+
+
+def _transformed(term: dict[str, Any]) -> bool:
+    """A log or spline term (its axis holds the predictor's values, not the model column's)."""
+    return term["type"] == "spline" or bool(term.get("log"))
 
 
 def _axis(column: np.ndarray) -> list[float]:

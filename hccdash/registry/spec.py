@@ -79,17 +79,25 @@ def _object(properties: dict, required: list[str] | None = None) -> dict:
     }
 
 
+_TERM_REQUIRED = ["name", "predictor", "type", "level", "cutoff", "coef", "mean", "axis"]
+# A continuous predictor may enter transformed: "log": true gives log(x); type "spline" is column
+# "basis" (0 = x itself, j = the j-th nonlinear column) of rms::rcs's restricted cubic spline with
+# these "knots" (of log(x) with "log"). The three keys are optional (files written before have none).
 _term = _object(
     {
         "name": {"type": "string", "pattern": TERM_PATTERN},
         "predictor": {"type": "string", "pattern": PREDICTOR_PATTERN},
-        "type": {"enum": ["linear", "indicator", "above", "at_least"]},
+        "type": {"enum": ["linear", "indicator", "above", "at_least", "spline"]},
         "level": {"type": ["string", "null"], "pattern": LEVEL_PATTERN},
         "cutoff": {"type": ["number", "null"]},
         "coef": _number,
         "mean": _number,
         "axis": _array(_number, 200, 2),
-    }
+        "log": {"type": "boolean"},
+        "knots": _array(_number, 7, 3),
+        "basis": {"type": "integer", "minimum": 0, "maximum": 5},
+    },
+    _TERM_REQUIRED,
 )
 
 _predictor = _object(
@@ -394,8 +402,45 @@ def _check_model(spec: dict[str, Any]) -> None:
             raise ValueError(f"term {term['name']}: a dichotomised term needs a cutoff")
         if sorted(term["axis"]) != term["axis"]:
             raise ValueError(f"term {term['name']}: axis values must be increasing")
+        _check_transform(term, predictor)
+    _check_splines(terms)
     if spec["endpoint"]["kind"] == "er" and spec["endpoint"]["er_horizon"] is None:
         raise ValueError("endpoint 'er' needs er_horizon")
+
+
+def _check_transform(term: dict[str, Any], predictor: dict[str, Any]) -> None:
+    """A log / spline term: a continuous predictor (positive for log), knots increasing, basis in range."""
+    spline = term["type"] == "spline"
+    if not (spline or term.get("log")):
+        if "knots" in term or "basis" in term:
+            raise ValueError(f"term {term['name']}: knots and basis belong to spline terms")
+        return
+    if term["type"] not in ("linear", "spline") or predictor["kind"] != "continuous":
+        raise ValueError(f"term {term['name']}: log and spline apply to a continuous predictor's linear term")
+    if term.get("log") and (predictor["min"] is None or predictor["min"] <= 0 or min(term["axis"]) <= 0):
+        raise ValueError(f"term {term['name']}: a log term needs a predictor (and axis) above 0")
+    if spline:
+        knots = term.get("knots")
+        if knots is None or "basis" not in term:
+            raise ValueError(f"term {term['name']}: a spline term needs knots and basis")
+        if any(b <= a for a, b in zip(knots, knots[1:])):
+            raise ValueError(f"term {term['name']}: knots must be strictly increasing")
+        if term["basis"] > len(knots) - 2:
+            raise ValueError(f"term {term['name']}: basis {term['basis']} is beyond the {len(knots) - 1} spline columns")
+
+
+def _check_splines(terms: list[dict[str, Any]]) -> None:
+    """The spline terms of one predictor share knots and log, and hold each basis column exactly once."""
+    by_predictor: dict[str, list[dict[str, Any]]] = {}
+    for term in terms:
+        if term["type"] == "spline":
+            by_predictor.setdefault(term["predictor"], []).append(term)
+    for name, group in by_predictor.items():
+        knots, log = group[0]["knots"], bool(group[0].get("log"))
+        if any(t["knots"] != knots or bool(t.get("log")) != log for t in group):
+            raise ValueError(f"the spline terms of {name} differ in knots or log")
+        if sorted(t["basis"] for t in group) != list(range(len(knots) - 1)):
+            raise ValueError(f"the spline terms of {name} must hold each of its {len(knots) - 1} columns once")
 
 
 def _check_predictors(spec: dict[str, Any]) -> None:

@@ -4,12 +4,22 @@ Model: lp = intercept + sum_k beta_k x_k. ``coef`` maps each predictor to
 - a number beta (numeric predictor, linear term; a 0/1 dummy is simply numeric), or
 - a mapping level -> beta (categorical predictor; levels absent from the mapping, such as
   the reference level, have beta 0).
-Nonlinear terms (splines) and interactions, which rms also draws, are not supported.
+- a :class:`Transformed` (a continuous predictor entering as log(x) or as a restricted cubic
+  spline, rms's ``log(x)`` / ``rcs(x, k)``): its contribution beta . columns(x) is computed at
+  each tick, so the points are not linear in the value (a spline axis may even turn back, as
+  rms draws it; the ticks stay in value order and the points follow the curve).
+Interactions, which rms also draws, are not supported.
 
 Each predictor's axis ticks are set by its training values in ``data``, as rms's
 ``datadist`` does: the sorted distinct values when there are at most 10 of them (rms keeps
 ``values`` unless there are more than ``n.unique = 10``), else R's ``pretty(range, 10)``;
-the levels (pandas categories or sorted distinct values) for a categorical predictor.
+the levels (pandas categories or sorted distinct values) for a categorical predictor. A log
+term's ticks over more than 10 distinct values differ from rms on purpose: rms takes
+``pretty(range)``, which starts at 0 for a skewed marker such as AFP, and then stops ("an
+infinite axis value has resulted") until values are given; here they are 1, 2, 5 x 10^k (or
+10^k alone when that gives more than 12) from the last one at or below the lowest training value to the
+first at or above the highest, or, over less than one decade, ``pretty(range)`` without the
+ticks <= 0. With the same tick values, the points are rms's (fixture tests/reference/rms_calibrate).
 Points of a value: (beta x - min over ticks of beta x) * scale, where
 scale = 100 / max over predictors of (max - min of beta x over its ticks), so the predictor
 with the widest range spans 0-100. Total points TP map back to lp = lp0 + TP / scale, with
@@ -22,7 +32,7 @@ For a Cox model rms centres the linear predictor: pass ``centre=True`` (intercep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +41,26 @@ import pandas as pd
 from scipy.special import expit
 
 from hccdash.stats.pretty import pretty
+from hccdash.stats.splines import transformed_columns
 
 N_UNIQUE = 10  # rms datadist: distinct values kept as ticks up to this many
 NINT = 10  # rms nomogram: pretty(..., n = nint)
 MAX_POINTS = 100.0
+
+
+@dataclass(frozen=True)
+class Transformed:
+    """The coefficients of a predictor's transformed columns (see
+    :func:`hccdash.stats.splines.transformed_columns`): log(x) with ``log``, the rcs basis with
+    ``knots`` (of log(x) when both)."""
+
+    coef: tuple[float, ...]
+    log: bool = False
+    knots: tuple[float, ...] = ()
+
+    def xbeta(self, values) -> np.ndarray:
+        """beta . columns(x) for each value (NaN for x <= 0 in a log term)."""
+        return transformed_columns(values, self.log, self.knots) @ np.asarray(self.coef, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -74,11 +100,38 @@ class Nomogram:
         return (np.asarray(lp, dtype=float) - self.lp_at_zero) * self.scale
 
 
-def _xbeta(beta: float | Mapping[Any, float], values) -> np.ndarray:
+def xbeta(beta: float | Mapping[Any, float] | Transformed, values) -> np.ndarray:
     """beta * x of a numeric predictor, or each level's beta (0 when absent)."""
     if isinstance(beta, Mapping):
         return np.array([float(beta.get(v, 0.0)) for v in values])
+    if isinstance(beta, Transformed):
+        return beta.xbeta(values)
     return float(beta) * np.asarray(values, dtype=float)
+
+
+LOG_STEPS = ((1.0, 2.0, 5.0), (1.0,))
+MAX_LOG_TICKS = 12
+
+
+def log_ticks(values) -> np.ndarray:
+    """Ticks of a log term's axis over the positive ``values`` (module docstring)."""
+    values = np.asarray(values, dtype=float)
+    low, high = float(values.min()), float(values.max())
+    if low <= 0:
+        raise ValueError(f"a log axis needs values > 0, got {low:g}")
+    if high < 10 * low:
+        ticks = pretty(values, NINT)
+        ticks = ticks[ticks > 0]
+        return ticks if ticks.size >= 2 else np.array([low, high])
+    exponents = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    for steps in LOG_STEPS:
+        grid = np.array(sorted(m * 10.0 ** e for e in exponents for m in steps))
+        start = grid[grid <= low * (1 + 1e-12)].max()
+        end = grid[grid >= high * (1 - 1e-12)].min()
+        ticks = grid[(grid >= start) & (grid <= end)]
+        if ticks.size <= MAX_LOG_TICKS:
+            break
+    return ticks
 
 
 def _ticks(beta: float | Mapping[Any, float], column: pd.Series) -> tuple[tuple, bool]:
@@ -91,34 +144,41 @@ def _ticks(beta: float | Mapping[Any, float], column: pd.Series) -> tuple[tuple,
     if not pd.api.types.is_numeric_dtype(column):
         raise ValueError(f"predictor {column.name!r} is not numeric; give its beta as a mapping level -> beta")
     distinct = np.unique(column.to_numpy(dtype=float))
-    return tuple(distinct if distinct.size <= N_UNIQUE else pretty(distinct, NINT)), False
+    if distinct.size <= N_UNIQUE:
+        return tuple(distinct), False
+    if isinstance(beta, Transformed) and beta.log:
+        return tuple(log_ticks(distinct)), False
+    return tuple(pretty(distinct, NINT)), False
 
 
 def _linear_predictor(coef: Mapping[str, Any], data: pd.DataFrame, intercept: float) -> np.ndarray:
-    return intercept + sum(_xbeta(beta, data[name].to_numpy()) for name, beta in coef.items())
+    return intercept + sum(xbeta(beta, data[name].to_numpy()) for name, beta in coef.items())
 
 
 def nomogram_axes(coef: Mapping[str, Any], data: pd.DataFrame, intercept: float = 0.0,
-                  centre: bool = False) -> Nomogram:
+                  centre: bool = False, values: Mapping[str, Sequence[Any]] | None = None) -> Nomogram:
     """Axes as ``rms::nomogram(fit)``: per-predictor ticks and points, lp ticks
     (``pretty(range(training lp), 10)``) and the total-points axis
-    (``pretty(c(0, max(100, scale * max(lp ticks - lp0))), 10)``)."""
+    (``pretty(c(0, max(100, scale * max(lp ticks - lp0))), 10)``). ``values`` gives a
+    predictor's ticks, as ``rms::nomogram(fit, name = values)`` does."""
     missing = [name for name in coef if name not in data.columns]
     if missing:
         raise ValueError(f"predictors {missing} of coef are not columns of data ({list(data.columns)})")
     lp = _linear_predictor(coef, data, intercept)
     if centre:
         intercept, lp = intercept - lp.mean(), lp - lp.mean()
-    ticks = {name: _ticks(beta, data[name]) for name, beta in coef.items()}
-    xbeta = {name: _xbeta(coef[name], values) for name, (values, _) in ticks.items()}
-    widest = max(x.max() - x.min() for x in xbeta.values())
+    given = values or {}
+    ticks = {name: (tuple(given[name]), isinstance(beta, Mapping)) if name in given else _ticks(beta, data[name])
+             for name, beta in coef.items()}
+    contributions = {name: xbeta(coef[name], ticked) for name, (ticked, _) in ticks.items()}
+    widest = max(x.max() - x.min() for x in contributions.values())
     if widest <= 0:
         raise ValueError("all coefficients are zero over the data: no nomogram scale")
     scale = MAX_POINTS / widest
-    lp_at_zero = intercept + sum(x.min() for x in xbeta.values())
+    lp_at_zero = intercept + sum(x.min() for x in contributions.values())
     axes = {
-        name: PredictorAxis(name, values, (xbeta[name] - xbeta[name].min()) * scale, cat)
-        for name, (values, cat) in ticks.items()
+        name: PredictorAxis(name, ticked, (contributions[name] - contributions[name].min()) * scale, cat)
+        for name, (ticked, cat) in ticks.items()
     }
     lp_ticks = pretty(lp, NINT)
     total_max = MAX_POINTS if len(coef) == 1 else max(MAX_POINTS, scale * (lp_ticks.max() - lp_at_zero))
@@ -126,9 +186,10 @@ def nomogram_axes(coef: Mapping[str, Any], data: pd.DataFrame, intercept: float 
 
 
 def nomogram_points(coef: Mapping[str, Any], data: pd.DataFrame, patient: Mapping[str, Any],
-                    intercept: float = 0.0, centre: bool = False) -> dict[str, float]:
+                    intercept: float = 0.0, centre: bool = False,
+                    values: Mapping[str, Sequence[Any]] | None = None) -> dict[str, float]:
     """Points of each predictor for one patient and their sum under ``"total"``."""
-    nomogram = nomogram_axes(coef, data, intercept, centre)
+    nomogram = nomogram_axes(coef, data, intercept, centre, values)
     points = {}
     for name, beta in coef.items():
         if name not in patient:
@@ -136,8 +197,8 @@ def nomogram_points(coef: Mapping[str, Any], data: pd.DataFrame, patient: Mappin
         axis, value = nomogram.axes[name], patient[name]
         if axis.categorical and value not in axis.values and value not in beta:
             raise ValueError(f"level {value!r} of {name!r} is not among {list(axis.values)}")
-        lowest = _xbeta(beta, axis.values).min()
-        points[name] = float((_xbeta(beta, [value])[0] - lowest) * nomogram.scale)
+        lowest = xbeta(beta, axis.values).min()
+        points[name] = float((xbeta(beta, [value])[0] - lowest) * nomogram.scale)
     points["total"] = float(sum(points.values()))
     return points
 

@@ -123,3 +123,18 @@ def rcs_basis(x, knots) -> np.ndarray:
 def rcs_names(name: str, n_knots: int) -> tuple[str, ...]:
     """Column names as rms gives them: ``name``, ``name'``, ``name''``, ... (k - 1 names)."""
     return tuple(name + "'" * j for j in range(int(n_knots) - 1))
+
+
+def positive_log(x) -> np.ndarray:
+    """Natural log of ``x``, NaN where x <= 0 or missing (a log term's value for such a patient)."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid="ignore"):
+        positive = x > 0
+    return np.where(positive, np.log(np.where(positive, x, 1.0)), np.nan)
+
+
+def transformed_columns(x, log: bool = False, knots=()) -> np.ndarray:
+    """(n, columns) model columns of a continuous predictor: x, log(x) (:func:`positive_log`), or the
+    restricted cubic spline basis of either (:func:`rcs_basis`) when ``knots`` are given."""
+    values = positive_log(x) if log else np.asarray(x, dtype=float)
+    return rcs_basis(values, knots) if len(knots) else values[:, None]

@@ -19,7 +19,7 @@ B = 15
 def _final(result, builder):
     data = prepare(result, builder)
     model, train = data.model, data.train
-    design = model.combined_.design(model.clinical_design(train.frame), model.rad_score(train.frame)).dropna()
+    design = model.combined_design(train.frame).dropna()
     rows = train.frame.index.get_indexer(design.index)
     return model, train, design, rows
 

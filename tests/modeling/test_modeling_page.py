@@ -194,3 +194,20 @@ def test_a_lambda_move_draws_only_the_chosen_lambda_over_the_cached_charts(page,
     moved = page.session_state["mb_current"].result
     assert not moved.lasso.cv_.path.coefficients.equals(result.lasso.cv_.path.coefficients)
     assert calls["cv_curve_chart"] == calls["coefficient_path_chart"] == 1
+
+
+def test_log_and_spline_controls_refit_with_transformed_terms(page):
+    """Log (AFP) and a 3-knot spline (age) chosen in the sidebar reach the clinical model's table; dichotomising
+    AFP afterwards takes it out of the transformations rather than failing."""
+    page.multiselect(key="mb_clinical").set_value(["AFP", "age", "BCLC"]).run()
+    page.multiselect(key="mb_force_in").set_value(["AFP", "age"]).run()
+    page.multiselect(key="mb_log").set_value(["AFP"]).run()
+    page.multiselect(key="mb_splines").set_value(["age"]).run()
+    page.number_input(key="mb_knots").set_value(3).run()
+    assert not page.exception, page.exception
+    shown = " ".join(df.value.to_csv() for df in page.dataframe)
+    assert "log(AFP)" in shown and "age''" not in shown and "age'" in shown
+    page.multiselect(key="mb_dichotomise").set_value(["AFP"]).run()
+    assert not page.exception, page.exception
+    shown = " ".join(df.value.to_csv() for df in page.dataframe)
+    assert "log(AFP)" not in shown and "AFP >" in shown

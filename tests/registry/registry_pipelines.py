@@ -40,15 +40,19 @@ class Fitted:
                 "metrics": {metric: self.result.summary()[metric]}, "cohort": "synthetic"}
 
 
-def fit(endpoint: str = "rfs", fusion: str = "lasso") -> Fitted:
+def fit(endpoint: str = "rfs", fusion: str = "lasso", transformed: bool = False) -> Fitted:
     """A combined model with categorical (BCLC, sex), dichotomised (ALB, for RFS) and
-    continuous (AFP) clinical predictors plus the rad-score (BCLC, ALB, AFP forced in)."""
+    continuous (AFP) clinical predictors plus the rad-score (BCLC, ALB, AFP forced in);
+    ``transformed``: AFP enters as log(AFP) and age (forced in too) as a 4-knot spline."""
     inputs = synthetic_inputs(n=160, p=60, seed=1)
     base = Settings()
     settings = dataclasses.replace(
         base,
-        model=dataclasses.replace(base.model, endpoint=endpoint, clinical_force_in=("BCLC", "ALB", "AFP"),
-                                  clinical_dichotomise=("ALB",) if endpoint == "rfs" else ()),
+        model=dataclasses.replace(base.model, endpoint=endpoint,
+                                  clinical_force_in=("BCLC", "ALB", "AFP") + (("age",) if transformed else ()),
+                                  clinical_dichotomise=("ALB",) if endpoint == "rfs" else (),
+                                  clinical_log=("AFP",) if transformed else (),
+                                  clinical_splines=(("age", 4),) if transformed else ()),
         selection=dataclasses.replace(base.selection, fusion=fusion, lasso_folds=5),
     )
     return Fitted(inputs, ModelBuilder(inputs).build(settings, clinical_vars=CLINICAL))

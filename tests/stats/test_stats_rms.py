@@ -133,3 +133,43 @@ def test_calibrate_lrm_matches_rms_lowess_method():
     np.testing.assert_array_equal(result["n"], expected["n"])
     np.testing.assert_allclose(result[columns].to_numpy(dtype=float), expected[columns].to_numpy(dtype=float),
                                atol=1e-6)
+
+
+NOMOGRAM = R["nomogram"]
+
+
+def _cox_nomogram_coef() -> dict:
+    """rms's cph coefficients of rcs(age, 4) + log(afp) + sex as hccdash nomogram coefficients."""
+    from hccdash.stats.nomogram import Transformed
+
+    c = R["cox"]["coef"]
+    return {"age": Transformed((c["age"], c["age'"], c["age''"]), knots=tuple(_floats(R["cox"]["knots"]))),
+            "afp": Transformed((c["afp"],), log=True), "sex": c["sex"]}
+
+
+def test_nomogram_of_spline_and_log_terms_matches_rms():
+    """rms::nomogram(cph(... rcs(age, 4) + log(afp) + sex), afp = ticks): nonlinear axes, scale, patients."""
+    ticks = {"afp": NOMOGRAM["axes"]["afp"]["values"]}
+    nomo = stats.nomogram_axes(_cox_nomogram_coef(), DATA, centre=True, values=ticks)
+    assert nomo.scale == pytest.approx(NOMOGRAM["sc"], rel=1e-12)
+    for name in ("age", "afp", "sex"):
+        np.testing.assert_allclose(nomo.axes[name].values, NOMOGRAM["axes"][name]["values"])
+        np.testing.assert_allclose(nomo.axes[name].points, NOMOGRAM["axes"][name]["points"], atol=1e-9)
+    for i, row in enumerate(NOMOGRAM["patients"]["rows"]):
+        points = stats.nomogram_points(_cox_nomogram_coef(), DATA, DATA.iloc[row - 1].to_dict(), centre=True,
+                                       values=ticks)
+        assert points["age"] == pytest.approx(NOMOGRAM["patients"]["age"][i], abs=1e-9)
+        assert points["afp"] == pytest.approx(NOMOGRAM["patients"]["afp"][i], abs=1e-9)
+
+
+def test_log_axis_ticks_cover_the_range_where_rms_stops():
+    """rms's default afp ticks (pretty(range) from 0) give log(0) and rms stops; hccdash's log ticks."""
+    from hccdash.stats.nomogram import log_ticks
+
+    np.testing.assert_array_equal(log_ticks(DATA["afp"]), 10.0 ** np.arange(0, 7))
+    np.testing.assert_array_equal(log_ticks([3, 700]), [2, 5, 10, 20, 50, 100, 200, 500, 1000])
+    np.testing.assert_array_equal(log_ticks([20, 80]), np.arange(20, 81, 5))
+    nomo = stats.nomogram_axes(_cox_nomogram_coef(), DATA, centre=True)
+    assert nomo.axes["afp"].values[0] == 1.0 and np.all(np.isfinite(nomo.axes["afp"].points))
+    with pytest.raises(ValueError, match="values > 0"):
+        log_ticks([0, 10, 100])
