@@ -86,14 +86,31 @@
       if (value === null) return;
       if (p.hard_min !== null && value < p.hard_min) { errors.push(withUnit(p) + ": impossible: must be >= " + p.hard_min); return; }
       if (p.hard_max !== null && value > p.hard_max) { errors.push(withUnit(p) + ": impossible: must be <= " + p.hard_max); return; }
+      const logged = model.terms.some(function (t) { return t.predictor === p.name && t.log; });
+      if (logged && value <= 0) { errors.push(withUnit(p) + ": must be > 0: the model uses log(" + p.name + ")"); return; }
       values[p.name] = value;
     });
     return values;
   }
 
+  function positiveLog(x) { return x > 0 ? Math.log(x) : NaN; }
+
+  // column j of rms::rcs's basis (0 = x itself), Hmisc::rcspline.eval with norm = 2, as hccdash.stats.rcs_basis
+  function rcsColumn(x, knots, j) {
+    if (j === 0) return x;
+    const k = knots.length, last = knots[k - 1], prev = knots[k - 2], tj = knots[j - 1];
+    const kd = Math.pow(last - knots[0], 2 / 3);
+    const cube = function (t) { const u = Math.max((x - t) / kd, 0); return u * u * u; };
+    return cube(tj) + ((prev - tj) * cube(last) - (last - tj) * cube(prev)) / (last - prev);
+  }
+
   function design(values) {
     return model.terms.map(function (t) {
       const x = values[t.predictor];
+      if (t.type === "spline" || t.log) {
+        const v = t.log ? positiveLog(x) : x;
+        return t.type === "spline" ? rcsColumn(v, t.knots, t.basis) : v;
+      }
       if (t.type === "indicator") return String(x) === t.level ? 1 : 0;
       if (t.type === "above") return x > t.cutoff ? 1 : 0;
       if (t.type === "at_least") return x >= t.cutoff ? 1 : 0;

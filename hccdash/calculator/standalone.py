@@ -14,7 +14,8 @@ what :func:`hccdash.calculator.prediction.predict_patient` does: Cox ``S(t | x) 
 exp(eta))``, ``eta = b'(x - c)``, with survfit's ``conf.type = "log"`` CI ``S exp(-/+ z
 sqrt(varhaz + d'Vd))`` (upper bound capped at 1, evaluated on the log scale as
 :func:`hccdash.stats.survfit.survfit_cox`), S NaN beyond the longest follow-up; logistic
-``expit(a + b'x)`` with ``expit(lp -/+ z se)``, ``se^2 = [1, x]' V [1, x]``; the risk group by
+``expit(a + b'x)`` with ``expit(lp -/+ z se)``, design columns as :func:`hccdash.registry.json_model.design_matrix`
+builds them (log(x), refused for x <= 0, and rms::rcs spline columns included), ``se^2 = [1, x]' V [1, x]``; the risk group by
 the cut-offs on the linear predictor (``lp <= cut-off`` is the lower group). ``z`` is computed
 here (scipy) for the chosen level, so the file and the app use the same number. A Content
 Security Policy (``default-src 'none'``) forbids every fetch: the file works offline and cannot
@@ -36,7 +37,7 @@ from hccdash.registry.json_model import JsonModel
 from hccdash.settings import CalculatorSettings
 
 SCRIPT = Path(__file__).with_name("standalone.js")
-TERM_TYPES = ("linear", "indicator", "above", "at_least")  # the design terms standalone.js builds
+TERM_TYPES = ("linear", "indicator", "above", "at_least", "spline")  # the design terms standalone.js builds
 CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'none'; "
        "connect-src 'none'; form-action 'none'; base-uri 'none'")
 STYLE = """
@@ -77,7 +78,8 @@ def standalone_payload(model: JsonModel, level: float = CalculatorSettings().ci_
         "z": float(sps.norm.ppf(0.5 + level / 2)),
         "horizons": model.horizons if cox else [float(spec["endpoint"]["er_horizon"])],
         "intercept": spec["model"]["intercept"],
-        "terms": [{k: t[k] for k in ("name", "predictor", "type", "level", "cutoff", "coef", "mean")}
+        "terms": [{**{k: t[k] for k in ("name", "predictor", "type", "level", "cutoff", "coef", "mean")},
+                   "log": bool(t.get("log")), "knots": t.get("knots"), "basis": int(t.get("basis", 0))}
                   for t in spec["model"]["terms"]],
         "covariance": spec["model"]["covariance"],
         "baseline": baseline,

@@ -137,3 +137,24 @@ def test_labels_with_addresses_are_shown_as_text(models, open_calculator):
     page = open_calculator(JsonModel(spec))
     assert page.locator('label[for="in-1"]').inner_text() == f"{label} (ng/mL)"
     assert page.locator("img, a, iframe, link").count() == 0
+
+
+def test_log_and_spline_terms_give_the_apps_numbers(open_calculator):
+    """log(AFP) and a 4-knot spline of age (rms::rcs columns computed in the page) on validation patients;
+    AFP 0 is refused as the app refuses it."""
+    fitted = pipelines.fit("rfs", transformed=True)
+    registry.save(fitted.result.model, "splined", **fitted.save_kwargs())
+    model = JsonModel(registry.load("splined").spec)
+    assert {"spline"} <= {t["type"] for t in model.spec["model"]["terms"]}
+    page = open_calculator(model)
+    columns = calculator.input_columns(model)
+    for _, row in fitted.validation.head(5).iterrows():
+        patient = {c: row[c] for c in columns if c != model.rad_score_name}
+        _fill(page, model, patient)
+        assert page.locator("#errors").inner_text() == ""
+        values, lp, group = _shown(page)
+        app = calculator.predict_patient(model, patient)
+        np.testing.assert_allclose(values, app.estimates.to_numpy(float), rtol=0, atol=1e-6, err_msg=str(patient))
+        assert lp == pytest.approx(app.lp, abs=1e-6) and group == app.risk_group
+    _fill(page, model, {**patient, "AFP": 0.0})
+    assert "must be > 0: the model uses log(AFP)" in page.locator("#errors").inner_text()
