@@ -108,3 +108,18 @@ def test_bad_settings_are_named(bad):
         DeepSettings(**bad)
     with pytest.raises(ValueError, match="Unknown deep-feature setting"):
         DeepSettings.from_dict({"margn": 3})
+
+
+def test_only_the_roi_box_is_read_and_the_features_are_the_same(small):
+    image, mask = synthetic_case(4, shape=(12, 60, 70))
+    roi = sitk.GetArrayFromImage(mask)
+    roi[:3] = 0  # no ROI on the first slices: the box starts further in
+    roi[-2:] = 0
+    trimmed = sitk.GetImageFromArray(roi)
+    trimmed.CopyInformation(mask)
+    settings = DeepSettings(margin=1, min_area=5, modality="MR")
+    whole_image, whole_roi = lps_arrays(image, trimmed, 1)
+    part_image, part_roi = lps_arrays(image, trimmed, 1, margin=1)
+    assert part_image.shape[0] == 9 and part_image.shape[1] < 60 and part_image.shape[2] < 70  # ROI on slices 3..9
+    whole = numpy_features(case_slices(whole_image, whole_roi, small, settings).batch).mean(axis=0)
+    np.testing.assert_allclose(case_features(image, trimmed, small, settings, label=1).to_numpy(), whole, atol=1e-5)
