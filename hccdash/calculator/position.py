@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import stats
-from hccdash.evaluation.nomogram import covering_axes  # the evaluation page's total-points range
+from hccdash.evaluation.nomogram import covering_axes, spaced_labels  # as the evaluation page draws it
 from hccdash.registry.json_model import JsonModel
 from hccdash.stats.nomogram import (MAX_POINTS, NINT, Nomogram, Transformed, nomogram_axes, probability_axis,
                                     survival_axis)
@@ -102,7 +102,7 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
 
     def add(axis: str, labels, xs) -> None:
         nonlocal order
-        shown = _spaced(np.asarray(xs, dtype=float))
+        shown = spaced_labels(xs)
         rows.extend({"axis": axis, "order": order, "label": lab if keep else "", "x": float(x)}
                     for lab, x, keep in zip(labels, xs, shown))
         order += 1
@@ -129,16 +129,6 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
         marks.append({"axis": axis, "x": float(np.clip(x, low, high)), "outside": outside,
                       "label": f"{points:.1f} pts" + (f" ({OUTSIDE})" if outside else "")})
     return ticks, pd.DataFrame(marks, columns=["axis", "x", "label", "outside"])
-
-
-def _spaced(xs: np.ndarray, gap: float = 4.5) -> list[bool]:
-    """Which ticks get a label so that labels stay ``gap`` points apart (the others stay ticks)."""
-    keep, last = [], -np.inf
-    for x in xs:
-        keep.append(bool(abs(x - last) >= gap))
-        if keep[-1]:
-            last = x
-    return keep
 
 
 def _outcome_axes(model: JsonModel, nom: Nomogram) -> list:

@@ -35,6 +35,24 @@ from hccdash.stats.pretty import pretty
 OUTCOME_TICKS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 
+def turns_back(points) -> bool:
+    """True for an axis whose points are not monotone in its values (a U-shaped spline): its ticks
+    fold back over each other, so only labels :func:`spaced_labels` apart are written."""
+    steps = np.diff(np.asarray(points, dtype=float))
+    return bool((steps > 1e-12).any() and (steps < -1e-12).any())
+
+
+def spaced_labels(xs, gap: float = 4.5) -> list[bool]:
+    """Which ticks (in value order) get a label, so that labels stay ``gap`` points apart from the last
+    labelled one (the others stay ticks)."""
+    keep, last = [], -np.inf
+    for x in np.asarray(xs, dtype=float):
+        keep.append(bool(abs(x - last) >= gap))
+        if keep[-1]:
+            last = x
+    return keep
+
+
 def _label(value) -> str:
     return f"{value:g}" if isinstance(value, (int, float, np.floating, np.integer)) else str(value)
 
@@ -130,8 +148,9 @@ def nomogram_ticks(model: RadiomicsNomogram, train_frame: pd.DataFrame, horizons
     rows = [{"axis": "Points", "order": 0, "kind": "points", "label": f"{v:g}", "value": float(v), "x": float(v)}
             for v in range(0, 101, 10)]
     for k, (name, axis) in enumerate(nomo.axes.items(), start=1):
-        rows += [{"axis": name, "order": k, "kind": "predictor", "label": _label(v), "value": v, "x": float(p)}
-                 for v, p in zip(axis.values, axis.points)]
+        shown = spaced_labels(axis.points) if turns_back(axis.points) else [True] * len(axis.points)
+        rows += [{"axis": name, "order": k, "kind": "predictor", "label": _label(v) if keep else "", "value": v,
+                  "x": float(p)} for v, p, keep in zip(axis.values, axis.points, shown)]
     total_max = float(nomo.total_points.max())
     order = len(nomo.axes) + 1
     rows += [{"axis": "Total points", "order": order, "kind": "total", "label": f"{v:g}", "value": float(v),
