@@ -7,11 +7,16 @@ from functools import partial
 import streamlit as st
 
 from app_frame import in_app_frame
+from hccdash.cohort import list_cohorts
 from hccdash.display import as_text, table_as_text
+from hccdash.extraction.features_io import imported_sources
 from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
 from hccdash.spreadsheet import csv_text
+from hccdash.validation.comparison import compare_pair, settings_differences
+from hccdash.validation.inputs import EXTRACTED, SET_LABELS, SETS
 from page_parts import model_spec, standalone_download
+from page_parts import table as shown_table
 
 in_app_frame()
 
@@ -25,6 +30,60 @@ st.caption(
 done = st.session_state.pop("registry_done", None)  # what the last action did, said after its rerun
 if done:
     st.success(done)
+
+
+
+def same_patients_panel(chosen: list[str]) -> None:
+    """Two of the chosen models on one cohort's patients: discrimination with CI and optimism-corrected,
+    the difference test, NRI / IDI of the first over the second."""
+    st.subheader("Two models on the same patients")
+    st.caption("Both models applied unchanged to one stored cohort's patients (as on **Validation**; those either "
+               "model cannot predict are left out): C-index (Cox, bootstrap CI) or AUC (DeLong CI), the optimism-"
+               "corrected value from Evaluation's optimism run of the same settings, the test of their difference "
+               "(correlated C-indices: survival::concordance's infinitesimal jackknife; AUCs: paired DeLong) and "
+               "the category-free NRI / IDI of model A over model B (Hmisc::improveProb; Cox: risk by a horizon, "
+               "patients censored before it left out).")
+    cols = st.columns(4)
+    first = cols[0].selectbox("Model A (new)", chosen, key="registry_pair_a")
+    second = cols[1].selectbox("Model B (reference)", [n for n in chosen if n != first], key="registry_pair_b")
+    cohorts = list_cohorts()
+    if not cohorts:
+        st.info("No stored cohort to compare the models on.")
+        return
+    home = registry.get(first).cohort
+    cohort = cols[2].selectbox("Cohort", cohorts, index=cohorts.index(home) if home in cohorts else 0,
+                               key="registry_pair_cohort")
+    subset = cols[3].selectbox("Patients", SETS, index=SETS.index("validation"), format_func=SET_LABELS.get,
+                               key="registry_pair_set")
+    cols = st.columns(2)
+    sources = [EXTRACTED, *imported_sources(cohort)]
+    source = cols[0].selectbox("Radiomic features", sources, key="registry_pair_source")
+    model_a = registry.json_model(first)
+    horizon = None
+    if model_a.family == "cox":
+        horizon = cols[1].selectbox("Reclassification horizon (months)", model_a.horizons,
+                                    index=len(model_a.horizons) // 2, format_func=lambda h: f"{h:g}",
+                                    key="registry_pair_horizon")
+    request = (first, second, cohort, subset, source, horizon)
+    if st.button("Compare on the same patients", key="registry_pair_run"):
+        try:
+            with st.spinner("Predicting both models and bootstrapping…"):
+                st.session_state["registry_pair"] = (request, compare_pair(
+                    first, second, cohort, subset, source=None if source == EXTRACTED else source, horizon=horizon))
+        except (registry.ArtifactError, ValueError) as exc:
+            st.session_state.pop("registry_pair", None)
+            st.error(as_text(exc))
+    shown = st.session_state.get("registry_pair")
+    if shown is None or shown[0] != request:
+        return
+    result = shown[1]
+    horizon_text = "" if result.horizon is None else f"; reclassification at {result.horizon:g} months"
+    st.caption(f"{result.n} patients of {as_text(result.where)} ({result.n_events} events), {result.left_out} left "
+               f"out{horizon_text}")
+    shown_table(result.discrimination, "discrimination", "registry_pair_disc", missing="–")
+    shown_table(result.difference, "difference_test", "registry_pair_diff")
+    shown_table(result.reclassification_table(), "reclassification", "registry_pair_nri", missing="–")
+
 
 models = registry.list_models()
 if models.empty:
@@ -61,6 +120,15 @@ with compare_tab:
         table = registry.compare(chosen)
         st.dataframe(table, width="stretch")
         st.download_button("Download comparison (CSV)", csv_text(table, index=True), "model_comparison.csv", "text/csv")
+    if len(chosen) >= 2:
+        st.subheader("Settings that differ")
+        differing = settings_differences(chosen)
+        if differing.empty:
+            st.caption("The chosen models were made with the same settings.")
+        else:
+            shown_table(differing, "settings_that_differ", "registry_settings_diff")
+    if len(chosen) >= 2:
+        same_patients_panel(chosen)
 
 with manage_tab:
     if names:

@@ -15,7 +15,7 @@ from hccdash.extraction.params import parse_numbers
 from hccdash.registry import registry
 from hccdash.spreadsheet import csv_text
 from hccdash.validation.features import start_pending_extraction
-from hccdash.validation.inputs import SETS, cohort_variables, plan_validation
+from hccdash.validation.inputs import EXTRACTED, SET_LABELS, SETS, cohort_variables, plan_validation
 from hccdash.validation.mapping import propose_mapping
 from hccdash.validation.report import run_validation
 from hccdash.validation.updating import METHODS, default_name, fit_options, save_update, update_and_compare
@@ -24,9 +24,6 @@ from page_parts import rerun_when_finished
 in_app_frame()
 
 POLL_SECONDS = 2.0
-EXTRACTED = "extraction with the model's settings"
-SET_LABELS = {"all": "all patients", "train": "training set", "validation": "validation set",
-              "external": "external validation (held-out centres)"}
 
 st.title("Validation")
 st.caption("A registered model (saved here or imported from another site's JSON file) applied unchanged to a stored "

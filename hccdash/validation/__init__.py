@@ -8,5 +8,7 @@
 - :mod:`~hccdash.validation.report`: what a validation shows (``validation.json`` and tables);
 - :mod:`~hccdash.validation.case_mix`: development vs validation case mix (Debray et al. 2015);
 - :mod:`~hccdash.validation.updating`: recalibration and refitting, saved with their lineage;
+- :mod:`~hccdash.validation.comparison`: two registry models on the same patients (C / AUC with CI and
+  optimism-corrected, the difference test, NRI / IDI) and the settings that differ;
 - :mod:`~hccdash.validation.cli`: ``python -m hccdash validate``.
 """

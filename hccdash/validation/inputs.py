@@ -40,6 +40,9 @@ from hccdash.validation.features import FeaturePlan, feature_values, plan_featur
 from hccdash.validation.mapping import InputMapping, check_mapping, map_values, propose_mapping
 
 SETS = ("all", "train", "validation", "external")
+SET_LABELS = {"all": "all patients", "train": "training set", "validation": "validation set",
+              "external": "external validation (held-out centres)"}
+EXTRACTED = "extraction with the model's settings"  # the features choice besides a cohort's imported tables
 
 
 def cohort_variables(cohort: Cohort, store: Store | None = None) -> list[VariableSpec]:
