@@ -175,7 +175,8 @@ if survival:
         warning_boxes(["No horizon has enough patients at risk in every split: time-dependent figures are not shown."])
 
 tabs = st.tabs(["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
-                "Forest / subgroups / correlation", "By centre", "Optimism", "Report", "Proportional hazards"],
+                "Forest / subgroups / correlation", "By centre", "Optimism", "Report", "Proportional hazards",
+                "Explanations"],
                key="ev_tab", on_change="rerun")  # tracked, so a button inside a tab does not jump back to the first
 
 with tabs[0]:
@@ -375,5 +376,33 @@ with tabs[9]:
 
         if len(ph_check.residuals):
             schoenfeld_panel()
+
+with tabs[10]:
+    explained = evaluation.explanations
+    if not explained:
+        st.info("The combined model is the null model: there is no term to explain.")
+    else:
+        st.caption("SHAP-style contributions, exact for a linear predictor: each term adds b x (x - training mean) to "
+                   "the training patients' mean linear predictor (log hazard ratio for RFS, log odds for ER), so a "
+                   "patient's contributions sum to their linear predictor minus that mean. Beeswarm: one dot per "
+                   "patient, coloured by the term's value (blue low, red high).")
+
+        @st.fragment
+        def explanation_panel() -> None:
+            """The beeswarm of one explanation over chosen sets and one patient's waterfall (reruns alone)."""
+            cols = st.columns(2)
+            kind = cols[0].radio("Explain", list(explained), horizontal=True, key="ev_explain_kind",
+                                 format_func=lambda k: explained[k].title)
+            shown = cols[1].multiselect("Sets", evaluation.splits, default=evaluation.splits, key="ev_explain_sets",
+                                        format_func=evaluation.set_name)
+            splits = tuple(s for s in evaluation.splits if s in shown) or None
+            figure(figures.beeswarm, kind, splits, name=f"contributions_{kind}", key="ev_beeswarm")
+            explanation = explained[kind]
+            patients = [str(p) for p in explanation.contributions.index]
+            patient = st.selectbox("Patient", patients, key="ev_explain_patient",
+                                   format_func=lambda p: f"{p} ({evaluation.set_name(explanation.sets.get(p, ''))})")
+            figure(figures.waterfall, kind, patient, name=f"waterfall_{kind}_{patient}", key="ev_waterfall")
+
+        explanation_panel()
 
 warnings_glossary("ev_glossary")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from hccdash.charts import evaluation as charts
 from hccdash.charts.diagnostics import schoenfeld_chart
+from hccdash.charts.explanations import beeswarm_chart, waterfall_chart
 from hccdash.display import p_text
 from hccdash.evaluation.summary import Evaluation
 
@@ -86,6 +87,28 @@ def schoenfeld(e: Evaluation, model: str, term: str) -> Figure:
     return schoenfeld_chart(data, f"{model} model: {term}", p), data
 
 
+def _scale(e: Evaluation) -> str:
+    return "log hazard ratio" if e.endpoint.survival else "log odds"
+
+
+def beeswarm(e: Evaluation, kind: str, splits: tuple[str, ...] | None = None) -> Figure:
+    """SHAP-style summary of one explanation (``kind``: combined, radiomics, deep) over the patients
+    of ``splits`` (None: every set)."""
+    explanation = e.explanations[kind]
+    data = e.named(explanation.long(list(splits) if splits is not None else None).rename(columns={"set": "split"}))
+    sets = "every set" if splits is None else ", ".join(e.set_name(s) for s in splits)
+    title = [f"Contributions to the {explanation.title} ({sets})", "b x (x - training mean) per term and patient"]
+    return beeswarm_chart(data, title, _scale(e)), data
+
+
+def waterfall(e: Evaluation, kind: str, patient) -> Figure:
+    """One patient's contributions to an explanation's linear predictor, from the training mean."""
+    explanation = e.explanations[kind]
+    table = explanation.patient(patient)
+    title = f"Patient {patient}: {explanation.title}"
+    return waterfall_chart(table, explanation.base, title, _scale(e)), table
+
+
 def all_figures(e: Evaluation) -> Iterator[tuple[str, Figure]]:
     """Every figure of the report, with a file-friendly name."""
     yield "discrimination", discrimination(e)
@@ -99,3 +122,5 @@ def all_figures(e: Evaluation) -> Iterator[tuple[str, Figure]]:
             yield f"decision_{split}{suffix}", decision(e, split, horizon)
     yield "nomogram", nomogram(e)
     yield "forest", forest(e)
+    for kind in e.explanations:
+        yield f"contributions_{kind}", beeswarm(e, kind)

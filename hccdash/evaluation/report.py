@@ -4,7 +4,8 @@ and PDF (reportlab, charts as PNG via vl-convert).
 Both hold the same content: the model and cohort, every setting that produced it, the
 methods paragraph, the tables (discrimination, time-dependent AUC, horizons and the reason
 for any left out, risk groups, calibration tests, DeLong, Youden metrics, hazard ratios,
-correlations, centres, leave-one-centre-out and optimism when computed), every figure,
+correlations, centres, leave-one-centre-out and optimism when computed, each term's mean absolute
+SHAP-style contribution), every figure (the contribution beeswarms among them),
 and the TRIPOD and CLEAR checklists. Every text from the model or the data is escaped.
 """
 
@@ -74,6 +75,9 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
                ("Nomogram check: total points and outcome read off the nomogram, every set", e.nomogram_check),
                ("Hazard / odds ratios", e.forest),
                ("Spearman correlation of the rad-score", e.correlation)]
+    tables += [(f"Mean absolute contribution per term ({x.title}; SHAP-style, b x (x - training mean))",
+                x.importance().rename("mean_abs_contribution").rename_axis("term").reset_index())
+               for x in e.explanations.values()]
     if e.by_centre is not None:
         tables.append(("By centre", e.by_centre))
     if loco is not None:

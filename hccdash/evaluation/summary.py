@@ -23,6 +23,7 @@ from hccdash.evaluation import calibration, correlation, decision, discriminatio
 from hccdash.evaluation import proportional_hazards as ph
 from hccdash.evaluation.centres import metrics_by_centre
 from hccdash.evaluation.data import EvaluationInput, prepare
+from hccdash.evaluation.explanations import Explanation, model_explanations
 from hccdash.evaluation.nomogram import CHECK_COLUMNS, nomogram_check, nomogram_ticks
 from hccdash.evaluation.predictions import Prediction, all_predictions
 from hccdash.modeling.builder import BuildResult, ModelBuilder
@@ -31,7 +32,7 @@ from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.settings import EvaluationSettings, Settings
 
 STEPS = ("predictions", "discrimination", "proportional hazards", "risk groups", "calibration", "decision curves",
-         "nomogram", "forest and correlation", "centres")
+         "nomogram", "forest and correlation", "explanations", "centres")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class Evaluation:
     by_centre: pd.DataFrame | None
     nomogram_check: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=CHECK_COLUMNS))
     proportional_hazards: ph.PHCheck = dataclasses.field(default_factory=ph.empty)  # Cox: cox.zph on training
+    # SHAP-style contributions (combined model, inside the rad-score and the DL score), every set's patients
+    explanations: dict[str, Explanation] = dataclasses.field(default_factory=dict)
 
     @property
     def horizons(self) -> tuple[float, ...]:
@@ -174,6 +177,8 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     step("forest and correlation")
     corr = pd.concat([correlation.rad_score_correlations(model.rad_score(split.frame), split.clinical).assign(split=name)
                       for name, split in data.splits.items()], ignore_index=True)
+    step("explanations")
+    explained = model_explanations(model, {name: split.frame for name, split in data.splits.items()})
     step("centres")
     centre_values = pd.concat([d.centre for d in data.splits.values() if d.centre is not None]) if any(
         d.centre is not None for d in data.splits.values()) else None
@@ -187,7 +192,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         delong=discrimination.delong_comparisons(predictions), youden=discrimination.youden_metrics(predictions),
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,
         forest=forest_plot.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
-        nomogram_check=nomo_check, proportional_hazards=ph_check,
+        nomogram_check=nomo_check, proportional_hazards=ph_check, explanations=explained,
     )
 
 

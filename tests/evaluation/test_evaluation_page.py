@@ -10,7 +10,7 @@ from hccdash import paths
 
 PAGE = "pages/4_evaluation.py"
 TABS = ["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
-        "Forest / subgroups / correlation", "By centre", "Optimism", "Report", "Proportional hazards"]
+        "Forest / subgroups / correlation", "By centre", "Optimism", "Report", "Proportional hazards", "Explanations"]
 
 
 @pytest.fixture
@@ -35,7 +35,8 @@ def test_every_tab_renders_with_figures_and_downloads(page):
     # per figure PNG + SVG + data CSV: C bars, ROC x2, KM x2, calibration x2, DCA x2, nomogram, forest
     assert labels.count("PNG") == labels.count("SVG") == labels.count("Data (CSV)") >= 11
     assert labels.count("CSV") >= 6  # tables
-    assert len(page.get("vega_lite_chart")) == 13  # the eleven figures, the subgroup forest and a Schoenfeld plot
+    # the eleven figures, the subgroup forest, a Schoenfeld plot, the contribution beeswarm and a patient's waterfall
+    assert len(page.get("vega_lite_chart")) == 15
     by_centre = page.tabs[6]
     assert by_centre.dataframe and not by_centre.info  # the cohort has centres A and B
     assert any(m.label.startswith("Interaction p") for m in page.metric)
@@ -105,7 +106,7 @@ def test_charts_are_shown_as_they_are_exported(shown_charts, stored_cohort):
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert len(shown_charts) == len(at.get("vega_lite_chart")) == 12
+    assert len(shown_charts) == len(at.get("vega_lite_chart")) == 15  # as in test_every_tab_renders_with_figures_and_downloads
     assert all(call.get("theme", "streamlit") is None and call.get("width") == "content" for call in shown_charts)
     assert {chart.proto.theme for chart in at.get("vega_lite_chart")} == {""}
 

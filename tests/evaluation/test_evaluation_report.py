@@ -68,7 +68,10 @@ def test_html_report_is_self_contained_with_settings_methods_and_figures(evaluat
     assert "<td>correlation_threshold</td><td>0.85</td>" in text
     assert "<td>univariate_p</td><td>0.07</td>" in text
     assert methods_paragraph(evaluation.settings, evaluation.model_summary).split(". ")[0] in text
-    assert text.count("<svg") == 1 + 2 * 4 + 2  # C bars, per split KM/ROC/calibration/DCA, nomogram, forest
+    # C bars, per split KM/ROC/calibration/DCA, nomogram, forest, a contribution beeswarm per explanation
+    assert set(evaluation.explanations) == {"combined", "radiomics"}
+    assert text.count("<svg") == 1 + 2 * 4 + 2 + 2
+    assert "Contributions to the combined model" in text and "Mean absolute contribution per term (rad-score" in text
     assert "TRIPOD checklist" in text and "CLEAR checklist" in text and AUTHOR in text
     assert not re.search(r"(src|href)=['\"]https?:", text)  # nothing fetched from outside
 
