@@ -38,6 +38,7 @@ bench: $(STAMP) browser
 	$(PY) bench/model.py
 	$(PY) bench/sliders.py
 	$(PY) bench/evaluation.py
+	$(PY) bench/deep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -40,7 +40,7 @@ def register_form() -> None:
     upload = left.file_uploader("ONNX file", type=["onnx"], key="fx_dl_upload")
     path = right.text_input("… or its path on this machine", key="fx_dl_path", placeholder="/models/densenet169.onnx")
     c1, c2, c3, c4 = st.columns(4)
-    name = c1.text_input("Name (features: dl.<name>.0000, …)", key="fx_dl_name", placeholder="densenet169")
+    name = c1.text_input("Name (features: `dl.<name>.0000`, …)", key="fx_dl_name", placeholder="densenet169")
     node = c2.text_input("Feature node (empty: last global pooling)", key="fx_dl_node")
     mean = c3.text_input("Mean per channel", ", ".join(map(str, IMAGENET_MEAN)), key="fx_dl_mean")
     sd = c4.text_input("SD per channel", ", ".join(map(str, IMAGENET_SD)), key="fx_dl_sd")
@@ -89,7 +89,7 @@ def deep_features_section(cohort: str, n_jobs: int, has_images: bool) -> None:
     with st.expander("Deep features (a CNN you bring as an ONNX file)"):
         st.caption("The ROI is cropped slice by slice (bounding box + margin), normalised, resized to the network's "
                    "input and run with onnxruntime on this machine (no download). Slice features are pooled per case "
-                   "and stored like radiomics features, as dl.<network>.<NNNN>. Fine-tuning is not done here.")
+                   "and stored like radiomics features, as `dl.<network>.<NNNN>`. Fine-tuning is not done here.")
         register_form()
         networks = list_networks()
         if networks.empty:
@@ -99,8 +99,8 @@ def deep_features_section(cohort: str, n_jobs: int, has_images: bool) -> None:
         name = st.selectbox("Network", networks["name"].tolist(), key="fx_dl_network")
         settings = settings_form()
         try:
-            spec = DeepSpec(get_network(name), settings) if settings is not None else None
-        except NetworkError as exc:
+            spec = DeepSpec(get_network(name, check=False), settings) if settings is not None else None
+        except NetworkError as exc:  # the file is checked (hashed) when a job starts and when it runs
             st.error(as_text(exc))
             spec = None
         active = any(j.active for j in jobs.list_jobs(kind=KIND, cohort=cohort))
@@ -136,8 +136,8 @@ def deep_specs(cohort: str) -> list[DeepSpec]:
     specs = {s.spec.settings_hash: s.spec for s in cohort_deep_sets(cohort)}
     for name in list_networks()["name"]:
         try:
-            spec = DeepSpec(get_network(name), DeepSettings())
-        except NetworkError:  # a changed or missing file: said when it is chosen on Feature extraction
+            spec = DeepSpec(get_network(name, check=False), DeepSettings())  # the file is checked when it is run
+        except NetworkError:
             continue
         specs.setdefault(spec.settings_hash, spec)
     return list(specs.values())
@@ -162,7 +162,7 @@ def occlusion_section(cohort: str, view: CaseView, reader: str, image_path: str,
         if not specs:
             st.info("Register a network on **Feature extraction** (Deep features) first.")
             return
-        spec = st.selectbox("Network and settings", specs, format_func=lambda s: as_text(s.title), key="cv_dl_spec")
+        spec = st.selectbox("Network and settings", specs, format_func=lambda s: s.title, key="cv_dl_spec")
         roi = view.rois.get(reader)
         if roi is None:
             st.info(as_text(f"Reader {reader}'s mask is not shown, so it has no map."))

@@ -11,8 +11,9 @@ input, about 14 million weights). Cases are synthetic clinical-size CT (512 x 51
 slices, a 3-6 cm tumour on about half of them). Each case runs :func:`hccdash.deep.case_features`
 in this process (onnxruntime on one thread, as an extraction worker runs it): reading excluded,
 cropping, normalising, resizing and the forward passes of every ROI slice included (mean
-pooling). Prints the slices per case, the seconds per case of each network, the time per
-slice and, as its last line, ``small_s_per_case=... densenet_s_per_case=...``.
+pooling). Prints the slices per case, the seconds (wall-clock and CPU) per case of each network,
+the time per slice and, as its last line, ``small_s_per_case=... densenet_s_per_case=...`` followed
+by the CPU seconds (``small_cpu_s_per_case=... densenet_cpu_s_per_case=...``).
 """
 
 from __future__ import annotations
@@ -134,13 +135,14 @@ def clinical_case(seed: int, slices: int) -> tuple[sitk.Image, sitk.Image]:
     return img, mask
 
 
-def seconds_per_case(network, cases, settings: DeepSettings) -> float:
-    """Mean wall-clock seconds of :func:`case_features` over ``cases`` (one warm-up call first: the session)."""
+def seconds_per_case(network, cases, settings: DeepSettings) -> tuple[float, float]:
+    """Mean wall-clock and CPU seconds of :func:`case_features` over ``cases`` (one warm-up call first: the
+    session). CPU seconds do not grow with the machine's load; wall-clock seconds do."""
     case_features(*cases[0], network, settings)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for image, mask in cases:
         case_features(image, mask, network, settings)
-    return (time.perf_counter() - start) / len(cases)
+    return (time.perf_counter() - start) / len(cases), (time.process_time() - cpu) / len(cases)
 
 
 def main() -> None:
@@ -160,15 +162,17 @@ def main() -> None:
         print(f"DenseNet-169-sized graph: {dense.n_features} features, "
               f"{(Path(folder) / 'densenet169.onnx').stat().st_size / 1e6:.0f} MB, built and checked in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
-        small_s = seconds_per_case(small, cases[:args.cases], settings)
+        small_s, small_cpu = seconds_per_case(small, cases[:args.cases], settings)
         slices_small = np.mean(per_case[:args.cases])
-        print(f"small network: {small_s:.3f} s per case ({small_s / slices_small * 1000:.1f} ms per slice)", flush=True)
-        dense_s = seconds_per_case(dense, cases[:args.densenet_cases], settings)
+        print(f"small network: {small_s:.3f} s per case, {small_cpu:.3f} CPU s "
+              f"({small_s / slices_small * 1000:.1f} ms per slice)", flush=True)
+        dense_s, dense_cpu = seconds_per_case(dense, cases[:args.densenet_cases], settings)
         slices_dense = np.mean(per_case[:args.densenet_cases])
-        print(f"DenseNet-169-sized: {dense_s:.2f} s per case ({dense_s / slices_dense * 1000:.0f} ms per slice)",
-              flush=True)
+        print(f"DenseNet-169-sized: {dense_s:.2f} s per case, {dense_cpu:.2f} CPU s "
+              f"({dense_s / slices_dense * 1000:.0f} ms per slice)", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f}")
-    print(f"small_s_per_case={small_s:.4f} densenet_s_per_case={dense_s:.3f}")
+    print(f"small_s_per_case={small_s:.4f} densenet_s_per_case={dense_s:.3f} "
+          f"small_cpu_s_per_case={small_cpu:.4f} densenet_cpu_s_per_case={dense_cpu:.3f}")
 
 
 if __name__ == "__main__":
