@@ -104,7 +104,8 @@ def _parts(model: JsonModel, coef: pd.Series, covariance: pd.DataFrame, intercep
     predictors = spec["predictors"]
     return ModelParts(
         kind=spec["endpoint"]["kind"], submodel=spec["model"]["submodel"],
-        terms=[{k: t[k] for k in ("name", "predictor", "type", "level", "cutoff")} for t in spec["model"]["terms"]],
+        terms=[{k: t[k] for k in ("name", "predictor", "type", "level", "cutoff", "log", "knots", "basis") if k in t}
+               for t in spec["model"]["terms"]],  # the same codings (log and spline terms too)
         coef=coef, covariance=covariance, intercept=intercept,
         levels={p["name"]: list(p["levels"]) for p in predictors if p["kind"] == "categorical"},
         rad=_rad_score(model), er_horizon=spec["endpoint"]["er_horizon"], ties=ties, cutoffs=cutoffs,

@@ -14,6 +14,7 @@ from hccdash import calculator
 from hccdash.calculator.inputs import InputError, check_inputs
 from hccdash.calculator.position import nomogram, nomogram_figure
 from hccdash.registry import registry, spec as spec_module
+from hccdash.registry.json_model import JsonModel
 
 import registry_pipelines as pipelines
 
@@ -87,3 +88,32 @@ def test_model_files_with_broken_spline_terms_are_refused(transformed):
         change(next(t for t in broken["model"]["terms"] if t["name"] == "age'"))
         with pytest.raises(ValueError, match=message):
             spec_module.validate(broken)
+
+
+def test_an_updated_model_keeps_its_log_and_spline_codings(transformed, hccdash_home):
+    """Logistic recalibration of a model with log(AFP) and an age spline: every coefficient times the slope,
+    applied to the same log and spline columns (a term copied without them would read AFP as linear)."""
+    from types import SimpleNamespace
+
+    from hccdash.validation.inputs import ValidationData
+    from hccdash.validation.updating import update_model
+
+    pipeline = transformed.result.model
+    registry.save(pipeline, "splined", **transformed.save_kwargs())
+    model = registry.json_model("splined")
+    inputs = transformed.validation[[p["name"] for p in model.spec["predictors"] if p["kind"] != "rad_score"]
+                                    + list(model.features.index)]
+    patients = transformed.inputs.patients.loc[inputs.index]
+    outcome = (patients[["time", "event"]] if model.family == "cox"
+               else patients.assign(y=(patients["event"] == 1) & (patients["time"] <= 12.0))[["time", "event", "y"]])
+    outcome = outcome.loc[(model.family == "cox") | (patients["time"] > 12.0) | (patients["event"] == 1)]
+    data = ValidationData(SimpleNamespace(model=model, cohort="synthetic", subset="validation"),
+                          inputs.loc[outcome.index], outcome.astype(float),
+                          pd.DataFrame(), pd.DataFrame())
+    spec = update_model(model, data, "logistic_recalibration", name="splined-recal")
+    slope = spec["lineage"][-1]["slope"]
+    assert [t.get("knots") for t in spec["model"]["terms"]] == [t.get("knots") for t in model.spec["model"]["terms"]]
+    updated = JsonModel(spec)
+    shift = 0.0 if model.family == "cox" else spec["model"]["intercept"] - slope * model.spec["model"]["intercept"]
+    np.testing.assert_allclose(updated.linear_predictor(data.inputs),
+                               slope * model.linear_predictor(data.inputs) + shift, rtol=1e-10, atol=1e-10)
