@@ -44,6 +44,9 @@ class CohortSettings:
     mask_pattern: str = "{patient_id}_{phase}_mask.nii.gz"
     label: int = 1  # mask label used when present; else the only / largest label (with a warning)
     max_voxels: int = 512 * 512 * 1000  # images declaring more are refused unread (2 cores / 24 GB; import and extraction)
+    # clinical tables and manifests with more columns are refused from their header (a clinical table joined
+    # with a three-phase feature download has ~4,000; 100,000 took 8 minutes and 5 GB to import)
+    max_columns: int = 5000
     max_time_months: float = 1200.0  # a follow-up time above this (100 years) is refused as impossible
     median_time_months: tuple[float, float] = (1.0, 120.0)  # a median follow-up outside this warns: wrong time unit?
     longest_time_months: float = 180.0  # the longest follow-up above this (15 years) warns: wrong time unit?

@@ -62,6 +62,7 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "mask_pattern": _STRING,
         "label": _integer(minimum=1),
         "max_voxels": _COUNT,
+        "max_columns": _COUNT,
         "max_time_months": _POSITIVE,
         "median_time_months": _list(_POSITIVE, 2),
         "longest_time_months": _POSITIVE,

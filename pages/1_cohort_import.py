@@ -40,7 +40,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 @st.cache_data(show_spinner=False)
 def _table(source: str | bytes, filename: str, sheet: str | None, stamp: int):
-    return read_table(source, filename=filename, sheet=sheet)
+    return read_table(source, filename=filename, sheet=sheet, max_columns=CohortSettings().max_columns)
 
 
 @st.cache_data(show_spinner=False)
@@ -50,7 +50,7 @@ def _guessed(source: str | bytes, filename: str, sheet: str | None, stamp: int):
 
 @st.cache_data(show_spinner=False)
 def _sheets(source: str | bytes, filename: str, stamp: int) -> list[str]:
-    return sheet_names(source, filename)
+    return sheet_names(source, filename, max_columns=CohortSettings().max_columns)
 
 
 @st.cache_data(show_spinner=False)

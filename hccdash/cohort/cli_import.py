@@ -71,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    table = read_table(args.clinical, sheet=args.sheet)
+    table = read_table(args.clinical, sheet=args.sheet, max_columns=CohortSettings().max_columns)
     changes = dict(id_col=args.id_col, time_col=args.time_col, time_unit=args.time_unit,
                    event_col=args.event_col, centre_col=args.centre_col)
     if args.event_values:

@@ -84,12 +84,15 @@ class ImportResult:
                 f"{self.n_images} images ({splits}).")
 
 
-def as_table(clinical: pd.DataFrame | Source, source: str | None = None, sheet: str | int | None = None) -> tuple[pd.DataFrame, str]:
-    """A clinical table from a frame, a path or uploaded bytes, and its name for messages."""
+def as_table(clinical: pd.DataFrame | Source, source: str | None = None, sheet: str | int | None = None,
+             settings: CohortSettings | None = None) -> tuple[pd.DataFrame, str]:
+    """A clinical table from a frame, a path or uploaded bytes (at most ``settings.max_columns``
+    columns), and its name for messages."""
     if isinstance(clinical, pd.DataFrame):
         return clinical, source or "clinical table"
     name = source or (Path(clinical).name if isinstance(clinical, (str, Path)) else "uploaded table")
-    return read_table(clinical, filename=name, sheet=sheet), name
+    max_columns = (settings or CohortSettings()).max_columns
+    return read_table(clinical, filename=name, sheet=sheet, max_columns=max_columns), name
 
 
 def validate_cohort(
@@ -117,7 +120,7 @@ def validate_cohort(
     check_split_settings(split)
     if label is not None and label < 1:
         raise ValueError(f"A mask label is a whole number above 0, got {label}")
-    table, file = as_table(clinical, source, sheet)
+    table, file = as_table(clinical, source, sheet, settings)
     mapping = mapping or guess_mapping(table)
     data, problems = check_clinical(table, mapping, file, settings)
     mapping = dataclasses.replace(mapping, variables=data.variables) if data.variables else mapping

@@ -40,6 +40,7 @@ import pandas as pd
 
 from hccdash.cohort.mapping import canonical
 from hccdash.cohort.tables import Source, read_table
+from hccdash.settings import CohortSettings
 
 COLUMNS = ["patient_id", "phase", "reader", "image", "mask", "label", "roi", "file", "row"]
 REQUIRED = ("patient_id", "phase", "image", "mask")
@@ -123,7 +124,7 @@ def read_manifest(source: Source, base_dir: str | Path | None = None, filename: 
         base_dir = Path(source).expanduser().resolve().parent
     base_dir = Path(base_dir).expanduser().resolve()
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "uploaded manifest")
-    table = read_table(source, filename=name)
+    table = read_table(source, filename=name, max_columns=CohortSettings().max_columns)
     columns = {c.lower().strip(): c for c in table.columns}
     missing = [c for c in REQUIRED if c not in columns]
     if missing:

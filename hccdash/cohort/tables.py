@@ -21,6 +21,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
+from hccdash.cohort.sheet_width import first_row_widths
 from hccdash.cohort.validate import listed
 from hccdash.regular_files import regular_file
 
@@ -52,11 +53,13 @@ def _load(source: Source, filename: str | None) -> tuple[bytes, str]:
     return bytes(source), filename or "uploaded table"
 
 
-def sheet_names(source: Source, filename: str | None = None) -> list[str]:
-    """Sheets of an XLSX workbook; ``[]`` for a CSV."""
+def sheet_names(source: Source, filename: str | None = None, max_columns: int | None = None) -> list[str]:
+    """Sheets of an XLSX workbook; ``[]`` for a CSV. A sheet wider than ``max_columns`` is refused
+    as by :func:`read_table` (before openpyxl reads it to its end)."""
     data, name = _load(source, filename)
     if not _is_excel(data, name):
         return []
+    _check_sheet_widths(data, name, max_columns)
     book = _open_workbook(data, name)
     names = list(book.sheetnames)
     book.close()
@@ -71,8 +74,14 @@ def _open_workbook(data: bytes, name: str, data_only: bool = False):
         raise ValueError(f"{name}: not a readable XLSX workbook: {exc or type(exc).__name__}") from exc
 
 
-def read_table(source: Source, filename: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
+def read_table(source: Source, filename: str | None = None, sheet: str | int | None = None,
+               max_columns: int | None = None) -> pd.DataFrame:
     """The table as text cells (missing = NaN), indexed by spreadsheet row number.
+
+    ``max_columns`` (clinical tables and manifests: ``CohortSettings.max_columns``; None: no
+    limit): a table with more columns is refused naming the file and the count, from its header
+    alone (the CSV's first line, the sheet's first row) before the rest is parsed, so a hostile
+    100,000-column file costs a second, not minutes and gigabytes.
 
     CSV: the separator (``,`` ``;`` tab) is sniffed; UTF-8 (with or without BOM), UTF-16
     (with BOM), else Latin-1; a row with more cells than the header is refused. In a ``;``
@@ -87,7 +96,7 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     data, name = _load(source, filename)
     where, others = f"{name}: the table", ""  # others: the other sheets, for the 'empty' message
     if _is_excel(data, name):
-        frame, chosen, sheets = _read_xlsx(data, name, sheet)
+        frame, chosen, sheets = _read_xlsx(data, name, sheet, max_columns)
         where = f"{name}: sheet '{chosen}'"
         if len(sheets) > 1:
             others = f"; other sheets: {listed(s for s in sheets if s != chosen)} (choose one)"
@@ -96,7 +105,7 @@ def read_table(source: Source, filename: str | None = None, sheet: str | int | N
     else:
         if sheet is not None:
             raise ValueError(f"{name}: a sheet ({sheet!r}) was chosen but the file is not an XLSX workbook")
-        frame = _read_csv(data, name)
+        frame = _read_csv(data, name, max_columns)
     frame.columns = [EDGES.sub("", str(c)) for c in frame.columns]
     duplicated = frame.columns[frame.columns.duplicated()].tolist()
     if duplicated:
@@ -149,8 +158,28 @@ def _cell_text(cell) -> object:
     return str(value)
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.DataFrame | None, str, list[str]]:
-    """(frame or None when the sheet is empty, sheet name, all sheet names); header = row 1 as written."""
+def _check_width(name: str, where: str, count: int, max_columns: int | None) -> None:
+    """ValueError naming the file and the column count when it is above ``max_columns``."""
+    if max_columns is not None and count > max_columns:
+        raise ValueError(f"{name}: {where} has {count:,} columns; at most {max_columns:,} are read (setting "
+                         "cohort.max_columns). Keep the columns the cohort needs (id, time, event, predictors) "
+                         "and import again")
+
+
+def _check_sheet_widths(data: bytes, name: str, max_columns: int | None) -> None:
+    """Every sheet's first row within ``max_columns``, checked before openpyxl opens the workbook
+    (it reads a sheet that does not declare its size to its end)."""
+    if max_columns is not None:
+        for sheet_name, width in first_row_widths(data).items():
+            _check_width(name, f"sheet '{sheet_name}'", width, max_columns)
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | int | None,
+               max_columns: int | None = None) -> tuple[pd.DataFrame | None, str, list[str]]:
+    """(frame or None when the sheet is empty, sheet name, all sheet names); header = row 1 as written.
+    A workbook with a sheet whose first row is wider than ``max_columns`` is refused before openpyxl
+    opens it (:func:`first_row_widths`), and so is a read sheet with any wider row."""
+    _check_sheet_widths(data, name, max_columns)
     book = _open_workbook(data, name, data_only=True)
     try:
         sheets = list(book.sheetnames)
@@ -172,6 +201,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | int | None) -> tuple[pd.Data
     while rows and all(v is None for v in rows[-1]):
         rows.pop()
     width = max((max((i + 1 for i, v in enumerate(r) if v is not None), default=0) for r in rows), default=0)
+    _check_width(name, f"sheet '{chosen}'", width, max_columns)
     if not rows or not width:
         return None, chosen, sheets
     rows = [(r + [None] * width)[:width] for r in rows]
@@ -208,14 +238,16 @@ def _field_limit(size: int) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def _read_csv(data: bytes, name: str) -> pd.DataFrame:
+def _read_csv(data: bytes, name: str, max_columns: int | None = None) -> pd.DataFrame:
     """Every record as text cells (``csv`` module: quoted separators and line breaks kept); the
-    separator is the one of ``,`` ``;`` tab ``|`` splitting the header into the most names."""
+    separator is the one of ``,`` ``;`` tab ``|`` splitting the header into the most names. A header
+    of more than ``max_columns`` names is refused before the records are parsed."""
     text = _decode(data, name).lstrip("\r\n")
     if not text.strip():
         raise ValueError(f"{name}: the file is empty")
     with _field_limit(min(len(text) + 1, _C_LONG_MAX)):  # wide headers (thousands of feature names) read too
-        separator = _separator(text, name)
+        separator, header_width = _separator(text, name)
+        _check_width(name, "the header (row 1)", header_width, max_columns)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
         try:
             records = list(reader)
@@ -234,14 +266,17 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     return _decimal_commas(frame) if separator != "," else frame
 
 
-def _separator(text: str, name: str) -> str:
-    """The separator splitting the header line into the most names (``,`` when none splits it)."""
-    first = text.splitlines()[0]
+def _separator(text: str, name: str) -> tuple[str, int]:
+    """The separator splitting the header line into the most names (``,`` when none splits it),
+    and the number of names it gives."""
+    first = text[:text.find("\n")] if "\n" in text else text
+    first = first.splitlines()[0]
     try:
         counts = {sep: len(next(csv.reader([first], delimiter=sep))) for sep in (",", ";", "\t", "|")}
     except csv.Error as exc:
         raise ValueError(f"{name}, line 1: not a readable CSV header: {exc}") from exc
-    return max(counts, key=lambda sep: counts[sep])  # ties: the first, ','
+    separator = max(counts, key=lambda sep: counts[sep])  # ties: the first, ','
+    return separator, counts[separator]
 
 
 def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:

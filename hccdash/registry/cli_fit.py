@@ -125,7 +125,7 @@ def read_clinical(path: Path, args: argparse.Namespace, variables: list[str],
         ([f"{roles} are the id, time or event column, not predictors"] if roles else [])
     if faults:
         raise ValueError("--clinical-vars: " + "; ".join(faults))
-    table = read_table(path)
+    table = read_table(path, max_columns=settings.max_columns)
     centre = "centre" if "centre" in table.columns and "centre" not in variables else None
     mapping = mapping_with_roles(table, id_col=args.id_col, time_col=args.time_col, time_unit=args.time_unit,
                                  event_col=args.event_col, centre_col=centre,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import highdicom as hd
 import numpy as np
@@ -188,3 +190,41 @@ def dump(store: Store) -> dict[str, list]:
     with store.connect() as con:
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
         return {t: sorted(map(str, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
+
+
+def write_wide_table(path: Path, columns: int, rows: int = 20) -> Path:
+    """A clinical table (id, time, event, then ``columns - 3`` variables of digits) as CSV, or
+    for a ``.xlsx`` path as a minimal workbook written by hand: its cells carry no coordinates,
+    so it can be wider than openpyxl's writer allows (18,278 columns) or Excel shows (16,384)."""
+    header = ["id", "time", "event", *(f"v{i}" for i in range(columns - 3))]
+    body = [[f"P{r}", str(r + 1), str(r % 2), *(str((r + i) % 10) for i in range(columns - 3))] for r in range(rows)]
+    if path.suffix != ".xlsx":
+        path.write_text("\n".join(",".join(row) for row in [header, *body]) + "\n")
+        return path
+    cells = ("".join(f'<c t="inlineStr"><is><t>{escape(v)}</t></is></c>' for v in row) for row in [header, *body])
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             'spreadsheetml/2006/main"><sheetData>' + "".join(f"<row>{c}</row>" for c in cells)
+             + "</sheetData></worksheet>")
+    main = "http://schemas.openxmlformats.org"
+    parts = {
+        "[Content_Types].xml": f'<?xml version="1.0"?><Types xmlns="{main}/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0"?><Relationships xmlns="{main}/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{main}/officeDocument/2006/relationships/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0"?><workbook xmlns="{main}/spreadsheetml/2006/main" '
+        f'xmlns:r="{main}/officeDocument/2006/relationships"><sheets><sheet name="data" sheetId="1" '
+        'r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0"?><Relationships xmlns="{main}/package/2006/'
+        f'relationships"><Relationship Id="rId1" Type="{main}/officeDocument/2006/relationships/worksheet" '
+        'Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, text in parts.items():
+            book.writestr(name, text)
+    return path

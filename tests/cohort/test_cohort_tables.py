@@ -9,15 +9,16 @@ import datetime
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
-from cohort_data import dump
+from cohort_data import dump, write_wide_table
 
 from hccdash.cli import main
 from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.importer import import_cohort, validate_cohort
 from hccdash.cohort.load import load_cohort
 from hccdash.cohort.mapping import guess_mapping, remap
-from hccdash.cohort.tables import read_table
-from hccdash.settings import SplitSettings
+from hccdash.cohort import tables
+from hccdash.cohort.tables import read_table, sheet_names
+from hccdash.settings import CohortSettings, SplitSettings
 
 HEADER = ["id", "time", "event", "centre", "age"]
 NO_SPLIT = SplitSettings(method="none")
@@ -325,3 +326,47 @@ def test_reading_a_wide_table_leaves_the_csv_field_limit_as_it_was(tmp_path):
     wide.write_text("id," + ",".join(f"feature_{i:05d}_{'x' * 40}" for i in range(4000)) + "\nP1," + ",".join(["1"] * 4000) + "\n")
     assert read_table(wide).shape[1] == 4001
     assert csv.field_size_limit() == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_100000_column_table_is_refused_from_its_header_and_nothing_is_stored(tmp_path, capsys, store, monkeypatch,
+                                                                               suffix):
+    """A 100,000-column clinical table took 465 s and 5 GB to import. Now only its header is read:
+    openpyxl never opens the workbook and the CSV's records are never parsed."""
+    path = write_wide_table(tmp_path / f"wide{suffix}", 100_000, rows=3)
+    where = r"sheet 'data'" if suffix == ".xlsx" else r"the header \(row 1\)"
+    message = (rf"wide\{suffix}: {where} has 100,000 columns; at most 5,000 are read \(setting cohort\.max_columns\)"
+               r"\. Keep the columns the cohort needs")
+    real_reader = tables.csv.reader
+
+    def header_only(source, *args, **kwargs):  # _separator reads the header line (a list); records come as a stream
+        assert isinstance(source, list), "the records of a too-wide CSV were parsed"
+        return real_reader(source, *args, **kwargs)
+
+    def no_workbook(*_args, **_kwargs):
+        raise AssertionError("openpyxl opened a too-wide workbook")
+
+    monkeypatch.setattr(tables.csv, "reader", header_only)
+    monkeypatch.setattr(tables.openpyxl, "load_workbook", no_workbook)
+    before = dump(store)
+    with pytest.raises(ValueError, match=message):
+        import_cohort("wide", path, store=store)
+    if suffix == ".xlsx":
+        with pytest.raises(ValueError, match=message):
+            sheet_names(path, max_columns=CohortSettings().max_columns)  # the import page lists sheets first
+    assert main(["import", "--clinical", str(path), "--name", "wide", "--id-col", "id", "--time-col", "time",
+                 "--time-unit", "months", "--event-col", "event"]) == 2
+    assert "has 100,000 columns; at most 5,000 are read" in capsys.readouterr().err
+    assert dump(store) == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_column_limit_is_a_setting(tmp_path, suffix):
+    """cohort.max_columns columns are read; one more is refused, counting only cells that hold a value."""
+    path = write_wide_table(tmp_path / f"t{suffix}", 12, rows=4)
+    assert read_table(path, max_columns=12).shape == (4, 12)
+    report = validate_cohort(path, split=NO_SPLIT, settings=CohortSettings(max_columns=12)).report
+    assert not report.errors
+    with pytest.raises(ValueError, match=rf"t\{suffix}: .* has 12 columns; at most 11 are read"):
+        validate_cohort(path, split=NO_SPLIT, settings=CohortSettings(max_columns=11))
+    assert read_table(path).shape == (4, 12)  # no limit unless asked (feature tables, predict inputs)
