@@ -185,9 +185,15 @@ with tabs[0]:
     if survival:
         table(evaluation.horizon_table(), "horizons", "ev_hz")
         table(evaluation.time_auc, "time_dependent_auc", "ev_tauc")
+        st.caption("Difference of two correlated C-indices on the same patients (model A - model B; "
+                   "survival::concordance(fit_a, fit_b), infinitesimal-jackknife SE):")
+        table(evaluation.c_differences, "c_index_differences", "ev_cdiff")
     else:
         table(evaluation.delong, "delong_tests", "ev_delong")
         table(evaluation.youden, "youden_metrics", "ev_youden")
+    st.caption("Reclassification of model A over model B, category-free NRI and IDI (Hmisc::improveProb)"
+               + ("; Cox: risk by each horizon, patients censored before it left out (excluded)." if survival else "."))
+    table(evaluation.reclassification, "reclassification", "ev_nri", missing="–")
     if horizon is not None or not survival:
         side_by_side(lambda split: figure(figures.roc, split, horizon, name=f"roc_{split}", key=f"ev_roc_{split}"))
     st.subheader("Bootstrap-validated indices of the final model (rms::validate)")

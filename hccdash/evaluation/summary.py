@@ -20,6 +20,7 @@ import pandas as pd
 
 from hccdash.cohort.split import set_names
 from hccdash.evaluation import calibration, correlation, decision, discrimination, forest_plot, horizons, risk_groups
+from hccdash.evaluation import comparisons
 from hccdash.evaluation import proportional_hazards as ph
 from hccdash.evaluation.centres import metrics_by_centre
 from hccdash.evaluation.data import EvaluationInput, prepare
@@ -64,6 +65,9 @@ class Evaluation:
     proportional_hazards: ph.PHCheck = dataclasses.field(default_factory=ph.empty)  # Cox: cox.zph on training
     # SHAP-style contributions (combined model, inside the rad-score and the DL score), every set's patients
     explanations: dict[str, Explanation] = dataclasses.field(default_factory=dict)
+    c_differences: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=comparisons.C_COLUMNS))
+    reclassification: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=comparisons.NRI_COLUMNS))
 
     @property
     def horizons(self) -> tuple[float, ...]:
@@ -156,6 +160,8 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
     notes += [c.reason for c in checks if c.reason and data.survival]
     step("discrimination")
     discriminating = discrimination.discrimination_table(predictions, ev, max(usable) if usable else None)
+    c_diff = comparisons.c_differences(predictions, ev.ci_level)
+    reclass = comparisons.reclassification_table(predictions, usable)
     step("proportional hazards")
     ph_check = ph.ph_check(data)
     notes += ph_check.notes
@@ -193,6 +199,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,
         forest=forest_plot.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
         nomogram_check=nomo_check, proportional_hazards=ph_check, explanations=explained,
+        c_differences=c_diff, reclassification=reclass,
     )
 
 

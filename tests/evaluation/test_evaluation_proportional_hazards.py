@@ -74,7 +74,7 @@ def test_schoenfeld_figure_has_the_terms_points_and_p(rfs_evaluation):
 
 
 @pytest.mark.slow
-def test_page_tab_shows_the_table_and_switches_term(stored_cohort):
+def test_page_tab_shows_the_table_and_switches_term_and_the_comparisons(stored_cohort):
     at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
     at.session_state["cohort"] = stored_cohort
     at.run()
@@ -88,3 +88,5 @@ def test_page_tab_shows_the_table_and_switches_term(stored_cohort):
     at.selectbox(key="ev_ph_term").set_value(terms[-1]).run()
     assert not at.exception, at.exception
     assert any(b.proto.label == "PNG" and "ev_schoenfeld" in b.proto.id for b in at.get("download_button"))
+    ids = " ".join(b.proto.id for b in at.get("download_button"))  # the Discrimination tab's comparisons
+    assert "ev_cdiff_tcsv" in ids and "ev_nri_tcsv" in ids
