@@ -11,11 +11,12 @@ from hccdash.cohort.table1 import table1, table1_display
 from hccdash.display import as_text, store_errors_shown
 from hccdash.extraction.status import stored_extraction_totals
 from hccdash.spreadsheet import csv_text
-from page_parts import mark_stale_results
+from page_parts import figure_export_controls, mark_stale_results
 
 serve.install_guards()  # also when started as `streamlit run app.py` (see serve.py)
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
 mark_stale_results()
+figure_export_controls()
 
 
 @st.cache_resource(show_spinner="Preparing hccdash: importing the sample cohort on first start ...")

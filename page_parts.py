@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.calculator.standalone import check_supported, standalone_html
-from hccdash.charts.render import SCREEN, chart_png, chart_svg, vega_spec
+from hccdash.charts.render import SCREEN, FigureSize, chart_png, chart_svg, vega_spec
 from hccdash.display import as_text, for_display
 from hccdash.extraction.status import format_duration
 from hccdash.jobs import JobStatus, cancel_job, job_status, list_jobs, resume_stale_jobs
@@ -89,15 +89,50 @@ def _cached_spec(name: str, _function: Callable[..., alt.TopLevelMixin], *args: 
     return vega_spec(_function(*args))
 
 
+def figure_export_controls() -> None:
+    """The sidebar's choice of the size and resolution of exported figures (app.py, every run): off,
+    each PNG / SVG is the chart as on screen (PNG at double resolution); on, every figure is laid
+    out on the chosen inches and drawn at the chosen DPI (:class:`~hccdash.charts.render.FigureSize`)."""
+    default = FigureSize()
+    with st.sidebar.expander("Figure export (PNG / SVG)"):
+        st.toggle("Print size", key="export_print_size",
+                  help="Lay every exported figure out on this size (axes, titles and legends included) at this "
+                       "resolution. Journals: one column 3.35 in (85 mm), two columns 7 in (174 mm); 300 DPI, line "
+                       "art 600.")
+        st.number_input("Width (inches)", 1.0, 30.0, default.width_in, 0.05, key="export_width_in")
+        st.number_input("Height (inches)", 1.0, 30.0, default.height_in, 0.05, key="export_height_in")
+        st.number_input("Resolution (DPI)", 72, 1200, default.dpi, 50, key="export_dpi")
+
+
+def export_size() -> FigureSize | None:
+    """The chosen print size of exported figures (:func:`figure_export_controls`), None for the screen size."""
+    state = st.session_state
+    if not state.get("export_print_size"):
+        return None
+    default = FigureSize()
+    return FigureSize(float(state.get("export_width_in", default.width_in)),
+                      float(state.get("export_height_in", default.height_in)), int(state.get("export_dpi", default.dpi)))
+
+
+def figure_downloads(figure: dict[str, Any] | alt.TopLevelMixin, name: str, key: str, container: Any = st) -> list:
+    """PNG and SVG downloads of a chart (an Altair chart or a Vega-Lite spec with its data) at the
+    chosen export size (:func:`export_size`), each file made when clicked; the columns they sit in
+    (one more for the caller's own button)."""
+    size = export_size()
+    columns = container.columns(3)
+    suffix = "" if size is None else f" ({size.width_in:g} x {size.height_in:g} in, {size.dpi} DPI)"
+    columns[0].download_button(f"PNG{suffix}", partial(chart_png, figure, size=size), f"{name}.png", "image/png",
+                               key=f"{key}_png", on_click="ignore")
+    columns[1].download_button("SVG", partial(chart_svg, figure, size=size), f"{name}.svg", "image/svg+xml",
+                               key=f"{key}_svg", on_click="ignore")
+    return columns
+
+
 def chart(spec: dict[str, Any], name: str, key: str, data: pd.DataFrame | None = None) -> None:
-    """A chart (a Vega-Lite spec with its data) with PNG and SVG downloads, and ``data`` as CSV when
-    given; each file made when clicked."""
+    """A chart (a Vega-Lite spec with its data) with PNG and SVG downloads (:func:`figure_downloads`),
+    and ``data`` as CSV when given; each file made when clicked."""
     st.vega_lite_chart(spec, **SCREEN)
-    columns = st.columns(2 if data is None else 3)
-    columns[0].download_button("PNG", partial(chart_png, spec), f"{name}.png", "image/png", key=f"{key}_png",
-                               on_click="ignore")
-    columns[1].download_button("SVG", partial(chart_svg, spec), f"{name}.svg", "image/svg+xml", key=f"{key}_svg",
-                               on_click="ignore")
+    columns = figure_downloads(spec, name, key)
     if data is not None:
         columns[2].download_button("Data (CSV)", partial(csv_text, data), f"{name}.csv", "text/csv",
                                    key=f"{key}_csv", on_click="ignore")

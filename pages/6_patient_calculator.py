@@ -10,14 +10,14 @@ from app_frame import in_app_frame
 from hccdash import calculator
 from hccdash.calculator import report
 from hccdash.charts import calculator as charts
-from hccdash.charts.render import SCREEN, chart_png, chart_svg
+from hccdash.charts.render import SCREEN
 from hccdash.display import as_text
 from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
 from hccdash.messages import brief
 from hccdash.spreadsheet import csv_text
-from page_parts import standalone_download
+from page_parts import figure_downloads, standalone_download
 
 in_app_frame()
 
@@ -29,15 +29,10 @@ def _spec(name: str, sha256: str) -> dict:
 
 
 def _chart(container, key: str) -> None:
-    """A chart with its PNG and SVG downloads (rendered only when clicked)."""
+    """A chart with its PNG and SVG downloads at the chosen export size (rendered only when clicked)."""
     chart = figures[key]
     container.altair_chart(chart, **SCREEN)
-    png_col, svg_col = container.columns(2)
-    png_col.download_button(f"{key} (PNG)", partial(chart_png, chart), f"{key}.png", "image/png",
-                            key=f"calculator_png_{key}", on_click="ignore")
-    svg_col.download_button(f"{key} (SVG)", partial(chart_svg, chart), f"{key}.svg", "image/svg+xml",
-                            key=f"calculator_svg_{key}", on_click="ignore")
-
+    figure_downloads(chart, key, f"calculator_{key}", container)
 
 
 def problem_text(problem) -> str:

@@ -1,9 +1,19 @@
 """Chart export without a browser (vl-convert): PNG bytes and SVG text of any Altair chart or
-Vega-Lite spec; how pages show a chart (:data:`SCREEN`) so that the screen and the exported files
-agree; and Vega-Lite specs that pages can cache and compose (:func:`vega_spec`, :func:`overlay`)."""
+Vega-Lite spec, at the chart's own size or at a chosen print size and resolution
+(:class:`FigureSize`); how pages show a chart (:data:`SCREEN`) so that the screen and the exported
+files agree; and Vega-Lite specs that pages can cache and compose (:func:`vega_spec`, :func:`overlay`).
+
+At a chosen size the chart is laid out on ``width_in x height_in`` inches at 72 points per inch
+(Vega-Lite's ``autosize: fit``, axes, titles and legends included, so a 10 px font prints at 10 pt),
+then drawn at ``dpi``: the PNG has exactly ``round(width_in * dpi) x round(height_in * dpi)`` pixels
+and says its resolution (pHYs), so Word and journals place it at its print size; the SVG's width
+and height are given in inches. A chart made of several views (the KM curves over their
+at-risk table) keeps its proportions and is scaled to fit the box, centred."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import altair as alt
@@ -23,14 +33,74 @@ def _json(chart: Chart) -> str | dict[str, Any]:
     return chart if isinstance(chart, dict) else chart.to_json()
 
 
-def chart_png(chart: Chart, scale: float = 2.0) -> bytes:
-    """The chart (Altair, or a Vega-Lite spec with its data) as PNG bytes (``scale`` 2 = double resolution)."""
-    return vlc.vegalite_to_png(_json(chart), scale=scale)
+POINTS_PER_INCH = 72
+MAX_PIXELS = 120_000_000  # a 20 x 10 inch figure at 600 DPI is 72 million
 
 
-def chart_svg(chart: Chart) -> str:
-    """The chart (Altair, or a Vega-Lite spec with its data) as SVG text."""
-    return vlc.vegalite_to_svg(_json(chart))
+@dataclass(frozen=True)
+class FigureSize:
+    """A figure's print size and resolution (journals: one column 3.35 in / 85 mm, two columns
+    7 in / 174 mm wide; 300 DPI for colour and grey, 600 for line art)."""
+
+    width_in: float = 7.0
+    height_in: float = 5.0
+    dpi: int = 300
+
+    def __post_init__(self) -> None:
+        for name in ("width_in", "height_in"):
+            value = getattr(self, name)
+            if not 1.0 <= value <= 30.0:
+                raise ValueError(f"Figure {name.removesuffix('_in')} must be 1 to 30 inches, got {value!r}")
+        if not 72 <= self.dpi <= 1200:
+            raise ValueError(f"Figure resolution must be 72 to 1200 DPI, got {self.dpi!r}")
+        width, height = self.pixels
+        if width * height > MAX_PIXELS:
+            raise ValueError(f"Figure of {width} x {height} pixels is too large (at most {MAX_PIXELS:,} pixels): "
+                             "lower the size or the DPI")
+
+    @property
+    def pixels(self) -> tuple[int, int]:
+        """(width, height) of the PNG in pixels."""
+        return round(self.width_in * self.dpi), round(self.height_in * self.dpi)
+
+
+def sized_spec(chart: Chart, size: FigureSize) -> dict[str, Any]:
+    """The chart's spec laid out on ``size`` (points; axes, titles and legends inside); a chart of
+    several views (concatenated) is left at its own layout."""
+    spec = dict(chart) if isinstance(chart, dict) else chart.to_dict()
+    if not any(key in spec for key in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        spec.update(autosize={"type": "fit", "contains": "padding"}, width=size.width_in * POINTS_PER_INCH,
+                    height=size.height_in * POINTS_PER_INCH)
+    return spec
+
+
+_SVG_SIZE = re.compile(r'^(<svg\b[^>]*?)\swidth="[^"]*"\sheight="[^"]*"')
+
+
+def _framed(svg: str, width: str, height: str) -> str:
+    """``svg`` with its outer width and height set (its viewBox kept: the drawing is scaled to fit, centred)."""
+    framed, count = _SVG_SIZE.subn(lambda m: f'{m.group(1)} width="{width}" height="{height}"', svg, count=1)
+    if not count:
+        raise ValueError("vl-convert's SVG has no width and height on its root element")
+    return framed
+
+
+def chart_png(chart: Chart, scale: float = 2.0, size: FigureSize | None = None) -> bytes:
+    """The chart (Altair, or a Vega-Lite spec with its data) as PNG bytes: at its own size
+    (``scale`` 2 = double resolution), or at ``size`` (exactly its pixels, its DPI recorded)."""
+    if size is None:
+        return vlc.vegalite_to_png(_json(chart), scale=scale)
+    width, height = ((p + 0.25) * POINTS_PER_INCH / size.dpi for p in size.pixels)  # resvg drops a fraction
+    return vlc.svg_to_png(_framed(vlc.vegalite_to_svg(sized_spec(chart, size)), f"{width:.6f}", f"{height:.6f}"),
+                          ppi=size.dpi)
+
+
+def chart_svg(chart: Chart, size: FigureSize | None = None) -> str:
+    """The chart (Altair, or a Vega-Lite spec with its data) as SVG text: at its own size, or laid
+    out on ``size`` with its width and height in inches."""
+    if size is None:
+        return vlc.vegalite_to_svg(_json(chart))
+    return _framed(vlc.vegalite_to_svg(sized_spec(chart, size)), f"{size.width_in:g}in", f"{size.height_in:g}in")
 
 
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
