@@ -1,4 +1,5 @@
-"""The app-wide cohort choice shared by the pages' cohort selectboxes.
+"""The app-wide cohort choice shared by the pages' cohort selectboxes, and choices a page keeps
+when the user comes back to it (:func:`restore_choice`, :func:`keep_choice`).
 
 Works on any mutable mapping (the pages pass ``st.session_state``), so it needs no
 Streamlit import. Each page's selectbox keeps its own widget key; before drawing it,
@@ -28,6 +29,19 @@ def adopt_shared(state: MutableMapping, key: str, options: Sequence[str]) -> Non
 def publish_shared(state: MutableMapping, key: str) -> None:
     """Make the value of widget ``key`` the shared choice."""
     state[SHARED] = state[_seen(key)] = state[key]
+
+
+def restore_choice(state: MutableMapping, key: str, options: Sequence[str]) -> None:
+    """Give widget ``key`` the value it last had (kept by :func:`keep_choice`) when Streamlit dropped
+    its state after a page switch, if that value is still an option."""
+    kept = state.get(f"{key}_kept")
+    if key not in state and kept in options:
+        state[key] = kept
+
+
+def keep_choice(state: MutableMapping, key: str) -> None:
+    """Keep the value of widget ``key`` beyond the page (see :func:`restore_choice`)."""
+    state[f"{key}_kept"] = state[key]
 
 
 OPEN_CASE = "cv_open"  # a case another page asks the Case viewer to show

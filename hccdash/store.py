@@ -189,6 +189,17 @@ MIGRATIONS: list[str] = [
         registered_at TIMESTAMP NOT NULL
     );
     """,
+    # 4: Model building configurations per cohort and feature source: the last one (restored after a
+    # reload) and the recent ones (history), as the settings sections of `fit --settings`
+    """
+    CREATE TABLE configurations (
+        cohort      TEXT NOT NULL,
+        source      TEXT NOT NULL,     -- feature source of Model building ("" for none)
+        saved_at    TIMESTAMP NOT NULL,
+        settings    JSON NOT NULL,     -- {"split": ..., "selection": ..., "model": ...}
+        digest      TEXT NOT NULL      -- SHA-256 of the settings JSON: a repeat is not stored twice
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

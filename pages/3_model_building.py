@@ -14,12 +14,14 @@ from hccdash.deep.feature_sets import cohort_deep_sets
 from hccdash.display import as_text
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.feature_sets import model_feature_choices
-from hccdash.modeling import stability_job
+from hccdash.modeling import configurations, stability_job
 from hccdash.modeling.builder import BuildResult, shared_builder
-from hccdash.modeling.controls import (DEEP_BY, KEYS, controls_from_settings, restore_controls, settings_from_controls,
-                                      with_lambda)
+from hccdash.modeling.controls import (
+    BASE, DEEP_BY, KEYS, LAMBDA_RULE, apply_settings, control_state, lambda_position, remembers, restore_controls,
+    settings_from_controls, with_lambda,
+)
 from hccdash.modeling.harmonisation import harmonisation_view
-from hccdash.modeling.presets import TITLES, preset
+from hccdash.modeling.presets import TITLES, preset, preset_label
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
@@ -63,22 +65,59 @@ if not inputs.phases:
     st.info("This cohort has no radiomic features: the clinical model is fitted alone (Cox for RFS, logistic for "
             "early recurrence); it is the nomogram that Evaluation, the registry and the calculator use.")
 
-restore_controls(st.session_state, str((cohort, source, deep_title)),  # each cohort keeps its own controls
-                 controls_from_settings(Settings(), inputs.phases, inputs.clinical_variables))
+scope = str((cohort, source, deep_title))
+features_key = source if deep_title == NO_DEEP else f"{source} + {deep_title}"  # the configurations' key in the store
+# each cohort keeps its own controls; a new session starts from the cohort's last configuration (a reload)
+start = (Settings() if remembers(st.session_state, scope)
+         else configurations.last_configuration(cohort, features_key) or Settings())
+restore_controls(st.session_state, scope, control_state(start, inputs.phases, inputs.clinical_variables))
+
+
+def apply(settings: Settings, what: str) -> None:
+    """Set every control to ``settings`` and say what was applied (and what this cohort lacks)."""
+    missing = apply_settings(st.session_state, settings, inputs.phases, inputs.clinical_variables)
+    st.session_state["mb_applied"] = what + (f"; not in this cohort, left out: {', '.join(missing)}" if missing else "")
 
 
 def apply_preset(name: str) -> None:
     """Set every control to a study preset."""
-    values = controls_from_settings(preset(name, inputs.phases, inputs.clinical_variables, inputs.patients.get("centre")),
-                                    inputs.phases, inputs.clinical_variables)
-    st.session_state.update(values)
-    st.session_state["mb_lambda_rule"] = preset(name).selection.lasso_lambda
+    apply(preset(name, inputs.phases, inputs.clinical_variables, inputs.patients.get("centre")), f"Preset {name}")
+
+
+def load_configuration() -> None:
+    """Apply an uploaded YAML configuration (a settings file of `fit --settings`)."""
+    upload = st.session_state.get("mb_config_upload")
+    if upload is None:
+        return
+    try:
+        loaded = configurations.read_settings_text(upload.getvalue(), f"Configuration {upload.name}")
+    except ValueError as exc:
+        st.session_state["mb_applied"] = f"Not loaded: {exc}"
+        return
+    apply(configurations.with_sections(Settings(), loaded), f"Loaded {upload.name}")
+
+
+def go_back() -> None:
+    """Apply the configuration chosen in the history."""
+    chosen = st.session_state.get("mb_history_choice")
+    found = dict(configurations.history(cohort, features_key))
+    if chosen in found:
+        apply(found[chosen], f"Back to the configuration of {chosen:%Y-%m-%d %H:%M:%S}")
 
 
 st.markdown("**Study presets** (METHODS.md)")
 for column, name in zip(st.columns(len(TITLES)), TITLES):
-    column.button(name, help=TITLES[name], on_click=apply_preset, args=(name,), key=f"mb_preset_{name}",
+    column.button(preset_label(name), help=TITLES[name], on_click=apply_preset, args=(name,), key=f"mb_preset_{name}",
                   width="stretch")
+with st.expander("Configuration: reset, load, history (remembered for this cohort, also after a reload)"):
+    cols = st.columns([1, 2])
+    cols[0].button("Reset to defaults", key="mb_reset", on_click=apply, args=(Settings(), "Defaults (METHODS.md)"))
+    cols[1].file_uploader("Load a configuration (YAML, as saved below or for `fit --settings`)", type=["yaml", "yml"],
+                          key="mb_config_upload", on_change=load_configuration)
+    history_box = st.container()  # filled after the fit, so that it lists the configuration just fitted
+applied = st.session_state.pop("mb_applied", None)
+if applied:
+    (st.error if applied.startswith("Not loaded") else st.success)(as_text(applied))
 
 with st.sidebar:
     st.header("Endpoint")
@@ -154,7 +193,6 @@ with st.sidebar:
                    help="Held out as external validation; the other centres are split at random 7:3 (stratified by "
                         "event, seed 42) into training and internal validation")
 
-st.session_state.setdefault("mb_lambda_rule", "lambda.min")
 
 
 @st.fragment
@@ -170,7 +208,8 @@ def filters() -> None:
                       disabled=not st.session_state["mb_corr_on"])
     sliders[2].slider("mRMR k", 2, 60, key="mb_mrmr_k", disabled=not st.session_state["mb_mrmr_on"])
     try:
-        settings = features_choice.applied_to(settings_from_controls({k: st.session_state[k] for k in KEYS}))
+        settings = features_choice.applied_to(settings_from_controls({k: st.session_state[k] for k in KEYS},
+                                                                     st.session_state[BASE]))
         with st.spinner("Fitting (the first fit of a cohort computes ICC, correlations and univariable tests once)…"):
             base = builder.build(with_lambda(settings, "lambda.min"))
     except ValueError as exc:
@@ -187,17 +226,19 @@ def results(settings: Settings, base: BuildResult) -> None:
         marks = {lambdas.index(lasso.cv_.lambda_min): " (lambda.min)",
                  lambdas.index(lasso.cv_.lambda_1se): " (lambda.1se)"}
         lambda_key = f"mb_lambda_{hash(tuple(lambdas))}"
-        rule = st.session_state["mb_lambda_rule"]
-        st.session_state.setdefault(lambda_key, lambdas.index(lasso.cv_.resolve(rule)) if isinstance(rule, str) else
-                                    lambdas.index(lasso.cv_.lambda_min))
+        st.session_state.setdefault(lambda_key, lambda_position(lambdas, st.session_state[LAMBDA_RULE], lasso.cv_.resolve))
         chosen = lambdas[st.select_slider("LASSO lambda (the path's lambdas, log-spaced)", options=range(len(lambdas)),
                                           key=lambda_key, format_func=lambda i: f"{lambdas[i]:.4g}{marks.get(i, '')}")]
         result = base if chosen == lasso.cv_.lambda_min else builder.build(with_lambda(settings, chosen))
+        st.session_state[LAMBDA_RULE] = result.settings.selection.lasso_lambda  # remembered with the controls
     else:
+        if not isinstance(st.session_state[LAMBDA_RULE], str):  # a lambda value of a single-path configuration
+            st.session_state[LAMBDA_RULE] = "lambda.min"
         st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
         result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
     st.session_state["mb_current"] = CurrentModel(cohort, features_choice.source, result, builder,
                                                   features_choice.label)
+    remember(result)
     warning_boxes(result.warnings)
     summary(result)
     rad_score(settings, result)
@@ -206,6 +247,28 @@ def results(settings: Settings, base: BuildResult) -> None:
     if getattr(result.model, "harmoniser_", None) is not None:
         harmonisation(result)
     clinical_and_combined(result)
+
+
+def remember(result: BuildResult) -> None:
+    """Store the configuration of this fit as the cohort's newest (once per change) and offer it as YAML."""
+    stored = st.session_state.setdefault("mb_remembered", {})
+    if stored.get(scope) != result.settings:
+        configurations.remember(cohort, features_key, result.settings)
+        stored[scope] = result.settings
+    st.download_button("Save this configuration (YAML)", configurations.configuration_yaml(result.settings, cohort, features_key),
+                       "model_building.yaml", "application/yaml", key="mb_config_download", on_click="ignore",
+                       help="Load it here again, or fit the same pipeline with python -m hccdash fit --settings")
+
+
+def history_section() -> None:
+    """The recent configurations of this cohort, newest first, with a button to go back to one."""
+    past = configurations.history(cohort, features_key)
+    if past:
+        cols = history_box.columns([3, 1])
+        cols[0].selectbox("Recent configurations (newest first)", [when for when, _ in past], key="mb_history_choice",
+                          format_func=dict((when, f"{when:%Y-%m-%d %H:%M:%S} · {configurations.describe(s)}")
+                                           for when, s in past).get)
+        cols[1].button("Go back to it", key="mb_history_apply", on_click=go_back)
 
 
 def summary(result: BuildResult) -> None:
@@ -337,4 +400,5 @@ def clinical_and_combined(result: BuildResult) -> None:
 
 
 filters()
+history_section()
 warnings_glossary("mb_glossary")

@@ -16,6 +16,7 @@ from hccdash.evaluation.risk_groups import cutoff_description
 from hccdash.registry import details, registry
 from hccdash.registry.json_model import JsonModel
 from hccdash.messages import brief
+from hccdash.session import keep_choice, restore_choice
 from hccdash.spreadsheet import csv_text
 from page_parts import figure_downloads, standalone_download
 
@@ -46,7 +47,9 @@ if models.empty:
     st.info("No model registered yet: save one from **Model building** or import one on **Model registry**.")
     st.stop()
 
+restore_choice(st.session_state, "calculator_model", list(models["name"]))  # the model chosen before a page switch
 name = st.selectbox("Model", models["name"], key="calculator_model")
+keep_choice(st.session_state, "calculator_model")
 try:
     model = JsonModel(_spec(name, models.set_index("name").at[name, "sha256"]), validated=True)
 except registry.ArtifactError as exc:

@@ -239,7 +239,7 @@ def import_cohort(
             conflict = Problem(ERROR, "name_taken", f"a different cohort named '{name}' is already stored",
                                "import refused; choose another name or replace it", value=name)
             return ImportResult(name, "refused", v.report + Report((conflict,)))
-        for table in ("cohorts", "patients", "variables", "clinical", "images"):
+        for table in ("cohorts", "patients", "variables", "clinical", "images", "configurations"):
             con.execute(f"DELETE FROM {table} WHERE {'name' if table == 'cohorts' else 'cohort'} = ?", [name])
         con.execute(
             "INSERT INTO cohorts VALUES (?, current_timestamp, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -254,11 +254,12 @@ def import_cohort(
 
 
 def delete_cohort(name: str, store: Store | None = None) -> bool:
-    """Remove a cohort and its patients, variables, values and images; False when absent."""
+    """Remove a cohort and its patients, variables, values, images and remembered Model building
+    configurations; False when absent."""
     store = store or Store()
     with store.transaction() as con:
         if not con.execute("SELECT 1 FROM cohorts WHERE name = ?", [name]).fetchall():
             return False
-        for table in ("cohorts", "patients", "variables", "clinical", "images"):
+        for table in ("cohorts", "patients", "variables", "clinical", "images", "configurations"):
             con.execute(f"DELETE FROM {table} WHERE {'name' if table == 'cohorts' else 'cohort'} = ?", [name])
     return True

@@ -8,11 +8,13 @@ keeps each cohort's (and feature source's) values apart, so nothing chosen for o
 (its phases, its variables, a filter) is carried to another. ``mb_external`` holds the
 external validation centres of a three-cohort design (the cohort re-split: training and
 internal validation at random within the other centres); empty = the cohort's stored split.
+:func:`apply_settings` sets every control at once (reset, a loaded configuration, a history entry).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
@@ -32,7 +34,12 @@ KEYS = (
 )
 DEEP_BY = ("variance", "components")  # how the deep block's PCA keeps components
 
+# kept with the controls, per scope: the LASSO lambda rule (or value) and the settings the controls do not
+# show (a loaded configuration's ties, seeds, ...), the base of :func:`settings_from_controls`
+LAMBDA_RULE, BASE = "mb_lambda_rule", "mb_base"
+MEMORY_KEYS = (*KEYS, LAMBDA_RULE, BASE)
 _SCOPE, _MEMORY = "mb_controls_scope", "mb_controls_memory"
+_SLIDER = "mb_lambda_"  # + hash of the path: the lambda slider of one LASSO path
 
 
 def restore_controls(state: MutableMapping, scope: str, defaults: Mapping[str, Any]) -> None:
@@ -44,13 +51,44 @@ def restore_controls(state: MutableMapping, scope: str, defaults: Mapping[str, A
     memory = state.setdefault(_MEMORY, {})
     previous = state.get(_SCOPE)
     if previous is not None and previous != scope:
-        memory[previous] = {key: state[key] for key in KEYS if key in state}
+        memory[previous] = {key: state[key] for key in MEMORY_KEYS if key in state}
     remembered = memory.get(scope, {})
-    for key in KEYS:
+    for key in MEMORY_KEYS:
         if previous != scope or key not in state:
             state[key] = remembered.get(key, defaults[key])
     state[_SCOPE] = scope
-    memory[scope] = {key: state[key] for key in KEYS}
+    memory[scope] = {key: state[key] for key in MEMORY_KEYS}
+
+
+def remembers(state: Mapping, scope: str) -> bool:
+    """Whether this session has shown ``scope`` before (else its controls start from ``defaults``)."""
+    return scope in state.get(_MEMORY, {})
+
+
+def control_state(settings: Settings, phases: Sequence[str], variables: Sequence[str]) -> dict[str, Any]:
+    """Everything :func:`restore_controls` keeps for ``settings``: the control values, the lambda
+    rule and the settings themselves as the base of the ones the controls do not show."""
+    return {**controls_from_settings(settings, phases, variables), LAMBDA_RULE: settings.selection.lasso_lambda,
+            BASE: settings}
+
+
+def apply_settings(state: MutableMapping, settings: Settings, phases: Sequence[str],
+                   variables: Sequence[str]) -> list[str]:
+    """Set every control (and the lambda) to ``settings`` (a loaded configuration, the defaults, a
+    history entry); the phases and clinical variables it names that this cohort lacks, which are left out."""
+    state.update(control_state(settings, phases, variables))
+    for key in [k for k in state if str(k).startswith(_SLIDER) and k != LAMBDA_RULE]:
+        del state[key]  # the lambda slider starts again from the lambda rule
+    named = list(settings.selection.phases) + list(settings.model.clinical_variables or ())
+    return [n for n in named if n not in set(phases) | set(variables)]
+
+
+def lambda_position(lambdas: Sequence[float], rule: str | float, resolve) -> int:
+    """The position on the lambda path of ``rule``: a named rule resolved by ``resolve``
+    (``CVLassoResult.resolve``), a number at the nearest lambda (on a log scale)."""
+    if isinstance(rule, str):
+        return list(lambdas).index(resolve(rule))
+    return min(range(len(lambdas)), key=lambda i: abs(math.log(lambdas[i]) - math.log(float(rule))))
 
 
 def controls_from_settings(settings: Settings, phases: Sequence[str], variables: Sequence[str]) -> dict[str, Any]:

@@ -89,6 +89,23 @@ TITLES = {
     "004": "004 - MRI, ICC + LASSO-Cox (10-fold), log-rank cut-offs, three cohorts",
 }
 
+IMAGING = {"000": "CT 3-phase", "001": "CT portal", "002": "MRI", "003": "MRI", "003dl": "MRI",
+           "004": "MRI"}  # METHODS.md studies
+
+
+def endpoint_label(model: ModelSettings) -> str:
+    """``RFS`` (Cox) or ``ER 6 mo`` (logistic, early recurrence within the horizon)."""
+    return "RFS" if model.endpoint == "rfs" else f"ER {model.er_horizon_months:g} mo"
+
+
+def preset_label(name: str) -> str:
+    """A preset named by what it is: study, imaging and endpoint (``002 · MRI · ER 24 mo``), deep
+    features when it uses them, three cohorts when it re-splits the cohort."""
+    settings = PRESETS[name]
+    deep = " · deep features" if settings.selection.deep_score else ""
+    design = " · 3 cohorts" if settings.split.resplit else ""
+    return f"{name} · {IMAGING[name]} · {endpoint_label(settings.model)}{deep}{design}"
+
 
 def external_centres(centres: pd.Series | Sequence[str]) -> tuple[str, ...]:
     """Every centre but the largest (the first in sorted order on a tie), sorted; ``centres``

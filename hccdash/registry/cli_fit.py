@@ -36,9 +36,9 @@ from hccdash.cohort.table_checks import check_clinical
 from hccdash.cohort.tables import read_table
 from hccdash.cohort.validate import ERROR
 from hccdash.extraction.features_io import read_feature_matrix
-from hccdash.messages import shorten
 from hccdash.metric_names import discrimination_metric
 from hccdash.modeling.builder import ModelBuilder, ModelInputs
+from hccdash.modeling.configurations import settings_from_data
 from hccdash.registry import registry
 from hccdash.registry.pipelines import save_build
 from hccdash.safe_yaml import read_yaml_file
@@ -81,13 +81,7 @@ def read_settings(path: Path | None) -> Settings:
         return Settings()
     if not path.is_file():
         raise FileNotFoundError(f"Settings file {path} not found")
-    data = read_yaml_file(path, f"Settings file {path}") or {}
-    if not isinstance(data, dict):
-        raise ValueError(f"Settings file {path} must hold a mapping of sections")
-    try:
-        return Settings.from_dict(data)
-    except ValueError as exc:
-        raise ValueError(shorten(str(exc))) from None
+    return settings_from_data(read_yaml_file(path, f"Settings file {path}"), f"Settings file {path}")
 
 
 def apply_options(settings: Settings, args: argparse.Namespace) -> Settings:

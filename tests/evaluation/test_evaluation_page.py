@@ -4,6 +4,7 @@ leave-one-centre-out and the report build without exception."""
 from __future__ import annotations
 
 import pytest
+from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from hccdash import paths
@@ -15,12 +16,7 @@ TABS = ["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomo
 
 @pytest.fixture
 def page(stored_cohort) -> AppTest:
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, stored_cohort, timeout=300)
 
 
 def _downloads(at: AppTest) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from hccdash import paths
@@ -18,12 +19,7 @@ def _output(at: AppTest) -> tuple:
 
 @pytest.fixture
 def page(stored_cohort) -> AppTest:
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=180)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, stored_cohort)
 
 
 def test_page_shows_the_model(page):

@@ -170,3 +170,16 @@ def test_registry_rename_import_and_delete_say_what_they_did(cox_pipeline):
 
     at.run()  # said once, not on every later run
     assert not at.success
+
+
+def test_calculator_remembers_the_chosen_model_across_pages(cox_pipeline):
+    registry.save(cox_pipeline.result.model, "second", **cox_pipeline.save_kwargs())
+    at = _calculator(cox_pipeline)
+    options = at.selectbox(key="calculator_model").options
+    assert sorted(options) == ["combined", "second"]
+    other = options[1]  # not the one shown first
+    at.selectbox(key="calculator_model").set_value(other).run()
+    at.switch_page("pages/5_model_registry.py").run()
+    at.switch_page("pages/6_patient_calculator.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="calculator_model").value == other
