@@ -70,7 +70,7 @@ def describe(settings: Settings) -> str:
                f"univariate p {s.univariate_p:g}" if s.univariate_p is not None else "",
                f"{s.correlation_method} {s.correlation_threshold:g}" if s.correlation_threshold is not None else "",
                f"mRMR {s.mrmr_k}" if s.mrmr_k is not None else "", f"RF top {s.rf_k}" if s.rf_k is not None else "",
-               "ComBat" if s.combat else "", "DL score" if s.deep_score else ""]
+               "ComBat" if s.combat else ""]
     lam = s.lasso_lambda if isinstance(s.lasso_lambda, str) else f"lambda {s.lasso_lambda:.4g}"
     folds = "LOO" if s.lasso_folds == "loo" else f"{s.lasso_folds}-fold"
     clinical = ("all clinical variables" if m.clinical_variables is None
