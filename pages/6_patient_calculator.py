@@ -59,15 +59,27 @@ st.caption(f"{as_text(model.spec['model']['submodel'].capitalize())} {model.fami
            f"{model.spec['training']['n']} patients ({model.spec['training']['events']} events) · times in months")
 standalone_download(model, "calculator_standalone")
 
+if model.networks:  # a DL score: only with the same network file, registered and unchanged
+    try:
+        model.attach_registered()
+    except ValueError as exc:
+        st.error(as_text(exc))
+        st.info("Register the network's ONNX file (the one this model names, same SHA-256) on **Feature extraction**.")
+        st.stop()
+    st.caption("DL score network(s): " + ", ".join(f"{as_text(n)} (SHA-256 {h[:12]}…, registered file checked)"
+                                                    for n, h in model.networks.items()))
+
 fields = calculator.form_fields(model)
-rad_name = model.rad_score_name
+scores = [label for label, present in (("Rad-score", model.rad_score_name), ("DL score", model.dl_score_name))
+          if present]
 mode = "typed"
-if rad_name:
-    mode = st.radio("Rad-score", ["typed", "image"], horizontal=True, key="calculator_rad_mode",
+if scores:
+    mode = st.radio(" and ".join(scores), ["typed", "image"], horizontal=True, key="calculator_rad_mode",
                     format_func={"typed": "Type it in", "image": "Compute from image and mask"}.get)
 if mode == "image":
     phases = calculator.phases_needed(model)
-    st.caption(f"Extraction with the model's own settings; phases needed: {as_text(', '.join(phases))}")
+    st.caption(f"Extraction with the model's own settings (deep features with its registered network); phases needed: "
+               f"{as_text(', '.join(phases))}")
     uploads = {}
     for phase in phases:
         left, right = st.columns(2)
@@ -95,7 +107,7 @@ with st.form("calculator_form"):
         label = as_text(field.title)
         if field.kind == "categorical":
             values[field.name] = column.selectbox(label, field.levels, key=f"calculator_in_{field.name}")
-        elif field.kind == "rad_score" and mode == "image":
+        elif field.kind in calculator.SCORE_KINDS and mode == "image":
             continue
         else:
             values[field.name] = column.number_input(
@@ -133,7 +145,7 @@ cards[-1].caption(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result
                   f"The {details.lp_note(model)}.")
 
 ticks, marks = calculator.nomogram_figure(model, result)
-figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": charts.contribution_chart(result.contributions)}
+figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": calculator.waterfall_figure(model, result)}
 if result.curve is not None:
     figures["survival"] = charts.survival_chart(result.curve, model.km_curves(), model.horizons)
 left, right = st.columns(2)

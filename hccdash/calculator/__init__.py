@@ -5,7 +5,7 @@ registered model, the same code behind the calculator page and ``python -m hccda
 - :mod:`~hccdash.calculator.prediction`: lp, risk group, S(t) or the ER probability with CI,
   contributions, what-if, a table of patients;
 - :mod:`~hccdash.calculator.position`: the patient's nomogram points and the chart's axes;
-- :mod:`~hccdash.calculator.images`: image + mask -> the rad-score's features;
+- :mod:`~hccdash.calculator.images`: image + mask -> the rad-score's features and the DL score's deep features;
 - :mod:`~hccdash.calculator.report`: the printable one-page patient report;
 - :mod:`~hccdash.calculator.cli_predict`: the ``predict`` command.
 
@@ -17,12 +17,13 @@ from __future__ import annotations
 from hccdash.lazy import lazy_getattr
 
 _MODULES: dict[str, tuple[str, ...]] = {  # module -> the public names it implements
-    "inputs": ("Field", "form_fields", "CheckedInputs", "InputError", "input_columns", "check_columns",
+    "inputs": ("Field", "SCORE_KINDS", "form_fields", "CheckedInputs", "InputError", "input_columns", "check_columns",
                "check_inputs", "mahalanobis_threshold", "mahalanobis_limit", "outside", "RANGE_RTOL"),
-    "prediction": ("PatientResult", "predict_patient", "contributions", "what_if", "predict_table",
-                   "estimate_columns"),
+    "prediction": ("PatientResult", "predict_patient", "contributions", "explanation", "waterfall_figure", "what_if",
+                   "predict_table", "estimate_columns"),
     "position": ("nomogram", "nomogram_coef", "nomogram_data", "nomogram_points", "nomogram_figure", "baseline_at_zero"),
-    "images": ("rad_score_from_images", "features_from_uploads", "phases_needed"),
+    "images": ("rad_score_from_images", "deep_features_from_images", "features_from_uploads", "phases_needed",
+               "deep_phases_needed"),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 

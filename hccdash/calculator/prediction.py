@@ -3,6 +3,7 @@
 - :func:`predict_patient`: lp, risk group and cut-off, S(t) at 1/2/3 years with the
   95% CI of ``survfit(coxph, newdata)`` (or the ER probability), each term's contribution
   b (x - training mean), nomogram points, the survival curve;
+- :func:`explanation` / :func:`waterfall_figure`: the patient's SHAP-style contributions and waterfall;
 - :func:`what_if`: the same patient with one input changed, new beside old;
 - :func:`predict_table`: every valid row of a table (``python -m hccdash predict``).
 """
@@ -18,6 +19,8 @@ import pandas as pd
 
 from hccdash.calculator.inputs import CheckedInputs, InputError, check_inputs
 from hccdash.calculator.position import nomogram_points
+from hccdash.charts.explanations import waterfall_chart
+from hccdash.evaluation.explanations import Explanation, linear_contributions
 from hccdash.registry.json_model import JsonModel, horizon_column
 from hccdash.settings import CalculatorSettings
 
@@ -87,6 +90,24 @@ def contributions(model: JsonModel, row: pd.DataFrame) -> pd.DataFrame:
         "contribution": (x - terms["mean"].to_numpy(float)) * terms["coef"].to_numpy(float),
     })
 
+
+
+def explanation(model: JsonModel, result: PatientResult) -> Explanation:
+    """The patient's SHAP-style contributions (b (x - training mean) per term, from the training mean
+    linear predictor: :func:`hccdash.evaluation.explanations.linear_contributions`)."""
+    table = result.contributions.set_index("term")
+    design = pd.DataFrame([table["value"].to_numpy(float)], index=["patient"], columns=table.index)
+    return linear_contributions(design, table["coef"].astype(float), table["mean"].astype(float),
+                                float(model.spec["model"]["intercept"] or 0.0))
+
+
+def waterfall_figure(model: JsonModel, result: PatientResult):
+    """The patient's waterfall chart (Altair): from the training mean linear predictor to theirs."""
+    explained = explanation(model, result)
+    scale = "log hazard ratio" if model.family == "cox" else "log odds"
+    return waterfall_chart(explained.patient("patient"), explained.base,
+                           ["Contributions of the model's terms", "b x (x - training mean), from the training mean"],
+                           scale)
 
 
 def what_if(

@@ -19,7 +19,7 @@ import io
 import pandas as pd
 
 from hccdash.calculator.position import nomogram_figure
-from hccdash.calculator.prediction import PatientResult
+from hccdash.calculator.prediction import PatientResult, waterfall_figure
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import chart_png
 from hccdash.evaluation.risk_groups import cutoff_description
@@ -84,7 +84,8 @@ def summary_rows(model: JsonModel, result: PatientResult) -> list[tuple[str, str
 
 def _charts(model: JsonModel, result: PatientResult) -> dict[str, bytes]:
     ticks, marks = nomogram_figure(model, result)
-    images = {"nomogram": chart_png(charts.nomogram_chart(ticks, marks), scale=1.5)}
+    images = {"nomogram": chart_png(charts.nomogram_chart(ticks, marks), scale=1.5),
+              "contributions": chart_png(waterfall_figure(model, result), scale=1.5)}
     if result.curve is not None:
         images["survival"] = chart_png(charts.survival_chart(result.curve, model.km_curves(), model.horizons), scale=1.5)
     return images
@@ -175,7 +176,8 @@ def patient_report_pdf(model: JsonModel, result: PatientResult, patient_label: s
         story.append(Paragraph(esc("Warnings: " + "; ".join(f"{w.column}: {w.problem}" for w in result.warnings.itertuples())),
                                small.clone("warn", textColor=colors.HexColor("#a04000"))))
     images = [Image(io.BytesIO(data), width=88 * mm, height=88 * mm * _aspect(data)) for data in _charts(model, result).values()]
-    story += [Spacer(1, 2 * mm), Table([images], colWidths=[92 * mm] * len(images)), Spacer(1, 2 * mm),
+    grid = [images[i:i + 2] + [""] * (2 - len(images[i:i + 2])) for i in range(0, len(images), 2)]  # two per row
+    story += [Spacer(1, 2 * mm), Table(grid, colWidths=[92 * mm] * 2), Spacer(1, 2 * mm),
               Paragraph(esc(DISCLAIMER), small)]
     buffer = io.BytesIO()
     SimpleDocTemplate(buffer, pagesize=A4, leftMargin=12 * mm, rightMargin=12 * mm, topMargin=10 * mm,

@@ -31,19 +31,6 @@ def survival_chart(curve: pd.DataFrame, km: pd.DataFrame, horizons: list[float],
     return (band + groups + line + rules).properties(title=title, width=520, height=320)
 
 
-def contribution_chart(contributions: pd.DataFrame) -> alt.Chart:
-    """Horizontal bars of each term's b (x - training mean); positive raises the risk."""
-    data = contributions.assign(direction=lambda d: d["contribution"].map(lambda v: "raises risk" if v > 0 else "lowers risk"))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("contribution:Q", title="b × (x − training mean)"),
-        y=alt.Y("term:N", sort=None, title=None),
-        color=alt.Color("direction:N", scale=alt.Scale(domain=["raises risk", "lowers risk"], range=["#c0392b", "#2471a3"]),
-                        title=None),
-        tooltip=["term:N", alt.Tooltip("value:Q", format=".4g"), alt.Tooltip("mean:Q", format=".4g"),
-                 alt.Tooltip("coef:Q", format=".4g"), alt.Tooltip("contribution:Q", format=".4f")],
-    ).properties(title="Contribution of each term to the linear predictor", width=420)
-
-
 def nomogram_chart(ticks: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerChart:
     """The evaluation page's rms-style nomogram (``hccdash.charts.evaluation.nomogram_chart``)
     with the patient's points marked in red; a mark ``outside`` the training range (or beyond

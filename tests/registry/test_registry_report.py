@@ -32,7 +32,8 @@ def test_html_report_carries_the_estimates_and_escapes_text(patient):
     assert "&lt;b&gt;P001&lt;/b&gt;" in text and "<b>P001</b>" not in text
     assert "<th>Age &amp; years (years)</th><td>61</td>" in text  # label (unit), value
     assert f"Risk group</th><td>{result.risk_group} (cut-off" in text
-    assert text.count("data:image/png;base64,") == 2  # survival curve and nomogram
+    assert text.count("data:image/png;base64,") == 3  # survival curve, nomogram and the contributions waterfall
+    assert 'alt="contributions"' in text
 
 
 def test_pdf_report_is_one_page(patient):
