@@ -58,8 +58,12 @@ def ph_check(data: EvaluationInput) -> PHCheck:
     for name, sub in subs.items():
         design = sub.design(train.frame)
         rows = design.notna().all(axis=1).to_numpy()
-        result = zph(design[rows], train.time[rows], train.event[rows], transform=TRANSFORM, ties=ties,
-                     terms=term_groups(data.model, design.columns))
+        try:
+            result = zph(design[rows], train.time[rows], train.event[rows], transform=TRANSFORM, ties=ties,
+                         terms=term_groups(data.model, design.columns))
+        except ValueError as exc:
+            notes.append(f"Proportional hazards: not tested for the {name} model ({exc})")
+            continue
         table = result.table.reset_index()
         tests.append(table.assign(model=name, fails=table["p"] < PH_ALPHA)[TEST_COLUMNS])
         coef = sub.fit.coef_
@@ -76,6 +80,6 @@ def ph_check(data: EvaluationInput) -> PHCheck:
                 "look at the Schoenfeld residual plots, and consider stratifying, a time-varying effect or "
                 "reporting the hazard ratio as an average over follow-up.")
     if not tests:
-        return empty()
+        return PHCheck(empty().tests, empty().residuals, notes)
     return PHCheck(pd.concat(tests, ignore_index=True), pd.concat(residuals, ignore_index=True), notes)
 

@@ -106,7 +106,8 @@ def zph(X, time, event, transform: str = "km", ties: str = "efron",
     :func:`~hccdash.stats.cox.cox_fit` (fitted here, with ``ties`` "efron" or "breslow"; tied
     event times enter the test exactly as in the fit). ``terms`` maps a term name to its
     columns (e.g. the columns of a spline) for one chi-square per term with df = number of
-    columns; default one term per column.
+    columns; default one term per column. A singular information matrix (every event at one
+    time, too few events) raises ValueError, as R's ``solve`` stops.
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
@@ -136,7 +137,11 @@ def zph(X, time, event, transform: str = "km", ties: str = "efron",
     for cols in [*groups.values(), list(range(p))]:
         keep = np.r_[np.arange(p), p + np.asarray(cols)]
         score = np.r_[np.zeros(p), u[cols]]
-        chisq.append(float(score @ np.linalg.solve(info[np.ix_(keep, keep)], score)))
+        try:
+            chisq.append(float(score @ np.linalg.solve(info[np.ix_(keep, keep)], score)))
+        except np.linalg.LinAlgError:
+            raise ValueError("the information matrix of the time-varying terms is singular (e.g. every event at "
+                             "one time, or too few events): the proportional-hazards test is undefined") from None
         df.append(len(cols))
     table = pd.DataFrame({"chisq": chisq, "df": df}, index=pd.Index([*groups, "GLOBAL"], name="term"))
     table["p"] = stats.chi2.sf(table["chisq"], table["df"])

@@ -62,6 +62,15 @@ def test_a_failing_model_gets_a_note_naming_its_terms(rfs_result, builder):
     assert "terms with p < 0.05: rad_score" in note
 
 
+def test_an_untestable_model_gets_a_note_not_an_error(rfs_result, builder):
+    data = prepare(rfs_result, builder)
+    train = data.train
+    one_time = np.where(train.event == 1, 5.0, 10.0)  # every event at one time
+    check = ph.ph_check(dataclasses.replace(data, splits={**data.splits, "train": dataclasses.replace(train, time=one_time)}))
+    assert check.tests.empty
+    assert len(check.notes) == 3 and all("not tested" in n and "singular" in n for n in check.notes)
+
+
 def test_schoenfeld_figure_has_the_terms_points_and_p(rfs_evaluation):
     check = rfs_evaluation.proportional_hazards
     term = str(check.tests[check.tests["model"] == "combined"]["term"].iloc[0])

@@ -82,3 +82,10 @@ def test_bad_input_is_named():
         ph_test(X, time, event, terms={"fin": ["fin"], "rest": ["age", "race", "wexp", "mar", "paro"]})
     with pytest.raises(ValueError, match="times > 0"):
         ph_test(X, time * 0, event, transform="log")
+
+
+def test_every_event_at_one_time_is_refused():
+    """g(t) is the same for every event, so the time-varying block of the information is zero."""
+    X = pd.DataFrame({"x": [0.1, 0.5, 0.9, 0.3, 0.7, 0.2]})
+    with pytest.raises(ValueError, match="singular"):
+        ph_test(X, [2, 2, 2, 5, 6, 7], [1, 1, 1, 0, 0, 0])
