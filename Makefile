@@ -38,6 +38,8 @@ bench: $(STAMP) browser
 	$(PY) bench/model.py
 	$(PY) bench/sliders.py
 	$(PY) bench/evaluation.py
+	$(PY) bench/wide_tables.py
+	$(PY) bench/hand_code.py
 	$(PY) bench/deep.py
 
 clean:

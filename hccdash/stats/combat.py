@@ -28,6 +28,10 @@ is not ported), and no convergence after ``max_iter`` iterations (sva has no lim
 :func:`combat` is ``combat_fit(X, batch, ref_batch).transform(X, batch)``; the fitted
 :class:`CombatFit` applies the same location / scale to other patients of the seen batches.
 :class:`hccdash.selection.ComBatHarmonizer` wraps it as a scikit-learn step.
+
+Why hand-written (``bench/hand_code.py``): to match R. On the simulated fixture (75 patients,
+60 features, 3 batches) this is within 1e-13 sd of ``sva::ComBat``; neuroCombat 0.2.12 (it runs
+on numpy 2.4) is up to 1.6 sd of a feature away (a whole batch of one feature; 0.2 sd on others).
 """
 
 from __future__ import annotations

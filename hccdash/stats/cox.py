@@ -20,7 +20,8 @@ does, with a warning naming the column: its coefficient is infinite, its SE huge
 :func:`cox_fit` is the function; :class:`CoxModel` its result, and
 :func:`univariable_cox` the same fit for every column on its own, vectorised over columns;
 :func:`cox_baseline` the baseline hazard of given coefficients (survival curves with their CI:
-:mod:`hccdash.stats.survfit`). (About 420 lines, one module: the fit, its baseline and the
+:mod:`hccdash.stats.survfit`, which says why both are hand-written: lifelines' Breslow baseline
+is 1e-3 from survfit.coxph with Efron ties). (About 420 lines, one module: the fit, its baseline and the
 univariable screen share the sorted risk-set layout and its Efron sums.)
 """
 

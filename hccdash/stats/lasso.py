@@ -18,6 +18,14 @@ hard p > n fits glmnet's default ``thresh = 1e-7`` stops farther from the optimu
 
 Survival targets are scikit-survival structured arrays (``Surv.from_arrays(event, time)``);
 a ``(time, event)`` pair is accepted too. Binary targets are 0/1.
+
+Why hand-written (measured by ``bench/hand_code.py`` on the glmnet fixtures): to match R, not
+for speed. glmnet's path is its grid stopped early by its deviance rules (whas500: 52 lambdas;
+scikit-survival's ``CoxnetSurvivalAnalysis`` has no early stop and returns its 100), and
+``cv.glmnet``'s grouped Cox deviance, lambda.min and lambda.1se exist in no Python library. At
+fixed lambdas Coxnet matches glmnet about as closely (6e-7 vs 1e-7) and is faster (whole whas500
+path 11 ms vs 173 ms). For the logistic LASSO, scikit-learn's only solver with an unpenalised
+intercept (saga) needs 1.4 s for three lambdas where this takes 35 ms, at the same 1e-6 agreement.
 """
 
 from __future__ import annotations
