@@ -31,10 +31,15 @@ def _diagonal() -> alt.Chart:
     return alt.Chart(line).mark_line(color="gray", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
 
 
+CENSOR_TICK = "M0,-1V1"  # a vertical tick (SVG path on the unit square) marking a censored patient
+
+
 def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str],
              p_value: float | None = None) -> alt.VConcatChart:
-    """KM step curves of the low / high groups with their log CI band, and the number at
-    risk per group at the table times beneath. ``curves``: group, time, surv, lower, upper;
+    """KM step curves of the low / high groups with their log CI band, a vertical tick on the curve
+    at each censoring time (when ``curves`` has ``n_censor``; as R's ``plot(survfit, mark.time =
+    TRUE)``), and the number at risk per group at the table times beneath. ``curves``: group, time,
+    surv, lower, upper (and n_censor);
     ``at_risk``: group, time, n; ``title``: one line or a list of lines. The x-axis ticks are
     the at-risk times, so each count sits under its tick; the legend and the at-risk rows list
     low then high. The legend sits on top so two charts fit side by side in a 1400 px window."""
@@ -49,8 +54,14 @@ def km_chart(curves: pd.DataFrame, at_risk: pd.DataFrame, title: str | list[str]
     line = alt.Chart(curves).mark_line(interpolate="step-after").encode(
         x=x, y=alt.Y("surv:Q", title="Recurrence-free probability", scale=alt.Scale(domain=[0, 1])), color=colour,
         tooltip=["group:N", "time:Q", alt.Tooltip("surv:Q", format=".3f")])
+    layers = [band, line]
+    if "n_censor" in curves:
+        censored = curves[curves["n_censor"] > 0]
+        layers.append(alt.Chart(censored).mark_point(shape=CENSOR_TICK, size=50, strokeWidth=1.2, filled=False).encode(
+            x=x, y="surv:Q", color=colour,
+            tooltip=["group:N", "time:Q", alt.Tooltip("n_censor:Q", title="censored"), alt.Tooltip("surv:Q", format=".3f")]))
     subtitle = [] if p_value is None else [f"log-rank {p_text(p_value)}"]
-    top = (band + line).properties(width=WIDTH, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
+    top = alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=alt.TitleParams(title, subtitle=subtitle))
     table = alt.Chart(at_risk[at_risk["time"] <= end]).mark_text(fontSize=10).encode(
         x=alt.X("time:Q", title="Number at risk", scale=scale, axis=alt.Axis(values=ticks)),
         y=alt.Y("group:N", sort=RISK_ORDER, title=None), text="n:Q", color=colour,

@@ -98,16 +98,16 @@ class GroupComparison:
 
 
 def km_curves(time, event, high, label: str = "") -> pd.DataFrame:
-    """Step-function data of the KM curve of each group: group, time, surv, lower, upper
-    (starting at time 0 with S = 1)."""
+    """Step-function data of the KM curve of each group: group, time, surv, lower, upper, n_censor
+    (patients censored at that time, drawn as ticks on the curve; the first row is time 0 with S = 1)."""
     parts = []
     for code, group in enumerate(GROUPS):
         inside = np.asarray(high) == code
         if not inside.any():
             continue
         km = stats.kaplan_meier(np.asarray(time)[inside], np.asarray(event)[inside])
-        start = pd.DataFrame({"time": [0.0], "surv": [1.0], "lower": [1.0], "upper": [1.0]})
-        parts.append(pd.concat([start, km[["time", "surv", "lower", "upper"]]], ignore_index=True)
+        start = pd.DataFrame({"time": [0.0], "surv": [1.0], "lower": [1.0], "upper": [1.0], "n_censor": [0]})
+        parts.append(pd.concat([start, km[["time", "surv", "lower", "upper", "n_censor"]]], ignore_index=True)
                      .assign(group=group, split=label))
     return pd.concat(parts, ignore_index=True)
 
