@@ -53,12 +53,13 @@ def _strings(tree: ast.AST) -> list[ast.AST]:
 
 def _warning_expressions(tree: ast.Module) -> list[ast.AST]:
     """Where a warning sentence is made: appended to / assigned to a ``warnings`` / ``notes`` list,
-    returned by a ``*_warning`` function or a ``warnings`` method, or a left-out horizon's ``reason``."""
+    returned (or appended to the list returned) by a ``*_warning`` function or a ``warnings`` method,
+    or a left-out horizon's ``reason``."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
             target = ast.unparse(node.func.value)
-            if re.search(r"warnings|notes", target) or target == "out":
+            if re.search(r"warnings|notes", target):
                 found += [a for a in node.args]
         elif isinstance(node, ast.Assign):
             for target in node.targets:
@@ -69,6 +70,8 @@ def _warning_expressions(tree: ast.Module) -> list[ast.AST]:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
                 node.name.endswith("_warning") or node.name in ("warnings", "warnings_", "_warnings")):
             found += [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
+            found += [a for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                      and c.func.attr == "append" for a in c.args]  # a list the method returns
     return found
 
 
