@@ -66,11 +66,14 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
                ("Events per variable (combined)", f"{s['epv']:.1f}")]
     tables = [(f"Discrimination ({e.metric_name} with 95% CI)", e.discrimination)]
     if e.endpoint.survival:
-        tables += [("Horizons (at-risk rule)", e.horizon_table()), ("Time-dependent AUC", e.time_auc)]
+        tables += [("Horizons (at-risk rule)", e.horizon_table()), ("Time-dependent AUC", e.time_auc),
+                   ("Difference of correlated C-indices, model A - model B (infinitesimal jackknife)", e.c_differences),
+                   ("Proportional hazards (cox.zph, training set)", e.proportional_hazards.tests)]
     else:
         tables += [("DeLong tests between models", e.delong), ("Metrics at the training Youden cut-off", e.youden),
                    ("Hosmer-Lemeshow test", e.hosmer_lemeshow)]
-    tables += [("Risk groups (cut-off from training)", e.risk_group_table()),
+    tables += [("Reclassification of model A over model B (category-free NRI, IDI)", e.reclassification),
+               ("Risk groups (cut-off from training)", e.risk_group_table()),
                ("Calibration groups", e.calibration),
                ("Nomogram check: total points and outcome read off the nomogram, every set", e.nomogram_check),
                ("Hazard / odds ratios", e.forest),

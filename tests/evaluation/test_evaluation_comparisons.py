@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hccdash import stats
@@ -60,3 +61,15 @@ def test_logistic_reclassification_and_undefined_rows(er_evaluation, rfs_evaluat
             for key, p in rfs_evaluation.predictions.items() if key[1] == "train"}
     empty = reclassification_table(none, [h])
     assert len(empty) == 3 and empty["nri"].isna().all() and (empty["n"] > 0).all()
+
+
+def test_report_holds_the_comparisons_and_the_ph_test(rfs_evaluation):
+    from hccdash.evaluation.report import report_content
+
+    e = rfs_evaluation
+    tables = dict(report_content(e, "t").tables)
+    for heading, frame in [
+            ("Difference of correlated C-indices, model A - model B (infinitesimal jackknife)", e.c_differences),
+            ("Proportional hazards (cox.zph, training set)", e.proportional_hazards.tests),
+            ("Reclassification of model A over model B (category-free NRI, IDI)", e.reclassification)]:
+        pd.testing.assert_frame_equal(tables[heading], e.named(frame))
