@@ -58,7 +58,11 @@ def same_patients_panel(chosen: list[str]) -> None:
     cols = st.columns(2)
     sources = [EXTRACTED, *imported_sources(cohort)]
     source = cols[0].selectbox("Radiomic features", sources, key="registry_pair_source")
-    model_a = registry.json_model(first)
+    try:
+        model_a = registry.json_model(first)
+    except (registry.ArtifactError, ValueError) as exc:
+        st.error(f"The model file cannot be read: {as_text(exc)}")
+        return
     horizon = None
     if model_a.family == "cox":
         horizon = cols[1].selectbox("Reclassification horizon (months)", model_a.horizons,

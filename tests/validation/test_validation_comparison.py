@@ -173,3 +173,16 @@ def test_registry_page_compares_two_models_on_the_same_patients(two_cox):
     at.selectbox(key="registry_pair_b").set_value(ER_MODEL).run()
     at.button(key="registry_pair_run").click().run()
     assert any("predict different outcomes" in e.value for e in at.error)
+
+
+def test_registry_page_names_a_damaged_model_file(two_cox):
+    a, b = two_cox
+    path = registry.get(a).path
+    path.write_bytes(path.read_bytes()[:-10])
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300).run()
+    at.switch_page("pages/5_model_registry.py").run()
+    at.multiselect(key="registry_compare").set_value([a, b]).run()
+    at.selectbox(key="registry_pair_a").set_value(a).run()
+    assert not at.exception, at.exception
+    assert "registry_pair_run" not in [button.key for button in at.button]
+    assert sum("cannot be read" in e.value for e in at.error) == 2  # Details and the comparison
