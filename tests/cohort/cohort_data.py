@@ -228,3 +228,10 @@ def write_wide_table(path: Path, columns: int, rows: int = 20) -> Path:
         for name, text in parts.items():
             book.writestr(name, text)
     return path
+
+
+def write_file(tmp_path, name: str, text: bytes) -> str:
+    """``text`` written to ``tmp_path / name``; its path as a string."""
+    path = tmp_path / name
+    path.write_bytes(text)
+    return str(path)

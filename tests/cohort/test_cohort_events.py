@@ -47,3 +47,9 @@ def test_guess_event_coding(values, column, event, censor):
 
 def test_unknowable_coding_is_none():
     assert guess_event_coding(["a", "b", "c"], "status") is None
+
+
+@pytest.mark.parametrize("values", [["2", "1", "2"], ["-1", "1"], ["1", "9"]])
+def test_event_codes_beside_an_unknown_number_are_not_guessed(values):
+    # R's Surv codes 1 = censored, 2 = event: guessing 1 = event would flip every outcome
+    assert guess_event_coding(pd.Series(values), "status") is None

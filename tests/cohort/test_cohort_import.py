@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from cohort_data import dump, make_cohort
+from cohort_data import dump, make_cohort, write_file
 
 from hccdash import paths
 from hccdash.cohort import import_cohort, import_sample, list_cohorts, load_cohort, read_table
-from hccdash.cohort.events import EventCoding
+from hccdash.cohort.events import EventCoding, parse_event_values
 from hccdash.cohort.importer import delete_cohort, validate_cohort
 from hccdash.cohort.mapping import ColumnMapping, guess_mapping, remap
 from hccdash.digest import HASH_FILE
 from hccdash.overview import cohort_summary
 from hccdash.settings import SplitSettings
+from hccdash.store import Store
 
 HCC = "hcc/HCC-TACE-Seg_clinical_data-V2"
 
@@ -189,12 +190,50 @@ def test_import_sample_without_files_names_the_command(tmp_path, store):
         import_sample(store, folder=tmp_path)
 
 
-def test_bad_name_raises(tiny, store):
-    with pytest.raises(ValueError, match="cohort name"):
-        import_cohort("  ", tiny["clinical"], store=store)
-
-
 def test_mapping_survives_json(tiny):
     mapping = guess_mapping(read_table(tiny["clinical"]))
     assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
     assert dataclasses.replace(mapping, centre_col=None).centre_col is None
+
+
+def test_refused_table_leaves_a_stored_cohort_untouched(tmp_path):
+    store = Store()
+    good = read_table(write_file(tmp_path, "good.csv", b"id,t,e\n" + b"".join(b"P%d,%d,%d\n" % (i, i + 1, i % 2) for i in range(20))))
+    assert import_cohort("c", good, guess_mapping(good), store=store).ok
+    before = dump(store)
+    bad = read_table(write_file(tmp_path, "bad.csv", b"id,t,e\nA,-1,1\nB,inf,0\nC,2,maybe\nD,1e308,1\nE,1201,0\n"))
+    mapping = remap(bad, guess_mapping(bad), id_col="id", time_col="t", time_unit="months", event_col="e",
+                    event_coding=parse_event_values("1,0"))
+    result = import_cohort("c", bad, mapping, replace=True, store=store)
+    assert not result.ok
+    checks = {(p.check, p.row) for p in result.report.errors}
+    assert {("negative_time", 2), ("non_numeric_time", 3), ("unknown_event", 4), ("impossible_time", 5),
+            ("impossible_time", 6)} <= checks
+    assert dump(store) == before
+
+
+@pytest.mark.parametrize("name, message", [
+    ("  ", r"A cohort name must have 1 to 100 characters, got ''$"),
+    ("a\nb", r"control or invisible characters \(U\+000A\)"),
+    ("nul\x00x", r"U\+0000"),
+    ("\u202eevil", r"U\+202E"),
+    ("x" * 10000, r"1 to 100 characters, got 'x{40}\.\.\. \(10000 characters\)'$"),
+])
+def test_cohort_names_blank_with_hidden_characters_or_huge_are_refused(tmp_path, name, message):
+    table = read_table(write_file(tmp_path, "c.csv", b"id,t,e\nA,1,1\nB,2,0\n"))
+    store = Store()
+    before = dump(store)
+    with pytest.raises(ValueError, match=message):
+        import_cohort(name, table, guess_mapping(table), store=store)
+    assert dump(store) == before
+
+
+def test_quotes_slashes_and_unicode_names_round_trip(tmp_path):
+    table = read_table(write_file(tmp_path, "c.csv", b"id,t,e\nA,1,1\nB,2,0\nC,3,1\nD,4,0\n"))
+    mapping = remap(table, guess_mapping(table), id_col="id", time_col="t", time_unit="months", event_col="e",
+                    event_coding=parse_event_values("1,0"))
+    names = ["q'\"x", "../../etc", "ünï 😀", "x'); DROP TABLE cohorts;--"]
+    for name in names:
+        assert import_cohort(name, table, mapping, split=SplitSettings(method="none")).ok
+    assert sorted(list_cohorts()) == sorted(names)
+    assert all(len(load_cohort(n).patients) == 4 for n in names)

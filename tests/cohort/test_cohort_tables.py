@@ -1,15 +1,17 @@
-"""Hostile clinical tables (second audit): European CSV, XLSX quirks, ids and columns differing only
-in case, odd times, formula text. Each is a correct import or a message naming file / row /
-column / value; a refused import leaves the store as it was."""
+"""The table reader (read_table, sheet_names) and the clinical-table checks at import: CSV
+encodings and separators, European decimal commas, XLSX quirks, repeated or case-only-different
+names and ids, ragged rows, odd times, formula text, tables too wide to read. Each is a correct
+import or a message naming file / row / column / value; a refused import leaves the store as it was."""
 
 from __future__ import annotations
 
 import datetime
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, Reference
-from cohort_data import dump, write_wide_table
+from cohort_data import dump, write_file, write_wide_table
 
 from hccdash.cli import main
 from hccdash.cohort.events import parse_event_values
@@ -370,3 +372,58 @@ def test_the_column_limit_is_a_setting(tmp_path, suffix):
     with pytest.raises(ValueError, match=rf"t\{suffix}: .* has 12 columns; at most 11 are read"):
         validate_cohort(path, split=NO_SPLIT, settings=CohortSettings(max_columns=11))
     assert read_table(path).shape == (4, 12)  # no limit unless asked (feature tables, predict inputs)
+
+
+def test_duplicate_csv_header_is_named(tmp_path):
+    path = write_file(tmp_path, "dup.csv", b"id,t,t\nA,1,1\n")
+    with pytest.raises(ValueError, match=r"dup\.csv: column name\(s\) \['t'\] occur more than once"):
+        read_table(path)
+
+
+def test_duplicate_xlsx_header_is_named_and_trailing_blank_columns_dropped(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["id", "t", "t"])
+    book.active.append(["A", 1, 1])
+    book.create_sheet("ok").append(["id", "t", "e", None])
+    book["ok"].append(["007", 1.5, 1])
+    book.create_sheet("blank")
+    book.save(tmp_path / "book.xlsx")
+    with pytest.raises(ValueError, match=r"book\.xlsx: column name\(s\) \['t'\]"):
+        read_table(tmp_path / "book.xlsx")
+    table = read_table(tmp_path / "book.xlsx", sheet="ok")
+    assert list(table.columns) == ["id", "t", "e"] and table.loc[2, "id"] == "007"
+    with pytest.raises(ValueError, match=r"book\.xlsx: sheet 'blank' is empty"):
+        read_table(tmp_path / "book.xlsx", sheet="blank")
+
+
+def test_trailing_separators_do_not_make_duplicate_names(tmp_path):
+    table = read_table(write_file(tmp_path, "trail.csv", b"id,t,e,,\nA,1,1,,\n"))
+    assert list(table.columns) == ["id", "t", "e"]
+
+
+def test_empty_file_and_fake_workbook(tmp_path):
+    with pytest.raises(ValueError, match=r"empty\.csv: the file is empty"):
+        read_table(write_file(tmp_path, "empty.csv", b"\n \n"))
+    with pytest.raises(ValueError, match=r"fake\.xlsx: not a readable XLSX workbook"):
+        read_table(write_file(tmp_path, "fake.xlsx", b"PK\x03\x04garbage" * 10))
+
+
+def test_sheet_names_of_a_damaged_workbook_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"upload\.xlsx: not a readable XLSX workbook"):
+        sheet_names(b"PK\x03\x04garbage" * 10, "upload.xlsx")
+
+
+def test_surplus_cells_are_refused_not_shifted_into_other_columns(tmp_path):
+    # pandas would take 'A' and '1' as an index and shift 1, 5, 6 under id, t, e
+    with pytest.raises(ValueError, match=r"ragged\.csv, row 3: 5 cells but the header \(row 1\) names 3 columns; "
+                                         r"surplus values \['5', '6'\]"):
+        read_table(write_file(tmp_path, "ragged.csv", b"id,t,e\nB,2,0,\nA,1,1,5,6\n"))
+    table = read_table(write_file(tmp_path, "short.csv", b"id,t,e\nA,1,1,\nB,2\n"))
+    assert table.loc[2].tolist() == ["A", "1", "1"] and table.loc[3, "id"] == "B" and pd.isna(table.loc[3, "e"])
+
+
+def test_utf16_and_binary_files(tmp_path):
+    table = read_table(write_file(tmp_path, "u16.csv", "id\tt\te\nJosé\t1\t1\n".encode("utf-16")))
+    assert list(table.columns) == ["id", "t", "e"] and table.loc[2, "id"] == "José"
+    with pytest.raises(ValueError, match=r"bin\.csv: a binary file \(NUL bytes\), not a CSV table"):
+        read_table(write_file(tmp_path, "bin.csv", b"id,t\x00\x01\x02,e\n"))
