@@ -14,6 +14,7 @@ import streamlit as st
 
 from hccdash import jobs
 from hccdash.deep import DeepSettings, DeepSpec, NetworkError, get_network, list_networks
+from hccdash.deep.demo import register_demo_network
 from hccdash.deep.feature_sets import cohort_deep_sets
 from hccdash.deep.job import KIND, start_deep_extraction
 from hccdash.deep.occlusion import OcclusionMap, case_occlusion, map_window, occlusion_png
@@ -44,6 +45,9 @@ def register_form() -> None:
     node = c2.text_input("Feature node (empty: last global pooling)", key="fx_dl_node")
     mean = c3.text_input("Mean per channel", ", ".join(map(str, IMAGENET_MEAN)), key="fx_dl_mean")
     sd = c4.text_input("SD per channel", ", ".join(map(str, IMAGENET_SD)), key="fx_dl_sd")
+    if st.button("Register the demonstration network", key="fx_dl_demo",
+                 help="A small CNN with fixed, untrained weights (features that mean nothing), to try the workflow"):
+        st.success(as_text(f"Registered '{register_demo_network().name}'"))
     if st.button("Register network", disabled=upload is None and not path.strip(), key="fx_dl_register"):
         try:
             options = {"output_node": node.strip() or None, "mean": parse_numbers(mean, "Mean"),

@@ -3,8 +3,8 @@
     python bench/deep.py [--cases N] [--densenet-cases M] [--slices S]
 
 Both networks are written with ``onnx.helper`` with random weights (sizing only: their features
-mean nothing): the tests' small CNN (3x3 convolution 3 -> 4 channels, ReLU, global average
-pool; 32 x 32 input) and DenseNet-169's graph (torchvision's layout: 7 x 7 stem, dense blocks
+mean nothing): hccdash's demonstration CNN (:mod:`hccdash.deep.demo`: 3x3 convolution 3 -> 8
+channels, ReLU, global average pool; 64 x 64 input) and DenseNet-169's graph (torchvision's layout: 7 x 7 stem, dense blocks
 of 6, 12, 32 and 32 layers, growth 32, bottleneck 128, transitions halving the channels,
 BatchNorm-ReLU-Conv, final global average pool of 1664 channels, 1000-class head; 224 x 224
 input, about 14 million weights). Cases are synthetic clinical-size CT (512 x 512, ``--slices``
@@ -31,6 +31,7 @@ import SimpleITK as sitk
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hccdash.deep import DeepSettings, case_features, inspect_network  # noqa: E402
+from hccdash.deep.demo import write_demo_network  # noqa: E402
 from hccdash.deep.slices import lps_arrays, slice_crops  # noqa: E402
 
 DENSE_BLOCKS = (6, 12, 32, 32)
@@ -104,21 +105,6 @@ def densenet169(path: Path) -> Path:
     return path
 
 
-def small_cnn(path: Path) -> Path:
-    """The tests' small CNN's layout (random weights): conv 3x3 3 -> 4, ReLU, global average pool, head."""
-    import onnx
-    from onnx import TensorProto, helper
-
-    g = GraphBuilder(1)
-    pooled = g.node("GlobalAveragePool", [g.node("Relu", [g.conv("image", 3, 4, 3)])])
-    logits = g.node("Gemm", [g.node("Flatten", [pooled], axis=1), g.weight((2, 4))], transB=1)
-    graph = helper.make_graph(g.nodes, "small", [helper.make_tensor_value_info("image", TensorProto.FLOAT,
-                                                                               ["N", 3, 32, 32])],
-                              [helper.make_tensor_value_info(logits, TensorProto.FLOAT, ["N", 2])], g.weights)
-    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
-    return path
-
-
 def clinical_case(seed: int, slices: int) -> tuple[sitk.Image, sitk.Image]:
     """A 512 x 512 x ``slices`` CT (0.7 mm, 5 mm slices) with a 3-6 cm spherical tumour (label 1)."""
     rng = np.random.default_rng(seed)
@@ -156,7 +142,7 @@ def main() -> None:
     per_case = [len(slice_crops(lps_arrays(image, mask, None)[1], settings)) for image, mask in cases]
     print(f"load average {os.getloadavg()[0]:.1f}; ROI slices per case {per_case}", flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        small = inspect_network(small_cnn(Path(folder) / "small.onnx"), "small")
+        small = inspect_network(write_demo_network(Path(folder) / "small.onnx"), "small")
         start = time.perf_counter()
         dense = inspect_network(densenet169(Path(folder) / "densenet169.onnx"), "densenet169")
         print(f"DenseNet-169-sized graph: {dense.n_features} features, "

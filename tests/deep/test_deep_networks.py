@@ -108,3 +108,15 @@ def test_bad_names_are_refused(cnn_file, name):
     with pytest.raises(NetworkError, match="A network name is"):
         register_network(cnn_file, name)
     _nothing_stored()
+
+
+def test_the_demonstration_network_registers_once(tmp_path):
+    from hccdash.deep.demo import register_demo_network, write_demo_network
+
+    demo = register_demo_network()
+    assert (demo.name, demo.n_features, demo.input_size, demo.output_node) == ("demo", 8, (64, 64), "pool")
+    assert register_demo_network() == demo  # the same bytes again: nothing new
+    assert write_demo_network(tmp_path / "d.onnx").read_bytes() == (paths.networks_dir() / f"{demo.sha256}.onnx").read_bytes()
+    image, mask = synthetic_case(0)
+    features = case_features(image, mask, "demo", DeepSettings(min_area=10))
+    assert features.index[-1] == "dl.demo.0007" and features.std() > 0

@@ -65,6 +65,13 @@ def test_register_and_extract_from_the_page(cnn_file, tmp_path):
     assert at.get("download_button")  # the deep matrix as CSV
 
 
+def test_the_demonstration_network_is_one_click_away(tmp_path):
+    _cohort(tmp_path)
+    at = _page().button(key="fx_dl_demo").click().run()
+    assert any("Registered 'demo'" in s.value for s in at.success)
+    assert at.selectbox(key="fx_dl_network").options == ["demo"]
+
+
 def test_bad_files_and_names_are_shown_as_text_and_nothing_is_registered(cnn_file, tmp_path):
     _cohort(tmp_path)
     not_onnx = tmp_path / "notes_*x*.onnx"
