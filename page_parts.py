@@ -159,6 +159,21 @@ def standalone_download(model: JsonModel, key: str) -> None:
                             "no patient's data.")
 
 
+NO_DEEP = "none"
+
+
+def deep_feature_choice(cohort: str, key: str):
+    """A select box of the cohort's deep feature sets (``hccdash.deep``; "none" first): the chosen
+    :class:`~hccdash.deep.feature_sets.DeepFeatureSet`, or None."""
+    from hccdash.deep.feature_sets import cohort_deep_sets
+
+    sets = {deep.title: deep for deep in cohort_deep_sets(cohort) if deep.n_done}
+    title = st.selectbox("Deep features (their own block: PCA + LASSO into a DL score)", [NO_DEEP, *sets], key=key,
+                         disabled=not sets,
+                         help="Extract deep features on Feature extraction (a registered ONNX network) to offer them")
+    return sets.get(title)
+
+
 def poll_seconds(jobs: MutableMapping[str, str], key: str, every: float = 2.0) -> float | None:
     """How often a fragment showing the job of ``key`` should rerun: ``every`` seconds while it is
     active, else never (an idle panel costs every session nothing; starting a job reruns the page)."""

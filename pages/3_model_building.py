@@ -10,7 +10,6 @@ from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import overlay, vega_spec
 from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
-from hccdash.deep.feature_sets import cohort_deep_sets
 from hccdash.display import as_text
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.feature_sets import model_feature_choices
@@ -25,10 +24,10 @@ from hccdash.modeling.presets import TITLES, preset, preset_label
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
-from page_parts import background_job, chart, chart_spec, poll_seconds, table, warning_boxes, warnings_glossary
+from page_parts import (NO_DEEP, background_job, chart, chart_spec, deep_feature_choice, poll_seconds, table, warning_boxes,
+                        warnings_glossary)
 
 in_app_frame()
-NO_DEEP = "none"
 
 
 st.title("Model building")
@@ -47,11 +46,8 @@ publish_shared(st.session_state, "mb_cohort")
 choices = {choice.title: choice for choice in model_feature_choices(cohort)}
 source = st.selectbox("Features", list(choices), index=len(choices) - 1 if len(choices) > 1 else 0, key="mb_source")
 features_choice = choices[source]
-deep_sets = {deep_set.title: deep_set for deep_set in cohort_deep_sets(cohort) if deep_set.n_done}
-deep_title = st.selectbox("Deep features (their own block: PCA + LASSO into a DL score)", [NO_DEEP, *deep_sets],
-                          key="mb_deep_source", disabled=not deep_sets,
-                          help="Extract deep features on Feature extraction (a registered ONNX network) to offer them")
-deep_choice = deep_sets.get(deep_title)
+deep_choice = deep_feature_choice(cohort, "mb_deep_source")
+deep_title = st.session_state["mb_deep_source"]
 reload = st.button("Reload features", help="After a new extraction or import", key="mb_reload")
 try:
     with st.spinner("Loading the cohort's features…"):
@@ -237,7 +233,7 @@ def results(settings: Settings, base: BuildResult) -> None:
         st.radio("LASSO lambda (per phase)", ["lambda.min", "lambda.1se"], key="mb_lambda_rule", horizontal=True)
         result = builder.build(with_lambda(settings, st.session_state["mb_lambda_rule"]))
     st.session_state["mb_current"] = CurrentModel(cohort, features_choice.source, result, builder,
-                                                  features_choice.label)
+                                                  features_choice.label, deep_choice)
     remember(result)
     warning_boxes(result.warnings)
     summary(result)

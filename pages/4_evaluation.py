@@ -26,7 +26,7 @@ from hccdash.modeling.builder import shared_builder
 from hccdash.registry import pipelines
 from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
-from page_parts import background_job, chart, chart_spec, poll_seconds, warning_boxes, warnings_glossary
+from page_parts import background_job, chart, chart_spec, deep_feature_choice, poll_seconds, warning_boxes, warnings_glossary
 from page_parts import table as shown_table
 
 in_app_frame()
@@ -100,16 +100,17 @@ feature_choices = {choice.title: choice for choice in model_feature_choices(coho
 source_name = top[1].selectbox("Features", list(feature_choices), index=len(feature_choices) - 1, key="ev_source")
 features_choice = feature_choices[source_name]
 source = features_choice.source
+deep_choice = deep_feature_choice(cohort, "ev_deep_source")
 try:
     with st.spinner("Loading the cohort's features…"):
-        builder = shared_builder(cohort, source, label=features_choice.label)
+        builder = shared_builder(cohort, source, label=features_choice.label, deep=deep_choice)
 except ValueError as exc:
     st.info(as_text(exc))  # says what to do (it was followed by the same advice again)
     st.stop()
 
 saved = pipelines.saved_pipelines(cohort)
 current_model = st.session_state.get("mb_current")
-if current_model is not None and not current_model.matches(cohort, source, features_choice.label):
+if current_model is not None and not current_model.matches(cohort, source, features_choice.label, deep_choice):
     current_model = None
 kinds = [CURRENT] * (current_model is not None) + [PRESET] + [SAVED] * bool(saved)
 kind = top[2].radio("Model", kinds, key="ev_kind",
@@ -141,7 +142,7 @@ with st.expander("Evaluation settings"):
     )
 
 cache = st.session_state.setdefault("ev_results", {})
-key = str((cohort, source_name, kind, choice, ev))
+key = str((cohort, source_name, st.session_state["ev_deep_source"], kind, choice, ev))
 if key not in cache:
     bar = st.progress(0.0, "Fitting the model…")
     try:
@@ -335,7 +336,8 @@ with tabs[7]:
         background_job(jobs, key, prefix="ev_opt", label="Optimism-corrected validation",
                        start_label="Start optimism-corrected validation",
                        resamples=(10, 2000, pipeline_settings.evaluation.optimism_resamples),
-                       start=lambda n: optimism.start(cohort, source, pipeline_settings, evaluation.clinical_vars, n),
+                       start=lambda n: optimism.start(cohort, source, pipeline_settings, evaluation.clinical_vars, n,
+                                                    deep_choice),
                        show=show_optimism, result_key="table")
 
     st.fragment(optimism_panel, run_every=poll_seconds(jobs, key))()

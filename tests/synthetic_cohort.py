@@ -109,3 +109,32 @@ def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: 
     long = pd.concat([_long_features(inputs.features, "1"), _long_features(inputs.repeats[-1], "2")], ignore_index=True)
     store_imported(long[long["phase"].isin((*phases, "dl"))], name, source)
     return inputs
+
+
+def write_deep_cases(folder, ids, phase: str = "portal") -> pd.DataFrame:
+    """One small CT-like case per patient id as NIfTI (the deep tests' blob, four shapes, the ROI brighter
+    by 4 HU per case, so each patient's deep features differ): manifest-like rows patient_id, phase,
+    reader, image, mask."""
+    import sys
+    from pathlib import Path
+
+    import SimpleITK as sitk
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "deep"))
+    from deep_helpers import synthetic_case
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, patient in enumerate(ids):
+        image, mask = synthetic_case(i % 4)
+        values = sitk.GetArrayFromImage(image)
+        values[sitk.GetArrayFromImage(mask) > 0] += 4 * i
+        shifted = sitk.GetImageFromArray(values)
+        shifted.CopyInformation(image)
+        paths = folder / f"{patient}.nii.gz", folder / f"{patient}_mask.nii.gz"
+        sitk.WriteImage(shifted, str(paths[0]))
+        sitk.WriteImage(mask, str(paths[1]))
+        rows.append({"patient_id": str(patient), "phase": phase, "reader": "1", "image": str(paths[0]),
+                     "mask": str(paths[1])})
+    return pd.DataFrame(rows)

@@ -18,6 +18,8 @@ As a background job (kind ``"validation"``), :func:`start` records the job and
 
 from __future__ import annotations
 
+from typing import Any
+
 import time as clock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,7 +30,7 @@ from joblib import Parallel, delayed, parallel_config
 
 from hccdash.jobs import JobContext, register_job_kind, start_job
 from hccdash.modeling import regression
-from hccdash.modeling.builder import ModelBuilder, load_model_inputs
+from hccdash.modeling.builder import ModelBuilder, deep_set_from_key, deep_set_key, load_model_inputs
 from hccdash.modeling.endpoints import Endpoint
 from hccdash.modeling.pipeline import RadiomicsNomogram, batch_column
 from hccdash.settings import Settings
@@ -185,7 +187,8 @@ def run(context: JobContext) -> dict:
     """Job runner: load the cohort's inputs, then bootstrap with progress."""
     spec = context.spec
     settings = Settings.from_dict(spec["settings"])
-    builder = ModelBuilder(load_model_inputs(spec["cohort"], settings, spec.get("source")))
+    builder = ModelBuilder(load_model_inputs(spec["cohort"], settings, spec.get("source"),
+                                             deep=deep_set_from_key(spec["cohort"], spec.get("deep"))))
     n_boot = int(spec.get("n_boot") or settings.evaluation.optimism_resamples)
     context.progress(n_total=n_boot, n_done=0, message="fitting the apparent model")
 
@@ -202,10 +205,11 @@ def run(context: JobContext) -> dict:
 
 
 def start(cohort: str, source: str | None, settings: Settings, clinical_vars: Sequence[str],
-          n_boot: int) -> str:
-    """Start the background validation of a cohort's pipeline; returns the job id."""
+          n_boot: int, deep: Any = None) -> str:
+    """Start the background validation of a cohort's pipeline (with the deep feature set ``deep``
+    joined, :func:`hccdash.modeling.builder.load_model_inputs`); returns the job id."""
     spec = {"cohort": cohort, "source": source, "settings": settings.to_dict(),
-            "clinical_vars": list(clinical_vars), "n_boot": int(n_boot)}
+            "clinical_vars": list(clinical_vars), "n_boot": int(n_boot), "deep": deep_set_key(deep)}
     return start_job(KIND, spec, cohort=cohort)
 
 

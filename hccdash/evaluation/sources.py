@@ -6,13 +6,13 @@ read from and written to the registry by :mod:`hccdash.registry.pipelines`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hccdash.evaluation import risk_groups
 from hccdash.evaluation.risk_groups import RiskCutoff
-from hccdash.modeling.builder import BuildResult, ModelBuilder
+from hccdash.modeling.builder import BuildResult, ModelBuilder, deep_set_key
 from hccdash.modeling.presets import TITLES, preset
 from hccdash.settings import Settings
 
@@ -32,6 +32,7 @@ class CurrentModel:
     result: BuildResult
     builder: ModelBuilder  # the inputs it was fitted on (evaluated on the same ones)
     mask_label: int | None = None  # mask label of the extracted features (None: each image's label from import)
+    deep: Any = None  # the deep feature set joined (hccdash.deep.feature_sets.DeepFeatureSet), None without
 
     @property
     def key(self) -> str:
@@ -49,9 +50,11 @@ class CurrentModel:
         return (f"{result.endpoint.label}; rad-score of {len(result.model.radiomics_.selected_features_)} features "
                 f"({lam}); clinical terms kept: {kept or 'none'}")
 
-    def matches(self, cohort: str, source: str | None, label: int | None = None) -> bool:
-        """True when the model was fitted on this cohort and feature source (and extracted label)."""
-        return (self.cohort, self.source, self.mask_label) == (cohort, source, label)
+    def matches(self, cohort: str, source: str | None, label: int | None = None, deep: Any = None) -> bool:
+        """True when the model was fitted on this cohort and feature source (and extracted label, and
+        deep feature set)."""
+        return ((self.cohort, self.source, self.mask_label, deep_set_key(self.deep))
+                == (cohort, source, label, deep_set_key(deep)))
 
 
 def preset_choices() -> dict[str, str]:

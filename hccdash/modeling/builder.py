@@ -151,6 +151,24 @@ def load_model_inputs(cohort: str, settings: Settings | None = None, source: str
                        networks, deep_extraction)
 
 
+def deep_set_key(deep: Any) -> dict | None:
+    """What identifies a deep feature set in a job spec: its settings hash and mask label (None without one)."""
+    return None if deep is None else {"settings_hash": deep.spec.settings_hash, "label": deep.label}
+
+
+def deep_set_from_key(cohort: str, key: dict | None) -> Any:
+    """The cohort's deep feature set of :func:`deep_set_key` (None for None); ValueError when it is gone."""
+    if not key:
+        return None
+    from hccdash.deep.feature_sets import cohort_deep_sets
+
+    for deep in cohort_deep_sets(cohort):
+        if deep.spec.settings_hash == key["settings_hash"] and deep.label == key.get("label"):
+            return deep
+    raise ValueError(f"Cohort '{cohort}' no longer has the deep features of settings {key['settings_hash'][:8]}: "
+                     "extract them again")
+
+
 @dataclass(frozen=True)
 class BuildResult:
     """A fitted nomogram with its evaluation on every set (``external_index`` is empty unless

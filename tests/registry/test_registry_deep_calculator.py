@@ -13,7 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deep"))
 
-from deep_helpers import small_cnn, synthetic_case  # noqa: E402
+from deep_helpers import small_cnn  # noqa: E402
+from synthetic_cohort import write_deep_cases  # noqa: E402
 
 from hccdash import calculator  # noqa: E402
 from hccdash.modeling.builder import ModelBuilder, ModelInputs  # noqa: E402
@@ -33,7 +34,7 @@ def fitted(hccdash_home, tmp_path):
     import SimpleITK as sitk
 
     network = register_network(small_cnn(tmp_path / "small.onnx"), "small")
-    cases = _write_cases(tmp_path / "cases")
+    cases = write_deep_cases(tmp_path / "cases", [f"P{i:03d}" for i in range(N)]).set_index("patient_id")
     settings = DeepSettings(margin=3, min_area=10)
     rows = {pid: case_features(sitk.ReadImage(c["image"]), sitk.ReadImage(c["mask"]), network, settings, label=1)
             for pid, c in cases.iterrows()}
@@ -56,24 +57,6 @@ def fitted(hccdash_home, tmp_path):
     spec = spec_from_pipeline(result.model, train, patients.loc[train.index, "time"],
                               patients.loc[train.index, "event"], name="dl-calculator")
     return spec, result.model, cases, pd.concat([features, clinical], axis=1), network
-
-
-def _write_cases(folder: Path) -> pd.DataFrame:
-    """N cases as NIfTI: four blob shapes, the ROI brighter by 4 HU per case (patient_id -> image, mask)."""
-    import SimpleITK as sitk
-
-    folder.mkdir()
-    rows = {}
-    for i in range(N):
-        image, mask = synthetic_case(i % 4)
-        values = sitk.GetArrayFromImage(image)
-        values[sitk.GetArrayFromImage(mask) > 0] += 4 * i
-        shifted = sitk.GetImageFromArray(values)
-        shifted.CopyInformation(image)
-        rows[f"P{i:03d}"] = {"image": str(folder / f"P{i:03d}.nii.gz"), "mask": str(folder / f"P{i:03d}_mask.nii.gz")}
-        sitk.WriteImage(shifted, rows[f"P{i:03d}"]["image"])
-        sitk.WriteImage(mask, rows[f"P{i:03d}"]["mask"])
-    return pd.DataFrame(rows).T
 
 
 def test_prediction_from_image_and_mask_equals_the_pipeline(fitted):
