@@ -24,7 +24,15 @@ _VALUE_TAGS = {f"{_MAIN}v", f"{_MAIN}is", f"{_MAIN}f"}
 
 def first_row_widths(data: bytes) -> dict[str, int]:
     """Sheet name -> position of the last cell holding a value in the sheet's first row (0 for an
-    empty sheet). Sheets that cannot be located are left out (openpyxl names those problems)."""
+    empty sheet). Sheets that cannot be located, and every sheet of a file that is no zip, are left
+    out: openpyxl names those problems."""
+    try:
+        return _widths(data)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError, ValueError):
+        return {}
+
+
+def _widths(data: bytes) -> dict[str, int]:
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         try:
             workbook = ET.fromstring(book.read("xl/workbook.xml"))
