@@ -115,3 +115,29 @@ def test_folder_scan_on_the_page(tiny):
     assert "56 image rows found." in [c.value for c in at.caption]
     at.button(key="ci_validate").click().run()
     assert any("0 error(s)" in m.value for m in at.markdown)
+
+
+def test_import_on_the_page_opens_the_new_cohorts_table1(tiny):
+    at = _page()
+    at.session_state["ci_tab"] = "Import a cohort"  # the user is on the import tab
+    at.run()
+    at.radio(key="ci_clinical_mode").set_value("Path").run()
+    at.text_input(key="ci_clinical_path").set_value(str(tiny["clinical"])).run()
+    at.text_input(key="ci_name").set_value("tiny").run()
+    at.button(key="ci_import").click().run()
+    assert not at.exception
+    assert at.session_state["ci_tab"] == "Stored cohorts and Table 1"
+    assert at.selectbox(key="ci_selected").value == "tiny"
+    assert [s.value for s in at.success] == ["Cohort 'tiny' imported: 24 patients, 12 events, 0 images (train 16, validation 8)."]
+    shown = next(d.value for d in at.dataframe if "Characteristic" in d.value.columns)
+    assert list(shown.columns[:4]) == ["Characteristic", "Overall (n = 24)", "Training (n = 16)", "Validation (n = 8)"]
+    assert not shown.isna().any().any() and shown.loc[1, "Characteristic"] == "Events, n (%)"
+
+
+def test_damaged_workbook_path_on_the_page_is_an_error_message_not_a_crash(tmp_path):
+    (tmp_path / "fake.xlsx").write_bytes(b"PK\x03\x04garbage" * 10)
+    at = _page()
+    at.radio(key="ci_clinical_mode").set_value("Path").run()
+    at.text_input(key="ci_clinical_path").set_value(str(tmp_path / "fake.xlsx")).run()
+    assert not at.exception
+    assert [e.value for e in at.error][0].startswith("fake.xlsx: not a readable XLSX workbook")

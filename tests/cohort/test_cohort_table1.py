@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -10,7 +11,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from hccdash.cohort import import_cohort, load_cohort, read_table
+from hccdash.cohort.events import parse_event_values
 from hccdash.cohort.load import Cohort
+from hccdash.cohort.mapping import guess_mapping, remap
 from hccdash.cohort.table1 import (
     FOLLOW_UP,
     categorical_test,
@@ -21,10 +25,12 @@ from hccdash.cohort.table1 import (
     table1_display,
     table1_named,
 )
-from hccdash.settings import CohortSettings
+from hccdash.settings import CohortSettings, SplitSettings
+from hccdash.spreadsheet import blank_missing, csv_text
 
 N_TRAIN, N_VALID = 60, 40
 FOLLOW_UP_R = Path(__file__).resolve().parents[1] / "reference" / "follow_up"
+EVIL = '=HYPERLINK("http://evil.example","click")'
 
 
 def _cohort(clinical: dict, kinds: dict, levels: dict | None = None, split=True) -> Cohort:
@@ -210,3 +216,35 @@ def test_kruskal_wallis_falls_back_when_one_of_three_groups_is_not_normal():
     a, b, c = rng.normal(0, 1, 40), rng.normal(0.3, 1, 30), rng.exponential(1, 30) ** 3
     test, p, normal = continuous_test_groups([a, b, c])
     assert (test, normal) == ("Kruskal-Wallis", False) and p == pytest.approx(stats.kruskal(a, b, c).pvalue, rel=1e-12)
+
+
+def _evil_cohort(tmp_path) -> str:
+    pd.DataFrame({"id": [f"P{i}" for i in range(20)], "t": range(1, 21), "e": [i % 2 for i in range(20)],
+                  "=cmd|' /C calc'!A0": [EVIL if i % 2 else "low" for i in range(20)],
+                  "age": range(50, 70)}).to_csv(tmp_path / "c.csv", index=False)
+    table = read_table(tmp_path / "c.csv")
+    mapping = remap(table, guess_mapping(table), id_col="id", time_col="t", time_unit="months", event_col="e",
+                    event_coding=parse_event_values("1,0"))
+    assert import_cohort("evil", table, mapping, split=SplitSettings()).ok
+    return "evil"
+
+
+def test_table1_csv_neutralises_user_text_and_has_no_none(tmp_path):
+    baseline = table1(load_cohort(_evil_cohort(tmp_path)))
+    text = csv_text(baseline)
+    back = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    assert "'=cmd|' /C calc'!A0" in set(back["variable"]) and f"'{EVIL}" in set(back["level"])
+    assert not any(v.startswith(("=", "@")) for v in back.to_numpy().ravel())
+    for word in ("None", "nan", "<NA>"):
+        assert word not in text
+    assert float(back.loc[back["variable"] == "age", "p"].iloc[0]) == baseline.loc[baseline["variable"] == "age", "p"].iloc[0]
+
+
+def test_table1_display_has_blank_cells_instead_of_missing(tmp_path):
+    baseline = table1(load_cohort(_evil_cohort(tmp_path)))
+    assert baseline["p"].isna().any() and baseline["missing_train"].isna().any()
+    shown = table1_display(baseline)
+    assert not shown.isna().any().any()
+    assert shown.loc[0, "p"] == "" and shown.loc[0, "missing_train"] == ""
+    assert shown.loc[shown["variable"] == "age", "missing_train"].iloc[0] == "0"
+    assert blank_missing(pd.DataFrame({"n": [1, 2]}))["n"].dtype.kind == "i"  # complete columns keep their type
