@@ -267,7 +267,11 @@ with tabs[2]:
 
 with tabs[3]:
     if horizon is not None or not survival:
-        side_by_side(lambda split: figure(figures.decision, split, horizon, name=f"decision_{split}",
+        first, last, step = evaluation.settings.evaluation.dca_thresholds
+        shown = st.slider("Threshold probability range", first, last, (first, last), step, format="%.2f",
+                          key=f"ev_dca_range_{first:g}_{last:g}_{step:g}", help="The thresholds shown (evaluation.dca_thresholds sets the ones "
+                                                   "computed): the range of risks at which a clinician would act.")
+        side_by_side(lambda split: figure(figures.decision, split, horizon, tuple(shown), name=f"decision_{split}",
                                           key=f"ev_dca_{split}"))
 
 with tabs[4]:

@@ -97,8 +97,9 @@ def calibration_chart(table: pd.DataFrame, title: str | list[str], survival: boo
 
 
 def decision_chart(curves: pd.DataFrame, title: str) -> alt.LayerChart:
-    """Net benefit of each model, treat-all and treat-none against the threshold; the y
-    axis is cut below at -0.05 so that treat-all's fall does not flatten the curves."""
+    """Net benefit of each model, treat-all and treat-none against the threshold, the x axis spanning
+    exactly the thresholds given (a chosen range); the y axis is cut below at -0.05 so that
+    treat-all's fall does not flatten the curves."""
     strategies = pd.concat([
         curves[["threshold", "model", "net_benefit"]].rename(columns={"model": "strategy"}),
         curves.drop_duplicates("threshold")[["threshold", "treat_all"]].rename(columns={"treat_all": "net_benefit"})
@@ -108,7 +109,9 @@ def decision_chart(curves: pd.DataFrame, title: str) -> alt.LayerChart:
     top = max(float(strategies["net_benefit"].max()), 0.05)
     strategies["shown"] = strategies["net_benefit"].clip(lower=-0.05)
     return alt.Chart(strategies).mark_line().encode(
-        x=alt.X("threshold:Q", title="Threshold probability"),
+        x=alt.X("threshold:Q", title="Threshold probability",
+                scale=alt.Scale(domain=[float(strategies["threshold"].min()), float(strategies["threshold"].max())],
+                                nice=False)),
         y=alt.Y("shown:Q", title="Net benefit", scale=alt.Scale(domain=[-0.05, top * 1.05])),
         color=alt.Color("strategy:N", sort=MODEL_ORDER + ["treat all", "treat none"], title="Strategy"),
         strokeDash=alt.condition(alt.FieldOneOfPredicate("strategy", ["treat all", "treat none"]),

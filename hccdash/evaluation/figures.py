@@ -62,13 +62,23 @@ def calibration(e: Evaluation, split: str, horizon: float | None = None) -> Figu
     return charts.calibration_chart(data, [f"Calibration, {name}", *hl_lines], False), e.named(data)
 
 
-def decision(e: Evaluation, split: str, horizon: float | None = None) -> Figure:
+def decision(e: Evaluation, split: str, horizon: float | None = None,
+             thresholds: tuple[float, float] | None = None) -> Figure:
+    """Decision curves of every model at ``horizon`` (Cox) against treat-all and treat-none, over the
+    threshold probabilities within ``thresholds`` (first, last; both included), by default every
+    threshold of the settings' ``dca_thresholds``."""
     name = e.set_name(split)
-    if e.endpoint.survival:
-        data = _rows(e.decision, split=split, horizon=horizon)
-        return charts.decision_chart(data, f"Decision curve at {horizon:g} months, {name}"), e.named(data)
-    data = _rows(e.decision, split=split)
-    return charts.decision_chart(data, f"Decision curve, {name}"), e.named(data)
+    data = _rows(e.decision, split=split, horizon=horizon) if e.endpoint.survival else _rows(e.decision, split=split)
+    if thresholds is not None:
+        first, last = thresholds
+        if not 0 <= first < last <= 1:
+            raise ValueError(f"Threshold range must be 0 <= first < last <= 1, got {thresholds}")
+        data = data[data["threshold"].between(first - 1e-9, last + 1e-9)]
+        if data.empty:
+            raise ValueError(f"No decision-curve threshold lies in [{first:g}, {last:g}]: the evaluation computed "
+                             f"{e.settings.evaluation.dca_thresholds} (first, last, step)")
+    title = f"Decision curve at {horizon:g} months, {name}" if e.endpoint.survival else f"Decision curve, {name}"
+    return charts.decision_chart(data, title), e.named(data)
 
 
 def nomogram(e: Evaluation) -> Figure:
