@@ -1,10 +1,12 @@
-"""`python -m hccdash fit` end to end on a synthetic CSV pair."""
+"""`python -m hccdash fit`: end to end on a synthetic CSV pair, and hostile CSV and settings files
+(exit 2, a message naming file / column / patient, nothing written)."""
 
 from __future__ import annotations
 
 import json
 
 import joblib
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,3 +110,176 @@ def test_fit_reads_what_the_cohort_import_reads(csv_pair, tmp_path, capsys):
     assert main(_args(*third, "--event-values", "R,C")) == 0
     assert json.loads((tmp_path / "third" / "summary.json").read_text())["selected_features"] == \
         first["selected_features"]
+
+
+@pytest.fixture
+def pair(tmp_path):
+    rng = np.random.default_rng(1)
+    ids = [f"P{i:03d}" for i in range(40)]
+    features = pd.DataFrame(rng.normal(size=(40, 5)), columns=[f"portal.f{i}" for i in range(5)], index=ids)
+    clinical = pd.DataFrame({"t": rng.exponential(30, 40).round(1) + 0.5, "e": np.arange(40) % 2}, index=ids)
+    return features.rename_axis("id"), clinical.rename_axis("id")
+
+
+def _fit(tmp_path, features, clinical, *extra) -> int:
+    paths = []
+    for name, table in (("features.csv", features), ("clinical.csv", clinical)):
+        if isinstance(table, pd.DataFrame):
+            table.to_csv(tmp_path / name)
+        else:
+            (tmp_path / name).write_bytes(table)
+        paths.append(str(tmp_path / name))
+    return main(["fit", "--features", paths[0], "--clinical", paths[1], "--id-col", "id", "--time-col", "t",
+                 "--event-col", "e", "--out", str(tmp_path / "out"), *extra])
+
+
+def test_a_text_cell_in_a_feature_column_is_named_not_dropped(tmp_path, pair, capsys):
+    features, clinical = pair
+    features = features.astype(object)
+    features.loc["P003", "portal.f1"] = "1,5"
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "features.csv: feature column 'portal.f1' holds numbers and text; patient 'P003' has '1,5'" in \
+        capsys.readouterr().err
+
+
+def test_infinite_feature_and_time_name_the_file(tmp_path, pair, capsys):
+    features, clinical = pair
+    features.loc["P004", "portal.f2"] = np.inf
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "features.csv: feature(s) ['portal.f2'] have missing or infinite values (e.g. patient 'P004')" in \
+        capsys.readouterr().err
+    features.loc["P004", "portal.f2"] = 0.0
+    clinical.loc["P002", "t"] = np.inf
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "clinical.csv, row 4, column 't', value 'inf', patient 'P002': time is not a number" \
+        in capsys.readouterr().err
+    clinical.loc["P002", "t"] = 3650
+    assert _fit(tmp_path, features, clinical) == 2
+    assert ("value '3650.0', patient 'P002': time of 3650 months is above the possible 1200 (100 years)"
+            in capsys.readouterr().err)
+
+
+def test_empty_feature_file_and_broken_yaml(tmp_path, pair, capsys):
+    features, clinical = pair
+    assert _fit(tmp_path, b"", clinical) == 2
+    assert "features.csv: not a readable CSV table" in capsys.readouterr().err
+    (tmp_path / "s.yaml").write_bytes(b"selection:\n  mrmr_k: [unclosed\n")
+    assert _fit(tmp_path, features, clinical, "--settings", str(tmp_path / "s.yaml")) == 2
+    assert "s.yaml is not valid YAML" in capsys.readouterr().err
+
+
+def test_out_of_range_settings_and_lambda_are_refused(tmp_path, pair, capsys):
+    features, clinical = pair
+    (tmp_path / "s.yaml").write_text("selection:\n  icc_threshold: 1.5\n")
+    assert _fit(tmp_path, features, clinical, "--settings", str(tmp_path / "s.yaml")) == 2
+    assert "selection.icc_threshold must be a number >= 0 and <= 1" in capsys.readouterr().err
+    assert _fit(tmp_path, features, clinical, "--lasso-lambda=-1") == 2
+    assert "selection.lasso_lambda must be one of ['lambda.min', 'lambda.1se'] or a number > 0, got -1.0" in \
+        capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_single_event_is_refused_naming_the_training_set(tmp_path, pair, capsys):
+    features, clinical = pair
+    clinical["e"] = 0
+    clinical.loc["P000", "e"] = 1
+    assert _fit(tmp_path, features, clinical, "--split", "none") == 2
+    assert "clinical.csv: the training set has 1 event(s) among 40 patients; at least 2 are needed" in \
+        capsys.readouterr().err
+
+
+def test_blank_ids_are_refused_and_leading_zeros_kept(tmp_path, pair, capsys):
+    features, clinical = pair
+    text = features.to_csv().replace("\nP005,", "\n,")
+    assert _fit(tmp_path, text.encode(), clinical) == 2
+    assert "features.csv: column 'id' is empty in row(s) [7]" in capsys.readouterr().err
+    zeros = [f"{i:03d}" for i in range(40)]
+    assert _fit(tmp_path, features.set_axis(zeros).rename_axis("id"),
+                clinical.set_axis([str(i) for i in range(40)]).rename_axis("id")) == 2
+    assert "Only 0 patients are in both" in capsys.readouterr().err  # '007' is not patient '7'
+
+
+def test_long_table_repeats_name_the_patient_and_reader_2_is_not_a_duplicate(tmp_path, pair, capsys):
+    features, clinical = pair
+    long = features.set_axis([c.split(".")[1] for c in features.columns], axis=1).assign(phase="portal")
+    repeat = long.iloc[:2].assign(reader=2)
+    table = pd.concat([long.assign(reader=1), repeat]).reset_index()
+    # a reader-2 repeat is not a duplicate: fitting goes past reading the features
+    assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical, "--lasso-lambda=-1") == 2
+    assert "lasso_lambda" in capsys.readouterr().err
+    table = pd.concat([long, long.iloc[[3]]]).reset_index()
+    assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical) == 2
+    assert "features.csv: patient 'P003', phase 'portal' occurs more than once (row 42)" in capsys.readouterr().err
+
+
+def test_out_naming_a_file_is_refused_before_fitting(tmp_path, pair, capsys):
+    features, clinical = pair
+    (tmp_path / "out").write_text("keep me")
+    assert _fit(tmp_path, features, clinical) == 2
+    assert "out is a file; give a folder for model.joblib and summary.json" in capsys.readouterr().err
+    assert (tmp_path / "out").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("name, message", [("../x", "Model name '../x' is not allowed"),
+                                           ("taken", "a model named 'taken' already exists")])
+def test_save_as_name_is_checked_before_fitting(tmp_path, pair, capsys, monkeypatch, name, message):
+    from hccdash.registry import cli_fit as fit_cli
+
+    features, clinical = pair
+    monkeypatch.setattr(fit_cli.registry, "list_models", lambda: pd.DataFrame({"name": ["taken"]}))
+    monkeypatch.setattr(fit_cli, "ModelBuilder", None)  # fitting would fail loudly
+    assert _fit(tmp_path, features, clinical, "--save-as", name) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("variables, message", [
+    ("t,e", "--clinical-vars: ['t', 'e'] are the id, time or event column, not predictors"),
+    ("id", "--clinical-vars: ['id'] are the id, time or event column"),
+    ("age,age", "--clinical-vars: repeated ['age']"),
+])
+def test_clinical_vars_naming_roles_or_repeated_are_refused(tmp_path, pair, capsys, variables, message):
+    features, clinical = pair
+    clinical["age"] = np.arange(40) + 30
+    assert _fit(tmp_path, features, clinical, "--clinical-vars", variables) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_reader_2_rows_are_the_repeat_segmentations_of_the_icc_filter(tmp_path, pair, capsys):
+    """As `extract` writes them: reader 1 rows are the features, reader 2 rows (some patients) the repeats."""
+    features, clinical = pair
+    rng = np.random.default_rng(5)
+    long = features.set_axis([c.split(".")[1] for c in features.columns], axis=1).assign(phase="portal")
+    repeat = long.iloc[:20].copy()
+    repeat[["f0", "f1", "f2", "f3"]] += rng.normal(scale=0.05, size=(20, 4))  # reproducible features
+    repeat["f4"] = rng.normal(size=20)  # f4 is not reproducible: ICC about 0
+    table = pd.concat([long.assign(reader=1), repeat.assign(reader=2)]).reset_index()
+    assert _fit(tmp_path, table.to_csv(index=False).encode(), clinical, "--split", "none") == 0
+    assert "No repeat segmentations" not in capsys.readouterr().err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["funnel"]["input"] == 5 and summary["funnel"]["icc"] == 4
+    assert "portal.f4" not in summary["selected_features"]
+
+
+def test_centre_split_takes_validation_centres_and_says_how_to_give_them(tmp_path, pair, capsys):
+    features, clinical = pair
+    clinical["centre"] = np.where(np.arange(40) < 28, "A", "B")
+    assert _fit(tmp_path, features, clinical, "--split", "centre") == 2
+    err = capsys.readouterr().err
+    assert "validation centre(s) not given" in err and "give them with --validation-centres" in err
+    assert _fit(tmp_path, features, clinical, "--split", "centre", "--validation-centres", " B ") == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert (summary["n_train"], summary["n_validation"]) == (28, 12)
+    assert _fit(tmp_path, features, clinical, "--split", "centre", "--validation-centres", "B,Z") == 2
+    assert "validation centre(s) ['Z']" in capsys.readouterr().err
+
+
+def test_the_settings_time_limit_applies(tmp_path, pair, capsys):
+    """--settings cohort.max_time_months is the limit of the clinical times (not the default 1200)."""
+    features, clinical = pair
+    clinical.loc["P006", "t"] = 130.0  # over 10 years
+    (tmp_path / "s.yaml").write_text("cohort:\n  max_time_months: 120\n")
+    assert _fit(tmp_path, features, clinical, "--settings", str(tmp_path / "s.yaml"), "--split", "none") == 2
+    assert ("clinical.csv, row 8, column 't', value '130.0', patient 'P006': time of 130 months is above the "
+            "possible 120 (10 years)") in capsys.readouterr().err
+    assert _fit(tmp_path, features, clinical, "--split", "none", "--lasso-lambda", "0.1") == 0  # default limit
