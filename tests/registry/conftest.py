@@ -11,6 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import registry_standin as standin  # noqa: E402
 
+from hccdash.registry import registry  # noqa: E402
+
 
 @pytest.fixture(scope="session")
 def synthetic_data():
@@ -43,3 +45,12 @@ def er_pipeline():
 @pytest.fixture(scope="session")
 def fusion_pipeline():
     return pipelines.fit("rfs", fusion="scores")
+
+
+@pytest.fixture
+def combined(cox_pipeline):
+    """The Cox pipeline saved as model 'combined'; three of its validation patients with a patient_id column."""
+    registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
+    patients = cox_pipeline.validation.iloc[:3].copy()
+    patients.insert(0, "patient_id", patients.index)
+    return patients

@@ -1,16 +1,19 @@
-"""Calculator checks on tables of patients, and the rad-score from image + mask."""
+"""Calculator checks on tables of patients (and on the page's form), and the rad-score from image + mask."""
 
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from markdown_checks import shown
 
 from hccdash import calculator
 from hccdash.extraction.case import compute_features
 from hccdash.extraction.params import ExtractionSpec
+from hccdash.registry import registry
 from hccdash.registry.json_model import JsonModel
 from registry_standin import FEATURES
 
@@ -62,3 +65,30 @@ def test_rad_score_from_image_and_mask_uses_the_model_settings(cox_standin, refe
     assert steps == [(0, 1, "portal"), (1, 1, "done")]
     with pytest.raises(ValueError, match="missing for phase"):
         calculator.rad_score_from_images(model, {"arterial": (image, mask)})
+
+
+def test_calculator_form_warns_far_outside_the_training_range(cox_pipeline, combined):
+    from streamlit.testing.v1 import AppTest
+
+    model = registry.json_model("combined")
+    afp = model.predictors.loc["AFP"]
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120).run()
+    at.switch_page("pages/6_patient_calculator.py").run()
+    at.number_input(key="calculator_in_AFP").set_value(50 * afp["max"])
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert any(shown(w.value).startswith(f"**AFP**: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}]")
+               for w in at.warning)
+    assert {m.label for m in at.metric} >= {"Risk group"}
+
+
+def test_typed_rad_score_that_disagrees_with_its_features_is_warned(cox_pipeline, combined):
+    model = registry.json_model("combined")
+    rows = combined.iloc[:2].copy()
+    computed = model.rad_score(rows)
+    rows["rad_score"] = [computed.iloc[0], computed.iloc[1] + 1.0]  # row 2: another model's rad-score?
+    checked = calculator.check_inputs(model, rows)
+    disagree = checked.warnings[checked.warnings["problem"].str.startswith("differs from the rad-score")]
+    assert disagree["row"].tolist() == [rows.index[1]]
+    assert f"({computed.iloc[1]:.4g}); the typed value is used" in disagree["problem"].iloc[0]
+    assert checked.clean["rad_score"].tolist() == rows["rad_score"].tolist()

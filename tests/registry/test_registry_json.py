@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from hccdash import paths
+from hccdash import cli, paths
 from hccdash.registry import registry, spec as spec_module
 from hccdash.store import Store
 
@@ -123,3 +123,32 @@ def test_valid_file_is_accepted_and_the_name_is_checked(cox_standin):
     record = registry.import_json(text, "shared", "site B")
     assert record.kind == "json" and record.endpoint == "rfs" and record.notes == "site B"
     assert registry.verify("shared").sha256 == record.sha256
+
+
+def test_refused_model_files_leave_the_registry_unchanged(combined, tmp_path, capsys):
+    store = Store()
+    before = store.query("SELECT * FROM models ORDER BY name").astype(str).values.tolist()
+    for name, text in [("deep.json", b"[" * 100000 + b"]" * 100000), ("nan.json", b'{"format": NaN}'),
+                       ("big.json", b'{"format": 1' + b"0" * 5000 + b"}"), ("bin.json", b"\xff\xfe\x00")]:
+        (tmp_path / name).write_bytes(text)
+        assert cli.main(["import-model", str(tmp_path / name), "--name", "x"]) == 2
+        assert name in capsys.readouterr().err
+    assert store.query("SELECT * FROM models ORDER BY name").astype(str).values.tolist() == before
+
+
+def test_schema_messages_name_the_deepest_reason_briefly(combined):
+    model = registry.json_model("combined").spec
+    hostile = {**model, "radiomics": {**model["radiomics"], "features": [
+        {**model["radiomics"]["features"][0], "name": "x'); DROP TABLE models;--"}]}}
+    with pytest.raises(ValueError, match=r"at radiomics/features/0/name: \"x'\); DROP TABLE models;--\" does not match"):
+        spec_module.validate(hostile)
+    long_levels = {**model, "predictors": [{**model["predictors"][0], "levels": ["a"] * 10000}, *model["predictors"][1:]]}
+    with pytest.raises(ValueError, match=r"at predictors/0/levels: \['a', .*\.\.\. \(50000 characters\) is too long"):
+        spec_module.validate(long_levels)
+    with pytest.raises(ValueError, match=r"an integer of 5001 digits \(at most 18 allowed\)"):
+        spec_module.parse(b'{"format": 1' + b"0" * 5000 + b"}")
+
+
+def test_export_to_a_folder_is_an_error_message_not_a_traceback(combined, tmp_path, capsys):
+    assert cli.main(["export", "--model", "combined", "--out", str(tmp_path)]) == 2
+    assert "Is a directory" in capsys.readouterr().err

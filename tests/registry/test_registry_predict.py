@@ -1,41 +1,43 @@
-"""`predict` and `import-model` with hostile files: clear messages, no row lost, registry unchanged.
+"""`predict`: patients' ids carried to the output, spreadsheet row numbers, and hostile input files.
 
-Whole file unusable (empty, no rows, repeated or missing input column): exit 2, nothing
-written. Bad cells (text, blank, unseen level, decimal comma, absurd value) or a patient id
-repeated with different inputs: that row refused, named by row / column / value, exit 1.
-Far outside the training range, an id repeated with the same inputs, extra columns:
-predicted (or ignored) with a message."""
+The id column (patient_id, or --id-col) is copied without being told, so a clinician can match
+risks.csv to the input. Whole file unusable (empty, no rows, repeated or missing input column):
+exit 2, nothing written. Bad cells (text, blank, unseen level, decimal comma, absurd value) or a
+patient id repeated with different inputs: that row refused, named by row / column / value, exit 1.
+Far outside the training range, an id repeated with the same inputs, extra columns: predicted (or
+ignored) with a message."""
 
 from __future__ import annotations
 
 import re
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from markdown_checks import shown
 
 from hccdash import cli
-from hccdash import calculator
 from hccdash.registry import registry
-from hccdash.registry import spec as spec_module
-from hccdash.store import Store
 
 
 @pytest.fixture
-def combined(cox_pipeline):
-    registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
-    patients = cox_pipeline.validation.iloc[:3].copy()
-    patients.insert(0, "patient_id", patients.index)
-    return patients
+def patients(combined):
+    frame = combined.copy()
+    frame["patient_id"] = [f"HCC-{i:03d}" for i in range(3)]
+    frame.insert(1, "mrn", ["m1", "m2", "m3"])
+    return frame
 
 
-def _predict(tmp_path, text: bytes, out: str = "risks.csv") -> int:
+def _predict(tmp_path, text: bytes, out: str = "risks.csv", *extra: str) -> int:
     (tmp_path / "in.csv").write_bytes(text)
     return cli.main(["predict", "--model", "combined", "--input", str(tmp_path / "in.csv"),
-                     "--out", str(tmp_path / out)])
+                     "--out", str(tmp_path / out), *extra])
+
+
+def _predicted(tmp_path, frame: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """The output of a successful ``predict`` on ``frame``."""
+    assert _predict(tmp_path, frame.to_csv(index=False).encode(), "risks.csv", *extra) == 0
+    return pd.read_csv(tmp_path / "risks.csv")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -66,35 +68,6 @@ def test_output_may_not_overwrite_the_input(combined, tmp_path, capsys):
     assert (tmp_path / "in.csv").read_bytes() == before
     assert _predict(tmp_path, before, out="missing/risks.csv") == 2
     assert "folder" in capsys.readouterr().err
-
-
-def test_refused_model_files_leave_the_registry_unchanged(combined, tmp_path, capsys):
-    store = Store()
-    before = store.query("SELECT * FROM models ORDER BY name").astype(str).values.tolist()
-    for name, text in [("deep.json", b"[" * 100000 + b"]" * 100000), ("nan.json", b'{"format": NaN}'),
-                       ("big.json", b'{"format": 1' + b"0" * 5000 + b"}"), ("bin.json", b"\xff\xfe\x00")]:
-        (tmp_path / name).write_bytes(text)
-        assert cli.main(["import-model", str(tmp_path / name), "--name", "x"]) == 2
-        assert name in capsys.readouterr().err
-    assert store.query("SELECT * FROM models ORDER BY name").astype(str).values.tolist() == before
-
-
-def test_schema_messages_name_the_deepest_reason_briefly(combined):
-    model = registry.json_model("combined").spec
-    hostile = {**model, "radiomics": {**model["radiomics"], "features": [
-        {**model["radiomics"]["features"][0], "name": "x'); DROP TABLE models;--"}]}}
-    with pytest.raises(ValueError, match=r"at radiomics/features/0/name: \"x'\); DROP TABLE models;--\" does not match"):
-        spec_module.validate(hostile)
-    long_levels = {**model, "predictors": [{**model["predictors"][0], "levels": ["a"] * 10000}, *model["predictors"][1:]]}
-    with pytest.raises(ValueError, match=r"at predictors/0/levels: \['a', .*\.\.\. \(50000 characters\) is too long"):
-        spec_module.validate(long_levels)
-    with pytest.raises(ValueError, match=r"an integer of 5001 digits \(at most 18 allowed\)"):
-        spec_module.parse(b'{"format": 1' + b"0" * 5000 + b"}")
-
-
-def test_export_to_a_folder_is_an_error_message_not_a_traceback(combined, tmp_path, capsys):
-    assert cli.main(["export", "--model", "combined", "--out", str(tmp_path)]) == 2
-    assert "Is a directory" in capsys.readouterr().err
 
 
 def _rows(cox_pipeline, n: int = 5) -> pd.DataFrame:
@@ -180,33 +153,6 @@ def test_repeated_patient_ids(cox_pipeline, combined, tmp_path, capsys):
     assert out.loc[2, "lp"] == out.loc[3, "lp"]
 
 
-def test_calculator_form_warns_far_outside_the_training_range(cox_pipeline, combined):
-    from streamlit.testing.v1 import AppTest
-
-    model = registry.json_model("combined")
-    afp = model.predictors.loc["AFP"]
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=120).run()
-    at.switch_page("pages/6_patient_calculator.py").run()
-    at.number_input(key="calculator_in_AFP").set_value(50 * afp["max"])
-    at.button[0].click().run()
-    assert not at.exception and not at.error
-    assert any(shown(w.value).startswith(f"**AFP**: outside the training range [{afp['min']:.4g}, {afp['max']:.4g}]")
-               for w in at.warning)
-    assert {m.label for m in at.metric} >= {"Risk group"}
-
-
-def test_typed_rad_score_that_disagrees_with_its_features_is_warned(cox_pipeline, combined):
-    model = registry.json_model("combined")
-    rows = combined.iloc[:2].copy()
-    computed = model.rad_score(rows)
-    rows["rad_score"] = [computed.iloc[0], computed.iloc[1] + 1.0]  # row 2: another model's rad-score?
-    checked = calculator.check_inputs(model, rows)
-    disagree = checked.warnings[checked.warnings["problem"].str.startswith("differs from the rad-score")]
-    assert disagree["row"].tolist() == [rows.index[1]]
-    assert f"({computed.iloc[1]:.4g}); the typed value is used" in disagree["problem"].iloc[0]
-    assert checked.clean["rad_score"].tolist() == rows["rad_score"].tolist()
-
-
 def test_a_wide_file_joined_with_a_feature_matrix_predicts(combined, tmp_path, capsys):
     """~4,000 columns (header > 131,072 characters, the csv module's default field limit): read,
     predicted, and the unused feature columns counted on stderr rather than listed."""
@@ -218,3 +164,48 @@ def test_a_wide_file_joined_with_a_feature_matrix_predicts(combined, tmp_path, c
     err = capsys.readouterr().err
     assert re.search(r"ignored: \[.*\] and 39\d\d feature column\(s\) \(phase\.feature\)", err)
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "wide.csv"), pd.read_csv(tmp_path / "risks.csv"))
+
+
+def test_patient_id_is_copied_by_default(patients, tmp_path):
+    out = _predicted(tmp_path, patients)
+    assert out["patient_id"].tolist() == ["HCC-000", "HCC-001", "HCC-002"]
+    assert "mrn" not in out
+
+
+def test_id_col_chooses_another_column(patients, tmp_path):
+    out = _predicted(tmp_path, patients, "--id-col", "mrn")
+    assert out["mrn"].tolist() == ["m1", "m2", "m3"] and "patient_id" not in out
+
+
+def test_formula_like_ids_are_neutralised_in_the_output(patients, tmp_path):
+    """An id a spreadsheet would run (=HYPERLINK(...)) is written as text, predictions as numbers."""
+    patients["patient_id"] = ['=HYPERLINK("http://x","y")', "@SUM(1)", "-7"]
+    out = _predicted(tmp_path, patients)
+    assert out["patient_id"].tolist() == ['\'=HYPERLINK("http://x","y")', "'@SUM(1)", "-7"]  # a plain number stays
+    assert out["lp"].dtype.kind == "f"
+
+
+def test_rows_are_numbered_as_spreadsheet_lines_like_the_cohort_import(patients, tmp_path, capsys):
+    """Header = line 1, first patient = line 2: the numbers ``read_table`` (the cohort import
+    report) gives; stderr and the output's row column use them too."""
+    from hccdash.cohort.tables import read_table
+
+    frame = patients.copy()
+    frame["AFP"] = frame["AFP"].astype(object)
+    frame.iloc[1, frame.columns.get_loc("AFP")] = "abc"  # the second patient: spreadsheet line 3
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    assert cli.main(["predict", "--model", "combined", "--input", str(tmp_path / "in.csv"),
+                     "--out", str(tmp_path / "risks.csv")]) == 1
+    assert "row 3, column AFP: not a finite number (got 'abc')" in capsys.readouterr().err
+    out = pd.read_csv(tmp_path / "risks.csv")
+    table = read_table(tmp_path / "in.csv")
+    assert out["row"].tolist() == [2, 3, 4] == table.index.tolist()
+    assert table.loc[3, "patient_id"] == out.loc[out["row"] == 3, "patient_id"].item() == "HCC-001"
+
+
+def test_help_documents_row_numbers_and_the_uncentred_linear_predictor(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["predict", "--help"])
+    text = capsys.readouterr().out
+    assert "header = line 1, first patient = line 2" in text
+    assert "linear predictor b'x of a Cox model, NOT centred" in text and "predict(coxph" in text
