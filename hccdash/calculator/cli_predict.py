@@ -8,7 +8,9 @@ problem is printed by row and column. Rows are numbered as spreadsheet lines, as
 import report: the header is line 1, the first patient row 2 (XLSX: the sheet's row number).
 Warnings (outside the training range, a repeated patient id with the same inputs) are kept
 in the ``warnings`` column and printed too. Columns the model does not use are named and
-ignored. The exit code is 0 when every row was predicted, 1 when any row was refused and
+ignored. A model holding a DL score predicts only with the network file(s) it names: ``--network
+NAME=FILE.onnx`` (its SHA-256 checked), else the network registered under that hash. The exit code is 0
+when every row was predicted, 1 when any row was refused and
 2 (nothing written) when the file is unusable: empty, no data rows, or a model input
 column missing.
 """
@@ -53,6 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, help="registered model name")
     parser.add_argument("--input", required=True, type=Path, help="CSV with one row per patient")
     parser.add_argument("--out", required=True, type=Path, help="CSV to write")
+    parser.add_argument("--network", action="append", default=[], metavar="NAME=FILE.onnx",
+                        help="a model with a DL score: the ONNX file of each network it names (same SHA-256); "
+                             "without it the network registered under that hash is used")
     parser.add_argument("--id-col", default=None,
                         help=f"patient id column copied to the output (default: {DEFAULT_ID_COL} when present)")
 
@@ -60,6 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _summaries(problems: pd.DataFrame, index: pd.Index) -> pd.Series:
     text = problems.assign(text=problems["column"] + ": " + problems["problem"]).groupby("row")["text"].agg("; ".join)
     return text.reindex(index).fillna("")
+
+
+def _network_argument(text: str) -> tuple[str, Path]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise ValueError(f"--network {text!r}: write it as NAME=FILE.onnx")
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"--network {name}: {path} does not exist")
+    return name, Path(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +84,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.parent.is_dir():
         raise FileNotFoundError(f"--out {args.out}: folder {args.out.parent} does not exist")
     model = json_model(args.model)
+    if model.networks:  # a DL score: only with the same network file(s)
+        files = dict(_network_argument(text) for text in args.network)
+        model.attach_networks(files)
+        if set(model.networks) - set(files):
+            model.attach_registered()
     data = read_table(args.input)  # separator, encoding, repeated names, blank and NA cells handled
     if args.id_col and args.id_col not in data.columns:
         raise ValueError(f"{args.input}: no column {args.id_col!r} (columns: {list(data.columns)})")

@@ -73,6 +73,25 @@ def selection_text(settings: Settings, found: dict | None) -> str:
     return text + lasso
 
 
+def deep_text(settings: Settings, found: dict | None) -> str:
+    """The DL score's sentence (deep features -> PCA -> LASSO), when the fit had one."""
+    deep = (found or {}).get("deep")
+    if not deep:
+        return ""
+    s = settings.selection
+    kept = (f"the first {s.deep_pca_components} principal components" if s.deep_pca_components is not None
+            else f"the principal components explaining {s.deep_pca_variance:.0%} of their variance")
+    rule = s.deep_lasso_lambda if isinstance(s.deep_lasso_lambda, str) else f"lambda = {s.deep_lasso_lambda:.4g}"
+    networks = _join(f"{name} (ONNX file SHA-256 {(sha or 'not recorded')[:12]})" for name, sha in deep["networks"].items())
+    funnel = deep["funnel"]
+    return (f" Deep features of {networks} formed their own block: z-scored with the training mean and standard "
+            f"deviation, reduced to {kept} (PCA fitted on the training set; {funnel.get('pca', 0)} of "
+            f"{funnel.get('input', 0)} kept), then a LASSO {'Cox' if settings.model.endpoint == 'rfs' else 'logistic'} "
+            f"regression on the z-scored components with lambda {rule} (lambda = {deep['lambda']:.4g}) gave the DL "
+            f"score from {len(deep['selected'])} component(s); the combined model added the DL score beside the "
+            "rad-score.")
+
+
 def models_text(settings: Settings, found: dict | None) -> str:
     m = settings.model
     if m.endpoint == "rfs":
@@ -162,5 +181,6 @@ def methods_paragraph(settings: Settings, found: dict | None = None, optimism: O
                   f"by event, seed {split.seed}).")
     else:
         design = "No separate validation set was held out."
-    return " ".join([design, extraction_text(settings), selection_text(settings, found), models_text(settings, found),
+    return " ".join([design, extraction_text(settings), selection_text(settings, found) + deep_text(settings, found),
+                     models_text(settings, found),
                      evaluation_text(settings, optimism)])

@@ -128,6 +128,13 @@ def _model_summary(model: RadiomicsNomogram, data: EvaluationInput) -> dict:
         "lambda": None if lasso is None else float(lasso.lambda_value_),
         "clinical_selected": [] if model.clinical_ is None else list(model.clinical_.selected_),
         "combined_columns": list(model.combined_.columns_),
+        "deep": None if not model.has_deep else {
+            "funnel": {str(k): int(v) for k, v in zip(model.deep_.funnel_["step"], model.deep_.funnel_["features"])},
+            "selected": list(model.deep_.selected_features_),
+            "lambda": float(model.deep_.lasso_.lambda_value_),
+            "networks": {name: sha for name, sha in model.deep_.networks_.items()},
+            "formula": model.deep_.formula(),
+        },
         "lr_test_vs_clinical": [float(v) for v in model.combined_.lr_test_],
         "epv": float(model.combined_.epv_),
         "warnings": list(model.warnings_),

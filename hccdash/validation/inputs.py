@@ -146,7 +146,12 @@ def plan_validation(model: JsonModel, cohort: str, subset: str = "all", *,
                     mapping: InputMapping | Mapping[str, Any] | None = None, source: str | None = None,
                     horizons: Sequence[float] | None = None, store: Store | None = None) -> ValidationPlan:
     """Step 1 (module docstring). ``mapping``: a full :class:`InputMapping`, or overrides of the
-    proposed one (its JSON form); ``horizons``: months, default the model's."""
+    proposed one (its JSON form); ``horizons``: months, default the model's. A model holding a DL score is
+    refused: its deep features would need the network run on the cohort, which validation does not do yet."""
+    if model.dl_score_name is not None:
+        raise ValueError(f"Model {model.name} holds a DL score (network(s) {sorted(model.networks)}): external "
+                         "validation of a model with deep features is not offered yet; validate its radiomics and "
+                         "clinical terms with a model saved without the DL score (selection.deep_score off)")
     store = store or Store()
     loaded = load_cohort(cohort, store, predictors_only=False)
     patients = select_patients(loaded, subset)

@@ -111,3 +111,19 @@ def test_without_a_dl_score_there_is_no_deep_explanation(built):
     assert score_explanation(model, frames["train"], "deep") is None
     with pytest.raises(ValueError, match="Unknown explanation"):
         score_explanation(result.model, frames["train"], "clinical")
+
+
+def test_methods_text_describes_the_dl_score():
+    """The methods paragraph names the network and its hash, the PCA rule, the components kept and the lambda."""
+    from hccdash.evaluation.methods_text import methods_paragraph
+
+    found = {"deep": {"funnel": {"input": 1664, "pca": 31, "lasso": 5}, "selected": ["dl_pc1", "dl_pc2", "dl_pc4",
+                                                                                     "dl_pc6", "dl_pc9"],
+                      "lambda": 0.0123, "networks": {"densenet169": "ab" * 32}, "formula": ""}}
+    settings = Settings(selection=SelectionSettings(deep_pca_variance=0.85), model=ModelSettings(endpoint="er"))
+    text = methods_paragraph(settings, found)
+    assert ("Deep features of densenet169 (ONNX file SHA-256 abababababab) formed their own block" in text
+            and "the principal components explaining 85% of their variance" in text
+            and "31 of 1664 kept" in text and "LASSO logistic" in text and "lambda = 0.0123" in text
+            and "from 5 component(s)" in text)
+    assert "Deep features" not in methods_paragraph(settings, {"deep": None})

@@ -136,3 +136,34 @@ def test_unknown_network_hash_is_not_exported(deep_pipeline):
     fitted = Fitted(inputs, result)
     with pytest.raises(ValueError, match=r"network\(s\) \['tinynet'\] have no recorded file SHA-256"):
         _json(fitted)
+
+
+def test_cli_predict_needs_the_network_file(deep_pipeline, tmp_path, capsys):
+    """``predict`` on a model with a DL score: refused (exit 2, nothing written) without the network file
+    or with another one; with ``--network tinynet=FILE`` the pipeline's linear predictor."""
+    from hccdash import cli
+
+    pipeline = deep_pipeline.result.model
+    registry.save(pipeline, "dl-cli", "synthetic", **deep_pipeline.save_kwargs())
+    patients = deep_pipeline.validation.iloc[:5]
+    source, out = tmp_path / "patients.csv", tmp_path / "risks.csv"
+    patients.rename_axis("patient_id").reset_index().to_csv(source, index=False)
+    arguments = ["predict", "--model", "dl-cli", "--input", str(source), "--out", str(out)]
+    assert cli.main(arguments) == 2 and not out.exists()
+    assert "No network is registered" in capsys.readouterr().err
+    wrong, right = tmp_path / "wrong.onnx", tmp_path / "right.onnx"
+    wrong.write_bytes(b"another network")
+    right.write_bytes(NETWORK_FILE)
+    assert cli.main([*arguments, "--network", f"tinynet={wrong}"]) == 2 and not out.exists()
+    assert "was made with the file of SHA-256" in capsys.readouterr().err
+    assert cli.main([*arguments, "--network", f"tinynet={right}"]) == 0
+    risks = pd.read_csv(out)
+    np.testing.assert_allclose(risks["lp"], pipeline.predict(patients), rtol=1e-9)
+
+
+def test_external_validation_refuses_a_dl_model(deep_pipeline):
+    from hccdash.validation.inputs import plan_validation
+
+    model = JsonModel(_json(deep_pipeline))
+    with pytest.raises(ValueError, match=r"holds a DL score \(network\(s\) \['tinynet'\]\).*not offered yet"):
+        plan_validation(model, "any-cohort")
