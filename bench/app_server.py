@@ -7,7 +7,6 @@ features loaded) on first start, the server's log kept in that folder.
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import sys
 import tempfile
@@ -15,9 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT))
+sys.path[:0] = [str(PROJECT), str(PROJECT / "tests" / "e2e")]
 
-from tests.e2e.conftest import _free_port, _wait_until_up  # noqa: E402
+from e2e_servers import running_server  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -29,21 +28,5 @@ def serve_app(prefix: str, prepare: Callable[[str], None] | None = None) -> Iter
         subprocess.run([sys.executable, "-m", "hccdash.sample", "--if-missing"], cwd=PROJECT, check=True)
     else:
         prepare(home)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, HCCDASH_HOME=home, HCCDASH_SAMPLE="1" if prepare is None else "0")
-    with open(Path(home) / "streamlit.log", "w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_up(url, server)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:  # still inside a long fit
-                server.kill()
-                server.wait()
+    with running_server(Path(home), env=None if prepare is None else {"HCCDASH_SAMPLE": "0"}) as url:
+        yield url

@@ -43,7 +43,7 @@ def running_server(home: Path, *, launcher: bool = False, env: dict[str, str] | 
     Its log is ``home/streamlit.log``."""
     port = _free_port()
     command = [sys.executable, "serve.py"] if launcher else [sys.executable, "-m", "streamlit", "run", "app.py"]
-    environment = dict(os.environ, HCCDASH_HOME=str(home), HCCDASH_SAMPLE="1", **(env or {}))
+    environment = {**os.environ, "HCCDASH_HOME": str(home), "HCCDASH_SAMPLE": "1", **(env or {})}
     log = open(home / "streamlit.log", "w")
     process = subprocess.Popen(
         [*command, "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -57,6 +57,7 @@ def running_server(home: Path, *, launcher: bool = False, env: dict[str, str] | 
         process.terminate()
         try:
             process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        except subprocess.TimeoutExpired:  # still inside a long fit
             process.kill()
+            process.wait()
         log.close()
