@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -55,6 +55,30 @@ def format_p(value, trailing_zeros: bool = False) -> str:
 def with_unit(label: str, unit: str) -> str:
     """``"AFP (ng/mL)"`` from ``"AFP"`` and ``"ng/mL"``; the label alone without a unit."""
     return f"{label} ({unit})" if unit else label
+
+
+def term_label(term: str, labels: Mapping[str, str], units: Mapping[str, str]) -> str:
+    """A model term (or nomogram axis) as readers see it, with its variable's display label and unit
+    (the longest variable name the term starts with): ``AFP`` -> "Alpha-fetoprotein (ng/mL)",
+    ``ALB > 43.4`` -> "Albumin > 43.4 g/L", ``BCLC[B]`` -> "BCLC stage [B]", ``log(AFP)`` -> "log(AFP)
+    (ng/mL)", a spline's ``AFP'`` -> "AFP' (ng/mL)"; a term of a variable without label or unit
+    (the rad-score) is unchanged."""
+    for name in sorted(set(labels) | set(units), key=len, reverse=True):
+        label, unit = labels.get(name) or name, units.get(name, "")
+        if label == name and not unit:
+            continue  # nothing to add: the term stays as the model names it
+        if term.startswith(f"log({name})"):
+            return with_unit(f"log({label}){term[len(name) + 5:]}", unit)
+        if not term.startswith(name):
+            continue
+        rest = term[len(name):]
+        if rest == "" or rest.startswith("'"):
+            return with_unit(f"{label}{rest}", unit)
+        if rest.startswith("["):
+            return f"{label} {rest}" if label != name else term
+        if rest.startswith(" "):
+            return f"{label}{rest} {unit}".rstrip()
+    return term
 
 
 def p_text(value) -> str:

@@ -11,7 +11,7 @@ import streamlit as st
 from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
 from hccdash.charts.render import vega_spec
-from hccdash.cohort import list_cohorts
+from hccdash.cohort import list_cohorts, units_and_labels
 from hccdash.display import as_text, format_p
 from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.bootstrap_validation import bootstrap_calibration, calibration_curves, validation_indices
@@ -152,8 +152,10 @@ if key not in cache:
             fitted = sources.fit_preset(builder, choice)
         else:
             fitted = pipelines.load_saved(choice)
+        units, labels = units_and_labels(cohort)
         result = evaluate(fitted, builder, ev, sources.stored_centres(cohort),
-                          progress=lambda step, fraction: bar.progress(fraction, f"Evaluating: {step}…"))
+                          progress=lambda step, fraction: bar.progress(fraction, f"Evaluating: {step}…"),
+                          labels=labels, units=units)
     except ValueError as exc:
         bar.empty()
         st.error(as_text(exc))

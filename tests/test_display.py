@@ -30,3 +30,15 @@ def test_p_text_for_titles():
     from hccdash.display import p_text
 
     assert [p_text(v) for v in (2e-163, 0.0, 0.279, np.nan)] == ["p < 0.001", "p < 0.001", "p = 0.279", "p = NA"]
+
+
+def test_term_label_names_terms_by_label_and_unit():
+    from hccdash.display import term_label
+
+    labels = {"AFP": "Alpha-fetoprotein", "ALB": "Albumin", "BCLC": "BCLC stage", "AFP_ratio": ""}
+    units = {"AFP": "ng/mL", "ALB": "g/L", "age": "years"}
+    cases = {"AFP": "Alpha-fetoprotein (ng/mL)", "ALB > 43.4": "Albumin > 43.4 g/L", "ALB >= 35": "Albumin >= 35 g/L",
+             "BCLC[B]": "BCLC stage [B]", "log(AFP)": "log(Alpha-fetoprotein) (ng/mL)",
+             "AFP'": "Alpha-fetoprotein' (ng/mL)", "age": "age (years)", "AFP_ratio": "AFP_ratio",
+             "rad_score": "rad_score", "sex[M]": "sex[M]"}
+    assert {term: term_label(term, labels, units) for term in cases} == cases

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import stats
+from hccdash.display import term_label
 from hccdash.evaluation.nomogram import covering_axes, spaced_labels  # as the evaluation page draws it
 from hccdash.registry.json_model import JsonModel
 from hccdash.stats.nomogram import (MAX_POINTS, NINT, Nomogram, Transformed, nomogram_axes, probability_axis,
@@ -92,9 +93,10 @@ OUTSIDE = "outside the training range"
 def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Long frames for the nomogram chart: ticks (axis, order, label, x) and the patient's
     marks (axis, x, label, outside), x on the 0-100 points scale (total-points based axes
-    rescaled). A mark is ``outside`` when its input (the linear predictor, for Total points)
-    lies outside the training range or its points fall beyond the axis; it is then put at
-    the nearer end of its axis, and its label says so."""
+    rescaled), each predictor's axis named by its label and unit (``AFP (ng/mL)``,
+    :func:`hccdash.display.term_label`). A mark is ``outside`` when its input (the linear
+    predictor, for Total points) lies outside the training range or its points fall beyond the
+    axis; it is then put at the nearer end of its axis, and its label says so."""
     nom = nomogram(model)
     total_max = float(nom.total_points.max())
     rows: list[dict[str, Any]] = []
@@ -114,8 +116,11 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
     for fa in _outcome_axes(model, nom):
         add(fa.label, [f"{v:g}" for v in fa.values], fa.points * MAX_POINTS / total_max)
     ticks = pd.DataFrame(rows, columns=["axis", "order", "label", "x"])
+    predictors = model.predictors
+    labels, units = predictors["label"].to_dict(), predictors["unit"].to_dict()
+    shown = {name: term_label(name, labels, units) for name in nom.axes}
     if result is None:
-        return ticks, pd.DataFrame(columns=["axis", "x", "label", "outside"])
+        return ticks.replace({"axis": shown}), pd.DataFrame(columns=["axis", "x", "label", "outside"])
     per_term = result.points.set_index("term")["points"]
     flagged = set(result.warnings["column"])
     predictor = model.terms["predictor"]
@@ -128,7 +133,8 @@ def nomogram_figure(model: JsonModel, result: PatientResult | None = None) -> tu
         outside = bool(flagged_input or not low - 1e-9 <= x <= high + 1e-9)
         marks.append({"axis": axis, "x": float(np.clip(x, low, high)), "outside": outside,
                       "label": f"{points:.1f} pts" + (f" ({OUTSIDE})" if outside else "")})
-    return ticks, pd.DataFrame(marks, columns=["axis", "x", "label", "outside"])
+    marks = pd.DataFrame(marks, columns=["axis", "x", "label", "outside"])
+    return ticks.replace({"axis": shown}), marks.replace({"axis": shown})
 
 
 def _outcome_axes(model: JsonModel, nom: Nomogram) -> list:

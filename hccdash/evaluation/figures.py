@@ -12,7 +12,7 @@ import pandas as pd
 from hccdash.charts import evaluation as charts
 from hccdash.charts.diagnostics import schoenfeld_chart
 from hccdash.charts.explanations import beeswarm_chart, waterfall_chart
-from hccdash.display import p_text
+from hccdash.display import p_text, term_label
 from hccdash.evaluation.summary import Evaluation
 
 Figure = tuple[alt.TopLevelMixin, pd.DataFrame]
@@ -81,12 +81,22 @@ def decision(e: Evaluation, split: str, horizon: float | None = None,
     return charts.decision_chart(data, title), e.named(data)
 
 
+def _labelled(e: Evaluation, names: pd.Series) -> pd.Series:
+    """Terms or axes with the cohort's display labels and units (:func:`hccdash.display.term_label`)."""
+    return names.map(lambda name: term_label(str(name), e.labels, e.units))
+
+
 def nomogram(e: Evaluation) -> Figure:
-    return charts.nomogram_chart(e.nomogram, f"Nomogram of the combined model ({e.endpoint.label})"), e.nomogram
+    """The combined model's nomogram, each axis named by its variable's label and unit."""
+    ticks = e.nomogram.assign(axis=_labelled(e, e.nomogram["axis"]))
+    return charts.nomogram_chart(ticks, f"Nomogram of the combined model ({e.endpoint.label})"), e.nomogram
 
 
 def forest(e: Evaluation) -> Figure:
-    return charts.forest_chart(e.forest, "Clinical and combined models (Wald 95% CI)"), e.forest
+    """Hazard (odds) ratios of the clinical and combined models' terms, each named by its label and unit;
+    the data keeps the term and adds the label."""
+    data = e.forest.assign(label=_labelled(e, e.forest["term"]))
+    return charts.forest_chart(data.assign(term=data["label"]), "Clinical and combined models (Wald 95% CI)"), data
 
 
 def schoenfeld(e: Evaluation, model: str, term: str) -> Figure:

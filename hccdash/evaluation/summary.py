@@ -68,6 +68,9 @@ class Evaluation:
     c_differences: pd.DataFrame = dataclasses.field(default_factory=lambda: pd.DataFrame(columns=comparisons.C_COLUMNS))
     reclassification: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame(columns=comparisons.NRI_COLUMNS))
+    # the cohort's display labels and units of its variables, for the figures (nomogram axes, forest rows)
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    units: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def horizons(self) -> tuple[float, ...]:
@@ -143,12 +146,14 @@ def _model_summary(model: RadiomicsNomogram, data: EvaluationInput) -> dict:
 
 def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
              settings: EvaluationSettings | None = None, centres: pd.Series | None = None,
-             progress: Callable[[str, float], None] | None = None) -> Evaluation:
+             progress: Callable[[str, float], None] | None = None, *,
+             labels: dict[str, str] | None = None, units: dict[str, str] | None = None) -> Evaluation:
     """Evaluate a build result (or a fitted pipeline on its cohort's stored split).
 
     ``settings`` default to the evaluation settings the model was built with; ``centres``
     default to the inputs' ``centre`` column. ``progress(step, fraction)`` is called
-    before each step.
+    before each step. ``labels`` and ``units`` (the cohort's, :func:`hccdash.cohort.units_and_labels`)
+    name the variables on the figures.
     """
     data = prepare(source, builder, centres)
     model = data.model
@@ -206,7 +211,7 @@ def evaluate(source: BuildResult | RadiomicsNomogram, builder: ModelBuilder,
         risk_groups=groups, calibration=calib, hosmer_lemeshow=hl, decision=dca,
         forest=forest_plot.ratio_table(model, ev.ci_level), nomogram=nomo, correlation=corr, by_centre=by_centre,
         nomogram_check=nomo_check, proportional_hazards=ph_check, explanations=explained,
-        c_differences=c_diff, reclassification=reclass,
+        c_differences=c_diff, reclassification=reclass, labels=dict(labels or {}), units=dict(units or {}),
     )
 
 
