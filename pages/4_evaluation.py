@@ -84,6 +84,24 @@ def final_model_bootstrap(label: str, name: str, compute):
     return memo.get(name)
 
 
+def final_model_tables() -> list:
+    """(heading, table) of the final model's rms::validate / calibrate results computed for this evaluation."""
+    memo = st.session_state.get("ev_rms", {})
+    if memo.get("evaluation") != evaluation_key:
+        return []
+    n, seed = evaluation.settings.evaluation.optimism_resamples, evaluation.settings.evaluation.seed
+    found = []
+    for name, result in memo.items():
+        if name == "validate":
+            found.append((f"rms::validate of the final model ({n} bootstrap resamples, seed {seed}; selection not "
+                          "repeated)", result))
+        elif name.startswith("calibrate_"):
+            horizon = name.removeprefix("calibrate_")
+            at = "" if horizon == "None" else f" at {float(horizon):g} months"
+            found.append((f"rms::calibrate of the final model{at} ({n} bootstrap resamples, seed {seed})", result))
+    return found
+
+
 RMS_CAPTION = ("The combined model as fitted (its clinical codings and the rad-score as fixed columns) refitted in "
                "each bootstrap resample of the training set, as rms::validate / rms::calibrate without selection "
                "(the Optimism tab repeats the whole pipeline); the resamples and seed are the optimism run's.")
@@ -352,7 +370,8 @@ with tabs[8]:
     st.caption("The report holds every setting, the methods paragraph, all tables and figures, and the TRIPOD / CLEAR "
                "checklists; optimism and leave-one-centre-out results are included once computed.")
     title = st.text_input("Title", f"Evaluation of the {evaluation.endpoint.label} nomogram ({cohort})", key="ev_title")
-    extras = {"optimism": st.session_state.get(f"ev_opt_{key}"), "loco": st.session_state.get(f"ev_loco_{key}")}
+    extras = {"optimism": st.session_state.get(f"ev_opt_{key}"), "loco": st.session_state.get(f"ev_loco_{key}"),
+              "bootstrap": final_model_tables()}
     cols = st.columns(2)
     for column, (label, build, mime, suffix) in zip(cols, [("HTML", report_html, "text/html", "html"),
                                                             ("PDF", report_pdf, "application/pdf", "pdf")]):

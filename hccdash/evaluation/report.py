@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -52,8 +52,10 @@ def settings_table(evaluation: Evaluation) -> pd.DataFrame:
 
 
 def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult | None = None,
-                   loco: pd.DataFrame | None = None) -> ReportContent:
-    """The report's text and tables (no figures)."""
+                   loco: pd.DataFrame | None = None,
+                   bootstrap: Sequence[tuple[str, pd.DataFrame]] = ()) -> ReportContent:
+    """The report's text and tables (no figures); ``bootstrap``: (heading, table) of the final model's
+    rms::validate / rms::calibrate results (:mod:`hccdash.evaluation.bootstrap_validation`) once computed."""
     e = evaluation
     s = e.model_summary
     summary = [("Endpoint", s["endpoint"]),
@@ -88,6 +90,7 @@ def report_content(evaluation: Evaluation, title: str, optimism: OptimismResult 
     if optimism is not None:
         tables.append((f"Optimism-corrected {e.metric_name} ({optimism.n_boot} bootstrap resamples of the whole "
                        f"pipeline, seed {optimism.seed}, {len(optimism.failures)} failed)", optimism.table))
+    tables += list(bootstrap)
     return ReportContent(
         title=title, subtitle=f"Generated {dt.datetime.now():%Y-%m-%d %H:%M} by hccdash",
         settings=settings_table(e), methods=methods_paragraph(e.settings, e.model_summary, optimism), summary=summary,
@@ -123,9 +126,10 @@ def _steps(evaluation: Evaluation, progress: Progress):
 
 
 def report_html(evaluation: Evaluation, title: str, optimism: OptimismResult | None = None,
-                loco: pd.DataFrame | None = None, progress: Progress = None) -> str:
+                loco: pd.DataFrame | None = None, progress: Progress = None,
+                bootstrap: Sequence[tuple[str, pd.DataFrame]] = ()) -> str:
     """The self-contained HTML report (inline SVG figures, no external resource)."""
-    c = report_content(evaluation, title, optimism, loco)
+    c = report_content(evaluation, title, optimism, loco, bootstrap)
     esc = html.escape
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(c.title)}</title>"
              f"<style>{_CSS}</style></head><body><h1>{esc(c.title)}</h1><p>{esc(c.subtitle)}</p>",
@@ -145,7 +149,8 @@ def report_html(evaluation: Evaluation, title: str, optimism: OptimismResult | N
 
 
 def report_pdf(evaluation: Evaluation, title: str, optimism: OptimismResult | None = None,
-               loco: pd.DataFrame | None = None, progress: Progress = None) -> bytes:
+               loco: pd.DataFrame | None = None, progress: Progress = None,
+               bootstrap: Sequence[tuple[str, pd.DataFrame]] = ()) -> bytes:
     """The same report as PDF (A4, figures as PNG)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -153,7 +158,7 @@ def report_pdf(evaluation: Evaluation, title: str, optimism: OptimismResult | No
     from reportlab.lib.units import cm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    c = report_content(evaluation, title, optimism, loco)
+    c = report_content(evaluation, title, optimism, loco, bootstrap)
     styles = getSampleStyleSheet()
     small = styles["BodyText"].clone("small", fontSize=6.5, leading=8)
     width = A4[0] - 3 * cm

@@ -58,3 +58,12 @@ def test_cox_calibration_groups_follow_the_setting(builder, rfs_result):
     calib = bootstrap_calibration(model, train, settings, horizon=12.0, n_boot=B)
     assert len(calib) == settings.calibration_groups  # m = n // groups patients per group
     assert np.allclose(calib["KM.corrected"], calib["KM"] - calib["mean.optimism"], equal_nan=True)
+
+
+def test_the_report_lists_the_final_model_tables(builder, rfs_result, rfs_evaluation):
+    from hccdash.evaluation.report import report_content
+
+    model, train, _, _ = _final(rfs_result, builder)
+    table = validation_indices(model, train, model.settings.evaluation, n_boot=5)
+    content = report_content(rfs_evaluation, "t", bootstrap=[("rms::validate of the final model", table)])
+    assert ("rms::validate of the final model", table) in [(h, f) for h, f in content.tables if h.startswith("rms::")]

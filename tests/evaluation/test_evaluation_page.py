@@ -153,3 +153,12 @@ def test_warnings_are_grouped_by_kind_with_what_to_do_and_a_glossary(page):
     assert not [w for w in page.warning if w.value.startswith("Hosmer-Lemeshow, ")]
     glossary = [d.value for d in page.dataframe if "what to do" in d.value.columns]
     assert glossary and "Hosmer-Lemeshow p unreliable" in set(glossary[0]["warning"])
+
+
+
+@pytest.mark.slow
+def test_the_report_builds_with_the_final_model_bootstrap(page):
+    page.button(key="ev_rms_validate").click().run()
+    page.button(key="ev_report_html_build").click().run()
+    assert not page.exception, page.exception
+    assert "Download the HTML report" in _downloads(page)
