@@ -138,3 +138,27 @@ def write_deep_cases(folder, ids, phase: str = "portal") -> pd.DataFrame:
         rows.append({"patient_id": str(patient), "phase": phase, "reader": "1", "image": str(paths[0]),
                      "mask": str(paths[1])})
     return pd.DataFrame(rows)
+
+
+DEEP_COHORT, DEEP_SOURCE = "deepcohort", "deep_features.csv"
+
+
+def import_deep_cohort(folder) -> str:
+    """Cohort "deepcohort": 120 synthetic patients whose imported table ("deep_features.csv") holds 45
+    radiomic features and 40 deep feature columns dl.tinynet.<NNNN> (no network hash: not exportable)."""
+    import_synthetic_cohort(DEEP_COHORT, DEEP_SOURCE, folder, n=120, p=45, seed=5, n_latent=12, deep=40)
+    return DEEP_COHORT
+
+
+def app_on_page(cohort: str, page: str, timeout: float = 240):
+    """The app (AppTest) switched to ``page`` with ``cohort`` chosen, run without exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from hccdash import paths
+
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=timeout)
+    at.session_state["cohort"] = cohort
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

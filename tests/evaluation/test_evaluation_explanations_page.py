@@ -6,22 +6,12 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
-
-from synthetic_cohort import import_synthetic_cohort
-
-COHORT, SOURCE = "deepcohort", "deep_features.csv"
+from synthetic_cohort import app_on_page, import_deep_cohort
 
 
 @pytest.fixture
 def page(hccdash_home, tmp_path) -> AppTest:
-    import_synthetic_cohort(COHORT, SOURCE, tmp_path, n=120, p=45, seed=5, n_latent=12, deep=40)
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = COHORT
-    at.run()
-    at.switch_page("pages/4_evaluation.py").run()
-    assert not at.exception, at.exception
-    return at
+    return app_on_page(import_deep_cohort(tmp_path), "pages/4_evaluation.py", 300)
 
 
 def _titles(at: AppTest) -> list[str]:

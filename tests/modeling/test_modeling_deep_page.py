@@ -5,24 +5,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
-
-from synthetic_cohort import import_synthetic_cohort
+from synthetic_cohort import app_on_page, import_deep_cohort
 
 PAGE = "pages/3_model_building.py"
-COHORT, SOURCE = "deepcohort", "deep_features.csv"
 
 
 @pytest.fixture
 def page(hccdash_home, tmp_path) -> AppTest:
     """The page on a cohort whose imported table holds 40 deep feature columns dl.tinynet.<NNNN>."""
-    import_synthetic_cohort(COHORT, SOURCE, tmp_path, n=120, p=45, seed=5, n_latent=12, deep=40)
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=240)
-    at.session_state["cohort"] = COHORT
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
+    return app_on_page(import_deep_cohort(tmp_path), PAGE)
 
 
 def _dl_caption(at: AppTest) -> str:
