@@ -1,5 +1,5 @@
-"""Every kind of warning the import, modelling and evaluation steps give, in one table: what it
-means and what to do.
+"""Every kind of warning the import, modelling, evaluation and calculator steps give, in one
+table: what it means and what to do.
 
 The steps emit plain sentences naming their numbers (``CombinedModel.warnings_``,
 ``BuildResult.warnings``, ``Evaluation.notes``, ...). :data:`GLOSSARY` holds one
@@ -126,6 +126,25 @@ GLOSSARY: tuple[WarningKind, ...] = (
         "of the model is an average over time.",
         "Look at the Schoenfeld residual plots; consider stratifying by the failing variable, a time-varying "
         "effect, or reporting the hazard ratio as an average over follow-up."),
+    WarningKind(
+        "extrapolation", "Input outside the training data", "Patient calculator: inputs",
+        r"outside the training range|far from the training data",
+        "A value (or the patient's combination of radiomic features) lies outside what the model was trained on: "
+        "the prediction extrapolates, and its confidence interval understates the uncertainty.",
+        "Check the value and its unit; if it is right, read the prediction with caution and say it was an "
+        "extrapolation."),
+    WarningKind(
+        "rad_score_mismatch", "Typed rad-score differs from the features", "Patient calculator: inputs",
+        r"differs from the rad-score",
+        "The rad-score typed in differs from the one computed from the radiomic features in the same row; the "
+        "typed value is used.",
+        "Leave the rad-score empty to use the features, or check which of the two is right."),
+    WarningKind(
+        "patient_id", "Blank or repeated patient id", "Patient calculator: several patients (predict)",
+        r"blank patient id|repeated patient id",
+        "A row has no patient id, or an id appears in several rows with the same inputs: the rows are predicted "
+        "but cannot be told apart in the output.",
+        "Give every row its own patient id."),
     WarningKind(
         "hosmer_lemeshow", "Hosmer-Lemeshow p unreliable", "Evaluation: calibration (logistic models)",
         r"^Hosmer-Lemeshow, ",

@@ -18,7 +18,7 @@ from hccdash.registry.json_model import JsonModel
 from hccdash.messages import brief
 from hccdash.session import keep_choice, restore_choice
 from hccdash.spreadsheet import csv_text
-from page_parts import figure_downloads, standalone_download
+from page_parts import figure_downloads, standalone_download, warning_boxes, warnings_glossary
 
 in_app_frame()
 
@@ -130,8 +130,7 @@ for problem in checked.errors.itertuples():
 if not checked.ok:
     st.stop()
 result = calculator.predict_patient(model, values)
-for problem in result.warnings.itertuples():
-    st.warning(f"{problem_text(problem)}. The prediction is an extrapolation.")
+warning_boxes([f"{p.column}: {p.problem} (got {brief(p.value)})" for p in result.warnings.itertuples()])
 
 estimates = report.estimate_cards(model, result)
 cards = st.columns(len(estimates) + 1)
@@ -184,3 +183,5 @@ left.download_button("Report (HTML)", partial(report.patient_report_html, model,
                      "patient_report.html", "text/html", key="calculator_html", on_click="ignore")
 right.download_button("Report (PDF)", partial(report.patient_report_pdf, model, result, patient_label),
                       "patient_report.pdf", "application/pdf", key="calculator_pdf", on_click="ignore")
+
+warnings_glossary("calculator_glossary")

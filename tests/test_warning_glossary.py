@@ -15,9 +15,10 @@ from hccdash.modeling.combined import epv_warning
 from hccdash.paths import PROJECT_DIR
 from hccdash.warning_glossary import GLOSSARY, OTHER, glossary_table, group_warnings, kind_of
 
-# the steps whose warnings reach Model building and Evaluation (the import report and the calculator
-# have their own tables of checks, with an action per row)
-EMITTERS = ("hccdash/modeling", "hccdash/selection", "hccdash/evaluation", "hccdash/stats/lasso.py")
+# the steps whose warnings reach Model building, Evaluation and the Patient calculator (the import
+# report has its own table of checks, with an action per row)
+EMITTERS = ("hccdash/modeling", "hccdash/selection", "hccdash/evaluation", "hccdash/stats/lasso.py",
+            "hccdash/calculator/inputs.py")
 HOLE = "X1"  # what an f-string's {value} becomes
 
 
@@ -51,6 +52,13 @@ def _strings(tree: ast.AST) -> list[ast.AST]:
     return [n for child in ast.iter_child_nodes(tree) for n in _strings(child)]
 
 
+def _problem_text(node: ast.AST) -> ast.AST:
+    """The calculator's ``_problem(row, column, value, text)``: its text; any other expression as it is."""
+    if isinstance(node, ast.Call) and ast.unparse(node.func) == "_problem":
+        return node.args[-1]
+    return node
+
+
 def _warning_expressions(tree: ast.Module) -> list[ast.AST]:
     """Where a warning sentence is made: appended to / assigned to a ``warnings`` / ``notes`` list,
     returned (or appended to the list returned) by a ``*_warning`` function or a ``warnings`` method,
@@ -60,7 +68,7 @@ def _warning_expressions(tree: ast.Module) -> list[ast.AST]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append":
             target = ast.unparse(node.func.value)
             if re.search(r"warnings|notes", target):
-                found += [a for a in node.args]
+                found += [_problem_text(a) for a in node.args]
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 pairs = (zip(target.elts, node.value.elts) if isinstance(target, ast.Tuple)
@@ -96,7 +104,8 @@ def test_the_scan_finds_the_known_warnings():
     sentences = [s for _, s in library_warnings()]
     for expected in ("No feature survives at lambda", "cross-validation curve is flat", "events per model term",
                      "Hosmer-Lemeshow, ", "No repeat segmentations", "left out: ", "ComBat left",
-                     "Clinical variable '", "Proportional hazards: the "):
+                     "Clinical variable '", "Proportional hazards: the ", "outside the training range",
+                     "far from the training data", "repeated patient id ("):
         assert any(expected in s for s in sentences), expected
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from hccdash.cohort.mapping import ColumnMapping, VariableSpec, canonical, natural_levels
+from hccdash.cohort.mapping import ColumnMapping, VariableSpec, after_baseline, canonical, natural_levels
 from hccdash.cohort.tables import fold
 from hccdash.cohort.time_units import check_time_unit
 from hccdash.cohort.validate import ERROR, WARNING, Problem, listed
@@ -53,9 +53,10 @@ def check_clinical(df: pd.DataFrame, mapping: ColumnMapping, file: str,
     case or blanks) or spreadsheet-error patient id; a missing, non-numeric, negative or
     impossibly long time (above ``settings.max_time_months``, default the settings'); a
     missing or unknown event code (or no coding).
-    Warnings: a time of 0, a median or longest time suggesting the wrong unit (with the unit that fits), missing values (one line per column), missing centre, text in a
-    continuous column, spreadsheet error cells, values outside the given levels,
-    predictors without variation, text a spreadsheet would run as a formula.
+    Warnings: a time of 0, a median or longest time suggesting the wrong unit (with the unit that
+    fits), missing values (one line per column), missing centre, text in a continuous column,
+    spreadsheet error cells, values outside the given levels, predictors without variation or
+    measured after baseline (by name), text a spreadsheet would run as a formula.
     """
     settings = settings or CohortSettings()
     max_months = settings.max_time_months
@@ -223,6 +224,10 @@ def _check_variable(values: pd.Series, spec: VariableSpec, add) -> tuple[pd.Seri
                 values = values.where(~values.index.isin(outside.index), None)
         else:
             spec = replace(spec, levels=natural_levels(present))
+    if spec.predictor and after_baseline(spec.name):
+        add(WARNING, "after_baseline", "predictor looks measured after baseline (follow-up or treatment response): "
+            "a model using it would use information not known at baseline (leakage)",
+            "kept as predictor; untick it unless it was measured at baseline", column=spec.name)
     if spec.predictor and values.dropna().nunique() < 2:
         add(WARNING, "constant", "predictor has fewer than 2 distinct values", "kept; it cannot enter a model",
             column=spec.name)

@@ -71,6 +71,16 @@ def test_after_baseline_columns_are_not_preselected_and_a_chosen_one_is_named(hc
     assert chosen == ("Interval_FU", "1_mRECIST") and "1_mRECIST" not in held
 
 
+def test_the_import_report_warns_of_a_predictor_measured_after_baseline(hcc):
+    mapping = guess_mapping(hcc).with_predictors(["AFP", "1_mRECIST", "Interval_FU"])
+    report = validate_cohort(hcc, mapping, split=SplitSettings(method="none")).report
+    found = [p for p in report.problems if p.check == "after_baseline"]
+    assert sorted(p.column for p in found) == ["1_mRECIST", "Interval_FU"]
+    assert all(p.severity == "warning" and "leakage" in p.message for p in found)
+    assert not [p for p in validate_cohort(hcc, guess_mapping(hcc), split=SplitSettings(method="none")).report.problems
+                if p.check == "after_baseline"]
+
+
 def test_levels_in_their_natural_order(hcc):
     specs = {v.name: v for v in guess_mapping(hcc).variables}
     assert specs["agegp"].kind == "ordinal"

@@ -22,6 +22,11 @@ def _calculator(cox_pipeline) -> AppTest:
     return at
 
 
+def _what_if_table(at: AppTest):
+    """The what-if table (quantity, before, after, change)."""
+    return next(d.value for d in reversed(at.dataframe) if "quantity" in d.value.columns).set_index("quantity")
+
+
 def _fill(at: AppTest, values: dict) -> None:
     for name, value in values.items():
         key = f"calculator_in_{name}"
@@ -55,7 +60,7 @@ def test_calculator_form_refuses_impossible_input_then_predicts(cox_pipeline):
     at.selectbox(key="calculator_whatif_input").set_value("AFP").run()
     _what_if_value(at).set_value(values["AFP"] * 50).run()
     assert not at.exception
-    table = at.dataframe[-1].value.set_index("quantity")
+    table = _what_if_table(at)
     change = float(table.at["linear predictor", "change"])
     assert change == pytest.approx(model.coef["AFP"] * values["AFP"] * 49, rel=1e-3)
 
@@ -123,13 +128,13 @@ def test_what_if_starts_from_the_patient_value_of_the_field_and_model_shown(cox_
     at.button[0].click().run()  # predict with the form's defaults
     at.selectbox(key="calculator_whatif_input").set_value("AFP").run()
     _what_if_value(at).set_value(250.0).run()
-    assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) != 0
+    assert float(_what_if_table(at).at["linear predictor", "change"]) != 0
 
     at.selectbox(key="calculator_whatif_input").set_value("ALB").run()
     assert not at.exception
     alb = at.session_state["calculator_values"]["values"]["ALB"]
     assert _what_if_value(at).value == pytest.approx(alb)
-    assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) == 0
+    assert float(_what_if_table(at).at["linear predictor", "change"]) == 0
 
     _what_if_value(at).set_value(alb + 5).run()
     at.selectbox(key="calculator_model").set_value("er").run()
@@ -138,7 +143,7 @@ def test_what_if_starts_from_the_patient_value_of_the_field_and_model_shown(cox_
     er_values = at.session_state["calculator_values"]["values"]
     which = at.selectbox(key="calculator_whatif_input").value
     assert _what_if_value(at).value == pytest.approx(er_values[which])
-    assert float(at.dataframe[-1].value.set_index("quantity").at["linear predictor", "change"]) == 0
+    assert float(_what_if_table(at).at["linear predictor", "change"]) == 0
 
 
 def test_calculator_charts_are_shown_as_they_are_exported(cox_pipeline, shown_charts):
@@ -183,3 +188,15 @@ def test_calculator_remembers_the_chosen_model_across_pages(cox_pipeline):
     at.switch_page("pages/6_patient_calculator.py").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="calculator_model").value == other
+
+
+def test_calculator_groups_its_out_of_range_warnings_in_one_box(cox_pipeline):
+    at = _calculator(cox_pipeline)
+    _fill(at, {"rad_score": 50.0, "ALB": 500.0})
+    at.button[0].click().run()
+    assert not at.exception
+    boxes = [w.value for w in at.warning if "outside the training range" in w.value]
+    assert len(boxes) == 1 and boxes[0].startswith("**Input outside the training data** (3).")  # and the lp
+    assert "rad\\_score: outside the training range" in boxes[0] or "rad_score: outside the training range" in boxes[0]
+    assert "ALB: outside the training range" in boxes[0] and "**What to do:**" in boxes[0]
+    assert "linear predictor: outside the training range" in boxes[0]
