@@ -7,11 +7,10 @@ import streamlit as st
 import serve
 from hccdash import overview, paths, startup
 from hccdash.cohort import load_cohort
-from hccdash.cohort.table1 import table1, table1_display
 from hccdash.display import as_text, store_errors_shown
 from hccdash.extraction.status import stored_extraction_totals
 from hccdash.spreadsheet import csv_text
-from page_parts import figure_export_controls, mark_stale_results
+from page_parts import figure_export_controls, mark_stale_results, table1_view
 
 serve.install_guards()  # also when started as `streamlit run app.py` (see serve.py)
 st.set_page_config(page_title="hccdash", page_icon=":material/monitor_heart:", layout="wide")
@@ -23,11 +22,6 @@ figure_export_controls()
 def prepare(home: str) -> startup.StartupReport:
     """Once per server process and data directory: sample cohort on first start, resume stale jobs."""
     return startup.prepare()
-
-
-@st.cache_data(show_spinner=False)
-def _table1(name: str, fingerprint: str):
-    return table1(load_cohort(name))
 
 
 def home() -> None:
@@ -51,9 +45,7 @@ def home() -> None:
         name = st.session_state.get("cohort") or cohorts["name"].iloc[-1]
         st.subheader(f"Table 1: {as_text(name)}")
         cohort = load_cohort(name)
-        baseline = _table1(name, cohort.fingerprint)
-        st.dataframe(table1_display(baseline), hide_index=True, width="stretch")
-        st.download_button("Download Table 1 (CSV)", csv_text(baseline), f"table1_{name}.csv", "text/csv")
+        table1_view(name, cohort.fingerprint, "home_table1")
     st.markdown(
         "Next steps: **Cohort import** (clinical table, images, split, Table 1) → "
         "**Feature extraction** → **Model building** → **Evaluation** → "

@@ -23,6 +23,9 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.calculator.standalone import check_supported, standalone_html
+from hccdash.cohort.load import load_cohort, units_and_labels
+from hccdash.cohort.table1 import table1
+from hccdash.cohort.table1_export import table1_docx, table1_publication
 from hccdash.charts.render import SCREEN, FigureSize, chart_png, chart_svg, vega_spec
 from hccdash.display import as_text, for_display
 from hccdash.extraction.status import format_duration
@@ -87,6 +90,26 @@ def chart_spec(function: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[s
 @st.cache_data(max_entries=512, show_spinner=False)
 def _cached_spec(name: str, _function: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[str, Any]:
     return vega_spec(_function(*args))
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _table1(name: str, fingerprint: str) -> pd.DataFrame:
+    return table1_publication(table1(load_cohort(name)), *units_and_labels(name))
+
+
+def table1_view(name: str, fingerprint: str, key: str, height: int | None = None) -> None:
+    """Table 1 of cohort ``name`` as journals print it (labels, units, overall column; cached per
+    cohort fingerprint) with its CSV and Word (.docx, made when clicked) downloads."""
+    baseline = _table1(name, fingerprint)
+    st.dataframe(baseline, hide_index=True, width="stretch", height=height or "auto")
+    csv_column, word_column = st.columns(2)
+    csv_column.download_button("Download Table 1 (CSV)", csv_text(baseline), f"table1_{name}.csv", "text/csv",
+                               key=f"{key}_csv")
+    word_column.download_button("Download Table 1 (Word)", partial(table1_docx, baseline, f"Table 1. {name}"),
+                                f"table1_{name}.docx", DOCX_TYPE, key=f"{key}_docx", on_click="ignore")
 
 
 def figure_export_controls() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import partial
 from pathlib import Path
 
 import streamlit as st
@@ -18,15 +17,13 @@ from hccdash.cohort.events import distinct_codes
 from hccdash.cohort.mapping import KINDS, guess_time_unit, leakage_columns, natural_levels
 from hccdash.cohort.time_units import check_time_unit
 from hccdash.cohort.split import METHODS as SPLIT_METHODS
-from hccdash.cohort.load import units_and_labels
-from hccdash.cohort.table1 import table1
-from hccdash.cohort.table1_export import table1_docx, table1_publication
 from hccdash.display import as_text
 from hccdash.imaging.qc import FLAGS, QCResult, cohort_qc
 from hccdash.session import adopt_shared, open_case, publish_shared
 from hccdash.settings import TIME_UNITS_IN_MONTHS, CohortSettings, QCSettings, SplitSettings
 from hccdash.spreadsheet import blank_missing, csv_text
 from hccdash.text_limits import MAX_LABEL, MAX_UNIT
+from page_parts import table1_view
 
 in_app_frame()
 
@@ -35,7 +32,6 @@ DEFAULTS, SPLIT, QC = CohortSettings(), SplitSettings(), QCSettings()
 VIEWER = "pages/7_case_viewer.py"
 RESET_KEYS = ("ci_id", "ci_time", "ci_unit", "ci_event", "ci_centre", "ci_name", "ci_last_import")
 TABS = ("Stored cohorts and Table 1", "Import a cohort")
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @st.cache_data(show_spinner=False)
@@ -51,11 +47,6 @@ def _guessed(source: str | bytes, filename: str, sheet: str | None, stamp: int):
 @st.cache_data(show_spinner=False)
 def _sheets(source: str | bytes, filename: str, stamp: int) -> list[str]:
     return sheet_names(source, filename, max_columns=CohortSettings().max_columns)
-
-
-@st.cache_data(show_spinner=False)
-def _table1(name: str, fingerprint: str):
-    return table1_publication(table1(load_cohort(name)), *units_and_labels(name))
 
 
 @st.cache_data(show_spinner="Quality control: reading every image once (remembered afterwards)…", max_entries=4)
@@ -307,13 +298,7 @@ def cohorts_section() -> None:
     st.caption("Continuous: mean (SD) and Welch t-test when both groups pass Shapiro-Wilk (p > 0.05), else median [IQR] "
                "and Mann-Whitney U. Categorical: n (%) and chi-squared (Yates for 2 x 2), or Fisher's exact test when "
                "an expected count is below 5 (Monte Carlo p for tables larger than 2 x 2).")
-    baseline = _table1(name, cohort.fingerprint)
-    st.dataframe(baseline, hide_index=True, width="stretch", height=min(36 * (len(baseline) + 1), 720))
-    csv_column, word_column = st.columns(2)
-    csv_column.download_button("Download Table 1 (CSV)", csv_text(baseline), f"table1_{name}.csv", "text/csv",
-                               key="ci_table1_csv")
-    word_column.download_button("Download Table 1 (Word)", partial(table1_docx, baseline, f"Table 1. {name}"),
-                                f"table1_{name}.docx", DOCX_TYPE, key="ci_table1_docx", on_click="ignore")
+    table1_view(name, cohort.fingerprint, "ci_table1", height=720)
     images_section(name, cohort)
     with st.expander("Import report"):
         _show_report(load_report(name), "ci_stored_report_csv")

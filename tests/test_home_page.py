@@ -15,6 +15,11 @@ def test_home_page_shows_the_sample_cohort_and_its_table1(hccdash_home, monkeypa
     table = at.dataframe[1].value
     assert {"variable"} & {c.lower() for c in table.columns} or len(table) > 10
     assert at.metric[0].value == "1"
+    assert table.columns[0] == "Characteristic" and table.columns[1].startswith("Overall (n = ")  # as journals print
+    assert any(c.endswith("(ng/mL), median [IQR]") or c.endswith("(ng/mL), mean (SD)") for c in table["Characteristic"])
+    downloads = {b.key: b.label for b in at.get("download_button")}
+    assert downloads["home_table1_csv"] == "Download Table 1 (CSV)"
+    assert downloads["home_table1_docx"] == "Download Table 1 (Word)"
 
 
 def test_home_page_on_an_empty_store_points_to_import(hccdash_home):
