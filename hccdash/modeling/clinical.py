@@ -59,6 +59,7 @@ class Term:
     inclusive: bool = False  # dichotomised: high = value >= cutoff (True) or > cutoff
     log: bool = False  # continuous: enters as log(x) (NaN for x <= 0)
     knots: tuple[float, ...] = ()  # continuous: restricted cubic spline knots (on the log scale with ``log``)
+    effect_range: tuple[float, ...] = ()  # transformed: training quartiles (low, high) of the value, rms's summary
 
     @property
     def transformed(self) -> bool:
@@ -68,6 +69,15 @@ class Term:
     def transform(self, values) -> np.ndarray:
         """Model columns (n x columns) of numeric values of a continuous term: x, log(x) or the spline basis."""
         return transformed_columns(values, self.log, self.knots)
+
+    def effect(self, coef: pd.Series, cov: pd.DataFrame, level: float):
+        """A transformed term's effect from its training lower to upper quartile (rms's ``summary(fit)``):
+        :class:`hccdash.stats.effects.Effect`."""
+        low, high = self.effect_range
+        rows = self.transform([low, high])
+        columns = list(self.columns)
+        return stats.contrast_effect(coef[columns].to_numpy(), cov.loc[columns, columns].to_numpy(), rows[0], rows[1],
+                                     low, high, level)
 
     def encode(self, values: pd.Series) -> pd.DataFrame:
         """This term's columns for ``values`` (NaN where missing or an unseen level)."""
@@ -111,13 +121,15 @@ def _transformed_term(name: str, numeric: pd.Series, log: bool, knots: int | Non
                 f"({len(bad)} training value(s) <= 0): log needs values > 0; choose linear or a spline for it")
         values = np.log(values)
     label = f"log({name})" if log else name
+    quartiles = stats.interquartile_range(numeric.dropna().to_numpy())
     if not knots:
-        return Term(name, "continuous", (label,), log=log)
+        return Term(name, "continuous", (label,), log=log, effect_range=quartiles)
     try:
         placed = stats.rcs_knots(values.to_numpy(), knots, name=label)
     except ValueError as exc:
         raise TransformError(f"Clinical variable '{name}': {exc}") from None
-    return Term(name, "continuous", stats.rcs_names(label, placed.size), log=log, knots=tuple(float(k) for k in placed))
+    return Term(name, "continuous", stats.rcs_names(label, placed.size), log=log, knots=tuple(float(k) for k in placed),
+                effect_range=quartiles)
 
 
 def make_term(values: pd.Series, y, dichotomise: bool, minprop: float, log: bool = False,

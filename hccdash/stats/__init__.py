@@ -96,6 +96,8 @@ _EXPORTS: dict[str, str] = {
     "validate_lrm": "rms_validate",
     "calibrate_cph": "rms_calibrate",
     "calibrate_lrm": "rms_calibrate",
+    "contrast_effect": "effects",
+    "interquartile_range": "effects",
 }
 
 __all__ = sorted(_EXPORTS)

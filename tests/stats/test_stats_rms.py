@@ -173,3 +173,31 @@ def test_log_axis_ticks_cover_the_range_where_rms_stops():
     assert nomo.axes["afp"].values[0] == 1.0 and np.all(np.isfinite(nomo.axes["afp"].points))
     with pytest.raises(ValueError, match="values > 0"):
         log_ticks([0, 10, 100])
+
+
+@pytest.mark.parametrize("family", ["cox", "logistic"])
+def test_interquartile_effects_match_summary_rms(family):
+    """summary(fit): age (rcs) and afp (log) from the lower to the upper quartile, with rms's own coefficients
+    and covariance (cph: rcs(age, 4) + log(afp) + sex; lrm: rcs(age, 3) + log(afp))."""
+    ref = R[family]
+    coef = ref["coef"] if family == "cox" else {k: v for k, v in ref["effect_coef"].items() if k != "Intercept"}
+    names = list(coef)
+    var = np.array(ref["var"], dtype=float)
+    if family == "logistic":
+        var = var[1:, 1:]  # without the intercept
+    frame = DATA if family == "cox" else ER
+    knots = rcs_knots(frame["age"], 4 if family == "cox" else 3)
+    for variable, columns in (("age", [n for n in names if n.startswith("age")]), ("afp", ["afp"])):
+        expected = ref["effects"][variable]
+        low, high = stats.interquartile_range(frame[variable])
+        assert (low, high) == pytest.approx((expected["low"], expected["high"]), abs=1e-12)
+        if variable == "age":
+            rows = rcs_basis([low, high], knots)
+        else:
+            rows = np.log([[low], [high]])
+        idx = [names.index(c) for c in columns]
+        effect = stats.contrast_effect([coef[c] for c in columns], var[np.ix_(idx, idx)], rows[0], rows[1], low, high)
+        for key, value in (("effect", effect.effect), ("se", effect.se), ("lower", effect.lower),
+                           ("upper", effect.upper), ("ratio", effect.ratio), ("ratio_lower", effect.ratio_lower),
+                           ("ratio_upper", effect.ratio_upper)):
+            assert value == pytest.approx(expected[key], rel=1e-9), (variable, key)

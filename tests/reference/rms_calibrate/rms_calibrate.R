@@ -94,6 +94,25 @@ nomo <- list(sc = info$sc,
              patients = list(rows = rows, age = unname((terms[, "age"] - info$R[1, "age"]) * info$sc),
                              afp = unname((terms[, "afp"] - info$R[1, "afp"]) * info$sc)))
 
+# 6. inter-quartile effects of the spline and log terms, as summary(fit) reports them (q.effect = c(.25, .75))
+effects_of <- function(fit, names) {
+  s <- unclass(summary(fit))
+  rows <- rownames(s)
+  lapply(setNames(names, names), function(n) {
+    i <- which(rows == n)
+    list(low = s[i, "Low"], high = s[i, "High"], effect = s[i, "Effect"], se = s[i, "S.E."],
+         lower = s[i, "Lower 0.95"], upper = s[i, "Upper 0.95"], ratio = s[i + 1, "Effect"],
+         ratio_lower = s[i + 1, "Lower 0.95"], ratio_upper = s[i + 1, "Upper 0.95"])
+  })
+}
+cox$effects <- effects_of(f, c("age", "afp"))
+cox$var <- unname(lapply(seq_len(nrow(vcov(f))), function(i) vcov(f)[i, ]))
+dde <- datadist(de); options(datadist = "dde")
+g2 <- lrm(er52 ~ rcs(age, 3) + log(afp), data = de)
+logistic$effects <- effects_of(g2, c("age", "afp"))
+logistic$effect_coef <- as.list(coef(g2))
+logistic$var <- unname(lapply(seq_len(nrow(vcov(g2))), function(i) vcov(g2)[i, ]))
+
 writeLines(toJSON(list(knots = knots, basis = basis, cox = cox, logistic = logistic, lowess = lowess_out,
                        nomogram = nomo), digits = NA, auto_unbox = TRUE, pretty = TRUE), "rms_calibrate.json")
 writeLines(c(R.version.string, paste("rms", packageVersion("rms")), paste("Hmisc", packageVersion("Hmisc")),

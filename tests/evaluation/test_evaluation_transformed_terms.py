@@ -1,6 +1,6 @@
-"""The Evaluation nomogram of a model with log(AFP) and an age spline: one axis per predictor in its own
-values, points nonlinear in them, the nomogram reproducing the model's predictions, and labels of an axis
-that folds back kept apart."""
+"""Evaluation of a model with log(AFP) and an age spline: the nomogram has one axis per predictor in its own
+values, points nonlinear in them, and reproduces the model's predictions (labels of an axis that folds back
+kept apart); the forest plot shows each transformed term as one inter-quartile ratio (rms's summary)."""
 
 from __future__ import annotations
 
@@ -46,3 +46,22 @@ def test_labels_of_an_axis_that_folds_back_stay_apart():
     points = np.array([12.5, 9.4, 6.4, 3.5, 1.4, 0.4, 0.07, 0.0, 0.08, 0.2, 0.33])
     assert turns_back(points) and not turns_back(np.sort(points))
     assert spaced_labels(points) == [True, False, True, False, True, False, False, False, False, False, False]
+
+
+def test_forest_rows_are_interquartile_ratios_of_the_transformed_terms(splined):
+    from hccdash.evaluation.forest_plot import ratio_table
+
+    model = splined.model
+    table = ratio_table(model, 0.95)
+    combined = table[table["model"] == "combined"].set_index("term")
+    assert not set(combined.index) & {"age'", "age''", "log(AFP)", "age"}
+    term = model.clinical_.terms_["AFP"]
+    low, high = term.effect_range
+    row = combined.loc[f"AFP ({high:.4g} vs {low:.4g}, IQR)"]
+    b = model.combined_.model_.coef_["log(AFP)"]
+    se = np.sqrt(model.combined_.model_.cov_.loc["log(AFP)", "log(AFP)"])
+    assert row["ratio"] == pytest.approx(np.exp(b * np.log(high / low)), rel=1e-12)
+    assert row["upper"] == pytest.approx(np.exp(b * np.log(high / low) + 1.959963984540054 * se * np.log(high / low)),
+                                         rel=1e-9)
+    assert any(t.startswith("age (") and t.endswith("IQR)") for t in combined.index)
+    assert list(table["model"].unique()) == ["clinical", "combined"]
