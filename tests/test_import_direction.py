@@ -9,7 +9,7 @@ Every module under ``hccdash/`` is parsed with ``ast`` (imports inside functions
 ``TYPE_CHECKING`` count too) and mapped to its step by its package.
 
 Neutral modules serve every step and import only each other: settings, paths, the text limits,
-the spreadsheet-safe CSV writer, display formatting, bounded messages, alias-free YAML,
+the spreadsheet-safe CSV writer, display formatting, bounded messages, the warnings glossary, alias-free YAML,
 statistics, charts, and the infrastructure every step writes through (the DuckDB store, atomic
 writes, background jobs, the worker pool, the listing output of commands). The store is the
 flow's "store" step as data, but as code it is a service the steps call, so it sits below them
@@ -45,7 +45,7 @@ NEUTRAL = {
     "hccdash", "hccdash.settings", "hccdash.settings_schema", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
     "hccdash.spreadsheet", "hccdash.display", "hccdash.session", "hccdash.store", "hccdash.jobs",
     "hccdash.workers", "hccdash.listing", "hccdash.overview", "hccdash.regular_files", "hccdash.atomic",
-    "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml",
+    "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml", "hccdash.warning_glossary",
 }
 NEUTRAL_PACKAGES = ("stats", "charts")
 FACES = {"hccdash.__main__", "hccdash.cli", "hccdash.startup", "hccdash.leftovers"}
