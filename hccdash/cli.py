@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "extract": "hccdash.deep.cli_extract",  # pyradiomics, or deep features with --deep
     "fit": "hccdash.registry.cli_fit",
     "predict": "hccdash.calculator.cli_predict",
+    "calculator-html": "hccdash.calculator.cli_standalone",
     "models": "hccdash.registry.cli_models",
     "sign-models": "hccdash.registry.cli_sign",
     "export": "hccdash.registry.cli_export",

@@ -93,3 +93,17 @@ def test_calculator_and_registry_pages_offer_the_file(cox_pipeline):
     assert not at.exception
     assert [b.label for b in at.get("download_button") if b.key == "registry_standalone_button"] == [
         "Standalone calculator (HTML)"]
+
+
+@pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")
+def test_command_line_writes_the_same_file(cox_pipeline, tmp_path, capsys):
+    from hccdash import cli
+
+    registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
+    out = tmp_path / "calculator.html"
+    assert cli.main(["calculator-html", "--model", "combined", "--out", str(out), "--level", "0.9"]) == 0
+    payload = _embedded(out.read_text())
+    assert payload == json.loads(json.dumps(standalone_payload(registry.json_model("combined"), 0.9)))
+    assert payload["z"] == pytest.approx(1.6448536269514722, abs=1e-12)
+    assert cli.main(["calculator-html", "--model", "absent", "--out", str(tmp_path / "x.html")]) == 2
+    assert "absent" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
