@@ -1,6 +1,6 @@
 """Charts of the patient calculator (data in, Altair chart out): the patient's survival
-curve against the risk groups' Kaplan-Meier curves, term contributions, and the
-nomogram with the patient marked. ``hccdash.charts.render`` renders them as PNG / SVG."""
+curve against the risk groups' Kaplan-Meier curves and the nomogram with the patient marked (the
+patient's contributions are a waterfall of :mod:`hccdash.charts.explanations`). ``hccdash.charts.render`` renders them as PNG / SVG."""
 
 from __future__ import annotations
 

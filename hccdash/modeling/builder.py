@@ -247,6 +247,12 @@ class BuildResult:
             "vif": {k: _json_number(v) for k, v in model.combined_.vif_.items()},
             "epv": _json_number(model.combined_.epv_),
             "warnings": self.warnings,
+            "dl_score": None if not model.has_deep else {
+                "funnel": dict(zip(model.deep_.funnel_["step"], map(int, model.deep_.funnel_["features"]))),
+                "coefficients": {k: float(v) for k, v in model.deep_.coefficients_.items()},
+                "lambda": float(model.deep_.lasso_.lambda_value_),
+                "networks": dict(model.deep_.networks_),
+            },
             "settings": self.settings.to_dict(),
         }
 

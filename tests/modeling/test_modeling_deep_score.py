@@ -95,6 +95,9 @@ def test_radiomics_and_deep_blocks_stay_apart(inputs):
     assert model.has_deep and model.deep_.networks_ == {"tinynet": HASH}
     assert "dl_score" in model.combined_.columns_ and "rad_score" in model.combined_.columns_
     assert list(result.discrimination.index) == ["radiomics", "clinical", "deep", "combined"]
+    summary = result.summary()["dl_score"]
+    assert summary["networks"] == {"tinynet": HASH} and summary["funnel"]["input"] == 40
+    assert summary["coefficients"] == {k: float(v) for k, v in model.deep_.coefficients_.items()}
     builder = ModelBuilder(inputs)
     outcome, train, _, _ = builder.data(result.endpoint, result.settings.split)
     frame = builder.frame(train, ("AFP", "BCLC"))
