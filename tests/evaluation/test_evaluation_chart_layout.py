@@ -50,7 +50,7 @@ def test_roc_and_forest_colours_follow_the_model_order():
     forest = pd.DataFrame({"term": ["rad_score", "AFP"], "ratio": [2.0, 1.1], "lower": [1.5, 0.9],
                            "upper": [3.0, 1.3], "p": [0.001, 0.3], "measure": "HR", "model": ["combined", "clinical"]})
     colour = charts.forest_chart(forest, "HR").to_dict()["layer"][2]["encoding"]["color"]
-    assert colour["sort"] == ["clinical", "radiomics", "combined"]
+    assert colour["sort"] == ["clinical", "radiomics", "deep", "combined"]  # the DL score model sits between
 
 
 def test_forest_rows_get_a_step_height_and_every_label():
