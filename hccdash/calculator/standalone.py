@@ -52,7 +52,11 @@ table { border-collapse: collapse; margin-top: 1rem; } td, th { border-bottom: 1
 
 
 def check_supported(model: JsonModel) -> None:
-    """ValueError naming the term types of ``model`` that the standalone calculator cannot build."""
+    """ValueError naming the term types of ``model`` that the standalone calculator cannot build, or that
+    ``model`` holds a DL score (it needs its network file)."""
+    if model.networks:  # its DL score needs the network file, checked by SHA-256: nothing a browser page can do
+        raise ValueError(f"Model {model.name} holds a DL score: it predicts only with its network file "
+                         f"({', '.join(sorted(model.networks))}), checked by the app; use the app's Patient calculator")
     unknown = sorted({t["type"] for t in model.spec["model"]["terms"]} - set(TERM_TYPES))
     if unknown:
         raise ValueError(f"Model {model.name}: the standalone calculator cannot build term type(s) {unknown} "

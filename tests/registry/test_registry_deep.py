@@ -167,3 +167,10 @@ def test_external_validation_refuses_a_dl_model(deep_pipeline):
     model = JsonModel(_json(deep_pipeline))
     with pytest.raises(ValueError, match=r"holds a DL score \(network\(s\) \['tinynet'\]\).*not offered yet"):
         plan_validation(model, "any-cohort")
+
+
+def test_standalone_calculator_refuses_a_dl_model(deep_pipeline):
+    from hccdash.calculator.standalone import check_supported
+
+    with pytest.raises(ValueError, match="holds a DL score: it predicts only with its network file \\(tinynet\\)"):
+        check_supported(JsonModel(_json(deep_pipeline)))
