@@ -11,6 +11,9 @@ import pandas as pd
 import pytest
 
 from hccdash.cli import main
+from hccdash.cohort.split import split_patients
+from hccdash.settings import SplitSettings
+from hccdash.stats import harrell_c
 
 from synthetic_cohort import synthetic_inputs
 
@@ -40,12 +43,21 @@ def test_fit_writes_model_and_summary(csv_pair, tmp_path, capsys):
     assert summary["selected_features"]
     assert set(summary["rad_score_coefficients"]) == set(summary["selected_features"])
     assert set(summary["c_index"]) == {"train", "validation"}
-    assert 0.5 < summary["c_index"]["train"] <= 1 and 0 < summary["c_index"]["validation"] <= 1
     assert summary["n_train"] + summary["n_validation"] == 110
     model = joblib.load(out / "model.joblib")
-    X = pd.read_csv(features, index_col="ID").join(pd.read_csv(clinical, index_col="ID")[["AFP"]])
-    X["BCLC"] = pd.Categorical(pd.read_csv(clinical, index_col="ID")["BCLC"].astype(str))
-    assert model.predict(X).shape == (110,)
+    table = pd.read_csv(clinical, index_col="ID")
+    X = pd.read_csv(features, index_col="ID").join(table[["AFP"]])
+    X["BCLC"] = pd.Categorical(table["BCLC"].astype(str))
+    lp = pd.Series(model.predict(X), index=X.index)
+    assert lp.shape == (110,)
+    # the C-index of the saved model on each set of the settings' split (random 7:3 by event, seed 42)
+    patients = pd.DataFrame({"time": table["time"] / 30.4375, "event": table["event"]})
+    split, _ = split_patients(patients, SplitSettings())
+    for name in ("train", "validation"):
+        ids = split.index[split == name]
+        assert len(ids) == summary[f"n_{name}"]
+        expected = harrell_c(patients.loc[ids, "time"], patients.loc[ids, "event"], lp[ids])
+        assert summary["c_index"][name] == pytest.approx(expected, abs=1e-12)
     assert "selected" in capsys.readouterr().out
 
 

@@ -14,6 +14,7 @@ from hccdash.modeling.controls import with_lambda
 from hccdash.modeling.fusion import PhaseFusion
 from hccdash.modeling.pipeline import RadiomicsNomogram
 from hccdash.settings import ModelSettings, SelectionSettings, Settings
+from hccdash.stats import harrell_c
 
 from synthetic_cohort import synthetic_inputs
 
@@ -152,9 +153,15 @@ def test_phase_fusion_scores(inputs):
         assert all(f.startswith(f"{phase}.") for f in signature.selected_features_)
 
 
-def test_summary_has_the_required_keys(result):
+def test_summary_has_the_required_keys(inputs, result):
     summary = result.summary()
     assert summary["selected_features"] == result.model.radiomics_.selected_features_
     assert set(summary["rad_score_coefficients"]) == set(summary["selected_features"])
     assert set(summary["c_index"]) == {"train", "validation"}
-    assert 0.5 < summary["c_index"]["train"] <= 1
+    # the combined model's Harrell C on the training patients, recomputed from its predictions
+    builder = ModelBuilder(inputs)
+    train = result.train_index
+    lp = result.model.predict(builder.frame(train, result.clinical_vars, None))
+    patients = inputs.patients.loc[train]
+    expected = harrell_c(patients["time"], patients["event"], lp)
+    assert summary["c_index"]["train"] == pytest.approx(expected, abs=1e-12) and expected > 0.6
