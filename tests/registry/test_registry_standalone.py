@@ -8,10 +8,12 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from streamlit.testing.v1 import AppTest
 
+from hccdash.calculator.inputs import input_columns as calculator_inputs
 from hccdash.calculator.standalone import _script_json, standalone_html, standalone_payload
 from hccdash.registry import registry
 from hccdash.registry.json_model import JsonModel
@@ -107,3 +109,22 @@ def test_command_line_writes_the_same_file(cox_pipeline, tmp_path, capsys):
     assert payload["z"] == pytest.approx(1.6448536269514722, abs=1e-12)
     assert cli.main(["calculator-html", "--model", "absent", "--out", str(tmp_path / "x.html")]) == 2
     assert "absent" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.filterwarnings("ignore:Only .* events per model term:UserWarning")
+def test_a_saved_pipelines_file_holds_no_training_value(cox_pipeline):
+    registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
+    model = registry.json_model("combined")
+    text = standalone_html(model)
+    payload = _embedded(text)
+    train = cox_pipeline.train
+    cutoffs = {t["cutoff"] for t in payload["terms"] if t["cutoff"] is not None}  # a model parameter (ALB > 43.7,
+    # maxstat's cut-off lies on an observed value), needed for every prediction
+    numbers = set(_numbers(payload)) - {*model.horizons, payload["training"]["n"], payload["training"]["events"], *cutoffs}
+    columns = [c for c in calculator_inputs(model) if c in train.columns and pd.api.types.is_numeric_dtype(train[c])]
+    assert len(columns) >= 3  # AFP, ALB and the rad-score's features
+    for column in columns:
+        assert not numbers & set(train[column].dropna().astype(float)), column
+    patients = cox_pipeline.inputs.patients.loc[train.index]
+    assert not numbers & set(patients["time"].astype(float))
+    assert not any(str(patient) in text for patient in train.index)
