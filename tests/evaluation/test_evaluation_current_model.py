@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
+from app_pages import open_page
 
 from evaluation_fixtures import SOURCE
 
@@ -17,10 +16,7 @@ CURRENT = "Current model (Model building)"
 @pytest.mark.slow
 def test_evaluation_uses_the_model_building_result(stored_cohort):
     st.cache_resource.clear()  # builders cached by other tests' pages (same cohort name, other store)
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page("pages/3_model_building.py").run()
+    at = open_page("pages/3_model_building.py", stored_cohort, timeout=300)
     at.selectbox(key="mb_source").set_value(SOURCE).run()
     at.toggle(key="mb_icc_on").set_value(False).run()
     at.slider(key="mb_mrmr_k").set_value(5).run()
@@ -51,10 +47,7 @@ def test_evaluation_uses_the_model_building_result(stored_cohort):
 def test_tab_stays_open_after_a_button_and_p_values_are_rounded(stored_cohort):
     """The tabs track their state (a button inside "By centre" used to jump back to the first
     tab); the C-index numbers are on screen; p-values read "<0.001", not 0.0000000007."""
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page("pages/4_evaluation.py").run()
+    at = open_page("pages/4_evaluation.py", stored_cohort, timeout=300)
     assert at.session_state["ev_tab"] == "Discrimination"  # only tracked tabs hold a state
     at.session_state["ev_tab"] = "By centre"
     at.button(key="ev_loco").click().run()

@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
+from app_pages import open_page
 from hccdash.charts.render import vega_spec
 from hccdash.evaluation import figures
 
@@ -49,11 +48,7 @@ def test_a_range_without_computed_thresholds_is_refused(rfs_evaluation):
 
 @pytest.mark.slow
 def test_the_page_slider_sets_the_drawn_range(stored_cohort):
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page("pages/4_evaluation.py").run()
-    assert not at.exception, at.exception
+    at = open_page("pages/4_evaluation.py", stored_cohort, timeout=300)
     slider = next(s for s in at.slider if s.key.startswith("ev_dca_range_"))
     first, last = slider.value
     slider.set_value((0.2, 0.5)).run()

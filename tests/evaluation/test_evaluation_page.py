@@ -7,7 +7,6 @@ import pytest
 from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
 
 PAGE = "pages/4_evaluation.py"
 TABS = ["Discrimination", "Risk groups", "Calibration", "Decision curves", "Nomogram",
@@ -97,11 +96,7 @@ def test_charts_are_shown_as_they_are_exported(shown_charts, stored_cohort):
     """Without Streamlit's theme (its palette is not the one of the PNG / SVG downloads) and at
     each chart's own width (stretched to the column, the decision-curve and calibration titles
     were clipped)."""
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
+    at = open_page(PAGE, stored_cohort, timeout=300)
     assert len(shown_charts) == len(at.get("vega_lite_chart")) == 15  # as in test_every_tab_renders_with_figures_and_downloads
     assert all(call.get("theme", "streamlit") is None and call.get("width") == "content" for call in shown_charts)
     assert {chart.proto.theme for chart in at.get("vega_lite_chart")} == {""}

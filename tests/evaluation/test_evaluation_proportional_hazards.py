@@ -8,9 +8,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from hccdash import paths, stats
+from app_pages import open_page
+from hccdash import stats
 from hccdash.evaluation import figures
 from hccdash.evaluation import proportional_hazards as ph
 from hccdash.evaluation.data import prepare
@@ -84,11 +84,7 @@ def test_schoenfeld_figure_has_the_terms_points_and_p(rfs_evaluation):
 
 @pytest.mark.slow
 def test_page_tab_shows_the_table_and_switches_term_and_the_comparisons(stored_cohort):
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page("pages/4_evaluation.py").run()
-    assert not at.exception, at.exception
+    at = open_page("pages/4_evaluation.py", stored_cohort, timeout=300)
     tab = next(t for t in at.tabs if t.label == "Proportional hazards")
     shown = tab.dataframe[0].value
     assert {"model", "term", "chisq", "df", "p", "fails"} <= set(shown.columns) and "GLOBAL" in set(shown["term"])

@@ -3,12 +3,9 @@ Streamlit's exception box."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from hccdash import paths
+from app_pages import open_page
 from hccdash.modeling.builder import ModelBuilder, load_model_inputs
 from hccdash.registry import pipelines, registry
 
@@ -21,10 +18,7 @@ def test_saved_model_with_a_missing_artifact_is_a_message(stored_cohort):
     builder = ModelBuilder(load_model_inputs(stored_cohort, source=SOURCE))
     name = pipelines.save_build(builder, builder.build(QUICK), "saved")
     registry.get(name).path.unlink()
-    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
-    at.session_state["cohort"] = stored_cohort
-    at.run()
-    at.switch_page("pages/4_evaluation.py").run()
+    at = open_page("pages/4_evaluation.py", stored_cohort, timeout=300)
     at.selectbox(key="ev_source").set_value(SOURCE).run()
     at.radio(key="ev_kind").set_value("Saved model (registry)").run()
     assert not at.exception, at.exception
