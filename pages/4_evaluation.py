@@ -309,15 +309,17 @@ with tabs[5]:
     def subgroup_panel() -> None:
         """Risk groups within a clinical variable's subgroups (another choice reruns this alone)."""
         cols = st.columns(3)
-        variable = cols[0].selectbox("Clinical variable", builder.inputs.clinical_variables, key="ev_sub_var")
+        named = evaluation.labels  # the cohort's display labels
+        variable = cols[0].selectbox("Clinical variable", builder.inputs.clinical_variables, key="ev_sub_var",
+                                     format_func=lambda v: named.get(v) or v)
         sub_model = cols[1].selectbox("Score", list(evaluation.risk_groups), index=len(evaluation.risk_groups) - 1,
                                       key="ev_sub_model")
         sub_split = cols[2].selectbox("Set", evaluation.splits, key="ev_sub_split", format_func=evaluation.set_name)
         sub_table, interaction_p = subgroups(evaluation, builder.inputs.clinical, sub_model, sub_split, variable)
         st.metric("Interaction p (LR test, risk group x subgroup)", format_p(interaction_p))
-        forest_data = subgroup_forest(sub_table, variable)
+        forest_data = subgroup_forest(sub_table, named.get(variable) or variable)
         if forest_data["ratio"].notna().any():
-            title = f"High vs low risk by {variable} ({evaluation.set_name(sub_split)})"
+            title = f"High vs low risk by {named.get(variable) or variable} ({evaluation.set_name(sub_split)})"
             chart(chart_spec(charts.forest_chart, forest_data, title), f"subgroups_{variable}", "ev_subforest",
                   forest_data)
         table(sub_table, f"subgroups_{variable}", "ev_sub")

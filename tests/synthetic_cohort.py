@@ -81,9 +81,11 @@ def _long_features(frame: pd.DataFrame, reader: str) -> pd.DataFrame:
 
 
 def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: int = 90, seed: int = 5,
-                            n_latent: int = 20, phases: tuple[str, ...] = PHASES, deep: int = 0) -> ModelInputs:
+                            n_latent: int = 20, phases: tuple[str, ...] = PHASES, deep: int = 0,
+                            units: dict | None = None, labels: dict | None = None) -> ModelInputs:
     """Store :func:`synthetic_inputs` as cohort ``name`` through the real importer (clinical
-    CSV written to ``folder``; every third patient in centre "B"; default split) with its
+    CSV written to ``folder``; every third patient in centre "B"; default split; the variables'
+    ``units`` and display ``labels`` when given) with its
     features of ``phases`` (readers 1 and 2) as imported feature table ``source``, with ``deep`` deep
     feature columns ``dl.tinynet.<NNNN>`` of reader 1 (:func:`with_deep_features`); returns the inputs."""
     from pathlib import Path
@@ -103,7 +105,8 @@ def import_synthetic_cohort(name: str, source: str, folder, *, n: int = 120, p: 
     frame = read_table(path)
     mapping = remap(frame, guess_mapping(frame), id_col="patient_id", time_col="rfs_months", time_unit="months",
                     event_col="recurrence", event_coding=EventCoding(("1",), ("0",)), centre_col="centre")
-    result = import_cohort(name, frame, mapping.with_predictors(list(inputs.clinical.columns)), split=SplitSettings())
+    mapping = mapping.with_predictors(list(inputs.clinical.columns)).with_units(units or {}, labels or {})
+    result = import_cohort(name, frame, mapping, split=SplitSettings())
     if not result.ok:
         raise ValueError(result.report.to_text())
     long = pd.concat([_long_features(inputs.features, "1"), _long_features(inputs.repeats[-1], "2")], ignore_index=True)

@@ -8,9 +8,17 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import pandas as pd
+import json
 
-from hccdash import calculator
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from evaluation_fixtures import COHORT, SOURCE
+from synthetic_cohort import import_synthetic_cohort
+
+from hccdash import calculator, paths
 from hccdash.charts.render import vega_spec
 from hccdash.evaluation import figures
 from hccdash.registry.json_model import JsonModel
@@ -46,3 +54,24 @@ def test_calculator_nomogram_axes_carry_units():
     ticks, marks = calculator.nomogram_figure(model, calculator.predict_patient(model, patient))
     assert {"age (years)", "afp > 400 ng/mL", "child_pugh[B]", "rad_score"} <= set(ticks["axis"])
     assert set(marks["axis"]) <= set(ticks["axis"]) and "age (years)" in set(marks["axis"])
+
+
+@pytest.mark.slow
+def test_the_evaluation_page_draws_the_cohorts_labels(hccdash_home, tmp_path):
+    labels = {k: v for k, v in LABELS.items() if k != "rad_score"}  # the cohort's variables
+    import_synthetic_cohort(COHORT, SOURCE, tmp_path, n=120, p=40, seed=5, n_latent=12, units=UNITS, labels=labels)
+    at = AppTest.from_file(str(paths.PROJECT_DIR / "app.py"), default_timeout=300)
+    at.session_state["cohort"] = COHORT
+    at.run()
+    at.switch_page("pages/4_evaluation.py").run()
+    assert not at.exception, at.exception
+    specs = [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+    titles = [str(spec.get("title", "")) for spec in specs]
+    drawn = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for chart in at.get("vega_lite_chart")
+             for d in chart.proto.datasets]
+    axes = {a for frame in drawn if "axis" in frame for a in frame["axis"]}
+    assert "Alpha-fetoprotein (ng/mL)" in axes and "AFP" not in axes  # the nomogram
+    rows = {r for frame in drawn if "row" in frame for r in frame["row"].dropna()}
+    assert any(r.endswith("Alpha-fetoprotein (ng/mL)") for r in rows)  # the forest plot
+    assert any("Nomogram" in t for t in titles)
+    assert "Alpha-fetoprotein" in at.selectbox(key="ev_sub_var").options  # the subgroups' variable, by its label
