@@ -131,3 +131,24 @@ def test_word_file_drops_characters_word_cannot_hold(tables):
     hostile.loc[0, "Characteristic"] = "Follow\x00up\x1b"
     document = Document(io.BytesIO(table1_docx(hostile, "T\x07")))
     assert document.tables[0].rows[1].cells[0].text == "Followup" and document.paragraphs[0].text == "T"
+
+
+def test_an_imported_ordinal_column_is_listed_in_natural_order(tmp_path):
+    """Through the importer: the guessed level order of an age-band column is natural (not as text,
+    where "<=40" and ">70" sort after "61-70") and Table 1 keeps it."""
+    from hccdash.cohort import import_cohort, load_cohort, read_table
+    from hccdash.cohort.events import parse_event_values
+    from hccdash.cohort.mapping import guess_mapping, remap
+
+    rng = np.random.default_rng(2)
+    n = 60
+    pd.DataFrame({"id": [f"P{i:02d}" for i in range(n)], "rfs_months": rng.uniform(1, 60, n).round(1),
+                  "recurrence": rng.integers(0, 2, n), "age_band": rng.choice(AGE_BANDS[::-1], n)}
+                 ).to_csv(tmp_path / "c.csv", index=False)
+    table = read_table(tmp_path / "c.csv")
+    mapping = remap(table, guess_mapping(table), id_col="id", time_col="rfs_months", time_unit="months",
+                    event_col="recurrence", event_coding=parse_event_values("1,0"))
+    assert import_cohort("bands", table, mapping).ok
+    pub = table1_publication(table1(load_cohort("bands")))
+    start = pub.index[pub["Characteristic"] == "age_band, n (%)"][0]
+    assert pub.loc[start + 1:start + 5, "Characteristic"].tolist() == [f"{INDENT}{band}" for band in AGE_BANDS]
