@@ -16,8 +16,8 @@ from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling import configurations, stability_job
 from hccdash.modeling.builder import BuildResult, shared_builder
 from hccdash.modeling.controls import (
-    BASE, DEEP_BY, KEYS, LAMBDA_RULE, apply_settings, control_state, lambda_position, remembers, restore_controls,
-    settings_from_controls, with_lambda,
+    BASE, DEEP_BY, KEYS, LAMBDA_RULE, apply_settings, control_state, keep_options, lambda_position, remembers,
+    restore_controls, settings_from_controls, with_lambda,
 )
 from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.presets import TITLES, preset, preset_label
@@ -67,6 +67,15 @@ features_key = source if deep_title == NO_DEEP else f"{source} + {deep_title}"  
 start = (Settings() if remembers(st.session_state, scope)
          else configurations.last_configuration(cohort, features_key) or Settings())
 restore_controls(st.session_state, scope, control_state(start, inputs.phases, inputs.clinical_variables))
+continuous = [v for v in inputs.continuous_variables if v in st.session_state["mb_clinical"]]
+dropped = keep_options(st.session_state, {"mb_external": inputs.centres, "mb_dichotomise": continuous,
+                                          "mb_force_in": st.session_state["mb_clinical"],
+                                          "mb_force_out": st.session_state["mb_clinical"]})
+smooth = [v for v in continuous if v not in st.session_state["mb_dichotomise"]]
+dropped |= keep_options(st.session_state, {"mb_log": smooth, "mb_splines": smooth})
+if dropped:  # a configuration made for another cohort
+    st.info(as_text("Not offered for this cohort, left out: " + "; ".join(
+        f"{key.removeprefix('mb_')}: {', '.join(map(str, values))}" for key, values in dropped.items())))
 
 
 def apply(settings: Settings, what: str) -> None:

@@ -83,6 +83,20 @@ def apply_settings(state: MutableMapping, settings: Settings, phases: Sequence[s
     return [n for n in named if n not in set(phases) | set(variables)]
 
 
+def keep_options(state: MutableMapping, options: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Drop from each multiple-choice control in ``options`` the values it no longer offers (a loaded
+    or remembered configuration's centre or variable this cohort lacks, or not continuous here);
+    the values dropped, by key."""
+    dropped = {}
+    for key, offered in options.items():
+        values = list(state.get(key) or [])
+        gone = [v for v in values if v not in set(offered)]
+        if gone:
+            state[key] = [v for v in values if v in set(offered)]
+            dropped[key] = gone
+    return dropped
+
+
 def lambda_position(lambdas: Sequence[float], rule: str | float, resolve) -> int:
     """The position on the lambda path of ``rule``: a named rule resolved by ``resolve``
     (``CVLassoResult.resolve``), a number at the nearest lambda (on a log scale)."""

@@ -10,7 +10,8 @@ import yaml
 
 from hccdash.modeling import configurations
 from hccdash.modeling.controls import (
-    BASE, LAMBDA_RULE, apply_settings, control_state, lambda_position, restore_controls, settings_from_controls,
+    BASE, LAMBDA_RULE, apply_settings, control_state, keep_options, lambda_position, restore_controls,
+    settings_from_controls,
 )
 from hccdash.modeling.presets import PRESETS, preset, preset_label
 from hccdash.registry.cli_fit import read_settings
@@ -111,3 +112,10 @@ def test_presets_are_named_by_study_imaging_and_endpoint():
         "000 · CT 3-phase · RFS", "001 · CT portal · RFS", "002 · MRI · ER 24 mo", "003 · MRI · ER 6 mo",
         "003dl · MRI · ER 6 mo · deep features", "004 · MRI · RFS · 3 cohorts"]
     assert preset("003").model.er_horizon_months == 6.0
+
+
+def test_keep_options_drops_what_a_cohort_does_not_offer():
+    state = {"mb_external": ["B", "Z"], "mb_log": ["AFP"], "mb_splines": []}
+    assert keep_options(state, {"mb_external": ["A", "B"], "mb_log": ["AFP", "NLR"], "mb_splines": ["AFP"]}) == {
+        "mb_external": ["Z"]}
+    assert state == {"mb_external": ["B"], "mb_log": ["AFP"], "mb_splines": []}

@@ -8,6 +8,7 @@ from app_pages import open_page
 from streamlit.testing.v1 import AppTest
 
 from hccdash.modeling import configurations
+from hccdash.settings import ModelSettings, Settings, SplitSettings
 
 PAGE = "pages/3_model_building.py"
 
@@ -58,3 +59,16 @@ def test_presets_are_named_by_what_they_are(stored_cohort):
     assert labels == ["000 · CT 3-phase · RFS", "001 · CT portal · RFS", "002 · MRI · ER 24 mo", "003 · MRI · ER 6 mo",
                       "003dl · MRI · ER 6 mo · deep features", "004 · MRI · RFS · 3 cohorts"]
     assert "mb_config_download" in " ".join(d.proto.id for d in at.get("download_button"))
+
+
+def test_a_configuration_naming_what_the_cohort_lacks_opens_without_error(stored_cohort):
+    """A remembered (or loaded) configuration made for another cohort: its unknown centre and a
+    force-in variable it does not choose are left out, and said so, instead of breaking the page."""
+    at = _open(stored_cohort)
+    source = at.selectbox(key="mb_source").value
+    other = Settings(split=SplitSettings(method="three", validation_centres=("Elsewhere",), resplit=True),
+                     model=ModelSettings(clinical_variables=("age",), clinical_force_in=("AFP",)))
+    configurations.remember(stored_cohort, source, other)
+    again = _open(stored_cohort)
+    assert again.multiselect(key="mb_external").value == [] and again.multiselect(key="mb_force_in").value == []
+    assert any("left out" in i.value and "Elsewhere" in i.value and "AFP" in i.value for i in again.info)
