@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from hccdash.calculator.standalone import check_supported, standalone_html
+from hccdash.cohort import list_cohorts
 from hccdash.cohort.load import load_cohort, units_and_labels
 from hccdash.cohort.table1 import table1
 from hccdash.cohort.table1_export import table1_docx, table1_publication
@@ -32,6 +33,7 @@ from hccdash.extraction.status import format_duration
 from hccdash.jobs import JobStatus, cancel_job, job_status, list_jobs, resume_stale_jobs
 from hccdash.registry import registry
 from hccdash.registry.json_model import JsonModel
+from hccdash.session import adopt_shared, publish_shared
 from hccdash.spreadsheet import csv_text
 from hccdash.warning_glossary import glossary_table, group_warnings
 
@@ -47,6 +49,19 @@ STALE_STYLE = """<style>
   content: "updating…"; position: absolute; top: 0; right: 0; padding: 0 0.4rem; font-size: 0.8rem;
   color: #7a5a00; background: #fff3cd; border-radius: 0.25rem; }
 </style>"""
+
+
+def pick_cohort(key: str, container: Any = st) -> str:
+    """The stored cohort chosen in a selectbox keyed ``key`` (the one picked on another page first);
+    the page stops with a pointer to Cohort import when none is stored."""
+    cohorts = list_cohorts()
+    if not cohorts:
+        st.info("No cohort yet: import one on **Cohort import** first.")
+        st.stop()
+    adopt_shared(st.session_state, key, cohorts)
+    cohort = container.selectbox("Cohort", cohorts, key=key)
+    publish_shared(st.session_state, key)
+    return cohort
 
 
 def table(frame: pd.DataFrame, name: str, key: str, missing: str | None = None, *,

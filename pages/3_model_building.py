@@ -8,7 +8,6 @@ from app_frame import in_app_frame
 from hccdash.charts import model as charts
 from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import overlay, vega_spec
-from hccdash.cohort import list_cohorts
 from hccdash.cohort.split import set_names
 from hccdash.display import as_text
 from hccdash.evaluation.sources import CurrentModel
@@ -22,9 +21,8 @@ from hccdash.modeling.controls import (
 from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.presets import TITLES, preset, preset_label
 from hccdash.registry import pipelines
-from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import Settings
-from page_parts import (NO_DEEP, background_job, chart, chart_spec, deep_feature_choice, poll_seconds, table, warning_boxes,
+from page_parts import (NO_DEEP, background_job, chart, chart_spec, deep_feature_choice, pick_cohort, poll_seconds, table, warning_boxes,
                         warnings_glossary)
 
 in_app_frame()
@@ -36,13 +34,7 @@ st.caption("Filters → z-score → LASSO rad-score, clinical model and combined
            "it; results being recomputed are marked as updating.")
 
 
-cohorts = list_cohorts()
-if not cohorts:
-    st.info("No cohort yet: import one on **Cohort import** first.")
-    st.stop()
-adopt_shared(st.session_state, "mb_cohort", cohorts)
-cohort = st.selectbox("Cohort", cohorts, key="mb_cohort")
-publish_shared(st.session_state, "mb_cohort")
+cohort = pick_cohort("mb_cohort")
 choices = {choice.title: choice for choice in model_feature_choices(cohort)}
 source = st.selectbox("Features", list(choices), index=len(choices) - 1 if len(choices) > 1 else 0, key="mb_source")
 features_choice = choices[source]

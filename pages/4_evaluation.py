@@ -11,7 +11,7 @@ import streamlit as st
 from app_frame import in_app_frame
 from hccdash.charts import evaluation as charts
 from hccdash.charts.render import vega_spec
-from hccdash.cohort import list_cohorts, units_and_labels
+from hccdash.cohort import units_and_labels
 from hccdash.display import as_text, format_p
 from hccdash.evaluation import figures, optimism, sources
 from hccdash.evaluation.bootstrap_validation import bootstrap_calibration, calibration_curves, validation_indices
@@ -24,9 +24,9 @@ from hccdash.evaluation.summary import evaluate, subgroups
 from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling.builder import shared_builder
 from hccdash.registry import pipelines
-from hccdash.session import adopt_shared, publish_shared
 from hccdash.settings import EvaluationSettings
-from page_parts import background_job, chart, chart_spec, deep_feature_choice, poll_seconds, warning_boxes, warnings_glossary
+from page_parts import (background_job, chart, chart_spec, deep_feature_choice, pick_cohort, poll_seconds, warning_boxes,
+                        warnings_glossary)
 from page_parts import table as shown_table
 
 in_app_frame()
@@ -106,14 +106,8 @@ RMS_CAPTION = ("The combined model as fitted (its clinical codings and the rad-s
                "each bootstrap resample of the training set, as rms::validate / rms::calibrate without selection "
                "(the Optimism tab repeats the whole pipeline); the resamples and seed are the optimism run's.")
 
-cohorts = list_cohorts()
-if not cohorts:
-    st.info("No cohort yet: import one on **Cohort import** first.")
-    st.stop()
 top = st.columns(3)
-adopt_shared(st.session_state, "ev_cohort", cohorts)
-cohort = top[0].selectbox("Cohort", cohorts, key="ev_cohort")
-publish_shared(st.session_state, "ev_cohort")
+cohort = pick_cohort("ev_cohort", top[0])
 feature_choices = {choice.title: choice for choice in model_feature_choices(cohort)}
 source_name = top[1].selectbox("Features", list(feature_choices), index=len(feature_choices) - 1, key="ev_source")
 features_choice = feature_choices[source_name]

@@ -7,7 +7,6 @@ import json
 import streamlit as st
 
 from app_frame import in_app_frame
-from hccdash.cohort import list_cohorts
 from hccdash.display import as_text
 from hccdash.extraction.feature_sets import FeatureSet, case_outcome, cohort_feature_sets, feature_set_choices
 from hccdash.extraction.matrices import cohort_images
@@ -16,8 +15,9 @@ from hccdash.imaging.case_view import best_slice, load_case_view
 from hccdash.imaging.prepared import PreparedCase, prepare_case
 from hccdash.imaging.render import PLANES, PRESETS, READER_COLOURS, ROI_COLOUR, Overlay, Window, \
     percentile_window, plane_count, preset_window, render_slice
-from hccdash.session import adopt_shared, publish_shared, take_open_case
+from hccdash.session import take_open_case
 from page_deep import occlusion_section
+from page_parts import pick_cohort
 
 in_app_frame()
 
@@ -38,13 +38,7 @@ def prepared(image_path: str, mask_path: str, label: int, spec_json: str) -> Pre
 
 
 take_open_case(st.session_state)
-cohorts = list_cohorts()
-if not cohorts:
-    st.info("No cohort yet: import one on **Cohort import** first.")
-    st.stop()
-adopt_shared(st.session_state, "cv_cohort", cohorts)
-cohort = st.selectbox("Cohort", cohorts, key="cv_cohort")
-publish_shared(st.session_state, "cv_cohort")
+cohort = pick_cohort("cv_cohort")
 images = cohort_images(cohort)
 if images.empty:
     st.info("This cohort has no images.")
