@@ -39,6 +39,21 @@ def models():
     return {"cox": JsonModel(cox), "er": JsonModel(standin.logistic_standin(data)[1])}
 
 
+def _check_validation_patients(page, model: JsonModel, validation) -> dict:
+    """The page's S(t), linear predictor and risk group for five validation patients equal the app's
+    (1e-6); the last patient's inputs."""
+    columns = calculator.input_columns(model)
+    for _, row in validation.head(5).iterrows():
+        patient = {c: row[c] for c in columns if c != model.rad_score_name}  # the file computes the rad-score
+        _fill(page, model, patient)
+        assert page.locator("#errors").inner_text() == ""
+        values, lp, group = _shown(page)
+        app = calculator.predict_patient(model, patient)
+        np.testing.assert_allclose(values, app.estimates.to_numpy(float), rtol=0, atol=1e-6, err_msg=str(patient))
+        assert lp == pytest.approx(app.lp, abs=1e-6) and group == app.risk_group
+    return patient
+
+
 def test_a_saved_pipeline_gives_the_apps_numbers(open_calculator):
     """A model saved from Model building (rad-score from its selected features, BCLC and sex levels, ALB
     dichotomised, AFP continuous), on validation patients the model never saw."""
@@ -47,15 +62,7 @@ def test_a_saved_pipeline_gives_the_apps_numbers(open_calculator):
     model = JsonModel(registry.load("combined").spec)
     assert {t["type"] for t in model.spec["model"]["terms"]} >= {"linear", "indicator"} and len(model.features) > 0
     page = open_calculator(model)
-    columns = calculator.input_columns(model)
-    for _, row in fitted.validation.head(5).iterrows():
-        patient = {c: row[c] for c in columns if c != model.rad_score_name}  # the file computes the rad-score
-        _fill(page, model, patient)
-        assert page.locator("#errors").inner_text() == ""
-        values, lp, group = _shown(page)
-        app = calculator.predict_patient(model, patient)
-        np.testing.assert_allclose(values, app.estimates.to_numpy(float), rtol=0, atol=1e-6, err_msg=str(patient))
-        assert lp == pytest.approx(app.lp, abs=1e-6) and group == app.risk_group
+    _check_validation_patients(page, model, fitted.validation)
 
 
 @pytest.fixture
@@ -147,14 +154,6 @@ def test_log_and_spline_terms_give_the_apps_numbers(open_calculator):
     model = JsonModel(registry.load("splined").spec)
     assert {"spline"} <= {t["type"] for t in model.spec["model"]["terms"]}
     page = open_calculator(model)
-    columns = calculator.input_columns(model)
-    for _, row in fitted.validation.head(5).iterrows():
-        patient = {c: row[c] for c in columns if c != model.rad_score_name}
-        _fill(page, model, patient)
-        assert page.locator("#errors").inner_text() == ""
-        values, lp, group = _shown(page)
-        app = calculator.predict_patient(model, patient)
-        np.testing.assert_allclose(values, app.estimates.to_numpy(float), rtol=0, atol=1e-6, err_msg=str(patient))
-        assert lp == pytest.approx(app.lp, abs=1e-6) and group == app.risk_group
+    patient = _check_validation_patients(page, model, fitted.validation)
     _fill(page, model, {**patient, "AFP": 0.0})
     assert "must be > 0: the model uses log(AFP)" in page.locator("#errors").inner_text()
