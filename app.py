@@ -62,7 +62,7 @@ PAGES = [
     st.Page("pages/4_evaluation.py", title="Evaluation", icon=":material/monitoring:"),
     st.Page("pages/5_model_registry.py", title="Model registry", icon=":material/inventory_2:"),
     st.Page("pages/6_patient_calculator.py", title="Patient calculator", icon=":material/calculate:"),
-    st.Page("pages/7_validation.py", title="Validation", icon=":material/fact_check:"),
+    st.Page("pages/8_validation.py", title="Validation", icon=":material/fact_check:"),
 ]
 
 page = st.navigation(PAGES, position="sidebar")

@@ -15,7 +15,8 @@ APP_PAGES = re.findall(r'st\.Page\([^)]*title="([^"]+)"', (Path(__file__).parent
 
 
 @pytest.mark.parametrize("address, heading", [("model_building", "Model building"),
-                                              ("patient_calculator", "Patient calculator")])
+                                              ("patient_calculator", "Patient calculator"),
+                                              ("validation", "Validation")])  # pages/8_validation.py
 def test_first_request_to_a_page_address_opens_it_in_the_app(app_url, browser, wait_for_script, sidebar_titles,
                                                              address, heading):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

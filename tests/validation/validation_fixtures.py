@@ -72,7 +72,7 @@ def validated_on_page(model: str, cohort: str, subset: str):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=300).run()
-    at.switch_page("pages/7_validation.py").run()
+    at.switch_page("pages/8_validation.py").run()
     at.selectbox(key="val_model").set_value(model).run()
     at.selectbox(key="val_cohort").set_value(cohort).run()
     at.selectbox(key="val_set").set_value(subset).run()
