@@ -55,7 +55,7 @@ def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame
     """Readable lines of a registered model (index: item, one ``value`` column of text): what it
     predicts, formula, the linear predictor's scale, training data, C-index (AUC for a logistic
     model; ``metrics``, default the model file's), risk-group cut-off, the inputs' units, an updated
-    model's updates and the rad-score."""
+    model's updates, the rad-score and the DL score with the network file it needs."""
     training, endpoint = model.spec["training"], model.spec["endpoint"]
     key, label = discrimination_metric(model.family)
     metrics = metrics or model.spec["metrics"] or {}
@@ -83,6 +83,10 @@ def model_summary(model: JsonModel, metrics: dict | None = None) -> pd.DataFrame
     if model.spec["radiomics"] is not None:
         rows.append(("Rad-score", f"{model.spec['radiomics']['intercept']:.4g} + sum of coef x (feature - mean) / sd "
                                   f"over {len(model.features)} radiomic features"))
+    if model.deep is not None:
+        networks = ", ".join(f"{name} (ONNX file SHA-256 {sha})" for name, sha in model.networks.items())
+        rows.append(("DL score", f"{len(model.deep.coef)} principal component(s) of {len(model.deep.mean)} deep "
+                                 f"features; needs the network {networks}"))
     return pd.DataFrame(rows, columns=["item", "value"]).set_index("item")
 
 

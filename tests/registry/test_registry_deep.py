@@ -174,3 +174,12 @@ def test_standalone_calculator_refuses_a_dl_model(deep_pipeline):
 
     with pytest.raises(ValueError, match="holds a DL score: it predicts only with its network file \\(tinynet\\)"):
         check_supported(JsonModel(_json(deep_pipeline)))
+
+
+def test_registry_details_name_the_network(deep_pipeline):
+    from hccdash.registry.details import model_summary
+
+    model = JsonModel(_json(deep_pipeline))
+    text = model_summary(model).at["DL score", "value"]
+    assert text.startswith(f"{len(model.deep.coef)} principal component(s) of 36 deep features")
+    assert text.endswith(f"needs the network tinynet (ONNX file SHA-256 {SHA})")
