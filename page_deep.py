@@ -30,7 +30,7 @@ from hccdash.extraction.status import cohort_extraction
 from hccdash.imaging.case_view import CaseView
 from hccdash.deep.slices import slice_crops
 from hccdash.imaging.render import READER_COLOURS, Overlay
-from page_parts import extraction_job_panel
+from page_parts import extraction_job_panel, failures_table
 
 POLL_SECONDS = 2.0
 
@@ -127,7 +127,7 @@ def deep_state(cohort: str, spec: DeepSpec) -> None:
     st.caption(f"Under these settings ({spec.settings_hash[:8]}): {state.n_cases} cases, {state.n_done} extracted, "
                f"{state.n_failed} failed, {state.n_pending} not yet extracted.")
     if not state.failures.empty:
-        st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, width="stretch", key="fx_dl_failures")
+        failures_table(state.failures, cohort, "fx_dl_failures")
     if state.n_done:
         matrix = feature_matrix(cohort, spec)
         st.download_button(f"Deep feature matrix (CSV, {matrix.shape[0]} × {matrix.shape[1]})",

@@ -33,7 +33,7 @@ from hccdash.extraction.status import format_duration
 from hccdash.jobs import JobStatus, cancel_job, job_status, list_jobs, resume_stale_jobs
 from hccdash.registry import registry
 from hccdash.registry.json_model import JsonModel
-from hccdash.session import adopt_shared, publish_shared
+from hccdash.session import adopt_shared, open_case, publish_shared
 from hccdash.spreadsheet import csv_text
 from hccdash.warning_glossary import glossary_table, group_warnings
 
@@ -234,6 +234,18 @@ def rerun_when_finished(job: JobStatus, state_key: str) -> None:
     st.session_state[state_key] = job.active
     if was_active and not job.active:
         st.rerun()
+
+
+def failures_table(failures: pd.DataFrame, cohort: str, key: str) -> None:
+    """The failed cases of an extraction (``case_key`` left out); clicking a row opens that patient, phase and
+    reader in the Case viewer."""
+    st.caption("Click a row to open that case in the Case viewer.")
+    picked = st.dataframe(failures.drop(columns="case_key"), hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key=key)
+    if picked.selection.rows:
+        failed = failures.iloc[picked.selection.rows[0]]
+        open_case(st.session_state, cohort, failed["patient_id"], failed["phase"], failed["reader"])
+        st.switch_page("pages/7_case_viewer.py")
 
 
 def extraction_job_panel(cohort: str, kind: str, key: str, what: str = "extraction") -> None:

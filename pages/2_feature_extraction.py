@@ -24,10 +24,9 @@ from hccdash.extraction.params import (
 from hccdash.extraction.matrices import feature_matrix
 from hccdash.extraction.sample_features import ensure_sample_features
 from hccdash.extraction.status import cohort_extraction
-from hccdash.session import open_case
 from hccdash.settings import ExtractionSettings
 from page_deep import deep_features_section
-from page_parts import extraction_job_panel
+from page_parts import extraction_job_panel, failures_table
 
 in_app_frame()
 
@@ -171,13 +170,7 @@ if spec is not None:
 
     if not state.failures.empty:
         st.subheader("Failed cases")
-        st.caption("Click a row to open that case in the Case viewer.")
-        picked = st.dataframe(state.failures.drop(columns="case_key"), hide_index=True, width="stretch",
-                              on_select="rerun", selection_mode="single-row", key="fx_failures_table")
-        if picked.selection.rows:
-            failed = state.failures.iloc[picked.selection.rows[0]]
-            open_case(st.session_state, cohort, failed["patient_id"], failed["phase"], failed["reader"])
-            st.switch_page("pages/7_case_viewer.py")
+        failures_table(state.failures, cohort, "fx_failures_table")
         left, right = st.columns(2)
         left.download_button("Download failures (CSV)", features_io.to_csv_bytes(state.failures, index=False),
                              "extraction_failures.csv", "text/csv", key="fx_failures_download")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import SimpleITK as sitk
 from streamlit.testing.v1 import AppTest
 
 from hccdash import jobs
@@ -17,10 +18,13 @@ from extraction_helpers import store_images
 from test_extraction_page import _page  # the Feature extraction page, switched to in the app
 
 
-def _cohort(tmp_path, n: int = 2) -> None:
+def _cohort(tmp_path, n: int = 2, frame=None) -> None:
+    """Cohort 'test' with ``n`` synthetic cases (or the cases of ``frame``)."""
+    frame = write_cases(tmp_path / "img", n) if frame is None else frame
+    n = len(frame)
     Store().execute("INSERT INTO cohorts (name, created_at, fingerprint, time_unit, mapping, n_patients, n_events) "
                     "VALUES ('test', now(), 'x', 'months', ?, ?, 0)", [json.dumps({}), n])
-    store_images(write_cases(tmp_path / "img", n))
+    store_images(frame)
 
 
 def _frames(at: AppTest) -> list:
@@ -81,3 +85,24 @@ def test_bad_files_and_names_are_shown_as_text_and_nothing_is_registered(cnn_fil
     at = _register(at, cnn_file, "**bold**")
     assert any("A network name is" in e.value and "\\*\\*bold\\*\\*" in e.value for e in at.error)
     assert list_networks().empty
+
+
+def test_a_failed_deep_case_opens_in_the_case_viewer(small, tmp_path):
+    from hccdash.deep import DeepSettings, DeepSpec
+    from hccdash.extraction.engine import cases_from_images, run_extraction
+    from hccdash.extraction.matrices import cohort_images
+
+    frame = write_cases(tmp_path / "img", 3)
+    sitk.WriteImage(sitk.ReadImage(frame["mask"][2]) * 0, frame["mask"][2])  # P002: no ROI left, a failure
+    _cohort(tmp_path, frame=frame)
+    spec = DeepSpec(small, DeepSettings())  # the page's default settings
+    images = cohort_images("test")
+    assert run_extraction(cases_from_images(images, spec), spec, n_jobs=1).n_failed == 1
+    at = _page()
+    failures = [frame for frame in _frames(at) if "error" in frame.columns]
+    assert [f["patient_id"].tolist() for f in failures] == [["P002"]]
+    at.session_state["fx_dl_failures"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Case viewer"
+    assert (at.selectbox(key="cv_patient").value, at.selectbox(key="cv_phase").value) == ("P002", "portal")
