@@ -120,7 +120,8 @@ GLOSSARY: tuple[WarningKind, ...] = (
         "time-dependent AUC, Brier score, calibration and decision curves to be estimated.",
         "Choose an earlier horizon, or evaluate on a cohort with longer follow-up."),
     WarningKind(
-        "proportional_hazards", "Proportional hazards fail", "Evaluation: proportional hazards (Cox models)",
+        "proportional_hazards", "Proportional hazards fail",
+        "Model building and Evaluation: proportional hazards (Cox models)",
         r"^Proportional hazards: ",
         "The cox.zph test finds that a hazard ratio changes over follow-up (p < 0.05): the single hazard ratio "
         "of the model is an average over time.",

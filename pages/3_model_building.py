@@ -10,6 +10,8 @@ from hccdash.charts.harmonisation import harmonisation_chart
 from hccdash.charts.render import overlay, vega_spec
 from hccdash.cohort.split import set_names
 from hccdash.display import as_text
+from hccdash.evaluation.data import prepare
+from hccdash.evaluation.proportional_hazards import PHCheck, ph_check
 from hccdash.evaluation.sources import CurrentModel
 from hccdash.extraction.feature_sets import model_feature_choices
 from hccdash.modeling import configurations, stability_job
@@ -236,7 +238,8 @@ def results(settings: Settings, base: BuildResult) -> None:
     st.session_state["mb_current"] = CurrentModel(cohort, features_choice.source, result, builder,
                                                   features_choice.label, deep_choice)
     remember(result)
-    warning_boxes(result.warnings)
+    ph = proportional_hazards(result)
+    warning_boxes(result.warnings + ph.notes)
     summary(result)
     rad_score(settings, result)
     if result.model.has_deep:
@@ -244,6 +247,19 @@ def results(settings: Settings, base: BuildResult) -> None:
     if getattr(result.model, "harmoniser_", None) is not None:
         harmonisation(result)
     clinical_and_combined(result)
+    if result.endpoint.survival:
+        st.subheader("Proportional hazards")
+        st.caption("survival::cox.zph (transform km) of each Cox model on the training set: a score test per term "
+                   "and GLOBAL; residual plots on Evaluation.")
+        table(ph.tests, "proportional_hazards", "mb_ph")
+
+
+def proportional_hazards(result: BuildResult) -> PHCheck:
+    """Evaluation's cox.zph check of the fit's Cox models (training set), computed once per fit."""
+    kept = st.session_state.get("mb_ph")
+    if kept is None or kept[0] is not result:
+        kept = st.session_state["mb_ph"] = (result, ph_check(prepare(result, builder)))
+    return kept[1]
 
 
 def remember(result: BuildResult) -> None:
