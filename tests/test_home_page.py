@@ -3,6 +3,7 @@ from streamlit.testing.v1 import AppTest
 from hccdash.paths import PROJECT_DIR
 
 from hccdash import startup
+from table1_cohorts import import_six_patients
 
 
 def test_home_page_shows_the_sample_cohort_and_its_table1(hccdash_home, monkeypatch):
@@ -20,6 +21,17 @@ def test_home_page_shows_the_sample_cohort_and_its_table1(hccdash_home, monkeypa
     downloads = {b.key: b.label for b in at.get("download_button")}
     assert downloads["home_table1_csv"] == "Download Table 1 (CSV)"
     assert downloads["home_table1_docx"] == "Download Table 1 (Word)"
+
+
+def test_home_page_opens_on_a_six_patient_cohort_with_a_stage_in_one_set_only(hccdash_home):
+    """Its 4 x 2 stage table (more cells than patients) once crashed Table 1 (scipy's array p-value)."""
+    import_six_patients(hccdash_home)
+    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert any("Table 1: six" in h.value for h in at.subheader)
+    table = at.dataframe[1].value
+    stage = table[table["Characteristic"].str.lower().str.startswith("stage")].iloc[0]
+    assert stage["Test"].startswith("Fisher exact") and 0.18 <= float(stage["p-value"]) <= 0.22  # R fisher.test: 0.2
 
 
 def test_home_page_on_an_empty_store_points_to_import(hccdash_home):

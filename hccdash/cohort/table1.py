@@ -156,7 +156,10 @@ def categorical_test(table: np.ndarray, settings: CohortSettings | None = None) 
         if table.shape == (2, 2):
             return "Fisher exact", float(stats.fisher_exact(table).pvalue)
         method = stats.MonteCarloMethod(n_resamples=settings.fisher_resamples, rng=np.random.default_rng(settings.seed))
-        return f"Fisher exact (Monte Carlo, {settings.fisher_resamples} tables)", float(stats.fisher_exact(table, method=method).pvalue)
+        # scipy returns the p-value as a length-1 array when the table has more cells than patients
+        # (a 4 x 2 table of 6 patients): take its one value
+        pvalue = np.asarray(stats.fisher_exact(table, method=method).pvalue).item()
+        return f"Fisher exact (Monte Carlo, {settings.fisher_resamples} tables)", float(pvalue)
     result = stats.chi2_contingency(table, correction=True)
     return ("Chi-squared (Yates)" if result.dof == 1 else "Chi-squared"), float(result.pvalue)
 

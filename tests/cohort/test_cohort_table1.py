@@ -27,6 +27,7 @@ from hccdash.cohort.table1 import (
 )
 from hccdash.settings import CohortSettings, SplitSettings
 from hccdash.spreadsheet import blank_missing, csv_text
+from table1_cohorts import import_six_patients
 
 N_TRAIN, N_VALID = 60, 40
 FOLLOW_UP_R = Path(__file__).resolve().parents[1] / "reference" / "follow_up"
@@ -99,6 +100,26 @@ def test_sparse_3x2_gets_seeded_monte_carlo_fisher():
     method = stats.MonteCarloMethod(n_resamples=settings.fisher_resamples, rng=np.random.default_rng(settings.seed))
     expected = stats.fisher_exact(np.array([[40, 20], [18, 14], [2, 6]]), method=method).pvalue
     assert row["test"].startswith("Fisher exact (Monte Carlo") and row["p"] == expected
+
+
+FISHER_SMALL_R = Path(__file__).resolve().parents[1] / "reference" / "table1_fisher_small"
+
+
+def test_table_with_more_cells_than_patients_gets_fisher_as_r(tmp_path):
+    """R (tests/reference/table1_fisher_small/table1_fisher_small.R)::
+
+        fisher.test(table(stage, set))$p.value  # stage I, I, II (training) / III, III, IV: 0.2
+
+    scipy's Monte Carlo p-value of a 4 x 2 table of 6 patients is a length-1 array (it crashed
+    Table 1); 10,000 seeded tables put it within 0.02 (5 standard errors) of R's exact value."""
+    r = json.loads((FISHER_SMALL_R / "table1_fisher_small.json").read_text())
+    baseline = table1(load_cohort(import_six_patients(tmp_path)))
+    row = _row(baseline, "stage")
+    assert row["test"].startswith("Fisher exact (Monte Carlo") and isinstance(row["p"], float)
+    assert row["p"] == pytest.approx(r["stage_fisher_p"], abs=0.02)
+    assert categorical_test(np.array(r["table"]))[1] == row["p"]
+    levels = baseline[baseline["variable"] == "stage"].set_index("level")
+    assert levels.loc["I", "train"] == "2 (66.7%)" and levels.loc["IV", "validation"] == "1 (33.3%)"
 
 
 def test_large_3x2_gets_chi_squared_without_correction():
