@@ -9,6 +9,8 @@ not in ``hccdash/``, which never imports streamlit). It reads widgets and calls
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -18,7 +20,7 @@ from hccdash.deep.demo import register_demo_network
 from hccdash.deep.feature_sets import cohort_deep_sets
 from hccdash.deep.job import KIND, start_deep_extraction
 from hccdash.deep.occlusion import OcclusionMap, case_occlusion, map_window, occlusion_png
-from hccdash.deep.network import IMAGENET_MEAN, IMAGENET_SD
+from hccdash.deep.network import DEFAULT_INPUT, IMAGENET_MEAN, IMAGENET_SD, MAX_INPUT, MIN_INPUT, open_input_size
 from hccdash.deep.registered import register_network, register_network_bytes
 from hccdash.deep.settings import MODALITIES, POOLINGS
 from hccdash.display import as_text
@@ -45,13 +47,14 @@ def register_form() -> None:
     node = c2.text_input("Feature node (empty: last global pooling)", key="fx_dl_node")
     mean = c3.text_input("Mean per channel", ", ".join(map(str, IMAGENET_MEAN)), key="fx_dl_mean")
     sd = c4.text_input("SD per channel", ", ".join(map(str, IMAGENET_SD)), key="fx_dl_sd")
+    size = input_size_choice(upload, path.strip())
     if st.button("Register the demonstration network", key="fx_dl_demo",
                  help="A small CNN with fixed, untrained weights (features that mean nothing), to try the workflow"):
         st.success(as_text(f"Registered '{register_demo_network().name}'"))
     if st.button("Register network", disabled=upload is None and not path.strip(), key="fx_dl_register"):
         try:
             options = {"output_node": node.strip() or None, "mean": parse_numbers(mean, "Mean"),
-                       "sd": parse_numbers(sd, "SD")}
+                       "sd": parse_numbers(sd, "SD"), "input_size": size}
             if upload is not None:
                 network = register_network_bytes(upload.getvalue(), name.strip(), upload.name, **options)
             else:
@@ -60,6 +63,31 @@ def register_form() -> None:
                                f"'{network.output_node}'"))
         except (ValueError, OSError) as exc:
             st.error(as_text(exc))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _open_size(key: tuple, _source: str | bytes) -> bool:
+    """:func:`open_input_size` of a file or upload, once per ``key`` (path and modification, or upload id)."""
+    return open_input_size(_source)
+
+
+def input_size_choice(upload: Any, path: str) -> tuple[int, int] | None:
+    """The N x N input size chosen for a network whose graph leaves it open (a number input shown only
+    then); None for a fixed-size network or no file."""
+    if upload is not None:
+        is_open = _open_size(("upload", upload.file_id, upload.size), upload.getvalue())
+    elif path and Path(path).is_file():
+        stat = Path(path).stat()
+        is_open = _open_size(("path", path, stat.st_mtime_ns, stat.st_size), path)
+    else:
+        return None
+    if not is_open:
+        return None
+    side = st.number_input("Image size (pixels, H = W): this network's graph leaves it open", MIN_INPUT, MAX_INPUT,
+                           DEFAULT_INPUT, key="fx_dl_input_size",
+                           help="The size the network was trained on (224 for most ImageNet CNNs); each ROI crop "
+                                "is resized to it. It is recorded with the network.")
+    return int(side), int(side)
 
 
 def settings_form() -> DeepSettings | None:

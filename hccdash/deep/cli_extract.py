@@ -28,6 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     deep.add_argument("--deep", metavar="NETWORK.onnx", help="extract deep features of this CNN (an ONNX file)")
     deep.add_argument("--network-name", help="name to register it under (default: the file name, lower case)")
     deep.add_argument("--output-node", help="node whose output gives the features (default: the last global pooling)")
+    deep.add_argument("--input-size", type=int, metavar="N",
+                      help="N x N pixels, for a network whose graph leaves its image size open (default: 224; "
+                           "a network with a fixed size takes only that size)")
     deep.add_argument("--margin", type=int, default=defaults.margin, help="pixels around each slice's ROI box")
     deep.add_argument("--min-area", type=int, default=defaults.min_area, help="skip slices with fewer ROI pixels")
     deep.add_argument("--modality", choices=MODALITIES, default=defaults.modality,
@@ -49,7 +52,8 @@ def deep_spec(args: argparse.Namespace) -> DeepSpec:
         raise ValueError("--params is a pyradiomics parameter file: it does not apply to --deep")
     settings = DeepSettings(margin=args.margin, min_area=args.min_area, modality=args.modality,
                             ct_window=tuple(args.ct_window), pooling=args.pooling)
-    network = register_network(args.deep, args.network_name or default_name(args.deep), output_node=args.output_node)
+    network = register_network(args.deep, args.network_name or default_name(args.deep), output_node=args.output_node,
+                               input_size=None if args.input_size is None else (args.input_size, args.input_size))
     return DeepSpec(network, settings)
 
 

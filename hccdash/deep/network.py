@@ -2,8 +2,11 @@
 
 :func:`inspect_network` reads a file with ``onnx`` (never over the network: no external data,
 no hub) and returns its :class:`Network` facts, or raises :class:`NetworkError` saying what is
-wrong: not an ONNX model; no single image input ``(N, C, H, W)`` with ``C`` 1 or 3 (``H`` and
-``W`` fixed in the graph, or given); an output node that does not exist. The feature node is by
+wrong: not an ONNX model; no single image input ``(N, C, H, W)`` with ``C`` 1 or 3; an output
+node that does not exist. ``H`` and ``W`` are the graph's when it fixes them (a different
+``input_size`` is refused); when it leaves them open (:func:`open_input_size`) they are the
+``input_size`` given (``MIN_INPUT`` to ``MAX_INPUT`` pixels; 224 when none is given), recorded
+with the network, and a size the network does not run on is refused by name. The feature node is by
 default the output of the graph's last global pooling node (``GlobalAveragePool`` /
 ``GlobalMaxPool``, e.g. DenseNet's final pooling before the classifier); any node output can be
 named instead. A node output of shape ``(N, C, h, w)`` is averaged over ``h`` and ``w``, so each
@@ -31,6 +34,7 @@ POOLING_OPS = ("GlobalAveragePool", "GlobalMaxPool")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_SD = (0.229, 0.224, 0.225)
 DEFAULT_INPUT = 224  # H and W when the graph leaves them open and none is given
+MIN_INPUT, MAX_INPUT = 8, 2048  # an input size given for a graph that leaves it open
 NAMED_NODES = 8  # node outputs listed when a named one is not found
 
 
@@ -116,6 +120,8 @@ def image_input(model: Any, path: str | Path, input_size: tuple[int, int] | None
         raise NetworkError(
             f"The network {path}'s input '{entry.name}' is not an image batch: shape {shown}, element type "
             f"{entry.type.tensor_type.elem_type} (hccdash needs float32 (N, C, H, W) with C 1 or 3)")
+    if input_size is not None:
+        check_input_size(input_size, path)
     size = []
     for axis, given in zip((2, 3), input_size or (None, None)):
         fixed = dims[axis] if isinstance(dims[axis], int) and dims[axis] > 0 else None
@@ -124,6 +130,36 @@ def image_input(model: Any, path: str | Path, input_size: tuple[int, int] | None
                                f"{input_size[0]} x {input_size[1]}")
         size.append(fixed or int(given or DEFAULT_INPUT))
     return entry.name, int(dims[1]), (size[0], size[1]), dims[0] == 1
+
+
+def check_input_size(input_size: tuple[int, int], path: str | Path) -> None:
+    """NetworkError unless ``input_size`` is two whole numbers from ``MIN_INPUT`` to ``MAX_INPUT``."""
+    if len(input_size) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                       and MIN_INPUT <= v <= MAX_INPUT for v in input_size):
+        raise NetworkError(f"The input size of the network {path} must be two whole numbers of pixels from "
+                           f"{MIN_INPUT} to {MAX_INPUT}; got {list(input_size)}")
+
+
+def open_input_size(source: str | Path | bytes) -> bool:
+    """Whether the ONNX model (a file, or its bytes) leaves its image input's H or W open, so that an
+    input size is to be chosen; False for anything that is not such a model (registering it says why)."""
+    import onnx
+
+    try:
+        if isinstance(source, bytes):
+            model = onnx.load_model_from_string(source)
+        else:
+            model = onnx.load_model(str(source), load_external_data=False)
+    except Exception:  # not a readable model: register_network names the problem
+        return False
+    return _open_size(model)
+
+
+def _open_size(model: Any) -> bool:
+    initialisers = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initialisers]
+    dims = _dims(inputs[0]) if len(inputs) == 1 else []
+    return len(dims) == 4 and not all(isinstance(d, int) and d > 0 for d in dims[2:])
 
 
 def pooling_output(model: Any) -> str | None:
@@ -169,7 +205,13 @@ def inspect_network(
         raise NetworkError(f"The normalisation sd {list(sd)} of the network {path} must be above 0")
     network = Network(name, sha256_file(path), input_name, channels, size, mean, sd, output_node, 0, fixed_batch,
                       str(path))
-    dry = run_network(network, np.zeros((1, channels, *size), np.float32), check_hash=False)
+    try:
+        dry = run_network(network, np.zeros((1, channels, *size), np.float32), check_hash=False)
+    except NetworkError as exc:
+        if not _open_size(model):
+            raise
+        raise NetworkError(f"The network {path} does not run on {size[0]} x {size[1]} images (its graph leaves the "
+                           f"size open): give the input size it was made for. {exc}") from None
     return dataclasses.replace(network, n_features=int(dry.shape[1]))
 
 

@@ -88,3 +88,26 @@ def write_cases(folder: Path, n: int) -> pd.DataFrame:
         rows.append({"patient_id": f"P{i:03d}", "phase": "portal", "reader": "1", "image": str(image_path),
                      "mask": str(mask_path)})
     return pd.DataFrame(rows)
+
+
+def open_size_cnn(path: Path, made_for: int | None = None) -> Path:
+    """The small CNN with its image size left open in the graph (``(N, 3, H, W)``); with ``made_for``, a
+    Reshape to ``(N, 4, made_for, made_for)`` before the pooling makes it run on that size only."""
+    if made_for is None:
+        return small_cnn(path, input_shape=["N", 3, "H", "W"])
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("Conv", ["image", "W", "B"], ["conv"], pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+             helper.make_node("Relu", ["conv"], ["relu"]),
+             helper.make_node("Reshape", ["relu", "S"], ["fixed"]),
+             helper.make_node("GlobalAveragePool", ["fixed"], ["pool"])]
+    graph = helper.make_graph(
+        nodes, "made_for", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+        [helper.make_tensor_value_info("pool", TensorProto.FLOAT, ["N", CHANNELS_OUT, 1, 1])],
+        initializer=[numpy_helper.from_array(WEIGHTS, "W"), numpy_helper.from_array(BIAS, "B"),
+                     numpy_helper.from_array(np.array([0, CHANNELS_OUT, made_for, made_for], np.int64), "S")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save_model(model, str(path))
+    return path

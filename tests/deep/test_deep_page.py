@@ -13,7 +13,7 @@ from hccdash.deep import list_networks
 from hccdash.deep.job import KIND
 from hccdash.store import Store
 
-from deep_helpers import write_cases
+from deep_helpers import open_size_cnn, write_cases
 from extraction_helpers import store_images
 from test_extraction_page import _page  # the Feature extraction page, switched to in the app
 
@@ -106,3 +106,19 @@ def test_a_failed_deep_case_opens_in_the_case_viewer(small, tmp_path):
     assert not at.exception, at.exception
     assert at.title[0].value == "Case viewer"
     assert (at.selectbox(key="cv_patient").value, at.selectbox(key="cv_phase").value) == ("P002", "portal")
+
+
+def test_an_open_image_size_is_chosen_on_the_page(cnn_file, tmp_path):
+    _cohort(tmp_path)
+    at = _page()
+    at.text_input(key="fx_dl_path").input(str(cnn_file)).run()
+    assert "fx_dl_input_size" not in [n.key for n in at.number_input]  # a fixed-size graph: nothing to choose
+    at.text_input(key="fx_dl_path").input(str(open_size_cnn(tmp_path / "open.onnx", made_for=32))).run()
+    at.number_input(key="fx_dl_input_size").set_value(48)
+    at = _register(at, tmp_path / "open.onnx", "open")
+    assert any("does not run on 48 x 48 images" in e.value for e in at.error) and list_networks().empty
+    at.number_input(key="fx_dl_input_size").set_value(32)
+    at = _register(at, tmp_path / "open.onnx", "open")
+    assert not at.exception, at.exception
+    tables = [frame for frame in _frames(at) if "output_node" in frame.columns]
+    assert tables[0][["name", "input"]].values.tolist() == [["open", "3 x 32 x 32"]]
