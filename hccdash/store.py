@@ -200,6 +200,14 @@ MIGRATIONS: list[str] = [
         digest      TEXT NOT NULL      -- SHA-256 of the settings JSON: a repeat is not stored twice
     );
     """,
+    # 5: choices the app remembers across browser sessions (a reload), e.g. the calculator's model
+    """
+    CREATE TABLE preferences (
+        key         TEXT PRIMARY KEY,  -- what is remembered, e.g. "calculator.model"
+        value       JSON NOT NULL,
+        saved_at    TIMESTAMP NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

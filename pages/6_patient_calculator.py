@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from app_frame import in_app_frame
-from hccdash import calculator
+from hccdash import calculator, preferences
 from hccdash.calculator import report
 from hccdash.charts import calculator as charts
 from hccdash.charts.render import SCREEN
@@ -48,8 +48,15 @@ if models.empty:
     st.stop()
 
 restore_choice(st.session_state, "calculator_model", list(models["name"]))  # the model chosen before a page switch
+if "calculator_model" not in st.session_state:  # a new session (a reload): the model chosen last, if still registered
+    last = preferences.recall(preferences.CALCULATOR_MODEL)
+    if last in set(models["name"]):
+        st.session_state["calculator_model"] = last
 name = st.selectbox("Model", models["name"], key="calculator_model")
 keep_choice(st.session_state, "calculator_model")
+if st.session_state.get("calculator_model_stored") != name:  # written once per change, not on every rerun
+    preferences.remember(preferences.CALCULATOR_MODEL, name)
+    st.session_state["calculator_model_stored"] = name
 try:
     model = JsonModel(_spec(name, models.set_index("name").at[name, "sha256"]), validated=True)
 except registry.ArtifactError as exc:

@@ -4,7 +4,7 @@ import time
 import duckdb
 import pytest
 
-from hccdash import paths
+from hccdash import paths, preferences
 from hccdash.cli import main
 from hccdash.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreOpenError
 
@@ -251,3 +251,14 @@ def test_a_file_that_is_not_a_store_is_named_and_kept(capsys):
     err = capsys.readouterr().err
     assert f"error: The store {path} cannot be opened" in err and "HCCDASH_HOME" in err
     assert path.read_bytes() == b"not a database"
+
+
+def test_preferences_keep_the_last_value_per_key(hccdash_home):
+    store = Store()
+    assert preferences.recall(preferences.CALCULATOR_MODEL, store) is None
+    preferences.remember(preferences.CALCULATOR_MODEL, "first", store)
+    preferences.remember(preferences.CALCULATOR_MODEL, "second", store)
+    preferences.remember("other.key", {"a": [1, 2]}, store)
+    assert preferences.recall(preferences.CALCULATOR_MODEL, Store()) == "second"
+    assert preferences.recall("other.key", store) == {"a": [1, 2]}
+    assert store.query("SELECT count(*) AS n FROM preferences")["n"].iloc[0] == 2

@@ -16,6 +16,11 @@ pytestmark = pytest.mark.filterwarnings("ignore:Only .* events per model term:Us
 
 def _calculator(cox_pipeline) -> AppTest:
     registry.save(cox_pipeline.result.model, "combined", **cox_pipeline.save_kwargs())
+    return _new_session()
+
+
+def _new_session() -> AppTest:
+    """The calculator in a new browser session (as after a reload)."""
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("pages/6_patient_calculator.py").run()
     assert not at.exception
@@ -188,6 +193,21 @@ def test_calculator_remembers_the_chosen_model_across_pages(cox_pipeline):
     at.switch_page("pages/6_patient_calculator.py").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="calculator_model").value == other
+
+
+def test_calculator_remembers_the_chosen_model_after_a_reload(cox_pipeline):
+    """A new browser session (a reload) opens the model chosen last in this HCCDASH_HOME, while it is registered."""
+    registry.save(cox_pipeline.result.model, "second", **cox_pipeline.save_kwargs())
+    first = _calculator(cox_pipeline)
+    options = first.selectbox(key="calculator_model").options
+    other = next(o for o in options if o != first.selectbox(key="calculator_model").value)
+    first.selectbox(key="calculator_model").set_value(other).run()
+    assert not first.exception, first.exception
+    again = _new_session()
+    assert again.selectbox(key="calculator_model").value == other
+    registry.delete(other)
+    fresh = _new_session()  # the remembered model is gone: the first one, no error
+    assert fresh.selectbox(key="calculator_model").value == fresh.selectbox(key="calculator_model").options[0]
 
 
 def test_calculator_groups_its_out_of_range_warnings_in_one_box(cox_pipeline):
