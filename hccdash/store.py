@@ -18,6 +18,9 @@ prints it), and then raises :class:`StoreBusyError`.
 
 Workers of a parallel extraction never write here: they return results to the one
 process that writes them, in transactions (see ``hccdash.extraction``).
+
+(About 480 lines, one module on purpose: the schema, its migrations and the connection model are
+the one place that opens the file, so no path can reach the database around the lock and version checks.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Evaluation: discrimination, risk groups, calibration, decision curves, nomogram, forest /
 subgroups / correlation, by centre, optimism and the report; training, validation and external
-validation side by side, clinical / radiomics / combined models side by side."""
+validation side by side, clinical / radiomics / combined models side by side.
+
+(About 440 lines: one tab per section, each a few calls into hccdash.evaluation and page_parts;
+splitting the tabs into modules would only move the layout away from the page it lays out.)"""
 
 from __future__ import annotations
 

@@ -7,6 +7,9 @@ GDCM, the first series in the folder; refused with a missing or unevenly spaced 
 image; its ROI number is the label: :mod:`hccdash.cohort.rtstruct`). Use :func:`read_image` and
 ``read_mask(mask_path, image, label)`` wherever a stored ``image_path`` / ``mask_path``
 is opened, so every step sees the same voxels.
+
+(About 440 lines, one module: reading and the pair checks share the header-only reads that
+keep a check from decompressing a volume; the format-specific readers are their own modules.)
 """
 
 from __future__ import annotations

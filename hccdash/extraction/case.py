@@ -21,6 +21,9 @@ integer image cannot hold them, and is not looked at); a label absent from the m
 error, prefixed with the case's files. Before pyradiomics only the headers are
 compared (and a float image's voxels scanned for NaN); the mask's labels are counted
 only once pyradiomics has failed, so a good int16 CT case costs what it did.
+
+(About 435 lines, one module: the checks, the one-read image source and pyradiomics' call share
+the case's opened images, which must not be read twice at clinical size.)
 """
 
 from __future__ import annotations

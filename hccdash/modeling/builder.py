@@ -11,6 +11,9 @@ kind, the correlation matrix per method, the univariable tests, the LASSO path p
 feature set, the clinical model per clinical settings, each fitted filter per the
 settings of the chain up to it. So a new lambda re-reads the path, and a new threshold re-runs only the steps
 downstream of it. :func:`load_model_inputs` is the one function here that reads the store.
+
+(About 430 lines, one module: the stage cache keys and the build that reads them must change
+together, or a stage result is reused for settings it was not made with.)
 """
 
 from __future__ import annotations
