@@ -45,7 +45,7 @@ NEUTRAL = {
     "hccdash", "hccdash.settings", "hccdash.settings_schema", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
     "hccdash.spreadsheet", "hccdash.display", "hccdash.session", "hccdash.store", "hccdash.jobs",
     "hccdash.workers", "hccdash.listing", "hccdash.overview", "hccdash.regular_files", "hccdash.atomic",
-    "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml", "hccdash.warning_glossary",
+    "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml", "hccdash.warning_glossary", "hccdash.preferences",
 }
 NEUTRAL_PACKAGES = ("stats", "charts")
 FACES = {"hccdash.__main__", "hccdash.cli", "hccdash.startup", "hccdash.leftovers"}
