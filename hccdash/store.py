@@ -249,6 +249,10 @@ class SharedDatabase:
         self._idle_since = 0.0
         self._closer: threading.Timer | None = None
         self._held = threading.local()  # cursors this thread holds (a nested use is never made to wait)
+        # DuckDB's transactions are optimistic: two cursors deleting or updating the same rows at once
+        # fail with "Conflict on tuple deletion". Write transactions of this process take turns
+        # (reentrant: a nested transaction of the same thread does not wait for itself).
+        self.write_turn = threading.RLock()
 
     @contextlib.contextmanager
     def cursor(self, lock_timeout: float) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -430,8 +434,10 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection inside BEGIN ... COMMIT; any exception rolls everything back."""
-        with self.connect() as con:
+        """A connection inside BEGIN ... COMMIT; any exception rolls everything back. The write
+        transactions of one process run one at a time (taken after the cursor, so a connection
+        being drained for another process is never waited for while holding the turn)."""
+        with self.connect() as con, self._database.write_turn:
             con.execute("BEGIN TRANSACTION")
             try:
                 yield con

@@ -262,3 +262,29 @@ def test_preferences_keep_the_last_value_per_key(hccdash_home):
     assert preferences.recall(preferences.CALCULATOR_MODEL, Store()) == "second"
     assert preferences.recall("other.key", store) == {"a": [1, 2]}
     assert store.query("SELECT count(*) AS n FROM preferences")["n"].iloc[0] == 2
+
+
+def test_sessions_rewriting_the_same_rows_at_once_do_not_conflict(hccdash_home):
+    """Several browser sessions saving the same cohort's configuration at once (4 sessions moving
+    sliders gave DuckDB's "Conflict on tuple deletion"): write transactions of one process take
+    turns, so each delete-and-insert sees the others' committed rows."""
+    store = Store()
+    store.execute("CREATE TABLE latest (key VARCHAR, value INTEGER)")
+    errors: list[BaseException] = []
+
+    def rewrite(worker: int) -> None:
+        try:
+            for i in range(40):
+                with store.transaction() as con:
+                    con.execute("DELETE FROM latest WHERE key = 'k'")
+                    con.execute("INSERT INTO latest VALUES ('k', ?)", [worker * 1000 + i])
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rewrite, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(store.query("SELECT * FROM latest")) == 1  # each rewrite replaced the row whole
