@@ -132,7 +132,8 @@ async def choose(page, key: str, option: str) -> None:
     if await box.input_value() == option:
         return
     await box.click(timeout=TIMEOUT_MS)
-    await page.get_by_role("option", name=option, exact=True).click(timeout=TIMEOUT_MS)
+    await box.fill(option)  # typed and entered: the opened list's options are not always in the page's tree
+    await box.press("Enter")
     await _idle(page)
 
 
