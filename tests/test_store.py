@@ -9,6 +9,15 @@ from hccdash.cli import main
 from hccdash.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreOpenError
 
 
+def _run_together(work, n: int) -> None:
+    """``work(0)`` ... ``work(n - 1)``, each on its own thread at once; returns when all are done."""
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_store_lives_under_hccdash_home(hccdash_home):
     store = Store()
     assert store.path == hccdash_home / "hccdash.duckdb"
@@ -53,11 +62,7 @@ def test_store_is_safe_from_several_threads(hccdash_home):
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _run_together(write, 4)
     assert not errors
     assert store.query("SELECT count(*) AS n FROM jobs")["n"].iloc[0] == 20
 
@@ -281,10 +286,6 @@ def test_sessions_rewriting_the_same_rows_at_once_do_not_conflict(hccdash_home):
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
-    threads = [threading.Thread(target=rewrite, args=(w,)) for w in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _run_together(rewrite, 6)
     assert errors == []
     assert len(store.query("SELECT * FROM latest")) == 1  # each rewrite replaced the row whole

@@ -30,7 +30,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from hccdash.selection.base import check_frame
+from hccdash.selection.base import check_frame, fitted_columns
 from hccdash.selection.lasso import LassoSelector
 from hccdash.selection.pca import PCAReducer
 from hccdash.selection.standardize import Standardizer
@@ -130,12 +130,8 @@ class DeepScore(BaseEstimator):
     def components(self, X: pd.DataFrame) -> pd.DataFrame:
         """The z-scored component scores of every kept component for the rows of ``X``."""
         check_is_fitted(self, "lasso_")
-        columns = list(self.feature_names_in_)
-        missing = [c for c in columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"The DL score needs every deep feature it was fitted on; the table lacks {missing[:3]} "
-                             f"({len(missing)} in all)")
-        return self.component_scaler_.transform(self.pca_.transform(self.standardizer_.transform(X[columns])))
+        deep = fitted_columns(X, self.feature_names_in_, "The DL score")
+        return self.component_scaler_.transform(self.pca_.transform(self.standardizer_.transform(deep)))
 
     def dl_score(self, X: pd.DataFrame) -> pd.Series:
         """The DL score of each row of ``X`` (its deep feature columns)."""

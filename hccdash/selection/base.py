@@ -37,6 +37,16 @@ def check_frame(X, where: str) -> pd.DataFrame:
     return X
 
 
+def fitted_columns(X: pd.DataFrame, columns: Sequence[str], needed_by: str) -> pd.DataFrame:
+    """``X``'s columns ``columns`` (those a fitted step was fitted on), or a ValueError naming the
+    first missing ones and how many are missing."""
+    missing = [c for c in columns if c not in X.columns]
+    if missing:
+        raise ValueError(f"{needed_by} needs every feature it was fitted on; the table lacks the feature(s) "
+                         f"{missing[:5]} ({len(missing)} in all)")
+    return X[list(columns)]
+
+
 class FeatureFilter(TransformerMixin, BaseEstimator):
     """Base class: subclasses implement ``score_features`` and ``_select``."""
 

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from hccdash.selection.base import check_frame
+from hccdash.selection.base import check_frame, fitted_columns
 from hccdash.settings import SelectionSettings
 
 _DEFAULTS = SelectionSettings()
@@ -78,11 +78,8 @@ class PCAReducer(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Scores of the kept components: (x - training mean) @ loadings."""
         check_is_fitted(self, "rotation_")
-        columns = list(self.feature_names_in_)
-        missing = [c for c in columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"PCAReducer: X lacks the feature(s) {missing[:5]} ({len(missing)} in all)")
-        scores = (X[columns].to_numpy(dtype=float) - self.mean_.to_numpy()) @ self.rotation_.to_numpy()
+        values = fitted_columns(X, self.feature_names_in_, "PCAReducer").to_numpy(dtype=float)
+        scores = (values - self.mean_.to_numpy()) @ self.rotation_.to_numpy()
         return pd.DataFrame(scores, index=X.index, columns=self.rotation_.columns)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
