@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-from app_server import serve_app
+from app_server import browser_cpu, serve_app, server_cpu
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
@@ -52,6 +52,11 @@ async def open_model_building(browser, url: str, timeout_ms: int = 300_000) -> t
         await context.close()
 
 
+def cpu_since(used: tuple[float, float]) -> str:
+    """CPU seconds the server and the browser have used since ``used`` (their earlier totals)."""
+    return f"server CPU {server_cpu() - used[0]:.2f} s, browser CPU {browser_cpu() - used[1]:.2f} s"
+
+
 async def run(url: str, n: int) -> tuple[float, list[tuple[float, str | None]]]:
     from playwright.async_api import async_playwright
 
@@ -59,9 +64,12 @@ async def run(url: str, n: int) -> tuple[float, list[tuple[float, str | None]]]:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         warm, error = await open_model_building(browser, url)
         print(f"first session (cold: first fit of the sample cohort): {warm:.1f} s" + (f" ERROR {error}" if error else ""))
+        used = server_cpu(), browser_cpu()
         single, error = await open_model_building(browser, url)
-        print(f"one session alone: {single:.2f} s" + (f" ERROR {error}" if error else ""))
+        print(f"one session alone: {single:.2f} s, {cpu_since(used)}" + (f" ERROR {error}" if error else ""))
+        used = server_cpu(), browser_cpu()
         results = await asyncio.gather(*(open_model_building(browser, url) for _ in range(n)))
+        print(f"{n} sessions at once: {cpu_since(used)}")
         await browser.close()
     return single, list(results)
 

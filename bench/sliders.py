@@ -39,7 +39,7 @@ import sys
 import time
 from pathlib import Path
 
-from app_server import serve_app
+from app_server import serve_app, server_cpu
 
 from hccdash.modeling.presets import TITLES
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -55,28 +55,6 @@ COMBOS = list(itertools.product(["ICC2_1", "ICC3_1"], ["keep", "drop"], [True, F
 STATE = """() => document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')"""
 QUIET_MS = 300
 TIMEOUT_MS = 300_000
-
-
-def server_cpu() -> float:
-    """CPU seconds (user + system) used so far by the app's server, the ``streamlit run`` child of
-    this process, and its own children (the joblib workers of a LASSO cross-validation)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    parents, used = {}, {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            pid = int(stat.parent.name)
-            if int(fields[1]) == os.getpid() and b"streamlit" not in (stat.parent / "cmdline").read_bytes():
-                continue  # this process's other children (the browser)
-            parents[pid], used[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
-        except (OSError, IndexError, ValueError):  # a process that ended meanwhile
-            continue
-    tree = {pid for pid, parent in parents.items() if parent == os.getpid()}
-    if not tree:
-        raise RuntimeError("no streamlit server among this process's children")
-    while grown := {pid for pid, parent in parents.items() if parent in tree} - tree:
-        tree |= grown
-    return sum(used[pid] for pid in tree)
 
 
 async def _settle(page, start: float) -> float:
