@@ -255,18 +255,15 @@ def results(settings: Settings, base: BuildResult) -> None:
 
 
 def proportional_hazards(result: BuildResult) -> PHCheck:
-    """Evaluation's cox.zph check of the fit's Cox models (training set), computed once per fit."""
-    kept = st.session_state.get("mb_ph")
-    if kept is None or kept[0] is not result:
-        kept = st.session_state["mb_ph"] = (result, ph_check(prepare(result, builder)))
-    return kept[1]
+    """Evaluation's cox.zph check of the fit's Cox models (training set), once per fit for every session."""
+    return result.derived("ph_check", lambda: ph_check(prepare(result, builder)))
 
 
 def remember(result: BuildResult) -> None:
     """Store the configuration of this fit as the cohort's newest (once per change) and offer it as YAML."""
     stored = st.session_state.setdefault("mb_remembered", {})
     if stored.get(scope) != result.settings:
-        configurations.remember(cohort, features_key, result.settings)
+        configurations.remember_soon(cohort, features_key, result.settings)
         stored[scope] = result.settings
     st.download_button("Save this configuration (YAML)", configurations.configuration_yaml(result.settings, cohort, features_key),
                        "model_building.yaml", "application/yaml", key="mb_config_download", on_click="ignore",

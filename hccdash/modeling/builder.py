@@ -19,9 +19,10 @@ together, or a stage result is reused for settings it was not made with.)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,12 +64,12 @@ class ModelInputs:
     networks: Mapping[str, str] = field(default_factory=dict)
     deep_extraction: Mapping[str, dict] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def phases(self) -> list[str]:
         """Phases of the radiomic feature columns (deep ones named ``dl.<network>.<NNNN>`` have none)."""
         return phases_in([c for c in self.features.columns if not str(c).startswith(DL_PREFIX)])
 
-    @property
+    @functools.cached_property
     def deep_columns(self) -> list[str]:
         """The deep feature columns (``dl.<network>.<NNNN>``, with or without a phase)."""
         return deep_columns(self.features.columns)
@@ -187,6 +188,17 @@ class BuildResult:
     discrimination: pd.DataFrame  # C-index (Cox) or AUC (ER): rows radiomics / clinical / combined, columns sets
     notes: tuple[str, ...] = field(default=())
     external_index: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _derived_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    def derived(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed once per result and name: a result is shared by every session
+        that fits the same configuration (the builder keeps it), so what a page derives from it
+        (the proportional-hazards check, say) is computed once for all of them."""
+        with self._derived_lock:
+            if name not in self._derived:
+                self._derived[name] = compute()
+            return self._derived[name]
 
     @property
     def set_indices(self) -> dict[str, pd.Index]:

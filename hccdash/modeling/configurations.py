@@ -9,13 +9,23 @@ read here and there by :func:`read_settings_text` (:func:`hccdash.safe_yaml.load
 The store keeps, per cohort and feature source, every distinct configuration fitted
 (:func:`remember`): the newest is restored when a new browser session opens the page
 (:func:`last_configuration`), the recent ones are a history to go back to (:func:`history`).
+The page records through :func:`remember_soon`: a background thread writes a configuration once
+the user has left it for :data:`REMEMBER_AFTER` seconds, so a burst of slider moves writes only
+where it ended and a move never waits for the store; reading the history writes what is pending
+first.
 """
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
+import functools
 import hashlib
 import json
+import logging
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +39,9 @@ from hccdash.store import Store
 
 SECTIONS = ("split", "selection", "model")
 HISTORY_KEPT = 20  # configurations kept per cohort and feature source (older ones are deleted)
+REMEMBER_AFTER = 1.5  # seconds a configuration stays unchanged before remember_soon writes it
+
+log = logging.getLogger(__name__)
 
 
 def configuration_dict(settings: Settings) -> dict[str, Any]:
@@ -107,16 +120,80 @@ def remember(cohort: str, source: str, settings: Settings, store: Store | None =
     return True
 
 
+_pending: dict[tuple[Path, str, str], tuple[Store, Settings, float]] = {}
+_pending_lock = threading.Lock()
+_writing = threading.Lock()  # one writer at a time, so what is written later is newer
+_timer: threading.Timer | None = None
+
+
+def remember_soon(cohort: str, source: str, settings: Settings, store: Store | None = None) -> None:
+    """As :func:`remember`, by a background thread once ``settings`` has stayed the newest of this
+    cohort and source for :data:`REMEMBER_AFTER` seconds (a newer call replaces it unwritten)."""
+    store = store or Store()
+    with _pending_lock:
+        _pending[(store.path, cohort, source)] = (store, settings, time.monotonic())
+        _arm(REMEMBER_AFTER)
+
+
+def flush_remembered() -> None:
+    """Write every configuration :func:`remember_soon` holds, now (also at exit)."""
+    _write_pending(lambda waited: True)
+
+
+def _arm(delay: float) -> None:
+    global _timer
+    if _timer is None:
+        _timer = threading.Timer(max(delay, 0.0), _write_settled)
+        _timer.daemon = True
+        _timer.start()
+
+
+def _write_settled() -> None:
+    global _timer
+    with _pending_lock:
+        _timer = None
+    _write_pending(lambda waited: waited >= REMEMBER_AFTER)
+    with _pending_lock:
+        if _pending:
+            oldest = min(at for _, _, at in _pending.values())
+            _arm(REMEMBER_AFTER - (time.monotonic() - oldest))
+
+
+def _write_pending(due) -> None:
+    """Write (and forget) the pending configurations ``due(seconds since recorded)`` picks."""
+    with _writing:
+        now = time.monotonic()
+        with _pending_lock:
+            chosen = {key: value for key, value in _pending.items() if due(now - value[2])}
+            for key in chosen:
+                del _pending[key]
+        for (_, cohort, source), (store, settings, _) in chosen.items():
+            try:
+                remember(cohort, source, settings, store)
+            except Exception as exc:  # a busy or damaged store: this configuration is not kept
+                log.warning("Could not remember the configuration of cohort %r: %s", cohort, exc)
+
+
+atexit.register(flush_remembered)
+
+
+@functools.lru_cache(maxsize=256)
+def _stored_settings(text: str) -> Settings:
+    """The settings of a stored configuration's JSON text (parsed and checked once per text)."""
+    return settings_from_data(json.loads(text), "stored configuration")
+
+
 def history(cohort: str, source: str, store: Store | None = None) -> list[tuple[pd.Timestamp, Settings]]:
     """(when, settings) of the remembered configurations, newest first (ones this version can no
-    longer read are left out)."""
+    longer read are left out); configurations :func:`remember_soon` holds are written first."""
     store = store or Store()
+    flush_remembered()
     rows = store.query("SELECT saved_at, settings FROM configurations WHERE cohort = ? AND source = ? "
                        "ORDER BY saved_at DESC", [cohort, source])
     out = []
     for saved_at, text in rows.itertuples(index=False):
         try:
-            out.append((pd.Timestamp(saved_at), settings_from_data(json.loads(text), "stored configuration")))
+            out.append((pd.Timestamp(saved_at), _stored_settings(text)))
         except ValueError:
             continue  # written by another version with other keys
     return out

@@ -23,6 +23,7 @@ can refuse a different network file.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -51,7 +52,12 @@ def _deep_part(column: str) -> str | None:
 
 def is_deep_column(column: str) -> bool:
     """True for a deep feature column: ``dl.<network>.<NNNN>`` or ``{phase}.dl.<network>.<NNNN>``."""
-    part = _deep_part(str(column))
+    return _is_deep_name(str(column))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # every fit asks again of the same few thousand names
+def _is_deep_name(column: str) -> bool:
+    part = _deep_part(column)
     return part is not None and len(part.split(".")) >= 3
 
 

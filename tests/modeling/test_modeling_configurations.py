@@ -72,6 +72,34 @@ def test_the_store_keeps_the_last_configuration_and_a_history_per_cohort():
     assert len(configurations.history("B", "features")) == 1
 
 
+def _with_k(k: int) -> Settings:
+    base = Settings()
+    return dataclasses.replace(base, selection=dataclasses.replace(base.selection, mrmr_k=k))
+
+
+def test_remember_soon_writes_where_a_burst_of_moves_ends(monkeypatch):
+    """A burst of moves writes only its last configuration: by the background thread once it has
+    stayed the newest for REMEMBER_AFTER seconds, or at once when the history is read."""
+    import time
+
+    from hccdash.store import Store
+
+    monkeypatch.setattr(configurations, "REMEMBER_AFTER", 0.3)
+    count = lambda: int(Store().query("SELECT count(*) AS n FROM configurations WHERE cohort = 'A'")["n"].iloc[0])
+    for k in (3, 4, 5):
+        configurations.remember_soon("A", "features", _with_k(k))
+    assert count() == 0  # nothing written while the moves go on
+    deadline = time.monotonic() + 20
+    while count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [s.selection.mrmr_k for _, s in configurations.history("A", "features")] == [5]
+    for k in (6, 7):
+        configurations.remember_soon("A", "features", _with_k(k))
+    configurations.remember_soon("B", "features", _with_k(8))
+    assert [s.selection.mrmr_k for _, s in configurations.history("A", "features")] == [7, 5]  # read: written first
+    assert configurations.last_configuration("B", "features").selection.mrmr_k == 8
+
+
 def test_describe_names_what_a_configuration_is():
     assert configurations.describe(_custom()) == (
         "ER 12 mo (logistic); portal; variance + univariate p 0.05 + spearman 0.8 + mRMR 12; "
