@@ -278,6 +278,7 @@ def _json_number(value) -> float | None:
 
 
 _RESULTS_MAX = 64
+_FRAMES_MAX = 16  # the sets' frames of a few endpoints, splits and clinical choices
 
 
 class ModelBuilder:
@@ -288,6 +289,7 @@ class ModelBuilder:
         self._caches: dict[tuple, tuple[Outcome, dict[str, pd.Index], StageCache]] = {}
         self._icc: dict[tuple, pd.Series] = {}
         self._results: OrderedDict[tuple, BuildResult] = OrderedDict()
+        self._frames: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
 
     def data(self, endpoint: Endpoint, split: SplitSettings | None = None) -> tuple[Outcome, pd.Index, pd.Index, StageCache]:
@@ -352,7 +354,21 @@ class ModelBuilder:
 
     def frame(self, ids: pd.Index, clinical_vars: Sequence[str], batch: str | None = None) -> pd.DataFrame:
         """Features + chosen clinical columns of these patients (+ the ComBat ``batch`` column,
-        see :func:`~hccdash.modeling.pipeline.batch_column`)."""
+        see :func:`~hccdash.modeling.pipeline.batch_column`). The last few are kept and returned
+        again, the same object (treat it as read-only): every fit reads the same sets' frames."""
+        key = (tuple(ids), tuple(clinical_vars), batch)
+        with self._lock:
+            if key in self._frames:
+                self._frames.move_to_end(key)
+                return self._frames[key]
+        frame = self._frame(ids, clinical_vars, batch)
+        with self._lock:
+            self._frames[key] = frame
+            while len(self._frames) > _FRAMES_MAX:
+                self._frames.popitem(last=False)
+        return frame
+
+    def _frame(self, ids: pd.Index, clinical_vars: Sequence[str], batch: str | None) -> pd.DataFrame:
         parts = [self.inputs.features.loc[ids]]
         if clinical_vars:
             parts.append(self.inputs.clinical.loc[ids, list(clinical_vars)])

@@ -110,3 +110,22 @@ def test_every_pyradiomics_example_and_baseline_parameter_file_is_accepted(refer
     assert len(files) >= 15
     for path in files:
         assert spec_from_yaml(path).params, path
+
+
+def test_a_parameter_set_is_checked_against_the_schema_once(monkeypatch):
+    """Pages check the same parameters on every run: pykwalify runs once per distinct set; a
+    different (bad) set is still checked and refused."""
+    from hccdash.extraction import params as module
+
+    checked = []
+    original = module._check_schema
+    monkeypatch.setattr(module, "_check_schema", lambda p: checked.append(1) or original(p))
+    good = {"setting": {"binWidth": 17, "label": 1}}
+    module.validate_params(good)
+    module.validate_params({"setting": {"label": 1, "binWidth": 17}})
+    assert len(checked) == 1
+    with pytest.raises(ValueError, match="binWidth"):
+        module.validate_params({"setting": {"binWidth": "wide", "label": 1}})
+    with pytest.raises(ValueError, match="binWidth"):
+        module.validate_params({"setting": {"binWidth": "wide", "label": 1}})
+    assert len(checked) == 3

@@ -27,3 +27,22 @@ def test_a_build_is_kept_for_the_same_settings_and_clinical_variables(stored_coh
     assert fewer is not base and fewer.clinical_vars == ("age",)
     reloaded = shared_builder(stored_cohort, SOURCE, reload=True)
     assert reloaded.build(with_lambda(Settings(), "lambda.min")) is not base
+
+
+def test_what_is_derived_from_a_result_and_the_sets_frames_are_computed_once(stored_cohort):
+    """Every fit reads the same sets' frames (kept per ids, clinical variables and batch), and what a
+    page derives from a result (the PH check) is computed once for all sessions sharing it."""
+    from hccdash.modeling.controls import with_lambda
+    from hccdash.settings import Settings
+
+    builder = shared_builder(stored_cohort, SOURCE)
+    result = builder.build(with_lambda(Settings(), "lambda.min"))
+    ids = result.validation_index
+    frame = builder.frame(ids, ("age",))
+    assert builder.frame(ids, ("age",)) is frame
+    assert list(frame.index) == list(ids) and "age" in frame.columns
+    assert "age" not in builder.frame(ids, ()).columns
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert result.derived("check", compute) == 1 and result.derived("check", compute) == 1
+    assert result.derived("other", compute) == 2 and len(calls) == 2
