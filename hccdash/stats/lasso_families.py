@@ -18,7 +18,7 @@ import numpy as np
 
 
 def _reverse_cumsum(values: np.ndarray) -> np.ndarray:
-    return np.cumsum(values[::-1], axis=0)[::-1]
+    return values[::-1].cumsum(axis=0)[::-1]
 
 
 class CoxFamily:
@@ -49,7 +49,7 @@ class CoxFamily:
 
     def _risk(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """exp(eta - shift), risk-set sums at each row's tie group, and the shift."""
-        shift = np.max(eta, axis=0)
+        shift = eta.max(axis=0)
         e = np.exp(eta - shift)
         return e, _reverse_cumsum(e)[self.first], shift
 
@@ -57,7 +57,7 @@ class CoxFamily:
         """Breslow log partial likelihood (one value per column if ``eta`` is n x L)."""
         _, risk, shift = self._risk(eta)
         ev = self.events
-        return np.sum(eta[ev] - np.log(risk[ev]) - shift, axis=0)
+        return (eta[ev] - np.log(risk[ev]) - shift).sum(axis=0)
 
     def loss(self, eta: np.ndarray) -> float:
         return -float(self.loglik(eta)) / self.n
@@ -70,7 +70,7 @@ class CoxFamily:
         e, risk, _ = self._risk(eta)
         inv = np.zeros(self.n)
         inv[self.events] = 1.0 / risk[self.events]
-        return e, risk, np.cumsum(inv)[self.last]
+        return e, risk, inv.cumsum()[self.last]
 
     def gradient(self, eta: np.ndarray) -> np.ndarray:
         """d loss / d eta: -(event - exp(eta) x cumulative Breslow hazard) / n."""

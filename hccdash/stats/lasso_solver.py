@@ -13,13 +13,15 @@ At one lambda (:func:`solve`):
    likelihood, risk-set sums by cumulative sums in time order) gives a quadratic model
    whose LASSO is solved exactly (``lasso_qp``: feature-sign search, coordinate descent
    as fallback); a backtracking line search on the true objective keeps every step a
-   descent step. The Hessian is reused while each step cuts the KKT residual 3-fold.
+   descent step. The Hessian is reused while each step cuts the KKT residual 100-fold
+   (else recomputed: fresh Hessians converge quadratically, in fewer and cheaper steps).
    Stops when the largest violation of the optimality conditions on W
    (:func:`kkt_residual`) is below ``tol``: the coefficient error left is about that
    residual over the smallest curvature of the loss.
 3. KKT check on every feature: violators join W, and step 2 runs again.
 
-Along a path (:func:`fit_path`) each lambda starts from the previous solution.
+Along a path (:func:`fit_path`) each lambda starts from the previous solutions
+extrapolated to it (:func:`_predicted_start`), or from the previous solution.
 """
 
 from __future__ import annotations
@@ -27,15 +29,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from hccdash.stats.lasso_qp import KKT_SLACK, Curvature, quadratic_lasso
 
 DEFAULT_TOL = 1e-10  # KKT residual of -loglik/n: about 1e-7 on z-scored coefficients
 _MAX_NEWTON = 200
-_REUSE_HESSIAN = 0.3  # keep the Hessian while each step cuts the KKT residual 3-fold
+_REUSE_HESSIAN = 0.01  # keep the Hessian while each step cuts the KKT residual 100-fold
 _MAX_NEW = 40  # features added to the working set per KKT round
 _MIN_RATIO = 1e-6  # glmnet.control()$eps: the smallest lambda.min.ratio
+_BLAS: ThreadpoolController | None = None
 
 
 @dataclass(frozen=True)
@@ -120,13 +123,14 @@ def solve(problem: Problem, lam: float, beta: np.ndarray) -> tuple[np.ndarray, n
     violating their KKT condition (``|gradient_j| > lam``; at most the 40 worst per
     round), solved; repeated until no feature outside the working set violates it.
     """
-    X, pf = problem.X, problem.penalty
+    X, pf, family = problem.X, problem.penalty, problem.family
     beta = beta.copy()
     eta = X @ beta
     working = np.flatnonzero((beta != 0) | (pf == 0))
+    eta_grad = family.gradient(eta)  # d loss / d eta at eta
     solved = False
     while True:
-        grad = problem.gradient(eta)
+        grad = X.T @ eta_grad
         outside = np.ones(beta.size, dtype=bool)
         outside[working] = False
         excess = np.where(outside, np.abs(grad) - lam * pf * (1 + KKT_SLACK), 0.0)
@@ -136,19 +140,23 @@ def solve(problem: Problem, lam: float, beta: np.ndarray) -> tuple[np.ndarray, n
         if violators.size > _MAX_NEW:  # the worst ones first: keeps the Hessian small
             violators = violators[np.argsort(-excess[violators])[:_MAX_NEW]]
         working = np.union1d(working, violators)
-        eta = _newton_on_set(problem, lam, beta, eta, working)
+        eta, eta_grad = _newton_on_set(problem, lam, beta, eta, working, eta_grad)
         solved = True
 
 
-def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarray, W: np.ndarray):
-    """Proximal Newton on the coefficients in W (updates ``beta`` in place; returns eta)."""
+def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarray, W: np.ndarray,
+                   eta_grad: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Proximal Newton on the coefficients in W (updates ``beta`` in place). Returns eta and
+    d loss / d eta there (``eta_grad``, if given, is the latter at the given eta)."""
     family = problem.family
     XW = problem.X[:, W]
     lw = lam * problem.penalty[W]
     curvature, last = None, np.inf
     loss = None  # the loss at eta, known after the first line search
     for _ in range(_MAX_NEWTON):
-        g = XW.T @ family.gradient(eta)
+        if eta_grad is None:
+            eta_grad = family.gradient(eta)
+        g = XW.T @ eta_grad
         bW = beta[W]
         residual = kkt_residual(g, bW, lw)
         if residual <= problem.tol:
@@ -173,7 +181,10 @@ def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarr
             t *= 0.5
         beta[W] = trial
         eta = eta + t * deta
-    return eta
+        eta_grad = None
+    if eta_grad is None:
+        eta_grad = family.gradient(eta)
+    return eta, eta_grad
 
 
 def fit_on_rows(
@@ -182,10 +193,19 @@ def fit_on_rows(
     """The path on ``rows`` (None: all): on ``lambdas`` if given, else on the default
     ``grid = (n_lambda, lambda_min_ratio)`` with glmnet's early stopping."""
     sub = problem if rows is None else problem.subset(rows)
-    with threadpool_limits(1, user_api="blas"):  # small matrices: BLAS threads only contend
+    with _blas_controller().limit(limits=1, user_api="blas"):  # small matrices: BLAS threads only contend
         if lambdas is not None:
             return fit_path(sub, lambdas)
         return fit_path(sub, default_grid(sub, *grid), stop_early=sub.family.name)
+
+
+def _blas_controller() -> ThreadpoolController:
+    """The BLAS libraries loaded (numpy's and scipy's, looked up once: a new look-up per fit
+    cost about a millisecond, more than a small fit's Newton steps)."""
+    global _BLAS
+    if _BLAS is None:
+        _BLAS = ThreadpoolController()
+    return _BLAS
 
 
 def kkt_residual(grad: np.ndarray, beta: np.ndarray, penalty: np.ndarray) -> float:
@@ -212,13 +232,32 @@ def fit_path(problem: Problem, lambdas: np.ndarray, stop_early: str | None = Non
     deviance = np.zeros(lambdas.size)
     fitted = lambdas.size
     for k, lam in enumerate(lambdas):
-        beta, eta = solve(problem, lam, beta)
+        beta, eta = solve(problem, lam, _predicted_start(lambdas[max(k - 3, 0):k], coefs[:, max(k - 3, 0):k], lam, beta))
         coefs[:, k] = beta
         deviance[k] = family.deviance(eta)
         if stop_early and _glmnet_stops(1.0 - deviance[: k + 1] / null_dev, stop_early):
             fitted = k + 1
             break
     return PathFit(lambdas[:fitted], coefs[:, :fitted], deviance[:fitted], null_dev)
+
+
+def _predicted_start(lams: np.ndarray, betas: np.ndarray, lam: float, last: np.ndarray) -> np.ndarray:
+    """Warm start at ``lam``: the previous solutions (columns of ``betas`` at ``lams``, up to 3,
+    the last one ``last``) extrapolated by the polynomial through them when they share one
+    support and signs and the extrapolation keeps those signs; else ``last``. Only the
+    number of Newton steps depends on it, not the solution."""
+    if lams.size < 2:
+        return last
+    signs = np.sign(betas)
+    if np.any(signs != signs[:, -1:]):
+        return last
+    weights = np.ones(lams.size)  # Lagrange basis polynomials of lams, at lam
+    for i in range(lams.size):
+        for j in range(lams.size):
+            if i != j:
+                weights[i] *= (lam - lams[j]) / (lams[i] - lams[j])
+    start = betas @ weights
+    return start if np.array_equal(np.sign(start), signs[:, -1]) else last
 
 
 def _glmnet_stops(dev_ratio: np.ndarray, family: str) -> bool:
