@@ -137,8 +137,5 @@ class LassoSelector(TransformerMixin, BaseEstimator):
     def path_table(self) -> pd.DataFrame:
         """One row per lambda: lambda, log lambda, cvm, cvsd, number of features."""
         check_is_fitted(self, "cv_")
-        return pd.DataFrame({
-            "lambda": self.cv_.lambdas, "log_lambda": np.log(self.cv_.lambdas),
-            "cvm": self.cv_.cvm, "cvsd": self.cv_.cvsd, "n_features": self.cv_.n_nonzero,
-        })
+        return self.cv_.table
 
