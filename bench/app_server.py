@@ -46,7 +46,8 @@ def browser_cpu() -> float:
 
 
 def _children_cpu(chosen: Callable[[bytes], bool]) -> float:
-    """CPU seconds of this process's children whose command line is ``chosen``, with their descendants."""
+    """CPU seconds of this process's children whose command line is ``chosen``, with their descendants
+    (user + system, and those of their ended children: a closed browser tab's process)."""
     ticks = os.sysconf("SC_CLK_TCK")
     parents, used = {}, {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -55,7 +56,7 @@ def _children_cpu(chosen: Callable[[bytes], bool]) -> float:
             pid = int(stat.parent.name)
             if int(fields[1]) == os.getpid() and not chosen((stat.parent / "cmdline").read_bytes()):
                 continue  # this process's other children
-            parents[pid], used[pid] = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+            parents[pid], used[pid] = int(fields[1]), sum(map(int, fields[11:15])) / ticks  # + ended children's
         except (OSError, IndexError, ValueError):  # a process that ended meanwhile
             continue
     tree = {pid for pid, parent in parents.items() if parent == os.getpid()}

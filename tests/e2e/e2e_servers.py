@@ -37,12 +37,13 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120.0) 
 
 
 @contextmanager
-def running_server(home: Path, *, launcher: bool = False, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A fresh server over ``home`` (sample cohort on), started as ``streamlit run app.py`` or,
-    with ``launcher``, as ``python serve.py`` (what ``make run`` does); yields its address.
-    Its log is ``home/streamlit.log``."""
+def running_server(home: Path, *, launcher: bool = False, env: dict[str, str] | None = None,
+                   script: str = "app.py") -> Iterator[str]:
+    """A fresh server over ``home`` (sample cohort on), started as ``streamlit run app.py`` (or
+    another ``script``, with the project's Streamlit configuration) or, with ``launcher``, as
+    ``python serve.py`` (what ``make run`` does); yields its address. Its log is ``home/streamlit.log``."""
     port = _free_port()
-    command = [sys.executable, "serve.py"] if launcher else [sys.executable, "-m", "streamlit", "run", "app.py"]
+    command = [sys.executable, "serve.py"] if launcher else [sys.executable, "-m", "streamlit", "run", script]
     environment = {**os.environ, "HCCDASH_HOME": str(home), "HCCDASH_SAMPLE": "1", **(env or {})}
     log = open(home / "streamlit.log", "w")
     process = subprocess.Popen(
