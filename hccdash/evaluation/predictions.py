@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -85,15 +86,55 @@ def _complete(design: pd.DataFrame) -> np.ndarray:
     return design.notna().all(axis=1).to_numpy()
 
 
-def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, SubModel], dict[str, str]]:
-    """(the available models, each left-out model's note saying why)."""
+class FrameDesigns:
+    """Every model's design for the rows of one frame, sharing what they have in common: the
+    clinical columns, the rad-score and the DL score are each computed once, when first needed
+    (the combined design is made of them)."""
+
+    def __init__(self, model: RadiomicsNomogram, frame: pd.DataFrame):
+        self.model, self.frame = model, frame
+
+    @cached_property
+    def clinical(self) -> pd.DataFrame:
+        return self.model.clinical_design(self.frame)
+
+    @cached_property
+    def radiomics(self) -> pd.DataFrame:
+        return rad_score_frame(self.model, self.frame)
+
+    @cached_property
+    def deep(self) -> pd.DataFrame:
+        return dl_score_frame(self.model, self.frame)
+
+    @cached_property
+    def combined(self) -> pd.DataFrame:
+        """As ``RadiomicsNomogram.combined_design``."""
+        deep = self.deep[DL_SCORE] if self.model.has_deep else None
+        return self.model.combined_.design(self.clinical, self.radiomics[RAD_SCORE], deep)
+
+    def of(self, name: str) -> pd.DataFrame:
+        """The design of the model ``name`` (one of :data:`MODELS`)."""
+        if name not in MODELS:
+            raise ValueError(f"unknown model {name!r}; one of {MODELS}")
+        return getattr(self, name)
+
+
+def _design_of(model: RadiomicsNomogram, name: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    return lambda X: FrameDesigns(model, X).of(name)
+
+
+def submodels(model: RadiomicsNomogram, train: SplitData,
+              designs: FrameDesigns | None = None) -> tuple[dict[str, SubModel], dict[str, str]]:
+    """(the available models, each left-out model's note saying why). ``designs``: the training
+    frame's :class:`FrameDesigns` when the caller reuses them (made here otherwise)."""
+    designs = FrameDesigns(model, train.frame) if designs is None else designs
     notes, found = {}, {}
     clinical = model.clinical_
     if clinical is None or clinical.model_ is None:
         notes["clinical"] = "Clinical model: no clinical variable was selected, so it is not evaluated"
     else:
-        found["clinical"] = SubModel("clinical", clinical.model_, model.clinical_design)
-    scores = rad_score_frame(model, train.frame)
+        found["clinical"] = SubModel("clinical", clinical.model_, _design_of(model, "clinical"))
+    scores = designs.radiomics
     rows = _complete(scores)
     if not model.has_radiomics:
         notes["radiomics"] = "Radiomics model: the cohort has no radiomic features, so there is none to evaluate"
@@ -101,15 +142,15 @@ def submodels(model: RadiomicsNomogram, train: SplitData) -> tuple[dict[str, Sub
         notes["radiomics"] = "Radiomics model: the rad-score is constant (no feature selected), so it is not evaluated"
     else:
         fit = regression.fit(scores[rows], np.asarray(train.y)[rows], model.settings.model.ties)
-        found["radiomics"] = SubModel("radiomics", fit, lambda X: rad_score_frame(model, X))
+        found["radiomics"] = SubModel("radiomics", fit, _design_of(model, "radiomics"))
     if model.has_deep:
-        deep = dl_score_frame(model, train.frame)
+        deep = designs.deep
         if np.ptp(deep[DL_SCORE].to_numpy()) == 0:
             notes["deep"] = "DL score model: the DL score is constant (no component selected), so it is not evaluated"
         else:
             fit = regression.fit(deep, np.asarray(train.y), model.settings.model.ties)
-            found["deep"] = SubModel("deep", fit, lambda X: dl_score_frame(model, X))
-    found["combined"] = SubModel("combined", model.combined_.model_, model.combined_design)
+            found["deep"] = SubModel("deep", fit, _design_of(model, "deep"))
+    found["combined"] = SubModel("combined", model.combined_.model_, _design_of(model, "combined"))
     return {name: found[name] for name in MODELS if name in found}, notes
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from hccdash.evaluation.data import EvaluationInput
-from hccdash.evaluation.predictions import submodels
+from hccdash.evaluation.predictions import FrameDesigns, submodels
 from hccdash.stats import zph
-from hccdash.stats.proportional_hazards import PH_ALPHA
+from hccdash.stats.proportional_hazards import PH_ALPHA, ZphResult
 
 TRANSFORM = "km"  # cox.zph's default: time as 1 - KM(t-), robust to a few long follow-ups
 TEST_COLUMNS = ["model", "term", "chisq", "df", "p", "fails"]
@@ -49,37 +50,74 @@ def term_groups(model, columns: pd.Index) -> dict[str, list[str]]:
 
 
 def ph_check(data: EvaluationInput) -> PHCheck:
-    """cox.zph of each Cox model (clinical, radiomics, combined) on its complete training rows."""
+    """cox.zph of each Cox model (clinical, radiomics, combined) on its complete training rows,
+    with the model's own fit (:func:`~hccdash.stats.zph`'s ``fit``: the same coefficients, no refit)."""
     if not data.survival:
         return empty()
-    subs, _ = submodels(data.model, data.train)
     train, ties = data.train, data.model.settings.model.ties
+    designs = FrameDesigns(data.model, train.frame)
+    subs, _ = submodels(data.model, train, designs)
     tests, residuals, notes = [], [], []
     for name, sub in subs.items():
-        design = sub.design(train.frame)
+        design = designs.of(name)
         rows = design.notna().all(axis=1).to_numpy()
+        groups = term_groups(data.model, design.columns)
         try:
             result = zph(design[rows], train.time[rows], train.event[rows], transform=TRANSFORM, ties=ties,
-                         terms=term_groups(data.model, design.columns))
+                         terms=groups, fit=sub.fit)
         except ValueError as exc:
             notes.append(f"Proportional hazards: not tested for the {name} model ({exc})")
             continue
-        table = result.table.reset_index()
-        tests.append(table.assign(model=name, fails=table["p"] < PH_ALPHA)[TEST_COLUMNS])
+        tests.append((name, result.table))
         coef = sub.fit.coef_
-        long = result.residuals.melt(id_vars=["time", "x"], var_name="term", value_name="residual")
-        level = long["term"].map(coef).fillna(1.0).astype(float)  # several columns: the term's lp, around 1
-        residuals.append(long.assign(model=name, coef=level)[RESIDUAL_COLUMNS])
-        failing = result.failing
-        global_p = float(result.table.loc["GLOBAL", "p"])
-        if failing or global_p < PH_ALPHA:
-            terms = ", ".join(failing) if failing else "no single term"
-            notes.append(
-                f"Proportional hazards: the {name} model fails the test (cox.zph, training set; global p = "
-                f"{global_p:.3g}; terms with p < {PH_ALPHA:g}: {terms}). Its hazard ratios change over follow-up: "
-                "look at the Schoenfeld residual plots, and consider stratifying, a time-varying effect or "
-                "reporting the hazard ratio as an average over follow-up.")
+        # a term of one column scatters around its coefficient, of several (its lp) around 1
+        level = [float(coef[cols[0]]) if len(cols) == 1 else 1.0 for cols in groups.values()]
+        residuals.append((name, result.residuals, level))
+        note = _failing_note(name, result)
+        if note:
+            notes.append(note)
     if not tests:
         return PHCheck(empty().tests, empty().residuals, notes)
-    return PHCheck(pd.concat(tests, ignore_index=True), pd.concat(residuals, ignore_index=True), notes)
+    return PHCheck(_tests_frame(tests), _residuals_frame(residuals), notes)
 
+
+def _failing_note(name: str, result: ZphResult) -> str | None:
+    """The warning of a model that fails the test (a term or GLOBAL with p < 0.05), else None."""
+    failing = result.failing
+    global_p = float(result.table["p"].iloc[-1])
+    if not failing and global_p >= PH_ALPHA:
+        return None
+    terms = ", ".join(failing) if failing else "no single term"
+    return (f"Proportional hazards: the {name} model fails the test (cox.zph, training set; global p = "
+            f"{global_p:.3g}; terms with p < {PH_ALPHA:g}: {terms}). Its hazard ratios change over follow-up: "
+            "look at the Schoenfeld residual plots, and consider stratifying, a time-varying effect or "
+            "reporting the hazard ratio as an average over follow-up.")
+
+
+def _tests_frame(tests: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """The models' cox.zph tables stacked, one frame built once (no per-model reshaping)."""
+    tables = [table for _, table in tests]
+    p = np.concatenate([table["p"].to_numpy() for table in tables])
+    return pd.DataFrame({
+        "model": np.repeat([name for name, _ in tests], [len(table) for table in tables]).astype(object),
+        "term": np.concatenate([table.index.to_numpy() for table in tables]),
+        "chisq": np.concatenate([table["chisq"].to_numpy() for table in tables]),
+        "df": np.concatenate([table["df"].to_numpy() for table in tables]),
+        "p": p,
+        "fails": p < PH_ALPHA,
+    })
+
+
+def _residuals_frame(residuals: list[tuple[str, pd.DataFrame, list[float]]]) -> pd.DataFrame:
+    """Long residuals (one row per model, term and event; terms in turn, events in time order)."""
+    parts = {column: [] for column in RESIDUAL_COLUMNS}
+    for name, wide, level in residuals:
+        values = wide.to_numpy()  # time, x, then a column per term
+        n, k = values.shape[0], values.shape[1] - 2
+        parts["model"].append(np.full(n * k, name, dtype=object))
+        parts["term"].append(np.repeat(wide.columns[2:].to_numpy(dtype=object), n))
+        parts["time"].append(np.tile(values[:, 0], k))
+        parts["x"].append(np.tile(values[:, 1], k))
+        parts["residual"].append(values[:, 2:].ravel(order="F"))
+        parts["coef"].append(np.repeat(np.asarray(level, dtype=float), n))
+    return pd.DataFrame({column: np.concatenate(values) for column, values in parts.items()})

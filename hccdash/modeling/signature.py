@@ -162,8 +162,11 @@ class RadiomicsSignature(BaseEstimator):
         missing = [c for c in selected if c not in X.columns]
         if missing:
             raise ValueError(f"The feature table lacks the selected feature(s) {missing}")
-        Z = (X[selected] - self.standardizer_.mean_[selected]) / self.standardizer_.scale_[selected]
-        return self.lasso_.rad_score(Z)
+        # in numpy: selecting and aligning pandas objects cost more than the arithmetic
+        values = X[selected].to_numpy(dtype=float, na_value=np.nan)
+        at = self.standardizer_.mean_.index.get_indexer(selected)  # (scale_ shares mean_'s index)
+        z = (values - self.standardizer_.mean_.to_numpy()[at]) / self.standardizer_.scale_.to_numpy()[at]
+        return self.lasso_.rad_score(pd.DataFrame(z, index=X.index, columns=selected))
 
     def formula(self, digits: int = 4) -> str:
         """The rad-score formula with its coefficients (z = (x - training mean) / training sd)."""

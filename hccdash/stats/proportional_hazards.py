@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
-from hccdash.stats._fitting import design_frame
-from hccdash.stats.cox import _event_terms, _information, _risk_sets, _survival_outcome, cox_fit
-from hccdash.stats.survival import kaplan_meier
+from hccdash.stats._fitting import STEP_TOL, design_frame
+from hccdash.stats.cox import CoxModel, _event_terms, _information, _risk_sets, _RiskSets, _survival_outcome, cox_fit
+from hccdash.stats.survival import km_curve
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 PH_ALPHA = 0.05  # p below this: proportional hazards rejected (the app's warning)
@@ -53,8 +53,8 @@ class ZphResult:
     @property
     def failing(self) -> list[str]:
         """Terms (not GLOBAL) whose p < 0.05."""
-        rows = self.table.drop(index="GLOBAL")
-        return list(rows.index[rows["p"] < PH_ALPHA])
+        terms, p = self.table.index[:-1], self.table["p"].to_numpy()[:-1]  # GLOBAL is the last row
+        return [term for term, failing in zip(terms, p < PH_ALPHA) if failing]
 
 
 def transformed_time(time, event, transform: str = "km") -> np.ndarray:
@@ -63,9 +63,8 @@ def transformed_time(time, event, transform: str = "km") -> np.ndarray:
     all times (R ``rank``); "identity"; "log" (times must be > 0)."""
     t = np.asarray(time, dtype=float)
     if transform == "km":
-        km = kaplan_meier(t, event)
-        before = np.searchsorted(km["time"].to_numpy(), t, side="left")
-        return 1.0 - np.concatenate(([1.0], km["surv"].to_numpy()))[before]
+        times, surv = km_curve(t, event)
+        return 1.0 - np.concatenate(([1.0], surv))[np.searchsorted(times, t, side="left")]
     if transform == "rank":
         return stats.rankdata(t, method="average")
     if transform == "identity":
@@ -98,7 +97,7 @@ def _term_columns(columns: pd.Index, terms: Mapping[str, Sequence[str]] | None) 
 
 
 def zph(X, time, event, transform: str = "km", ties: str = "efron",
-        terms: Mapping[str, Sequence[str]] | None = None) -> ZphResult:
+        terms: Mapping[str, Sequence[str]] | None = None, *, fit: CoxModel | None = None) -> ZphResult:
     """Proportional-hazards test and scaled Schoenfeld residuals of the Cox model of X, as
     ``cox.zph(coxph(Surv(time, event) ~ ., ties = ties), transform = transform)``.
 
@@ -106,29 +105,83 @@ def zph(X, time, event, transform: str = "km", ties: str = "efron",
     :func:`~hccdash.stats.cox.cox_fit` (fitted here, with ``ties`` "efron" or "breslow"; tied
     event times enter the test exactly as in the fit). ``terms`` maps a term name to its
     columns (e.g. the columns of a spline) for one chi-square per term with df = number of
-    columns; default one term per column. A singular information matrix (every event at one
-    time, too few events) raises ValueError, as R's ``solve`` stops.
+    columns; default one term per column. ``fit``: the Cox fit of these rows you already hold
+    (cox.zph's own argument in R): its coefficients are used when it is that fit (same columns,
+    rows, events and ties, converged, and its coefficients maximise this partial likelihood:
+    the Newton step from them is below 1e-8 sd of each column), else the model is fitted here.
+    A singular information matrix (every event at one time, too few events) raises ValueError,
+    as R's ``solve`` stops.
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     X = design_frame(X)
     groups = _term_columns(X.columns, terms)
     t, e = _survival_outcome(X, time, event)
-    model = cox_fit(X, t, e, ties=ties)
-    ttimes = transformed_time(t, e, transform)
-    g_all = ttimes - ttimes[e == 1].mean()
-
     rs = _risk_sets(t, e, ties)
-    x = (X.to_numpy() - X.to_numpy().mean(axis=0))[rs.order]
-    beta = model.coef_.to_numpy()
+    values = X.to_numpy()
+    x = (values - values.mean(axis=0))[rs.order]
+    at = _at_coefficients(rs, x, fit.coef_.to_numpy()) if _may_be_fit_of(fit, X, e, ties) else None
+    if at is None or not at.is_optimum(values.std(axis=0)):
+        at = _at_coefficients(rs, x, cox_fit(X, t, e, ties=ties).coef_.to_numpy())
+    ttimes = transformed_time(t, e, transform)
+    table = _test_table(at, ttimes - ttimes[e == 1].mean(), groups)
+
+    # Schoenfeld residuals: x minus the mean of the tied deaths' Efron means at that time
+    p = at.beta.size
+    mean_a = np.zeros((rs.times.size, p))
+    np.add.at(mean_a, rs.death_group, at.a)
+    schoen = x[rs.death_rows] - (mean_a / rs.n_deaths[:, None])[rs.death_group]
+    deaths = rs.order[rs.death_rows]
+    scaled = _scaled(schoen, at.info, at.beta, groups)
+    residuals = pd.DataFrame(np.column_stack([t[deaths], ttimes[deaths], scaled]), columns=["time", "x", *groups])
+    return ZphResult(table=table, residuals=residuals, transform=transform)
+
+
+@dataclass(frozen=True)
+class _AtCoefficients:
+    """The Cox terms at coefficients ``beta`` on the centred, sorted design ``x``: relative risks
+    r, Efron denominators phi and means a per death, and the information matrix."""
+
+    rs: _RiskSets
+    x: np.ndarray
+    beta: np.ndarray
+    r: np.ndarray
+    phi: np.ndarray
+    a: np.ndarray
+    info: np.ndarray
+
+    def is_optimum(self, sd: np.ndarray) -> bool:
+        """True when the Newton step from ``beta`` is below 1e-8 sd of every column (the score is
+        ~0: ``beta`` maximises this partial likelihood, as a converged fit of these rows does)."""
+        score = (self.x[self.rs.death_rows] - self.a).sum(axis=0)
+        try:
+            step = np.linalg.solve(self.info, score)
+        except np.linalg.LinAlgError:
+            return False
+        return bool(np.all(np.abs(step) * sd < 100 * STEP_TOL))
+
+
+def _at_coefficients(rs: _RiskSets, x: np.ndarray, beta: np.ndarray) -> _AtCoefficients:
     eta = x @ beta
     r = np.exp(eta - eta.max())
     phi, s1 = _event_terms(rs, x, r)
     a = s1 / phi[:, None]
+    return _AtCoefficients(rs, x, beta, r, phi, a, _information(rs, x, r, phi, a))
+
+
+def _may_be_fit_of(fit: CoxModel | None, X: pd.DataFrame, event: np.ndarray, ties: str) -> bool:
+    """A converged fit with X's columns, rows, events and ``ties`` (its coefficients still to check)."""
+    return (fit is not None and fit.converged_ and fit.ties == ties and fit.n_ == len(X)
+            and fit.n_events_ == int(event.sum()) and list(fit.coef_.index) == list(X.columns))
+
+
+def _test_table(at: _AtCoefficients, g_all: np.ndarray, groups: dict[str, list[int]]) -> pd.DataFrame:
+    """The score test of each term's time-varying coefficients and of all of them (GLOBAL)."""
+    rs, x, r, phi, a = at.rs, at.x, at.r, at.phi, at.a
     g = g_all[rs.order[rs.death_rows]]
-    p = beta.size
+    p = at.beta.size
     info = np.empty((2 * p, 2 * p))
-    info[:p, :p] = _information(rs, x, r, phi, a)
+    info[:p, :p] = at.info
     info[:p, p:] = info[p:, :p] = _information(rs, x, r, phi, a, g)
     info[p:, p:] = _information(rs, x, r, phi, a, g * g)
     u = g @ (x[rs.death_rows] - a)
@@ -143,20 +196,12 @@ def zph(X, time, event, transform: str = "km", ties: str = "efron",
             raise ValueError("the information matrix of the time-varying terms is singular (e.g. every event at "
                              "one time, or too few events): the proportional-hazards test is undefined") from None
         df.append(len(cols))
-    table = pd.DataFrame({"chisq": chisq, "df": df}, index=pd.Index([*groups, "GLOBAL"], name="term"))
-    table["p"] = stats.chi2.sf(table["chisq"], table["df"])
-
-    # Schoenfeld residuals: x minus the mean of the tied deaths' Efron means at that time
-    mean_a = np.zeros((rs.times.size, p))
-    np.add.at(mean_a, rs.death_group, a)
-    schoen = x[rs.death_rows] - (mean_a / rs.n_deaths[:, None])[rs.death_group]
-    deaths = rs.order[rs.death_rows]
-    residuals = pd.DataFrame({"time": t[deaths], "x": ttimes[deaths]})
-    residuals = pd.concat([residuals, _scaled(schoen, info[:p, :p], beta, groups)], axis=1)
-    return ZphResult(table=table, residuals=residuals, transform=transform)
+    chisq, df = np.asarray(chisq), np.asarray(df)
+    return pd.DataFrame({"chisq": chisq, "df": df, "p": special.chdtrc(df, chisq)},  # = stats.chi2.sf(chisq, df)
+                        index=pd.Index([*groups, "GLOBAL"], name="term"))
 
 
-def _scaled(schoen: np.ndarray, info: np.ndarray, beta: np.ndarray, groups: dict[str, list[int]]) -> pd.DataFrame:
+def _scaled(schoen: np.ndarray, info: np.ndarray, beta: np.ndarray, groups: dict[str, list[int]]) -> np.ndarray:
     """cox.zph's scaled residuals: per term, a column (beta_j) or the term's linear predictor
     (several columns, plus 1), times its inverse mean variance (events / information)."""
     p = beta.size
@@ -168,8 +213,7 @@ def _scaled(schoen: np.ndarray, info: np.ndarray, beta: np.ndarray, groups: dict
         else:
             combine[cols, k], shift[k] = beta[cols], 1.0
     vmean = combine.T @ info @ combine / schoen.shape[0]
-    scaled = np.linalg.solve(vmean, (schoen @ combine).T).T + shift
-    return pd.DataFrame(scaled, columns=list(groups))
+    return np.linalg.solve(vmean, (schoen @ combine).T).T + shift
 
 
 def ph_test(X, time, event, transform: str = "km", ties: str = "efron",

@@ -33,12 +33,25 @@ def as_survival_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
     return time, event
 
 
-def _km_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
-    """Per distinct observed time: n_risk, n_event, n_censor, surv and Greenwood's sum."""
+def _km_counts(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per distinct observed time: the time, n_risk, n_event and n_total (events + censorings)."""
     times, inverse = np.unique(time, return_inverse=True)
     n_event = np.bincount(inverse, weights=event, minlength=times.size)
     n_total = np.bincount(inverse, minlength=times.size).astype(float)
     n_risk = time.size - np.concatenate([[0.0], np.cumsum(n_total)[:-1]])
+    return times, n_risk, n_event, n_total
+
+
+def km_curve(time, event) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct observed times, Kaplan-Meier S at each): the ``time`` and ``surv`` columns of
+    :func:`kaplan_meier` as arrays, without its table and CI (a fraction of its cost)."""
+    times, n_risk, n_event, _ = _km_counts(*as_survival_arrays(time, event))
+    return times, np.cumprod(1 - n_event / n_risk)
+
+
+def _km_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
+    """Per distinct observed time: n_risk, n_event, n_censor, surv and Greenwood's sum."""
+    times, n_risk, n_event, n_total = _km_counts(time, event)
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1 - n_event / n_risk)
         greenwood = np.cumsum(n_event / (n_risk * (n_risk - n_event)))

@@ -1,12 +1,13 @@
 """The evaluation's proportional-hazards check: cox.zph of each Cox model on the training
 set (the R-checked hccdash.stats.zph on the right rows and columns), its warning, the
-Schoenfeld figure, and the page's tab."""
+Schoenfeld figure, the line each term's residuals scatter around, and the page's tab."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from app_pages import open_page
@@ -14,6 +15,10 @@ from hccdash import stats
 from hccdash.evaluation import figures
 from hccdash.evaluation import proportional_hazards as ph
 from hccdash.evaluation.data import prepare
+from hccdash.evaluation.predictions import FrameDesigns
+from hccdash.settings import ModelSettings
+
+from evaluation_fixtures import QUICK
 
 
 def test_each_cox_model_is_tested_on_its_training_design(rfs_evaluation, rfs_result, builder):
@@ -95,3 +100,37 @@ def test_page_tab_shows_the_table_and_switches_term_and_the_comparisons(stored_c
     assert any(b.proto.label == "PNG" and "ev_schoenfeld" in b.proto.id for b in at.get("download_button"))
     ids = " ".join(b.proto.id for b in at.get("download_button"))  # the Discrimination tab's comparisons
     assert "ev_cdiff_tcsv" in ids and "ev_nri_tcsv" in ids
+
+
+@pytest.fixture(scope="module")
+def transformed(builder):
+    """log(AFP) (one column named unlike its term) and an age spline (three columns, one term)."""
+    model = ModelSettings(clinical_force_in=("AFP", "age"), clinical_log=("AFP",), clinical_splines=(("age", 4),))
+    return builder.build(dataclasses.replace(QUICK, model=model), ("AFP", "BCLC", "age"))
+
+
+def test_each_terms_line_is_where_its_residuals_scatter(builder, transformed):
+    """A one-column term's residuals scatter around its coefficient, whatever its column is called
+    (log(AFP) for the term AFP), a term of several columns around 1 (the age spline): the mean of the
+    scaled Schoenfeld residuals is that level (their sum is the score, 0 at the fit)."""
+    check = ph.ph_check(prepare(transformed, builder))
+    combined = transformed.model.combined_.model_
+    assert {"log(AFP)", "age", "age'", "age''"} <= set(combined.coef_.index)
+    for model, res in check.residuals.groupby("model", sort=False):
+        levels = res.groupby("term", sort=False).agg(coef=("coef", "first"), mean=("residual", "mean"))
+        np.testing.assert_allclose(levels["mean"], levels["coef"], atol=1e-6)
+        if model == "combined":
+            assert levels.loc["AFP", "coef"] == combined.coef_["log(AFP)"]
+            assert levels.loc["age", "coef"] == 1.0
+
+
+def test_the_check_reuses_the_pipelines_designs(rfs_result, builder):
+    """The designs computed once per frame are the pipeline's own."""
+    data = prepare(rfs_result, builder)
+    model, frame = rfs_result.model, data.train.frame
+    designs = FrameDesigns(model, frame)
+    pd.testing.assert_frame_equal(designs.of("combined"), model.combined_design(frame))
+    pd.testing.assert_frame_equal(designs.of("clinical"), model.clinical_design(frame))
+    np.testing.assert_array_equal(designs.of("radiomics")["rad_score"], model.rad_score(frame))
+    with pytest.raises(ValueError, match="unknown model"):
+        designs.of("other")

@@ -1,6 +1,7 @@
 """Proportional-hazards test against survival::cox.zph (fixtures in
 tests/reference/rms_parity, made by zph.R): every transform, Efron and Breslow ties, tied
-event times (rossi's weeks), a two-column term, and the scaled Schoenfeld residuals."""
+event times (rossi's weeks), a two-column term, and the scaled Schoenfeld residuals; the
+fit given (not refitted) only when it is the fit of the rows tested."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hccdash.stats import ph_test, zph
+from hccdash.stats import cox_fit, kaplan_meier, ph_test, zph
 from hccdash.stats.proportional_hazards import transformed_time
+from hccdash.stats.survival import km_curve
 
 REF = Path(__file__).resolve().parents[1] / "reference" / "rms_parity"
 R = json.loads((REF / "zph.json").read_text())
@@ -89,3 +91,28 @@ def test_every_event_at_one_time_is_refused():
     X = pd.DataFrame({"x": [0.1, 0.5, 0.9, 0.3, 0.7, 0.2]})
     with pytest.raises(ValueError, match="singular"):
         ph_test(X, [2, 2, 2, 5, 6, 7], [1, 1, 1, 0, 0, 0])
+
+
+def test_the_fit_given_is_used_when_it_is_the_fit_of_these_rows():
+    """``fit`` (cox.zph's coxph object) skips the refit and gives the same numbers; a fit of other
+    rows (same columns, patients and events: the events shuffled) or with other ties is not used."""
+    X, time, event = DATA["rossi"]
+    own = zph(X, time, event)
+    given = zph(X, time, event, fit=cox_fit(X, time, event))
+    pd.testing.assert_frame_equal(given.table, own.table, check_exact=True)
+    pd.testing.assert_frame_equal(given.residuals, own.residuals, check_exact=True)
+    shuffled = np.random.default_rng(0).permutation(event.to_numpy())
+    other = cox_fit(X, time, shuffled)
+    assert np.abs(other.coef_ - cox_fit(X, time, event).coef_).max() > 0.01
+    for fit in (other, cox_fit(X, time, event, ties="breslow"), cox_fit(X.iloc[:-1], time[:-1], event[:-1])):
+        pd.testing.assert_frame_equal(zph(X, time, event, fit=fit).table, own.table, check_exact=True)
+
+
+def test_km_curve_is_the_kaplan_meier_tables_time_and_survival():
+    time, event = ROSSI.week, ROSSI.arrest
+    times, surv = km_curve(time, event)
+    table = kaplan_meier(time, event)
+    np.testing.assert_array_equal(times, table["time"])
+    np.testing.assert_array_equal(surv, table["surv"])
+    with pytest.raises(ValueError, match="time must be finite and >= 0"):
+        km_curve([-1.0, 2.0], [1, 0])
