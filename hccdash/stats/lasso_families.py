@@ -8,7 +8,8 @@ Both losses are glmnet's: minus the log-likelihood divided by the number of rows
   first row of the tie group.
 - Binomial (:class:`BinomialFamily`): Bernoulli log-likelihood of 0/1 outcomes.
 
-The solver (``lasso_solver``) only calls ``loss``, ``gradient`` and ``hessian``; the
+The solver (``lasso_solver``) only calls ``loss``, ``parts``, ``gradient`` and ``hessian`` (the
+last two take the ``parts`` they share, computed once per linear predictor); the
 cross-validation (``lasso_cv``) calls ``deviance`` on many linear predictors at once.
 """
 
@@ -66,20 +67,23 @@ class CoxFamily:
         """2 (saturated - model) log-likelihood, as glmnet's ``coxnet.deviance``."""
         return 2.0 * (self.log_saturated - self.loglik(eta))
 
-    def _hazard_sums(self, eta: np.ndarray):
+    def parts(self, eta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the gradient and the Hessian at ``eta`` share: exp(eta - shift), the risk-set
+        sums and the cumulative Breslow hazard at each row."""
         e, risk, _ = self._risk(eta)
         inv = np.zeros(self.n)
         inv[self.events] = 1.0 / risk[self.events]
         return e, risk, inv.cumsum()[self.last]
 
-    def gradient(self, eta: np.ndarray) -> np.ndarray:
-        """d loss / d eta: -(event - exp(eta) x cumulative Breslow hazard) / n."""
-        e, _, cumhaz = self._hazard_sums(eta)
+    def gradient(self, eta: np.ndarray, parts: tuple | None = None) -> np.ndarray:
+        """d loss / d eta: -(event - exp(eta) x cumulative Breslow hazard) / n
+        (``parts``: :meth:`parts` of eta, if known)."""
+        e, _, cumhaz = self.parts(eta) if parts is None else parts
         return (e * cumhaz - self.event) / self.n
 
-    def hessian(self, eta: np.ndarray, XW: np.ndarray) -> np.ndarray:
+    def hessian(self, eta: np.ndarray, XW: np.ndarray, parts: tuple | None = None) -> np.ndarray:
         """XW' (d2 loss / d eta2) XW: weighted risk-set covariances summed over events."""
-        e, risk, cumhaz = self._hazard_sums(eta)
+        e, risk, cumhaz = self.parts(eta) if parts is None else parts
         ev = self.events
         first = XW.T @ (XW * (e * cumhaz)[:, None])
         means = _reverse_cumsum(XW * e[:, None])[self.first[ev]] / risk[ev][:, None]
@@ -109,11 +113,15 @@ class BinomialFamily:
         """-2 log-likelihood (the saturated model of 0/1 outcomes has log-likelihood 0)."""
         return -2.0 * self.loglik(eta)
 
-    def gradient(self, eta: np.ndarray) -> np.ndarray:
-        return (_expit(eta) - self.y) / self.n
+    def parts(self, eta: np.ndarray) -> np.ndarray:
+        """The probabilities at ``eta`` (what the gradient and the Hessian share)."""
+        return _expit(eta)
 
-    def hessian(self, eta: np.ndarray, XW: np.ndarray) -> np.ndarray:
-        p = _expit(eta)
+    def gradient(self, eta: np.ndarray, parts: np.ndarray | None = None) -> np.ndarray:
+        return ((_expit(eta) if parts is None else parts) - self.y) / self.n
+
+    def hessian(self, eta: np.ndarray, XW: np.ndarray, parts: np.ndarray | None = None) -> np.ndarray:
+        p = _expit(eta) if parts is None else parts
         return XW.T @ (XW * (p * (1.0 - p) / self.n)[:, None])
 
 

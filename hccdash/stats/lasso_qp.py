@@ -112,17 +112,18 @@ def _keeping_signs(curvature: Curvature, g: np.ndarray, b0: np.ndarray, l: np.nd
         target = curvature.solve(idx, (H @ b0)[idx] - g[idx] - l[idx] * signs)
     except np.linalg.LinAlgError:
         return None
-    if np.any((np.sign(target) != signs) & ~free[idx]):
+    if ((np.sign(target) != signs) & ~free[idx]).any():
         return None
     b = b0.copy()
     b[idx] = target
     d = b - b0
     Hd = H @ d
     gradient = g + Hd
-    if np.any(np.abs(gradient[~active]) > l[~active] * (1 + KKT_SLACK)):
+    if (np.abs(gradient[~active]) > l[~active] * (1 + KKT_SLACK)).any():
         return None
-    change = float(g @ d) + 0.5 * float(d @ Hd) + float(l @ np.abs(b)) - float(l @ np.abs(b0))
-    scale = 1e-13 * (1.0 + float(l @ np.abs(b0)) + abs(float(g @ b0)))  # as in the search: rounding
+    penalty0 = float(l @ np.abs(b0))
+    change = float(g @ d) + 0.5 * float(d @ Hd) + float(l @ np.abs(b)) - penalty0
+    scale = 1e-13 * (1.0 + penalty0 + abs(float(g @ b0)))  # as in the search: rounding
     return b if change <= scale else None
 
 

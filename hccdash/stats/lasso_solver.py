@@ -13,8 +13,9 @@ At one lambda (:func:`solve`):
    likelihood, risk-set sums by cumulative sums in time order) gives a quadratic model
    whose LASSO is solved exactly (``lasso_qp``: feature-sign search, coordinate descent
    as fallback); a backtracking line search on the true objective keeps every step a
-   descent step. The Hessian is reused while each step cuts the KKT residual 100-fold
-   (else recomputed: fresh Hessians converge quadratically, in fewer and cheaper steps).
+   descent step. The Hessian is reused while each step cuts the KKT residual 3-fold, or
+   100-fold on working sets of at most 40 features, where a Hessian costs less than the
+   Newton steps that a fresh one saves (it converges quadratically).
    Stops when the largest violation of the optimality conditions on W
    (:func:`kkt_residual`) is below ``tol``: the coefficient error left is about that
    residual over the smallest curvature of the loss.
@@ -35,7 +36,9 @@ from hccdash.stats.lasso_qp import KKT_SLACK, Curvature, quadratic_lasso
 
 DEFAULT_TOL = 1e-10  # KKT residual of -loglik/n: about 1e-7 on z-scored coefficients
 _MAX_NEWTON = 200
-_REUSE_HESSIAN = 0.01  # keep the Hessian while each step cuts the KKT residual 100-fold
+_REUSE_HESSIAN = 0.3  # keep the Hessian while each step cuts the KKT residual 3-fold,
+_REUSE_HESSIAN_SMALL = 0.01  # 100-fold on working sets of at most _SMALL_SET features,
+_SMALL_SET = 40  # where a Hessian costs less than the Newton steps a fresh one saves
 _MAX_NEW = 40  # features added to the working set per KKT round
 _MIN_RATIO = 1e-6  # glmnet.control()$eps: the smallest lambda.min.ratio
 _BLAS: ThreadpoolController | None = None
@@ -127,42 +130,48 @@ def solve(problem: Problem, lam: float, beta: np.ndarray) -> tuple[np.ndarray, n
     beta = beta.copy()
     eta = X @ beta
     working = np.flatnonzero((beta != 0) | (pf == 0))
-    eta_grad = family.gradient(eta)  # d loss / d eta at eta
+    known = _derivatives(family, eta)
+    bound = lam * pf * (1 + KKT_SLACK)
     solved = False
     while True:
-        grad = X.T @ eta_grad
-        outside = np.ones(beta.size, dtype=bool)
-        outside[working] = False
-        excess = np.where(outside, np.abs(grad) - lam * pf * (1 + KKT_SLACK), 0.0)
+        excess = np.abs(X.T @ known[1]) - bound
+        excess[working] = 0.0
         violators = np.flatnonzero(excess > 0)
         if solved and violators.size == 0:
             return beta, eta
         if violators.size > _MAX_NEW:  # the worst ones first: keeps the Hessian small
             violators = violators[np.argsort(-excess[violators])[:_MAX_NEW]]
         working = np.union1d(working, violators)
-        eta, eta_grad = _newton_on_set(problem, lam, beta, eta, working, eta_grad)
+        eta, known = _newton_on_set(problem, lam, beta, eta, working, known)
         solved = True
 
 
+def _derivatives(family, eta: np.ndarray) -> tuple:
+    """The family's ``parts`` at eta and d loss / d eta there."""
+    parts = family.parts(eta)
+    return parts, family.gradient(eta, parts)
+
+
 def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarray, W: np.ndarray,
-                   eta_grad: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   known: tuple | None = None) -> tuple[np.ndarray, tuple]:
     """Proximal Newton on the coefficients in W (updates ``beta`` in place). Returns eta and
-    d loss / d eta there (``eta_grad``, if given, is the latter at the given eta)."""
+    :func:`_derivatives` there (``known``, if given, are those at the given eta)."""
     family = problem.family
     XW = problem.X[:, W]
     lw = lam * problem.penalty[W]
     curvature, last = None, np.inf
+    reuse = _REUSE_HESSIAN_SMALL if W.size <= _SMALL_SET else _REUSE_HESSIAN
     loss = None  # the loss at eta, known after the first line search
     for _ in range(_MAX_NEWTON):
-        if eta_grad is None:
-            eta_grad = family.gradient(eta)
-        g = XW.T @ eta_grad
+        if known is None:
+            known = _derivatives(family, eta)
+        g = XW.T @ known[1]
         bW = beta[W]
         residual = kkt_residual(g, bW, lw)
         if residual <= problem.tol:
             break
-        if curvature is None or residual > _REUSE_HESSIAN * last:
-            curvature = Curvature(family.hessian(eta, XW))
+        if curvature is None or residual > reuse * last:
+            curvature = Curvature(family.hessian(eta, XW, known[0]))
         last = residual
         step = quadratic_lasso(curvature, g, bW, lw) - bW
         if not np.any(step):
@@ -181,10 +190,8 @@ def _newton_on_set(problem: Problem, lam: float, beta: np.ndarray, eta: np.ndarr
             t *= 0.5
         beta[W] = trial
         eta = eta + t * deta
-        eta_grad = None
-    if eta_grad is None:
-        eta_grad = family.gradient(eta)
-    return eta, eta_grad
+        known = None
+    return eta, _derivatives(family, eta) if known is None else known
 
 
 def fit_on_rows(
@@ -212,9 +219,8 @@ def kkt_residual(grad: np.ndarray, beta: np.ndarray, penalty: np.ndarray) -> flo
     """Largest violation of the optimality conditions: ``|grad_j + pen_j sign(b_j)|`` for
     non-zero b_j (``|grad_j|`` if unpenalised), ``|grad_j| - pen_j`` for zero ones."""
     on = (beta != 0) | (penalty == 0)
-    at_zero = np.abs(grad[~on]) - penalty[~on]
-    on_support = np.abs(grad[on] + penalty[on] * np.sign(beta[on]))
-    return float(max(at_zero.max(initial=0.0), on_support.max(initial=0.0)))
+    violation = np.where(on, np.abs(grad + penalty * np.sign(beta)), np.abs(grad) - penalty)
+    return float(violation.max(initial=0.0))
 
 
 def fit_path(problem: Problem, lambdas: np.ndarray, stop_early: str | None = None) -> PathFit:
@@ -242,21 +248,22 @@ def fit_path(problem: Problem, lambdas: np.ndarray, stop_early: str | None = Non
 
 
 def _predicted_start(lams: np.ndarray, betas: np.ndarray, lam: float, last: np.ndarray) -> np.ndarray:
-    """Warm start at ``lam``: the previous solutions (columns of ``betas`` at ``lams``, up to 3,
-    the last one ``last``) extrapolated by the polynomial through them when they share one
-    support and signs and the extrapolation keeps those signs; else ``last``. Only the
-    number of Newton steps depends on it, not the solution."""
-    if lams.size < 2:
-        return last
+    """Warm start at ``lam``: the trailing previous solutions (columns of ``betas`` at ``lams``,
+    up to 3, the last one ``last``) that share the last one's support and signs, extrapolated
+    by the polynomial through them if there are 2 or more and it keeps those signs; else
+    ``last``. Only the number of Newton steps depends on it, not the solution."""
     signs = np.sign(betas)
-    if np.any(signs != signs[:, -1:]):
+    same = (signs == signs[:, -1:]).all(axis=0)
+    size = int(np.argmin(same[::-1])) if not same.all() else lams.size  # trailing columns like the last
+    if size < 2:
         return last
-    weights = np.ones(lams.size)  # Lagrange basis polynomials of lams, at lam
-    for i in range(lams.size):
-        for j in range(lams.size):
+    nodes = lams[-size:]
+    weights = np.ones(size)  # Lagrange basis polynomials of the nodes, at lam
+    for i in range(size):
+        for j in range(size):
             if i != j:
-                weights[i] *= (lam - lams[j]) / (lams[i] - lams[j])
-    start = betas @ weights
+                weights[i] *= (lam - nodes[j]) / (nodes[i] - nodes[j])
+    start = betas[:, -size:] @ weights
     return start if np.array_equal(np.sign(start), signs[:, -1]) else last
 
 
