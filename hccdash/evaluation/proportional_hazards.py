@@ -60,11 +60,11 @@ def ph_check(data: EvaluationInput) -> PHCheck:
     tests, residuals, notes = [], [], []
     for name, sub in subs.items():
         design = designs.of(name)
-        rows = design.notna().all(axis=1).to_numpy()
         groups = term_groups(data.model, design.columns)
         try:
-            result = zph(design[rows], train.time[rows], train.event[rows], transform=TRANSFORM, ties=ties,
-                         terms=groups, fit=sub.fit)
+            rows = ~np.isnan(design.to_numpy(dtype=float)).any(axis=1)  # complete rows
+            result = zph(design if rows.all() else design[rows], train.time[rows], train.event[rows],
+                         transform=TRANSFORM, ties=ties, terms=groups, fit=sub.fit)
         except ValueError as exc:
             notes.append(f"Proportional hazards: not tested for the {name} model ({exc})")
             continue
@@ -105,7 +105,7 @@ def _tests_frame(tests: list[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
         "df": np.concatenate([table["df"].to_numpy() for table in tables]),
         "p": p,
         "fails": p < PH_ALPHA,
-    })
+    }, copy=False)  # (new arrays: no copy)
 
 
 def _residuals_frame(residuals: list[tuple[str, pd.DataFrame, list[float]]]) -> pd.DataFrame:

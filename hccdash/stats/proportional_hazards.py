@@ -187,18 +187,19 @@ def _test_table(at: _AtCoefficients, g_all: np.ndarray, groups: dict[str, list[i
     u = g @ (x[rs.death_rows] - a)
 
     chisq, df = [], []
+    betas, zeros = np.arange(p), np.zeros(p)
     for cols in [*groups.values(), list(range(p))]:
-        keep = np.r_[np.arange(p), p + np.asarray(cols)]
-        score = np.r_[np.zeros(p), u[cols]]
+        keep = np.concatenate([betas, p + np.asarray(cols)])
+        score = np.concatenate([zeros, u[cols]])
         try:
-            chisq.append(float(score @ np.linalg.solve(info[np.ix_(keep, keep)], score)))
+            chisq.append(float(score @ np.linalg.solve(info[keep][:, keep], score)))
         except np.linalg.LinAlgError:
             raise ValueError("the information matrix of the time-varying terms is singular (e.g. every event at "
                              "one time, or too few events): the proportional-hazards test is undefined") from None
         df.append(len(cols))
     chisq, df = np.asarray(chisq), np.asarray(df)
     return pd.DataFrame({"chisq": chisq, "df": df, "p": special.chdtrc(df, chisq)},  # = stats.chi2.sf(chisq, df)
-                        index=pd.Index([*groups, "GLOBAL"], name="term"))
+                        index=pd.Index([*groups, "GLOBAL"], name="term"), copy=False)  # (new arrays: no copy)
 
 
 def _scaled(schoen: np.ndarray, info: np.ndarray, beta: np.ndarray, groups: dict[str, list[int]]) -> np.ndarray:
