@@ -84,7 +84,7 @@ def test_remember_soon_writes_where_a_burst_of_moves_ends(monkeypatch):
 
     from hccdash.store import Store
 
-    monkeypatch.setattr(configurations, "REMEMBER_AFTER", 0.3)
+    monkeypatch.setattr(configurations, "REMEMBER_AFTER", 2.0)
     count = lambda: int(Store().query("SELECT count(*) AS n FROM configurations WHERE cohort = 'A'")["n"].iloc[0])
     for k in (3, 4, 5):
         configurations.remember_soon("A", "features", _with_k(k))
