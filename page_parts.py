@@ -14,7 +14,9 @@ page; not in ``hccdash/``, which never imports streamlit).
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+import threading
+import weakref
+from collections.abc import Callable, Hashable, MutableMapping
 from functools import partial
 from typing import Any
 
@@ -105,6 +107,32 @@ def chart_spec(function: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[s
 @st.cache_data(max_entries=512, show_spinner=False)
 def _cached_spec(name: str, _function: Callable[..., alt.TopLevelMixin], *args: Any) -> dict[str, Any]:
     return vega_spec(_function(*args))
+
+
+_specs_of: dict[tuple[int, Hashable], dict[str, Any]] = {}
+_specs_lock = threading.Lock()
+
+
+def spec_of(owner: object, name: Hashable, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``build()`` (a chart spec drawn from ``owner``, a fitted object that sessions share and
+    nobody changes, e.g. a LASSO cross-validation), built once per name while ``owner`` lives:
+    no hashing of its data, as :func:`chart_spec` does on every call. Treat the spec as read-only."""
+    key = (id(owner), name)
+    with _specs_lock:
+        found = _specs_of.get(key)
+    if found is None:
+        found = build()
+        with _specs_lock:
+            if not any(known == key[0] for known, _ in _specs_of):
+                weakref.finalize(owner, _forget_specs, key[0])
+            found = _specs_of.setdefault(key, found)
+    return found
+
+
+def _forget_specs(owner_id: int) -> None:
+    with _specs_lock:
+        for key in [key for key in _specs_of if key[0] == owner_id]:
+            del _specs_of[key]
 
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -23,9 +23,10 @@ from hccdash.modeling.controls import (
 from hccdash.modeling.harmonisation import harmonisation_view
 from hccdash.modeling.presets import TITLES, preset, preset_label
 from hccdash.registry import pipelines
+from hccdash.selection.lasso import LassoSelector
 from hccdash.settings import Settings
-from page_parts import (NO_DEEP, background_job, chart, chart_spec, deep_feature_choice, pick_cohort, poll_seconds, table, warning_boxes,
-                        warnings_glossary)
+from page_parts import (NO_DEEP, background_job, chart, chart_spec, deep_feature_choice, pick_cohort, poll_seconds, spec_of, table,
+                        warning_boxes, warnings_glossary)
 
 in_app_frame()
 
@@ -299,7 +300,7 @@ def summary(result: BuildResult) -> None:
 
 def rad_score(settings: Settings, result: BuildResult) -> None:
     """Funnel, CV curve, coefficient path and coefficients (with their stability) of the rad-score.
-    Chart specs are cached for every session: the CV curve and the path are built once per path,
+    Chart specs are kept for every session: the CV curve and the path are built once per cross-validation,
     the chosen lambda is a marker laid over them."""
     model = result.model
     st.subheader("Rad-score")
@@ -310,15 +311,10 @@ def rad_score(settings: Settings, result: BuildResult) -> None:
         chart(chart_spec(charts.funnel_chart, model.radiomics_.funnel_), "funnel", "mb_funnel")
     lasso = result.lasso
     if lasso is not None:
-        lam, path = lasso.lambda_value_, lasso.path_table()
-        measure = "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance"
         with cv_tab:
-            chart(overlay(chart_spec(charts.cv_curve_chart, path, lasso.cv_.lambda_min, lasso.cv_.lambda_1se, None,
-                                     measure),
-                          chart_spec(charts.chosen_lambda_point, path, lam)), "lasso_cv", "mb_cv")
+            chart(cv_curve(lasso, result.endpoint.survival), "lasso_cv", "mb_cv")
         with path_tab:
-            chart(overlay(chart_spec(charts.coefficient_path_chart, lasso.cv_.path.coefficients),
-                          chart_spec(charts.chosen_lambda_rule, lam)), "lasso_path", "mb_path")
+            chart(coefficient_path(lasso), "lasso_path", "mb_path")
     stability_key = str(("mb_stability", cohort, source, str(settings.to_dict()),
                          str(result.settings.selection.lasso_lambda)))
     stability = st.session_state.get("mb_stability_results", {}).get(stability_key)
@@ -331,6 +327,24 @@ def rad_score(settings: Settings, result: BuildResult) -> None:
         table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
         jobs = st.session_state.setdefault("mb_stability_jobs", {})
         st.fragment(stability_panel, run_every=poll_seconds(jobs, stability_key))(jobs, stability_key, result)
+
+
+def cv_curve(lasso: LassoSelector, survival: bool) -> dict:
+    """The CV curve of a LASSO with its chosen lambda marked: the curve built once per cross-validation,
+    the curve with a marker once per lambda, for every session (:func:`page_parts.spec_of`)."""
+    cv, lam = lasso.cv_, lasso.lambda_value_
+    measure = "partial-likelihood deviance" if survival else "binomial deviance"
+    curve = lambda: vega_spec(charts.cv_curve_chart(cv.table, cv.lambda_min, cv.lambda_1se, None, measure))  # noqa: E731
+    return spec_of(cv, ("cv curve", measure, lam), lambda: overlay(
+        spec_of(cv, ("cv curve", measure), curve), vega_spec(charts.chosen_lambda_point(cv.table, lam))))
+
+
+def coefficient_path(lasso: LassoSelector) -> dict:
+    """The coefficient path of a LASSO with its chosen lambda marked, built as :func:`cv_curve`."""
+    cv, lam = lasso.cv_, lasso.lambda_value_
+    path = lambda: vega_spec(charts.coefficient_path_chart(cv.path.coefficients))  # noqa: E731
+    return spec_of(cv, ("path", lam), lambda: overlay(spec_of(cv, "path", path),
+                                                      vega_spec(charts.chosen_lambda_rule(lam))))
 
 
 def dl_score(result: BuildResult) -> None:
@@ -346,10 +360,7 @@ def dl_score(result: BuildResult) -> None:
     with funnel_tab:
         chart(chart_spec(charts.funnel_chart, deep.funnel_), "dl_funnel", "mb_dl_funnel")
     with cv_tab:
-        path, lasso = deep.lasso_.path_table(), deep.lasso_
-        measure = "partial-likelihood deviance" if result.endpoint.survival else "binomial deviance"
-        chart(overlay(chart_spec(charts.cv_curve_chart, path, lasso.cv_.lambda_min, lasso.cv_.lambda_1se, None, measure),
-                      chart_spec(charts.chosen_lambda_point, path, lasso.lambda_value_)), "dl_lasso_cv", "mb_dl_cv")
+        chart(cv_curve(deep.lasso_, result.endpoint.survival), "dl_lasso_cv", "mb_dl_cv")
     with components_tab:
         table(deep.component_table(), "dl_score_components", "mb_dl_components")
 

@@ -88,3 +88,25 @@ def test_overlay_refuses_what_it_cannot_lay_over():
         overlay(single, single)
     with pytest.raises(ValueError, match="single-view"):
         overlay(vega_spec(charts.cv_curve_chart(_path(), 0.5, 0.6)), vega_spec(charts.funnel_chart(funnel)))
+
+
+def test_a_spec_drawn_from_a_shared_object_is_built_once_while_it_lives():
+    """page_parts.spec_of keeps a spec per owner object and name (no hashing of the owner's data) and
+    forgets the owner's specs when it is gone."""
+    import gc
+
+    from page_parts import _specs_of, spec_of
+
+    class Fit:  # a fitted object several sessions share
+        pass
+
+    fit, other, built = Fit(), Fit(), []
+    build = lambda: built.append(1) or {"n": len(built)}  # noqa: E731
+    assert spec_of(fit, "curve", build) is spec_of(fit, "curve", build)
+    assert spec_of(fit, ("curve", 0.1), build)["n"] == 2 and spec_of(other, "curve", build)["n"] == 3
+    assert len(built) == 3
+    owner = id(fit)
+    del fit
+    gc.collect()
+    assert not [key for key in _specs_of if key[0] == owner]
+    assert spec_of(other, "curve", build)["n"] == 3

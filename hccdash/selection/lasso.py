@@ -134,8 +134,3 @@ class LassoSelector(TransformerMixin, BaseEstimator):
             terms.append(f"{sign} {text}" if terms else (f"-{text}" if value < 0 else text))
         return "rad_score = " + (" ".join(terms) if terms else "0")
 
-    def path_table(self) -> pd.DataFrame:
-        """One row per lambda: lambda, log lambda, cvm, cvsd, number of features."""
-        check_is_fitted(self, "cv_")
-        return self.cv_.table
-
