@@ -10,7 +10,8 @@ Every module under ``hccdash/`` is parsed with ``ast`` (imports inside functions
 
 Neutral modules serve every step and import only each other: settings, paths, the text limits,
 the spreadsheet-safe CSV writer, display formatting, bounded messages, the warnings glossary, alias-free YAML,
-statistics, charts, and the infrastructure every step writes through (the DuckDB store, atomic
+the check that a table has a fitted model's columns, statistics, charts, and the infrastructure
+every step writes through (the DuckDB store, atomic
 writes, background jobs, the worker pool, the listing output of commands). The store is the
 flow's "store" step as data, but as code it is a service the steps call, so it sits below them
 all. The faces (``python -m hccdash`` and its command router, the app's start-up and the start-
@@ -45,7 +46,7 @@ NEUTRAL = {
     "hccdash", "hccdash.settings", "hccdash.settings_schema", "hccdash.paths", "hccdash.lazy", "hccdash.digest", "hccdash.text_limits",
     "hccdash.spreadsheet", "hccdash.display", "hccdash.session", "hccdash.store", "hccdash.jobs",
     "hccdash.workers", "hccdash.listing", "hccdash.overview", "hccdash.regular_files", "hccdash.atomic",
-    "hccdash.metric_names", "hccdash.messages", "hccdash.safe_yaml", "hccdash.warning_glossary", "hccdash.preferences",
+    "hccdash.metric_names", "hccdash.messages", "hccdash.columns", "hccdash.safe_yaml", "hccdash.warning_glossary", "hccdash.preferences",
 }
 NEUTRAL_PACKAGES = ("stats", "charts")
 FACES = {"hccdash.__main__", "hccdash.cli", "hccdash.startup", "hccdash.leftovers"}

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hccdash.columns import require_columns
 from hccdash.modeling.pipeline import RadiomicsNomogram
 
 KINDS = {"combined": "combined model", "radiomics": "rad-score", "deep": "DL score"}
@@ -95,10 +96,8 @@ def linear_contributions(design: pd.DataFrame, coef: pd.Series, means: pd.Series
     """The exact contributions ``b_j (x_j - mean_j)`` of a linear predictor ``intercept + design @ coef``
     (rows with a missing value dropped); base = intercept + coef . means."""
     columns = list(coef.index)
-    missing = [c for c in columns if c not in design.columns]
-    if missing:
-        raise ValueError(f"The design lacks the term(s) {missing}")
-    values = design[columns].astype(float)
+    values = require_columns(design, columns, what="term", table="The design",
+                             needed_by="the linear predictor's coefficients").astype(float)
     values = values[values.notna().all(axis=1)]
     b, m = coef.to_numpy(float), means[columns].to_numpy(float)
     contributions = pd.DataFrame((values.to_numpy() - m) * b, index=values.index, columns=columns)

@@ -39,6 +39,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from hccdash import stats
+from hccdash.columns import check_columns
 from hccdash.modeling import regression
 from hccdash.selection.target import binary_array, is_survival, survival_arrays
 from hccdash.settings import EvaluationSettings, ModelSettings
@@ -168,9 +169,8 @@ def make_term(values: pd.Series, y, dichotomise: bool, minprop: float, log: bool
 
 def design(X: pd.DataFrame, terms: Sequence[Term]) -> pd.DataFrame:
     """Model columns of the given terms (NaN rows where a value is missing or unseen)."""
-    missing = [t.variable for t in terms if t.variable not in X.columns]
-    if missing:
-        raise ValueError(f"The clinical table lacks the variable(s) {missing}")
+    check_columns(X, [t.variable for t in terms], what="variable", table="The clinical table",
+                  needed_by="the clinical model")
     if not terms:
         return pd.DataFrame(index=X.index)
     return pd.concat([t.encode(X[t.variable]) for t in terms], axis=1)
@@ -227,9 +227,8 @@ class ClinicalModel(BaseEstimator):
         for group, names in (("variables", variables), ("force_in", self.force_in),
                              ("force_out", self.force_out), ("dichotomise", self.dichotomise),
                              ("log", self.log), ("splines", [v for v, _ in self.splines])):
-            unknown = [v for v in names if v not in X.columns]
-            if unknown:
-                raise ValueError(f"Clinical {group} {unknown} are not columns of the clinical table")
+            check_columns(X, names, what="variable", table="The clinical table",
+                          needed_by=f"the clinical model's {group} setting")
         clash = set(self.force_in) & set(self.force_out)
         if clash:
             raise ValueError(f"Variable(s) {sorted(clash)} are both forced in and forced out")

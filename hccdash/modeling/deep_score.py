@@ -31,7 +31,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from hccdash.selection.base import check_frame, fitted_columns
+from hccdash.columns import require_columns
+from hccdash.selection.base import check_frame
 from hccdash.selection.lasso import LassoSelector
 from hccdash.selection.pca import PCAReducer
 from hccdash.selection.standardize import Standardizer
@@ -136,7 +137,7 @@ class DeepScore(BaseEstimator):
     def components(self, X: pd.DataFrame) -> pd.DataFrame:
         """The z-scored component scores of every kept component for the rows of ``X``."""
         check_is_fitted(self, "lasso_")
-        deep = fitted_columns(X, self.feature_names_in_, "The DL score")
+        deep = require_columns(X, self.feature_names_in_, what="deep feature", needed_by="the DL score")
         return self.component_scaler_.transform(self.pca_.transform(self.standardizer_.transform(deep)))
 
     def dl_score(self, X: pd.DataFrame) -> pd.Series:

@@ -41,6 +41,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from hccdash.columns import check_columns, require_columns
 from hccdash.modeling import regression
 from hccdash.modeling.cache import StageCache, settings_key
 from hccdash.modeling.clinical import ClinicalModel
@@ -99,9 +100,7 @@ class RadiomicsNomogram(BaseEstimator):
             raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
         if self.settings.selection.fusion not in FUSIONS:
             raise ValueError(f"Unknown fusion {self.settings.selection.fusion!r}; allowed: {list(FUSIONS)}")
-        missing = [v for v in self.clinical_vars if v not in X.columns]
-        if missing:
-            raise ValueError(f"X lacks the clinical variable(s) {missing}")
+        check_columns(X, self.clinical_vars, what="clinical variable", needed_by="the model's clinical part")
         features = self.feature_columns(X.columns)
         deep = self.deep_feature_columns(X.columns)
         others = [c for c in X.columns if c not in set(self.clinical_vars) | {batch_column(self.settings)}
@@ -152,13 +151,9 @@ class RadiomicsNomogram(BaseEstimator):
         harmoniser = getattr(self, "harmoniser_", None)
         if harmoniser is None:
             return X
-        columns = list(harmoniser.feature_names_in_)
-        missing = [c for c in columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"ComBat needs every feature it was fitted on; the table lacks {missing[:5]} "
-                             f"({len(missing)} in all)")
-        harmonised = harmoniser.transform(X[columns], batch=self._batch(X))
-        return pd.concat([harmonised, X.drop(columns=columns)], axis=1)[X.columns]
+        features = require_columns(X, harmoniser.feature_names_in_, what="fitted feature", needed_by="ComBat")
+        harmonised = harmoniser.transform(features, batch=self._batch(X))
+        return pd.concat([harmonised, X.drop(columns=features.columns)], axis=1)[X.columns]
 
     def _radiomics_estimator(self, features: Sequence[str]):
         selection = self.settings.selection

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from hccdash.columns import require_columns
 from hccdash.selection import (
     CorrelationFilter,
     ICCFilter,
@@ -159,11 +160,9 @@ class RadiomicsSignature(BaseEstimator):
         if self.lasso_ is None:
             return pd.Series(0.0, index=X.index, name="rad_score")
         selected = self.lasso_.selected_features_
-        missing = [c for c in selected if c not in X.columns]
-        if missing:
-            raise ValueError(f"The feature table lacks the selected feature(s) {missing}")
         # in numpy: selecting and aligning pandas objects cost more than the arithmetic
-        values = X[selected].to_numpy(dtype=float, na_value=np.nan)
+        values = require_columns(X, selected, what="selected feature", table="The feature table",
+                                 needed_by="the rad-score").to_numpy(dtype=float, na_value=np.nan)
         at = self.standardizer_.mean_.index.get_indexer(selected)  # (scale_ shares mean_'s index)
         z = (values - self.standardizer_.mean_.to_numpy()[at]) / self.standardizer_.scale_.to_numpy()[at]
         return self.lasso_.rad_score(pd.DataFrame(z, index=X.index, columns=selected))

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from hccdash.columns import require_columns
 from hccdash.registry import spec as spec_module
 from hccdash.stats.splines import transformed_columns
 from hccdash.stats.survfit import CoxBaseline, survfit_cox
@@ -106,10 +107,9 @@ class JsonModel:
         if self.spec["radiomics"] is None:
             raise ValueError(f"Model {self.name} has no rad-score")
         f = self.features
-        missing = [name for name in f.index if name not in features.columns]
-        if missing:
-            raise ValueError(f"Radiomic feature(s) missing for the rad-score: {missing}")
-        values = features[list(f.index)].apply(pd.to_numeric, errors="coerce")
+        values = require_columns(features, f.index, what="radiomic feature", table="The feature table",
+                                 needed_by=f"the rad-score of model {self.name}")
+        values = values.apply(pd.to_numeric, errors="coerce")
         bad = values.isna() | ~np.isfinite(values)
         if bad.to_numpy().any():
             row, column = next((r, c) for r in values.index for c in values.columns if bad.at[r, c])

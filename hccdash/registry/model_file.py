@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from hccdash import stats
+from hccdash.columns import require_columns
 from hccdash.evaluation.risk_groups import training_cutoff
 from hccdash.extraction.params import spec_from_settings
 from hccdash.modeling.endpoints import early_recurrences
@@ -70,10 +71,8 @@ class DeepPart:
     def components(self, features: pd.DataFrame) -> pd.DataFrame:
         """The z-scored kept components of each row (``features``: the deep feature columns)."""
         names = list(self.mean.index)
-        missing = [n for n in names if n not in features.columns]
-        if missing:
-            raise ValueError(f"Deep feature(s) missing for the DL score: {missing[:3]} ({len(missing)} in all)")
-        values = features[names].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        values = require_columns(features, names, what="deep feature", table="The feature table",
+                                 needed_by="the DL score").apply(pd.to_numeric, errors="coerce").to_numpy(float)
         bad = ~np.isfinite(values)
         if bad.any():
             row, column = np.argwhere(bad)[0]
@@ -323,10 +322,8 @@ def _radiomics(rad: RadScore | None, data: pd.DataFrame) -> dict[str, Any] | Non
     if rad is None:
         return None
     names = list(rad.coef.index)
-    missing = [n for n in names if n not in data.columns]
-    if missing:
-        raise ValueError(f"The training data lacks the rad-score feature(s) {missing}")
-    values = data[names].astype(float)
+    values = require_columns(data, names, what="rad-score feature", table="The training data",
+                             needed_by="the rad-score").astype(float)
     correlation = np.atleast_2d(np.corrcoef(values.to_numpy(), rowvar=False)) if len(names) > 1 else np.ones((1, 1))
     return {
         "intercept": float(rad.intercept),

@@ -19,6 +19,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from hccdash.columns import require_columns
+
 
 def check_frame(X, where: str) -> pd.DataFrame:
     """``X`` as a numeric DataFrame without missing values; ValueError naming the problem."""
@@ -35,16 +37,6 @@ def check_frame(X, where: str) -> pd.DataFrame:
             f"'{X.index[row]}' ({int(bad.any(axis=0).sum())} feature(s) affected)"
         )
     return X
-
-
-def fitted_columns(X: pd.DataFrame, columns: Sequence[str], needed_by: str) -> pd.DataFrame:
-    """``X``'s columns ``columns`` (those a fitted step was fitted on), or a ValueError naming the
-    first missing ones and how many are missing."""
-    missing = [c for c in columns if c not in X.columns]
-    if missing:
-        raise ValueError(f"{needed_by} needs every feature it was fitted on; the table lacks the feature(s) "
-                         f"{missing[:5]} ({len(missing)} in all)")
-    return X[list(columns)]
 
 
 class FeatureFilter(TransformerMixin, BaseEstimator):
@@ -85,10 +77,7 @@ class FeatureFilter(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """The selected columns of ``X``."""
         check_is_fitted(self, "selected_features_")
-        missing = [c for c in self.selected_features_ if c not in X.columns]
-        if missing:
-            raise ValueError(f"{type(self).__name__}: X lacks the selected feature(s) {missing[:5]}")
-        return X[self.selected_features_]
+        return require_columns(X, self.selected_features_, what="selected feature", needed_by=type(self).__name__)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """Names of the selected features."""

@@ -29,6 +29,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from hccdash.columns import require_columns
 from hccdash.selection.base import check_frame
 from hccdash.stats.combat import check_batch, combat, combat_fit
 
@@ -66,10 +67,7 @@ class ComBatHarmonizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "combat_")
         features, labels = self._split(X, batch, "transform")
         columns = list(self.feature_names_in_)
-        missing = [c for c in columns if c not in features.columns]
-        if missing:
-            raise ValueError(f"ComBatHarmonizer: X lacks the fitted feature(s) {missing[:5]}")
-        features = features[columns]
+        features = require_columns(features, columns, what="fitted feature", needed_by="ComBatHarmonizer")
         seen = np.isin(labels, np.asarray(self.combat_.batches, dtype=object))
         out = features.astype(float)
         if seen.any():

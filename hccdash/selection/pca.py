@@ -21,7 +21,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from hccdash.selection.base import check_frame, fitted_columns
+from hccdash.columns import require_columns
+from hccdash.selection.base import check_frame
 from hccdash.settings import SelectionSettings
 
 _DEFAULTS = SelectionSettings()
@@ -78,7 +79,7 @@ class PCAReducer(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Scores of the kept components: (x - training mean) @ loadings."""
         check_is_fitted(self, "rotation_")
-        values = fitted_columns(X, self.feature_names_in_, "PCAReducer").to_numpy(dtype=float)
+        values = require_columns(X, self.feature_names_in_, needed_by="PCAReducer").to_numpy(dtype=float)
         scores = (values - self.mean_.to_numpy()) @ self.rotation_.to_numpy()
         return pd.DataFrame(scores, index=X.index, columns=self.rotation_.columns)
 

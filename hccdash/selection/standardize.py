@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from hccdash.columns import require_columns
 from hccdash.selection.base import check_frame
 
 
@@ -32,10 +33,7 @@ class Standardizer(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """z-scores of the training columns of ``X``."""
         check_is_fitted(self, "mean_")
-        missing = [c for c in self.mean_.index if c not in X.columns]
-        if missing:
-            raise ValueError(f"Standardizer: X lacks the feature(s) {missing[:5]}")
-        return (X[self.mean_.index] - self.mean_) / self.scale_
+        return (require_columns(X, self.mean_.index, needed_by="Standardizer") - self.mean_) / self.scale_
 
     def inverse_transform(self, Z: pd.DataFrame) -> pd.DataFrame:
         """Back to the original units."""

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from hccdash.columns import check_columns
+
 CONV = 1e-4  # sva's it.sol default
 MAX_ITER = 10_000
 
@@ -71,9 +73,7 @@ class CombatFit:
         reference batch and the :attr:`unadjusted` features unchanged. Every batch must be one
         of :attr:`batches`."""
         X = _check_matrix(X, "ComBat transform")
-        missing = [f for f in self.features if f not in X.columns]
-        if missing:
-            raise ValueError(f"ComBat transform: X lacks the fitted feature(s) {missing[:5]}")
+        check_columns(X, self.features, what="fitted feature", needed_by="ComBat transform")
         labels = check_batch(batch, X.index, "ComBat transform")
         known = {b: i for i, b in enumerate(self.batches)}
         unseen = [(row, b) for row, b in zip(X.index, labels) if b not in known]

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from hccdash.columns import require_columns
 from hccdash.stats._fitting import (
     MAX_ITER,
     STEP_TOL,
@@ -216,10 +217,7 @@ class CoxModel:
     def _design(self, X) -> np.ndarray:
         """X's model columns (by name for a DataFrame, by position for an array)."""
         if isinstance(X, pd.DataFrame):
-            missing = [c for c in self.coef_.index if c not in X.columns]
-            if missing:
-                raise ValueError(f"X_new lacks the model column(s) {missing}")
-            X = X[self.coef_.index]
+            X = require_columns(X, self.coef_.index, what="model column", needed_by="the Cox model", table="X_new")
         values = design_frame(X, "X_new").to_numpy()
         if values.shape[1] != self.n_params_:
             raise ValueError(f"X_new has {values.shape[1]} columns, the model {self.n_params_}")

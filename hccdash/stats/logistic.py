@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from hccdash.columns import require_columns
 from hccdash.stats._fitting import (
     check_level,
     constant_columns,
@@ -84,10 +85,7 @@ class LogisticModel:
         """Linear predictor intercept + x' beta (glm's ``predict(fit, newdata)``, link scale);
         a DataFrame is matched to the model columns by name, an array by position."""
         if isinstance(X, pd.DataFrame):
-            missing = [c for c in self.coef_.index if c not in X.columns]
-            if missing:
-                raise ValueError(f"X lacks the model column(s) {missing}")
-            X = X[self.coef_.index]
+            X = require_columns(X, self.coef_.index, what="model column", needed_by="the logistic model", table="X")
         values = design_frame(X).to_numpy()
         if values.shape[1] != self.n_params_:
             raise ValueError(f"X has {values.shape[1]} columns, the model {self.n_params_}")

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from hccdash.columns import check_columns
 from hccdash.stats.pretty import pretty
 from hccdash.stats.splines import transformed_columns
 
@@ -161,9 +162,7 @@ def nomogram_axes(coef: Mapping[str, Any], data: pd.DataFrame, intercept: float 
     (``pretty(range(training lp), 10)``) and the total-points axis
     (``pretty(c(0, max(100, scale * max(lp ticks - lp0))), 10)``). ``values`` gives a
     predictor's ticks, as ``rms::nomogram(fit, name = values)`` does."""
-    missing = [name for name in coef if name not in data.columns]
-    if missing:
-        raise ValueError(f"predictors {missing} of coef are not columns of data ({list(data.columns)})")
+    check_columns(data, coef, what="predictor", needed_by="the nomogram's coefficients", table="data")
     lp = _linear_predictor(coef, data, intercept)
     if centre:
         intercept, lp = intercept - lp.mean(), lp - lp.mean()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from hccdash.columns import missing_columns_message
 from hccdash.extraction.engine import RunSummary, cases_from_images, run_extraction
 from hccdash.extraction.params import ExtractionSpec
 from hccdash.extraction.matrices import case_features, cohort_cases, feature_matrix, to_matrix
@@ -142,8 +143,8 @@ def _resolve(names: pd.DataFrame, columns: pd.Index, where: str) -> dict[str, st
         else:
             absent.append(row.name)
     if absent:
-        raise ValueError(f"{where} lacks the model's feature(s) {absent[:5]}" +
-                         (f" and {len(absent) - 5} more" if len(absent) > 5 else ""))
+        raise ValueError(missing_columns_message(absent, what="model's feature", table=where,
+                                                 needed_by="the model's rad-score"))
     return chosen
 
 

@@ -58,7 +58,8 @@ def test_force_in_and_out(known):
     assert "stage" not in forced.terms_
     with pytest.raises(ValueError, match="both forced in and forced out"):
         ClinicalModel(force_in=("x1",), force_out=("x1",)).fit(X, y)
-    with pytest.raises(ValueError, match="not columns"):
+    with pytest.raises(ValueError, match=r"clinical table lacks the variable\(s\) \['AFP'\] \(1 missing\), "
+                                         "needed by the clinical model's force_in setting"):
         ClinicalModel(force_in=("AFP",)).fit(X, y)
 
 
