@@ -73,7 +73,7 @@ def ph_check(data: EvaluationInput) -> PHCheck:
         # a term of one column scatters around its coefficient, of several (its lp) around 1
         level = [float(coef[cols[0]]) if len(cols) == 1 else 1.0 for cols in groups.values()]
         residuals.append((name, result.residuals, level))
-        note = _failing_note(name, result)
+        note = _failing_warning(name, result)
         if note:
             notes.append(note)
     if not tests:
@@ -81,7 +81,7 @@ def ph_check(data: EvaluationInput) -> PHCheck:
     return PHCheck(_tests_frame(tests), _residuals_frame(residuals), notes)
 
 
-def _failing_note(name: str, result: ZphResult) -> str | None:
+def _failing_warning(name: str, result: ZphResult) -> str | None:
     """The warning of a model that fails the test (a term or GLOBAL with p < 0.05), else None."""
     failing = result.failing
     global_p = float(result.table["p"].iloc[-1])
