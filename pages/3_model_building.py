@@ -299,34 +299,46 @@ def summary(result: BuildResult) -> None:
 
 
 def rad_score(settings: Settings, result: BuildResult) -> None:
-    """Funnel, CV curve, coefficient path and coefficients (with their stability) of the rad-score.
-    Chart specs are kept for every session: the CV curve and the path are built once per cross-validation,
-    the chosen lambda is a marker laid over them."""
+    """Funnel, CV curve, coefficient path and coefficients (with their stability) of the rad-score, in
+    tabs of which only the open one is drawn (a move redraws one chart, not four; opening another tab
+    reruns the model fragment from the builder's cache). Chart specs are kept for every session: the CV
+    curve and the path are built once per cross-validation, the chosen lambda is a marker laid over them."""
     model = result.model
     st.subheader("Rad-score")
     st.caption(f"Features left after each step: {result.funnel_text()}")
     st.code(model.radiomics_.formula(), language=None, wrap_lines=True)
-    funnel_tab, cv_tab, path_tab, coef_tab = st.tabs(["Funnel", "CV curve", "Coefficient path", "Coefficients"])
-    with funnel_tab:
-        chart(chart_spec(charts.funnel_chart, model.radiomics_.funnel_), "funnel", "mb_funnel")
+    funnel_tab, cv_tab, path_tab, coef_tab = st.tabs(["Funnel", "CV curve", "Coefficient path", "Coefficients"],
+                                                     key="mb_rad_view", on_change="rerun")
+    if funnel_tab.open:
+        with funnel_tab:
+            chart(chart_spec(charts.funnel_chart, model.radiomics_.funnel_), "funnel", "mb_funnel")
     lasso = result.lasso
-    if lasso is not None:
+    if (cv_tab.open or path_tab.open) and lasso is None:
+        (cv_tab if cv_tab.open else path_tab).info("One LASSO per phase (fusion): no single path to draw.")
+    elif cv_tab.open:
         with cv_tab:
             chart(cv_curve(lasso, result.endpoint.survival), "lasso_cv", "mb_cv")
+    elif path_tab.open:
         with path_tab:
             chart(coefficient_path(lasso), "lasso_path", "mb_path")
+    if coef_tab.open:
+        with coef_tab:
+            coefficients_view(settings, result)
+
+
+def coefficients_view(settings: Settings, result: BuildResult) -> None:
+    """The rad-score's coefficients (chart and table) and their selection stability (a background job)."""
     stability_key = str(("mb_stability", cohort, source, str(settings.to_dict()),
                          str(result.settings.selection.lasso_lambda)))
     stability = st.session_state.get("mb_stability_results", {}).get(stability_key)
-    with coef_tab:
-        coefficients = model.radiomics_.coefficients_
-        if coefficients.empty:
-            st.info("No feature selected at this lambda.")
-        else:
-            chart(chart_spec(charts.coefficient_chart, coefficients, stability), "coefficients", "mb_coef")
-        table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
-        jobs = st.session_state.setdefault("mb_stability_jobs", {})
-        st.fragment(stability_panel, run_every=poll_seconds(jobs, stability_key))(jobs, stability_key, result)
+    coefficients = result.model.radiomics_.coefficients_
+    if coefficients.empty:
+        st.info("No feature selected at this lambda.")
+    else:
+        chart(chart_spec(charts.coefficient_chart, coefficients, stability), "coefficients", "mb_coef")
+    table(result.coefficient_table(), "rad_score_coefficients", "mb_coeftable")
+    jobs = st.session_state.setdefault("mb_stability_jobs", {})
+    st.fragment(stability_panel, run_every=poll_seconds(jobs, stability_key))(jobs, stability_key, result)
 
 
 def cv_curve(lasso: LassoSelector, survival: bool) -> dict:
@@ -356,13 +368,17 @@ def dl_score(result: BuildResult) -> None:
                + "; networks: " + ", ".join(f"{name} (SHA-256 {(sha or 'not recorded')[:12]})"
                                             for name, sha in deep.networks_.items()))
     st.code(deep.formula(), language=None, wrap_lines=True)
-    funnel_tab, cv_tab, components_tab = st.tabs(["Funnel", "CV curve", "Components"])
-    with funnel_tab:
-        chart(chart_spec(charts.funnel_chart, deep.funnel_), "dl_funnel", "mb_dl_funnel")
-    with cv_tab:
-        chart(cv_curve(deep.lasso_, result.endpoint.survival), "dl_lasso_cv", "mb_dl_cv")
-    with components_tab:
-        table(deep.component_table(), "dl_score_components", "mb_dl_components")
+    funnel_tab, cv_tab, components_tab = st.tabs(["Funnel", "CV curve", "Components"], key="mb_dl_view",
+                                                 on_change="rerun")  # only the open tab is drawn, as the rad-score's
+    if funnel_tab.open:
+        with funnel_tab:
+            chart(chart_spec(charts.funnel_chart, deep.funnel_), "dl_funnel", "mb_dl_funnel")
+    if cv_tab.open:
+        with cv_tab:
+            chart(cv_curve(deep.lasso_, result.endpoint.survival), "dl_lasso_cv", "mb_dl_cv")
+    if components_tab.open:
+        with components_tab:
+            table(deep.component_table(), "dl_score_components", "mb_dl_components")
 
 
 def stability_panel(jobs: dict, stability_key: str, result: BuildResult) -> None:

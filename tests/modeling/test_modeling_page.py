@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from app_pages import open_page
 from streamlit.testing.v1 import AppTest
@@ -27,7 +29,7 @@ def test_page_shows_the_model(page):
     assert page.code and page.code[0].value.startswith("rad_score =")
     labels = [m.label for m in page.metric]
     assert any("validation" in label for label in labels)
-    assert len(page.dataframe) >= 4  # C-index, coefficients, clinical tables, combined
+    assert len(page.dataframe) >= 4  # C-index, clinical tables, combined
 
 
 @pytest.mark.parametrize("key, value", [("mb_icc", 0.9), ("mb_corr", 0.6), ("mb_mrmr_k", 4)])
@@ -164,32 +166,45 @@ def _count_builds(monkeypatch, *names: str) -> dict[str, int]:
     return calls
 
 
-def test_a_lambda_move_draws_only_the_chosen_lambda_over_the_cached_charts(page, monkeypatch):
-    """The CV curve and the coefficient path depend on the path, not on lambda: their specs are cached
-    (for every session) and a lambda move builds only the two markers laid over them; the funnel is
-    rebuilt only when its LASSO count changes. A new mRMR k (a new path) builds each once."""
+def test_only_the_open_rad_score_tab_is_drawn(page):
+    """The funnel is drawn at first; opening Coefficients draws their chart and table instead."""
+    drawn = lambda: [json.loads(c.proto.spec).get("title", {}) for c in page.get("vega_lite_chart")]  # noqa: E731
+    assert len(drawn()) == 1 and "Features surviving each step" in str(drawn())
+    tables = len(page.dataframe)
+    page.session_state["mb_rad_view"] = "Coefficients"
+    page.run()
+    assert not page.exception, page.exception
+    assert len(drawn()) == 1 and "Features surviving" not in str(drawn())
+    assert len(page.dataframe) == tables + 1  # the coefficients' table
+    assert any("mb_coeftable_csv" in d.proto.id for d in page.get("download_button"))
+
+
+@pytest.mark.parametrize(("view", "base", "marker"), [("CV curve", "cv_curve_chart", "chosen_lambda_point"),
+                                                      ("Coefficient path", "coefficient_path_chart", "chosen_lambda_rule")])
+def test_a_lambda_move_draws_only_the_chosen_lambda_over_the_cached_charts(page, monkeypatch, view, base, marker):
+    """The CV curve and the coefficient path depend on the path, not on lambda: their specs are kept
+    (for every session) and a lambda move builds only the marker laid over the open one; only the open
+    tab is drawn (the funnel, in its closed tab, is not built). A new mRMR k (a new path) builds it once."""
     import streamlit as st
 
     st.cache_data.clear()
+    page.session_state["mb_rad_view"] = view
     page.run()
-    calls = _count_builds(monkeypatch, "cv_curve_chart", "coefficient_path_chart", "chosen_lambda_point",
-                          "chosen_lambda_rule", "funnel_chart")
+    calls = _count_builds(monkeypatch, base, marker, "funnel_chart")
     slider = next(s for s in page.select_slider if s.key.startswith("mb_lambda_"))
     lambdas = page.session_state["mb_current"].result.lasso.cv_.lambdas
-    funnel_before = page.session_state["mb_current"].result.model.radiomics_.funnel_
     slider.set_value(slider.value + 1).run()
     assert not page.exception, page.exception
     result = page.session_state["mb_current"].result
     assert result.lasso.lambda_value_ == lambdas[slider.value]
-    funnel_changed = int(not result.model.radiomics_.funnel_.equals(funnel_before))
-    assert calls == {"cv_curve_chart": 0, "coefficient_path_chart": 0, "chosen_lambda_point": 1,
-                     "chosen_lambda_rule": 1, "funnel_chart": funnel_changed}
+    assert calls == {base: 0, marker: 1, "funnel_chart": 0}
+    assert len(page.get("vega_lite_chart")) == 1  # the open tab's chart alone
 
     page.slider(key="mb_mrmr_k").set_value(4).run()
     assert not page.exception, page.exception
     moved = page.session_state["mb_current"].result
     assert not moved.lasso.cv_.path.coefficients.equals(result.lasso.cv_.path.coefficients)
-    assert calls["cv_curve_chart"] == calls["coefficient_path_chart"] == 1
+    assert calls[base] == 1 and calls["funnel_chart"] == 0
 
 
 def test_log_and_spline_controls_refit_with_transformed_terms(page):
