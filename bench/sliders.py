@@ -11,7 +11,9 @@ for a value not seen before in the server (a fresh ``HCCDASH_HOME`` and stage ca
 then the endpoint is switched to early recurrence and back twice, and each study preset
 button is clicked once. A move is timed from the key press or click until the page's
 script run (or fragment run) has started and ended and no other run follows within
-0.3 s (Streamlit's ``data-test-script-state``): what the user waits for. Beside it, the
+0.3 s (Streamlit's ``data-test-script-state``): what the user waits for, read from the page's
+own clock (a MutationObserver records each input and state change; the bench reads that
+record every 50 ms instead of polling the page every few ms). Beside it, the
 CPU time the server process and its workers used meanwhile (``/proc``), which a loaded
 machine does not inflate as it does the wait.
 
@@ -57,20 +59,38 @@ QUIET_MS = 300
 TIMEOUT_MS = 300_000
 
 
-async def _settle(page, start: float) -> float:
-    """Seconds from ``start`` until a run has started, ended and no other run follows within QUIET_MS."""
-    await page.wait_for_function(f"() => ({STATE})() === 'running'", timeout=30_000, polling=5)
-    while True:
-        await page.wait_for_function(f"() => ({STATE})() === 'notRunning'", timeout=TIMEOUT_MS, polling=5)
-        end = time.perf_counter()
-        try:
-            await page.wait_for_function(f"() => ({STATE})() !== 'notRunning'", timeout=QUIET_MS, polling=5)
-        except Exception:  # stayed quiet: that run was the last
-            break
-    shown = page.locator('[data-testid="stException"]')
-    if await shown.count():
-        raise RuntimeError((await shown.first.inner_text())[:300])
-    return end - start
+# Installed once per page: the page's own clock (performance.now) at each user input (key press, click)
+# and at each change of the app's script-run state, so waits are read from the page's timeline and the
+# bench polls it only every POLL_MS (polling the state every few ms was itself a load on the machine).
+TIMELINE = """() => {
+  if (window.__timeline) return;
+  window.__timeline = [];
+  const app = document.querySelector('[data-testid="stApp"]');
+  const log = what => window.__timeline.push([performance.now(), what]);
+  new MutationObserver(() => log(app.getAttribute('data-test-script-state')))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  for (const kind of ['keydown', 'pointerdown']) document.addEventListener(kind, () => log('input'), true);
+}"""
+POLL_MS = 50
+
+
+async def _settle(page) -> float:
+    """Seconds (page clock) from the last user input until a run has started, ended and no other run
+    has followed within QUIET_MS."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        await page.wait_for_timeout(POLL_MS)
+        timeline, now = await page.evaluate("() => [window.__timeline, performance.now()]")
+        inputs = [i for i, (_, what) in enumerate(timeline) if what == "input"]
+        after = timeline[inputs[-1] + 1:] if inputs else []
+        states = [what for _, what in after]
+        if "running" in states and states[-1] == "notRunning" and now - after[-1][0] >= QUIET_MS:
+            shown = page.locator('[data-testid="stException"]')
+            if await shown.count():
+                raise RuntimeError((await shown.first.inner_text())[:300])
+            await page.evaluate("() => { window.__timeline = []; }")
+            return (after[-1][0] - timeline[inputs[-1]][0]) / 1000
+    raise TimeoutError(f"no script run answered the input within {TIMEOUT_MS / 1000:.0f} s")
 
 
 async def _idle(page) -> None:
@@ -91,17 +111,17 @@ async def press(page, label: str, key: str | None) -> float:
         now, low, high = [float(await thumb.get_attribute(a)) for a in ("value", "min", "max")]
         key = "ArrowLeft" if now - low > high - now else "ArrowRight"
     await thumb.focus()
-    start = time.perf_counter()
+    await page.evaluate(TIMELINE)
     await page.keyboard.press(key)
-    return await _settle(page, start)
+    return await _settle(page)
 
 
 async def click(page, locator) -> float:
     """Seconds until the page has answered a click on ``locator``."""
     await locator.scroll_into_view_if_needed()
-    start = time.perf_counter()
+    await page.evaluate(TIMELINE)
     await locator.click()
-    return await _settle(page, start)
+    return await _settle(page)
 
 
 async def choose(page, key: str, option: str) -> None:
