@@ -63,13 +63,17 @@ TIMEOUT_MS = 300_000
 # and at each change of the app's script-run state, so waits are read from the page's timeline and the
 # bench polls it only every POLL_MS (polling the state every few ms was itself a load on the machine).
 TIMELINE = """() => {
-  if (window.__timeline) return;
-  window.__timeline = [];
   const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__timelineApp === app) return;
+  window.__timelineApp = app;
+  window.__timeline = window.__timeline || [];
   const log = what => window.__timeline.push([performance.now(), what]);
   new MutationObserver(() => log(app.getAttribute('data-test-script-state')))
     .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-  for (const kind of ['keydown', 'pointerdown']) document.addEventListener(kind, () => log('input'), true);
+  if (!window.__inputsLogged) {
+    window.__inputsLogged = true;
+    for (const kind of ['keydown', 'pointerdown']) document.addEventListener(kind, () => log('input'), true);
+  }
 }"""
 POLL_MS = 50
 
@@ -77,13 +81,15 @@ POLL_MS = 50
 async def _settle(page) -> float:
     """Seconds (page clock) from the last user input until a run has started, ended and no other run
     has followed within QUIET_MS."""
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    started, deadline = time.monotonic(), time.monotonic() + TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
         await page.wait_for_timeout(POLL_MS)
         timeline, now = await page.evaluate("() => [window.__timeline, performance.now()]")
         inputs = [i for i, (_, what) in enumerate(timeline) if what == "input"]
         after = timeline[inputs[-1] + 1:] if inputs else []
         states = [what for _, what in after]
+        if "running" not in states and time.monotonic() - started > 30:
+            raise TimeoutError("no script run started within 30 s of the input")
         if "running" in states and states[-1] == "notRunning" and now - after[-1][0] >= QUIET_MS:
             shown = page.locator('[data-testid="stException"]')
             if await shown.count():
