@@ -168,6 +168,8 @@ def _write_pending(due) -> None:
             for key in chosen:
                 del _pending[key]
         for (_, cohort, source), (store, settings, _) in chosen.items():
+            if not store.path.exists():  # its data folder is gone (a removed HCCDASH_HOME): nothing to keep
+                continue
             try:
                 remember(cohort, source, settings, store)
             except Exception as exc:  # a busy or damaged store: this configuration is not kept

@@ -147,3 +147,20 @@ def test_keep_options_drops_what_a_cohort_does_not_offer():
     assert keep_options(state, {"mb_external": ["A", "B"], "mb_log": ["AFP", "NLR"], "mb_splines": ["AFP"]}) == {
         "mb_external": ["Z"]}
     assert state == {"mb_external": ["B"], "mb_log": ["AFP"], "mb_splines": []}
+
+
+def test_a_pending_configuration_of_a_removed_store_is_dropped(tmp_path, caplog):
+    """At exit a configuration whose data folder is gone is not written (no store re-created there)."""
+    from hccdash.store import Store
+
+    import shutil
+    import time
+
+    from hccdash.store import IDLE_CLOSE
+
+    store = Store(tmp_path / "gone" / "hccdash.duckdb")
+    configurations.remember_soon("A", "features", _with_k(9), store)
+    time.sleep(3 * IDLE_CLOSE)  # the process's connection to it has closed
+    shutil.rmtree(store.path.parent)
+    configurations.flush_remembered()
+    assert not store.path.exists() and "Could not remember" not in caplog.text
