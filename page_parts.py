@@ -110,6 +110,7 @@ def _cached_spec(name: str, _function: Callable[..., alt.TopLevelMixin], *args: 
 
 
 _specs_of: dict[tuple[int, Hashable], dict[str, Any]] = {}
+_watched: set[int] = set()  # owners whose specs are forgotten when they are gone
 _specs_lock = threading.Lock()
 
 
@@ -123,7 +124,8 @@ def spec_of(owner: object, name: Hashable, build: Callable[[], dict[str, Any]]) 
     if found is None:
         found = build()
         with _specs_lock:
-            if not any(known == key[0] for known, _ in _specs_of):
+            if key[0] not in _watched:
+                _watched.add(key[0])
                 weakref.finalize(owner, _forget_specs, key[0])
             found = _specs_of.setdefault(key, found)
     return found
@@ -131,6 +133,7 @@ def spec_of(owner: object, name: Hashable, build: Callable[[], dict[str, Any]]) 
 
 def _forget_specs(owner_id: int) -> None:
     with _specs_lock:
+        _watched.discard(owner_id)
         for key in [key for key in _specs_of if key[0] == owner_id]:
             del _specs_of[key]
 

@@ -42,18 +42,23 @@ def _km_counts(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndar
     return times, n_risk, n_event, n_total
 
 
+def _product_limit(n_risk: np.ndarray, n_event: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier S at each distinct time: prod(1 - d/n) up to it."""
+    return np.cumprod(1 - n_event / n_risk)
+
+
 def km_curve(time, event) -> tuple[np.ndarray, np.ndarray]:
     """(distinct observed times, Kaplan-Meier S at each): the ``time`` and ``surv`` columns of
     :func:`kaplan_meier` as arrays, without its table and CI (a fraction of its cost)."""
     times, n_risk, n_event, _ = _km_counts(*as_survival_arrays(time, event))
-    return times, np.cumprod(1 - n_event / n_risk)
+    return times, _product_limit(n_risk, n_event)
 
 
 def _km_table(time: np.ndarray, event: np.ndarray) -> pd.DataFrame:
     """Per distinct observed time: n_risk, n_event, n_censor, surv and Greenwood's sum."""
     times, n_risk, n_event, n_total = _km_counts(time, event)
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1 - n_event / n_risk)
+        surv = _product_limit(n_risk, n_event)
         greenwood = np.cumsum(n_event / (n_risk * (n_risk - n_event)))
     return pd.DataFrame({
         "time": times, "n_risk": n_risk, "n_event": n_event, "n_censor": n_total - n_event,
