@@ -68,8 +68,14 @@ TIMELINE = """() => {
   window.__timelineApp = app;
   window.__timeline = window.__timeline || [];
   const log = what => window.__timeline.push([performance.now(), what]);
-  new MutationObserver(() => log(app.getAttribute('data-test-script-state')))
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  // every state the attribute took, also when two changes (a run that started and ended within a few ms)
+  // reach one callback: each record holds the value before it, so the values after are the next record's
+  // old value and, last, the current one
+  new MutationObserver(records => {
+    const after = records.slice(1).map(r => r.oldValue);
+    after.push(app.getAttribute('data-test-script-state'));
+    after.forEach(log);
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'], attributeOldValue: true});
   if (!window.__inputsLogged) {
     window.__inputsLogged = true;
     for (const kind of ['keydown', 'pointerdown']) document.addEventListener(kind, () => log('input'), true);
@@ -89,7 +95,8 @@ async def _settle(page) -> float:
         after = timeline[inputs[-1] + 1:] if inputs else []
         states = [what for _, what in after]
         if "running" not in states and time.monotonic() - started > 30:
-            raise TimeoutError("no script run started within 30 s of the input")
+            raise TimeoutError(f"no script run started within 30 s of the input (script states since: {states}; "
+                               f"the app shows {await page.evaluate(STATE)!r})")
         if "running" in states and states[-1] == "notRunning" and now - after[-1][0] >= QUIET_MS:
             shown = page.locator('[data-testid="stException"]')
             if await shown.count():

@@ -96,3 +96,23 @@ def test_fit_scores_on_a_superset_equals_fit(breast_cancer):
     direct = filt.fit(subset).selected_features_
     cached = CorrelationFilter(0.5, "spearman").fit_scores(filt.score_features(breast_cancer), subset.columns)
     assert cached.selected_features_ == direct
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_each_dropped_feature_names_its_strongest_partner(exact):
+    """The reason of a dropped feature names the kept-or-dropped feature it correlates with most
+    (the first on ties), with the signed correlation's absolute value: b (|r| 0.95 with a, 0.91 with
+    c, -0.97 with d) names d whichever algorithm dropped it."""
+    r = pd.DataFrame([
+        [1.00, 0.95, 0.60, 0.10, 0.00],
+        [0.95, 1.00, 0.91, -0.97, 0.00],
+        [0.60, 0.91, 1.00, 0.20, 0.00],
+        [0.10, -0.97, 0.20, 1.00, 0.00],
+        [0.00, 0.00, 0.00, 0.00, 1.00],
+    ], index=list("abcde"), columns=list("abcde"))
+    fitted = CorrelationFilter(0.9, "pearson", exact=exact).fit_scores(r, list("abcde"))
+    assert "b" in fitted.dropped_ and "e" in fitted.selected_features_
+    assert fitted.dropped_["b"] == "|pearson r| > 0.9 with d"
+    for name, reason in fitted.dropped_.items():
+        partner = r.loc[name].drop(name).abs().idxmax()
+        assert reason.endswith(f" with {partner}")
