@@ -196,11 +196,12 @@ with st.sidebar:
 
 
 @st.fragment
-def filters() -> None:
+def filters() -> BuildResult | None:
     """The filter and lambda sliders and every result: a slider move reruns this alone. One fragment, not a
     lambda fragment inside it: Streamlit marks as stale only the elements of the fragment that reruns, so the
     results of a nested one would look current while a filter move recomputes them. A lambda move re-reads
-    the filter stage's build (kept by the builder) and lays the chosen lambda over cached charts."""
+    the filter stage's build (kept by the builder) and lays the chosen lambda over cached charts. Returns the
+    fit shown (None when the controls cannot be fitted) to the full run that called it."""
     sliders = st.columns(3)
     sliders[0].slider("ICC threshold", 0.0, 1.0, step=0.05, key="mb_icc",
                       disabled=not st.session_state["mb_icc_on"] or inputs.repeats is None)
@@ -214,12 +215,12 @@ def filters() -> None:
             base = builder.build(with_lambda(settings, "lambda.min"))
     except ValueError as exc:
         st.error(as_text(exc))
-        return
-    results(settings, base)
+        return None
+    return results(settings, base)
 
 
-def results(settings: Settings, base: BuildResult) -> None:
-    """The lambda control and every result."""
+def results(settings: Settings, base: BuildResult) -> BuildResult:
+    """The lambda control and every result; returns the fit at the chosen lambda."""
     lasso = base.lasso
     if lasso is not None:
         lambdas = [float(v) for v in lasso.cv_.lambdas]
@@ -247,12 +248,8 @@ def results(settings: Settings, base: BuildResult) -> None:
         dl_score(result)
     if getattr(result.model, "harmoniser_", None) is not None:
         harmonisation(result)
-    clinical_and_combined(result)
-    if result.endpoint.survival:
-        st.subheader("Proportional hazards")
-        st.caption("survival::cox.zph (transform km) of each Cox model on the training set: a score test per term "
-                   "and GLOBAL; residual plots on Evaluation.")
-        table(ph.tests, "proportional_hazards", "mb_ph")
+    models(result, ph)
+    return result
 
 
 def proportional_hazards(result: BuildResult) -> PHCheck:
@@ -408,24 +405,51 @@ def harmonisation(result: BuildResult) -> None:
               "mb_harmonisation")
 
 
-def clinical_and_combined(result: BuildResult) -> None:
-    """The clinical model (screen and backward elimination), the combined model, its LR test, and saving."""
+def models(result: BuildResult, ph: PHCheck) -> None:
+    """The combined model, the clinical model and (for Cox models) the proportional-hazards check, in tabs
+    of which only the open one is drawn, as the rad-score's (every table costs the browser a redraw on each
+    slider move, and the clinical model does not depend on the sliders at all)."""
+    st.subheader("Combined and clinical models")
+    names = ["Combined model", "Clinical model", *(["Proportional hazards"] if result.endpoint.survival else [])]
+    combined_tab, clinical_tab, *ph_tab = st.tabs(names, key="mb_model_view", on_change="rerun")
+    if combined_tab.open:
+        with combined_tab:
+            combined_model(result)
+    if clinical_tab.open:
+        with clinical_tab:
+            clinical_model(result)
+    if ph_tab and ph_tab[0].open:
+        with ph_tab[0]:
+            st.caption("survival::cox.zph (transform km) of each Cox model on the training set: a score test per "
+                       "term and GLOBAL; residual plots on Evaluation.")
+            table(ph.tests, "proportional_hazards", "mb_ph")
+
+
+def combined_model(result: BuildResult) -> None:
+    """The combined model (rad-score and the clinical model's variables) and its LR test against the clinical model."""
     model = result.model
-    st.subheader("Clinical model")
-    if model.clinical_ is None:
-        st.info("No clinical variable chosen.")
-    else:
-        st.markdown("Univariable screen")
-        table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
-        kept = as_text(", ".join(model.clinical_.selected_)) or "no variable kept"
-        st.markdown(f"Multivariable (backward elimination): {kept}")
-        table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
-        st.caption(model.clinical_.rows_used_text())
-    st.subheader("Combined model")
     table(model.combined_.table_, "combined_model", "mb_combined")
     st.caption(model.combined_.rows_used_text())
     table(result.lr_test_table(), "lr_test", "mb_lr")
 
+
+def clinical_model(result: BuildResult) -> None:
+    """The clinical model: univariable screen, then backward elimination."""
+    model = result.model
+    if model.clinical_ is None:
+        st.info("No clinical variable chosen.")
+        return
+    st.markdown("Univariable screen")
+    table(model.clinical_.univariable_, "clinical_univariable", "mb_univ")
+    kept = as_text(", ".join(model.clinical_.selected_)) or "no variable kept"
+    st.markdown(f"Multivariable (backward elimination): {kept}")
+    table(model.clinical_.table_, "clinical_multivariable", "mb_multi")
+    st.caption(model.clinical_.rows_used_text())
+
+
+def save_section(result: BuildResult) -> None:
+    """Save the fit shown in the registry (drawn by full runs only: a slider move does not redraw it, and
+    its button's full rerun fits the current controls again before saving)."""
     with st.expander("Save this model in the registry"):
         name = st.text_input("Name", key="mb_save_name")
         notes = st.text_area("Notes", key="mb_save_notes")
@@ -435,7 +459,8 @@ def clinical_and_combined(result: BuildResult) -> None:
             except (ValueError, RuntimeError) as exc:
                 st.error(as_text(exc))
 
-
-filters()
+shown = filters()
+if shown is not None:
+    save_section(shown)
 history_section()
 warnings_glossary("mb_glossary")

@@ -24,12 +24,43 @@ def page(stored_cohort) -> AppTest:
     return open_page(PAGE, stored_cohort)
 
 
+def _columns(at: AppTest) -> list[set]:
+    """The columns of each table shown, but the warnings glossary's (at the foot of every page)."""
+    return [set(df.value.columns) for df in at.dataframe if "what it means" not in df.value.columns]
+
+
 def test_page_shows_the_model(page):
-    """The rad-score formula, both C-indices and the clinical and combined tables are on screen."""
+    """The rad-score formula, both C-indices and the combined model with its LR test are on screen; the
+    clinical model's tables and the PH check are drawn when their tab is opened, instead of the combined
+    model's (a slider move redraws the open tab alone)."""
     assert page.code and page.code[0].value.startswith("rad_score =")
     labels = [m.label for m in page.metric]
     assert any("validation" in label for label in labels)
-    assert len(page.dataframe) >= 4  # C-index, clinical tables, combined
+    combined = page.session_state["mb_current"].result.model.combined_.table_
+    shown = _columns(page)
+    assert set(combined.columns) in shown and len(shown) == 3  # C-index, combined model, LR test
+    page.session_state["mb_model_view"] = "Clinical model"
+    page.run()
+    clinical = page.session_state["mb_current"].result.model.clinical_
+    shown = _columns(page)
+    assert set(clinical.univariable_.columns) in shown and set(clinical.table_.columns) in shown
+    assert len(shown) == 3 and {"EPV", "chisq", "df", "p", "test"} not in shown  # C-index, screen, multivariable
+    page.session_state["mb_model_view"] = "Proportional hazards"
+    page.run()
+    assert len(_columns(page)) == 2 and {"model", "term", "chisq", "df", "p"} <= _columns(page)[1]
+
+
+def test_a_model_is_saved_from_the_page_with_the_controls_shown(page):
+    """The Save expander (outside the slider fragment) saves the fit of the current controls: after a
+    slider move, the saved pipeline has the moved threshold."""
+    from hccdash.registry import pipelines
+
+    page.slider(key="mb_corr").set_value(0.8).run()
+    page.text_input(key="mb_save_name").input("from_the_page").run()
+    page.button(key="mb_save").click().run()
+    assert not page.exception, page.exception
+    assert any("Saved as" in s.value for s in page.success), [e.value for e in page.error]
+    assert pipelines.load_saved("from_the_page").settings.selection.correlation_threshold == 0.8
 
 
 @pytest.mark.parametrize("key, value", [("mb_icc", 0.9), ("mb_corr", 0.6), ("mb_mrmr_k", 4)])
@@ -84,11 +115,12 @@ def test_no_phase_chosen_reads_all_phases(page):
 def test_clinical_and_combined_tables_say_which_patients_and_events_were_used(page):
     """One caption line under each table: complete cases and their events (not the split's counts)."""
     model = page.session_state["mb_current"].result.model
-    captions = [c.value for c in page.caption]
     assert model.clinical_ is not None
-    for fitted in (model.clinical_, model.combined_):
+    for tab, fitted in (("Combined model", model.combined_), ("Clinical model", model.clinical_)):
+        page.session_state["mb_model_view"] = tab
+        page.run()
         assert fitted.rows_used_text().startswith(f"Fitted on {fitted.n_used_} of {fitted.n_rows_} training")
-        assert fitted.rows_used_text() in captions
+        assert fitted.rows_used_text() in [c.value for c in page.caption]
 
 
 def test_each_cohort_keeps_its_own_controls(stored_cohort, feature_source, tmp_path):

@@ -13,6 +13,8 @@ PAGE = "pages/3_model_building.py"
 
 def test_the_ph_table_shows_global_as_the_library_computes_it(stored_cohort):
     at = open_page(PAGE, stored_cohort)
+    at.session_state["mb_model_view"] = "Proportional hazards"  # its tab, drawn when open
+    at.run()
     current = at.session_state["mb_current"]
     expected = ph_check(prepare(current.result, current.builder))
     shown = next(df.value for df in at.dataframe if {"model", "term", "chisq", "df", "p"} <= set(df.value.columns))
