@@ -21,6 +21,7 @@ R: ``caret::findCorrelation(cor(x, method = "spearman"), cutoff = 0.9, exact = n
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -62,27 +63,9 @@ def submatrix(corr: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 
 def find_correlation(corr: np.ndarray, cutoff: float, exact: bool | None = None) -> list[int]:
     """Positions of the features to drop, as ``caret::findCorrelation`` (set, sorted)."""
-    return _drop_positions(np.abs(np.asarray(corr, dtype=float)), cutoff, exact)
-
-
-def _drop_positions(corr: np.ndarray, cutoff: float, exact: bool | None) -> list[int]:
-    """:func:`find_correlation` of an absolute correlation matrix."""
-    p = corr.shape[0]
-    if p < 2:
-        return []
-    if exact is None:
-        exact = p < _EXACT_BELOW
-    return sorted(_find_exact(corr, cutoff) if exact else _find_fast(corr, cutoff))
-
-
-def _find_fast(corr: np.ndarray, cutoff: float) -> list[int]:
-    means = corr.mean(axis=0)
-    rank = np.unique(means, return_inverse=True)[1]  # as.numeric(as.factor(colMeans))
-    rows, cols = np.nonzero(corr > cutoff)
-    upper = rows < cols
-    rows, cols = rows[upper], cols[upper]
-    drop_col = rank[cols] > rank[rows]
-    return list(set(cols[drop_col].tolist()) | set(rows[~drop_col].tolist()))
+    corr = np.array(corr, dtype=float)
+    exact = corr.shape[0] < _EXACT_BELOW if exact is None else exact
+    return CorrelatedPairs.of(corr, exact).drop_positions(cutoff)
 
 
 def _find_exact(corr: np.ndarray, cutoff: float) -> list[int]:
@@ -126,6 +109,47 @@ def _find_exact(corr: np.ndarray, cutoff: float) -> list[int]:
     return order[~alive].tolist()
 
 
+@dataclass(frozen=True)
+class CorrelatedPairs:
+    """What :func:`find_correlation` needs of one column set's absolute correlation matrix, at any
+    cutoff, computed once (a threshold move then reads it) with each column's strongest partner
+    (the first on ties).
+
+    Fast rule: a pair i < j above the cutoff drops j if its mean-|r| rank is higher, else i; so a
+    column k is dropped exactly when some column ranked below it, or ranked the same and placed
+    after it, correlates with it above the cutoff. ``dropped_above[k]``, the largest |r| of k
+    with those columns, is the cutoff below which k is dropped. Exact rule: the matrix itself."""
+
+    strongest: np.ndarray  # |r| with the strongest partner
+    partner: np.ndarray
+    dropped_above: np.ndarray | None = None  # fast rule
+    matrix: np.ndarray | None = None  # exact rule
+
+    @classmethod
+    def of(cls, corr: np.ndarray, exact: bool) -> "CorrelatedPairs":
+        """The pairs of a correlation matrix (a new array: it is overwritten)."""
+        absolute = np.abs(corr, out=corr)
+        p = absolute.shape[0]
+        diagonal = absolute.diagonal().copy()
+        np.fill_diagonal(absolute, -1.0)  # no column is its own partner
+        partner = absolute.argmax(axis=1) if p else np.zeros(0, dtype=int)
+        strongest = absolute[np.arange(p), partner]
+        np.fill_diagonal(absolute, diagonal)
+        if exact:
+            return cls(strongest, partner, matrix=absolute)
+        rank = np.unique(absolute.mean(axis=0), return_inverse=True)[1]  # as.numeric(as.factor(colMeans))
+        position = np.empty(p, dtype=int)
+        position[np.lexsort((-np.arange(p), rank))] = np.arange(p)  # by rank, then later columns first
+        absolute *= position[None, :] < position[:, None]  # row k: the columns that drop k with them
+        return cls(strongest, partner, dropped_above=absolute.max(axis=1, initial=0.0))
+
+    def drop_positions(self, cutoff: float) -> list[int]:
+        """:func:`find_correlation` at ``cutoff`` (sorted positions)."""
+        if self.matrix is not None:
+            return sorted(_find_exact(self.matrix, cutoff)) if self.matrix.shape[0] > 1 else []
+        return np.flatnonzero(self.dropped_above > cutoff).tolist()
+
+
 class CorrelationFilter(FeatureFilter):
     """Drop one feature of each pair with ``|r| > threshold`` (see :func:`find_correlation`).
 
@@ -140,25 +164,31 @@ class CorrelationFilter(FeatureFilter):
         self.exact = exact
 
     def fit_cached(self, X: pd.DataFrame, y, cache):
-        """As ``fit``, with the correlation matrix of all root columns (shared with mRMR)."""
+        """As ``fit``, with the correlation matrix of all root columns (shared with mRMR) and the
+        :class:`CorrelatedPairs` of ``X``'s columns kept in the cache's large slots (a threshold move
+        reads them)."""
         corr = cache.root(("correlation", self.method), lambda X_, y_: correlation_matrix(X_, self.method))
-        return self.fit_scores(corr, X.columns)
+        columns = [str(c) for c in X.columns]
+        exact = self._exact(len(columns))
+        pairs = cache.get(("correlated pairs", self.method, exact, tuple(columns)),
+                          lambda: CorrelatedPairs.of(submatrix(corr, columns), exact), large=True)
+        return self.fit_scores(pairs, columns)
 
     def score_features(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         """The correlation matrix of the training features."""
         return correlation_matrix(X, self.method)
 
+    def _exact(self, n_columns: int) -> bool:
+        return n_columns < _EXACT_BELOW if self.exact is None else bool(self.exact)
+
     def _select(self, columns, scores):
-        corr = submatrix(scores, columns)
-        np.abs(corr, out=corr)
-        drop = np.asarray(_drop_positions(corr, self.threshold, self.exact), dtype=int)
+        """``scores``: a correlation matrix with (at least) ``columns``, or their :class:`CorrelatedPairs`."""
+        pairs = scores if isinstance(scores, CorrelatedPairs) else CorrelatedPairs.of(
+            submatrix(scores, columns), self._exact(len(columns)))
+        drop = pairs.drop_positions(self.threshold)
         kept_mask = np.ones(len(columns), dtype=bool)
         kept_mask[drop] = False
-        # each dropped feature's strongest partner (the first on ties): above the threshold when it has one
-        strength = corr[drop]
-        strength[np.arange(drop.size), drop] = -1.0
-        partner = strength.argmax(axis=1) if drop.size else drop
-        has_partner = strength[np.arange(drop.size), partner] > self.threshold
-        dropped = {columns[k]: f"|{self.method} r| > {self.threshold:g} with {columns[j] if has else '?'}"
-                   for k, j, has in zip(drop.tolist(), partner.tolist(), has_partner.tolist())}
+        dropped = {columns[k]: f"|{self.method} r| > {self.threshold:g} with "
+                               f"{columns[pairs.partner[k]] if pairs.strongest[k] > self.threshold else '?'}"
+                   for k in drop}
         return [c for c, keep in zip(columns, kept_mask) if keep], dropped

@@ -116,3 +116,38 @@ def test_each_dropped_feature_names_its_strongest_partner(exact):
     for name, reason in fitted.dropped_.items():
         partner = r.loc[name].drop(name).abs().idxmax()
         assert reason.endswith(f" with {partner}")
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_pairs_computed_once_answer_every_cutoff_as_caret(breast_cancer, exact):
+    """A threshold move reads one column set's CorrelatedPairs: at every cutoff of the R fixture of
+    test_find_correlation_matches_caret they drop caret's features."""
+    from hccdash.selection.correlation import CorrelatedPairs
+
+    fixture = json.loads((FIXTURE / "findcorrelation.json").read_text())
+    corr = correlation_matrix(breast_cancer, "spearman").to_numpy()
+    pairs = CorrelatedPairs.of(corr.copy(), exact)
+    for cutoff in (0.8, 0.3, 0.7, 0.5):
+        dropped = [breast_cancer.columns[i] for i in pairs.drop_positions(cutoff)]
+        assert sorted(dropped) == sorted(fixture[f"spearman_{cutoff}_{'exact' if exact else 'fast'}"])
+
+
+def test_a_threshold_move_reuses_the_pairs_of_its_column_set():
+    """fit_cached keeps the pairs of a column set in the stage cache's large slots: a second threshold on
+    the same columns computes nothing new, and the fit equals fit()'s."""
+    from hccdash.modeling.cache import StageCache
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(60, 30))
+    X = pd.DataFrame(np.hstack([base, base[:, :90 // 3] + 0.3 * rng.normal(size=(60, 30)),
+                                base[:, :20] + 0.6 * rng.normal(size=(60, 20)), rng.normal(size=(60, 30))]),
+                     columns=[f"f{i}" for i in range(110)])
+    cache = StageCache(X, None)
+    first = CorrelationFilter(0.9).fit_cached(X, None, cache)
+    misses = cache.misses
+    for threshold in (0.8, 0.6):
+        moved = CorrelationFilter(threshold).fit_cached(X, None, cache)
+        assert cache.misses == misses  # nothing computed
+        direct = CorrelationFilter(threshold).fit(X)
+        assert moved.selected_features_ == direct.selected_features_ and moved.dropped_ == direct.dropped_
+    assert first.selected_features_ != moved.selected_features_
