@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from hccdash.messages import brief
@@ -36,10 +37,7 @@ def check_columns(frame: pd.DataFrame, names: Iterable[Hashable], *, what: str =
     ``what`` is the kind of column ("feature", "clinical variable", "model column", ...) and
     ``table`` the table's name as the user knows it, both as the message shows them."""
     names = list(names)
-    present = frame.columns
-    missing = [name for name in names if name not in present]
-    if missing:
-        raise ValueError(missing_columns_message(missing, what=what, needed_by=needed_by, table=table))
+    _positions(frame, names, what=what, needed_by=needed_by, table=table)
     return names
 
 
@@ -47,4 +45,20 @@ def require_columns(frame: pd.DataFrame, names: Iterable[Hashable], *, what: str
                     needed_by: str, table: str = "The table") -> pd.DataFrame:
     """``frame``'s columns ``names``, in that (fitted) order; a ValueError as :func:`check_columns`
     when any is missing."""
-    return frame[check_columns(frame, names, what=what, needed_by=needed_by, table=table)]
+    names = list(names)
+    at = _positions(frame, names, what=what, needed_by=needed_by, table=table)
+    return frame[names] if at is None else frame.iloc[:, at]
+
+
+def _positions(frame: pd.DataFrame, names: list, *, what: str, needed_by: str, table: str) -> np.ndarray | None:
+    """The positions of ``names`` among ``frame``'s columns (one vectorised look-up; None when the
+    columns are not unique), after the check of :func:`check_columns`."""
+    present = frame.columns
+    at = present.get_indexer(names) if present.is_unique else None
+    if at is None:
+        missing = [name for name in names if name not in present]
+    else:
+        missing = [name for name, i in zip(names, at) if i < 0] if (at < 0).any() else []
+    if missing:
+        raise ValueError(missing_columns_message(missing, what=what, needed_by=needed_by, table=table))
+    return at
