@@ -139,7 +139,7 @@ def test_a_threshold_move_reuses_the_pairs_of_its_column_set():
 
     rng = np.random.default_rng(1)
     base = rng.normal(size=(60, 30))
-    X = pd.DataFrame(np.hstack([base, base[:, :90 // 3] + 0.3 * rng.normal(size=(60, 30)),
+    X = pd.DataFrame(np.hstack([base, base + 0.3 * rng.normal(size=(60, 30)),
                                 base[:, :20] + 0.6 * rng.normal(size=(60, 20)), rng.normal(size=(60, 30))]),
                      columns=[f"f{i}" for i in range(110)])
     cache = StageCache(X, None)
