@@ -360,10 +360,10 @@ def dl_score(result: BuildResult) -> None:
     """The DL score's funnel (deep features -> principal components -> LASSO), formula, CV curve and components."""
     deep = result.model.deep_
     st.subheader("DL score")
-    st.caption("Deep features left after each step: "
-               + " → ".join(f"{label} {n}" for label, n in zip(deep.funnel_["label"], deep.funnel_["features"]))
-               + "; networks: " + ", ".join(f"{name} (SHA-256 {(sha or 'not recorded')[:12]})"
-                                            for name, sha in deep.networks_.items()))
+    st.caption(as_text("Deep features left after each step: "  # network names are the user's
+                       + " → ".join(f"{label} {n}" for label, n in zip(deep.funnel_["label"], deep.funnel_["features"]))
+                       + "; networks: " + ", ".join(f"{name} (SHA-256 {(sha or 'not recorded')[:12]})"
+                                                    for name, sha in deep.networks_.items())))
     st.code(deep.formula(), language=None, wrap_lines=True)
     funnel_tab, cv_tab, components_tab = st.tabs(["Funnel", "CV curve", "Components"], key="mb_dl_view",
                                                  on_change="rerun")  # only the open tab is drawn, as the rad-score's

@@ -145,10 +145,10 @@ for card, (label, value, ci) in zip(cards, estimates):
     card.metric(label, value)
     card.caption(ci)
 cutoffs = ", ".join(f"{c:.4g}" for c in result.cutoffs)
-cards[-1].metric("Risk group", result.risk_group,
-                 help=f"High risk = linear predictor above the cut-off ({cutoff_description(result.cutoff_method)})")
-cards[-1].caption(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result.cutoff_method}). "
-                  f"The {details.lp_note(model)}.")
+cards[-1].metric("Risk group", result.risk_group,  # the method is the model file's (another site's) text
+                 help=as_text(f"High risk = linear predictor above the cut-off ({cutoff_description(result.cutoff_method)})"))
+cards[-1].caption(as_text(f"linear predictor {result.lp:.4g}; cut-off {cutoffs} ({result.cutoff_method}). "
+                          f"The {details.lp_note(model)}."))
 
 ticks, marks = calculator.nomogram_figure(model, result)
 figures = {"nomogram": charts.nomogram_chart(ticks, marks), "contributions": calculator.waterfall_figure(model, result)}
