@@ -10,7 +10,7 @@ their settings. So moving the lambda slider only re-reads the cached path, and m
 an upstream slider only recomputes what depends on the columns it changes.
 
 The cache is thread-safe (a lock per key, so two Streamlit sessions never compute the
-same stage twice at once); least recently used entries go beyond 256 (beyond 4 for large ones).
+same stage twice at once); least recently used entries go beyond 256.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import Any
 import pandas as pd
 
 _MAX_ENTRIES = 256
-_LARGE_ENTRIES = 4
 
 
 class StageCache:
@@ -35,34 +34,30 @@ class StageCache:
         self.X = X
         self.y = y
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
-        self._large: OrderedDict[Hashable, Any] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], Any], *, large: bool = False) -> Any:
-        """The result stored under ``key``, computing it with ``compute()`` the first time.
-        ``large``: a result too big to keep hundreds of (a column set's correlated pairs, tens of
-        MB), kept among the last :data:`_LARGE_ENTRIES` large ones only."""
-        results, limit = (self._large, _LARGE_ENTRIES) if large else (self._results, _MAX_ENTRIES)
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The result stored under ``key``, computing it with ``compute()`` the first time."""
         with self._guard:
-            if key in results:
-                results.move_to_end(key)
+            if key in self._results:
+                self._results.move_to_end(key)
                 self.hits += 1
-                return results[key]
+                return self._results[key]
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             with self._guard:
-                if key in results:
+                if key in self._results:
                     self.hits += 1
-                    return results[key]
+                    return self._results[key]
             value = compute()
             with self._guard:
                 self.misses += 1
-                results[key] = value
-                while len(results) > limit:
-                    old, _ = results.popitem(last=False)
+                self._results[key] = value
+                while len(self._results) > _MAX_ENTRIES:
+                    old, _ = self._results.popitem(last=False)
                     self._locks.pop(old, None)
             return value
 
@@ -80,7 +75,7 @@ class StageCache:
                         lambda: StageCache(make_X(), self.y))
 
     def __len__(self) -> int:
-        return len(self._results) + len(self._large)
+        return len(self._results)
 
 
 def settings_key(section) -> str:

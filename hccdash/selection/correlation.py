@@ -64,8 +64,12 @@ def submatrix(corr: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
 def find_correlation(corr: np.ndarray, cutoff: float, exact: bool | None = None) -> list[int]:
     """Positions of the features to drop, as ``caret::findCorrelation`` (set, sorted)."""
     corr = np.array(corr, dtype=float)
-    exact = corr.shape[0] < _EXACT_BELOW if exact is None else exact
-    return CorrelatedPairs.of(corr, exact).drop_positions(cutoff)
+    return CorrelatedPairs.of(corr, exact_rule(corr.shape[0], exact)).drop_positions(cutoff)
+
+
+def exact_rule(n_columns: int, exact: bool | None = None) -> bool:
+    """Whether caret's exact rule applies: ``exact`` if given, else caret's default (below 100 columns)."""
+    return n_columns < _EXACT_BELOW if exact is None else bool(exact)
 
 
 def _find_exact(corr: np.ndarray, cutoff: float) -> list[int]:
@@ -165,26 +169,23 @@ class CorrelationFilter(FeatureFilter):
 
     def fit_cached(self, X: pd.DataFrame, y, cache):
         """As ``fit``, with the correlation matrix of all root columns (shared with mRMR) and the
-        :class:`CorrelatedPairs` of ``X``'s columns kept in the cache's large slots (a threshold move
-        reads them)."""
+        :class:`CorrelatedPairs` of ``X``'s columns (3 numbers per column; the matrix for the exact
+        rule, below 100 columns) kept in the cache: a threshold move reads them."""
         corr = cache.root(("correlation", self.method), lambda X_, y_: correlation_matrix(X_, self.method))
         columns = [str(c) for c in X.columns]
-        exact = self._exact(len(columns))
+        exact = exact_rule(len(columns), self.exact)
         pairs = cache.get(("correlated pairs", self.method, exact, tuple(columns)),
-                          lambda: CorrelatedPairs.of(submatrix(corr, columns), exact), large=True)
+                          lambda: CorrelatedPairs.of(submatrix(corr, columns), exact))
         return self.fit_scores(pairs, columns)
 
     def score_features(self, X: pd.DataFrame, y=None) -> pd.DataFrame:
         """The correlation matrix of the training features."""
         return correlation_matrix(X, self.method)
 
-    def _exact(self, n_columns: int) -> bool:
-        return n_columns < _EXACT_BELOW if self.exact is None else bool(self.exact)
-
     def _select(self, columns, scores):
         """``scores``: a correlation matrix with (at least) ``columns``, or their :class:`CorrelatedPairs`."""
         pairs = scores if isinstance(scores, CorrelatedPairs) else CorrelatedPairs.of(
-            submatrix(scores, columns), self._exact(len(columns)))
+            submatrix(scores, columns), exact_rule(len(columns), self.exact))
         drop = pairs.drop_positions(self.threshold)
         kept_mask = np.ones(len(columns), dtype=bool)
         kept_mask[drop] = False

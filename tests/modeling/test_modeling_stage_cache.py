@@ -6,24 +6,24 @@ import threading
 
 import pandas as pd
 
-from hccdash.modeling.cache import _LARGE_ENTRIES, _MAX_ENTRIES, StageCache
+from hccdash.modeling.cache import _MAX_ENTRIES, StageCache
 
 
-def test_large_results_are_kept_for_the_last_few_keys_only():
-    """Large results (a column set's correlated pairs) are evicted least recently used first beyond
-    _LARGE_ENTRIES, without pushing ordinary results out."""
+def test_results_beyond_the_bound_go_least_recently_used_first():
+    """Beyond _MAX_ENTRIES the least recently used result is dropped (computed again when asked for);
+    one read again stays."""
     cache = StageCache(pd.DataFrame({"a": [1.0]}), None)
     computed = []
     compute = lambda key: lambda: computed.append(key) or key  # noqa: E731
-    cache.get("small", compute("small"))
-    for key in range(_LARGE_ENTRIES + 1):
-        cache.get(key, compute(key), large=True)
-    assert len(cache) == _LARGE_ENTRIES + 1  # the small one and the last four large ones
-    cache.get(_LARGE_ENTRIES, compute(_LARGE_ENTRIES), large=True)
-    cache.get("small", compute("small"))
-    assert computed == ["small", *range(_LARGE_ENTRIES + 1)]  # both still kept
-    cache.get(0, compute(0), large=True)  # the oldest large one was dropped: computed again
-    assert computed[-1] == 0 and _LARGE_ENTRIES < _MAX_ENTRIES
+    for key in range(_MAX_ENTRIES):
+        cache.get(key, compute(key))
+    cache.get(0, compute(0))  # read again: now the most recent
+    cache.get("new", compute("new"))
+    assert len(cache) == _MAX_ENTRIES
+    assert computed == [*range(_MAX_ENTRIES), "new"]  # 0 was kept
+    cache.get(0, compute(0))
+    cache.get(1, compute(1))  # the oldest one was dropped: computed again
+    assert computed[-1] == 1 and computed.count(0) == 1
 
 
 def test_a_key_is_computed_once_when_threads_ask_at_once():
@@ -35,10 +35,10 @@ def test_a_key_is_computed_once_when_threads_ask_at_once():
         started.wait(1)
         return "value"
 
-    threads = [threading.Thread(target=lambda: cache.get("k", slow, large=True)) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: cache.get("k", slow)) for _ in range(4)]
     for thread in threads:
         thread.start()
     started.set()
     for thread in threads:
         thread.join()
-    assert calls == [1] and cache.get("k", slow, large=True) == "value"
+    assert calls == [1] and cache.get("k", slow) == "value"

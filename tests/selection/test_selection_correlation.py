@@ -133,7 +133,7 @@ def test_pairs_computed_once_answer_every_cutoff_as_caret(breast_cancer, exact):
 
 
 def test_a_threshold_move_reuses_the_pairs_of_its_column_set():
-    """fit_cached keeps the pairs of a column set in the stage cache's large slots: a second threshold on
+    """fit_cached keeps the pairs of a column set in the stage cache: a second threshold on
     the same columns computes nothing new, and the fit equals fit()'s."""
     from hccdash.modeling.cache import StageCache
 
